@@ -1,0 +1,37 @@
+# harmtrace: two commands on a fresh machine (Python 3.11, package registries only).
+#   make demo   build the environment, ingest the bundled open data, print a summary, write an HTML report
+#   make test   lint, type-check and run the test suite (scale tests: make test-scale)
+export UV_PYTHON_DOWNLOADS := never
+PYTHON ?= python3
+UV := $(PYTHON) -m uv
+RUN := $(UV) run --frozen --no-sync
+DEMO_DIR ?= demo-out
+
+.PHONY: env demo test test-scale lint bench clean
+
+env: .venv/.synced
+
+.venv/.synced: pyproject.toml uv.lock
+	$(PYTHON) -m uv --version >/dev/null 2>&1 || $(PYTHON) -m pip install --quiet uv==0.13.8
+	$(UV) sync --frozen --python $(PYTHON)
+	touch $@
+
+demo: env
+	$(RUN) harmtrace demo --out $(DEMO_DIR)
+
+lint: env
+	$(RUN) ruff format --check src tests benchmarks
+	$(RUN) ruff check src tests benchmarks
+	$(RUN) mypy
+
+test: lint
+	$(RUN) pytest -m "not scale" -q
+
+test-scale: env
+	$(RUN) pytest -m scale -q
+
+bench: env
+	$(RUN) python benchmarks/ingest.py
+
+clean:
+	rm -rf .venv $(DEMO_DIR) .pytest_cache .mypy_cache .ruff_cache

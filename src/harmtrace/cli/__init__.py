@@ -1,0 +1,9 @@
+"""The `harmtrace` command: thin commands over the library (parse options, open the store, call, print).
+
+One module per command group; importing them registers their commands on `main`.
+"""
+
+from harmtrace.cli import ingest as _ingest  # noqa: F401
+from harmtrace.cli.base import main
+
+__all__ = ["main"]

@@ -1,0 +1,66 @@
+"""The command group and the options every command shares."""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from harmtrace import __version__
+from harmtrace.display import to_json
+from harmtrace.errors import HarmtraceError
+from harmtrace.store import Store, open_store
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def db_option(func: F) -> F:
+    return click.option(
+        "--db",
+        "db",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Store file (default: $HARMTRACE_DB, else ./harmtrace.duckdb).",
+    )(func)
+
+
+def json_option(func: F) -> F:
+    return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
+
+
+def handles_errors(func: F) -> F:
+    """Print a HarmtraceError's message (what, where, what to do) and exit 1, without a traceback."""
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except HarmtraceError as exc:
+            click.echo(f"Error: {exc}", err=True)
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
+    click.echo(to_json(data) if as_json else text())
+
+
+def store_for(db: Path | None, read_only: bool = False) -> Store:
+    return open_store(db, read_only=read_only)
+
+
+@click.group(
+    epilog="Example:\n\n  harmtrace ingest ucdp-ged ged_syria.csv && harmtrace stats casualties --from 2016-01-01 --days 305"
+)
+@click.version_option(__version__, prog_name="harmtrace")
+def main() -> None:
+    """harmtrace: document and analyse civilian harm in armed conflict.
+
+    Every command works on one store file (--db, $HARMTRACE_DB, or ./harmtrace.duckdb).
+    """
+

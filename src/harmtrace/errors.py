@@ -1,0 +1,35 @@
+"""Every error harmtrace raises on purpose.
+
+    HarmtraceError              base: the CLI prints its message and exits 1
+    ├── InputError              a file cannot be imported at all (encoding, columns, empty)
+    ├── MappingError            a mapping file is wrong; lists every problem at once
+    ├── StoreError              the store file cannot be used (schema newer than this harmtrace)
+    └── QueryError              a figure was asked for with impossible filters
+
+Row-level problems are not errors: those rows are quarantined with their reasons.
+"""
+
+
+class HarmtraceError(Exception):
+    """Base class: the message says what happened, where, and what to do."""
+
+
+class InputError(HarmtraceError):
+    """A whole input file cannot be imported; nothing was written."""
+
+
+class MappingError(HarmtraceError):
+    """A mapping file does not fit its input; `problems` lists all of them."""
+
+    def __init__(self, where: str, problems: list[str]) -> None:
+        self.problems = problems
+        lines = "\n".join(f"  - {p}" for p in problems)
+        super().__init__(f"{len(problems)} problem(s) in mapping {where}:\n{lines}")
+
+
+class StoreError(HarmtraceError):
+    """The store file cannot be opened or upgraded."""
+
+
+class QueryError(HarmtraceError):
+    """A query's options contradict each other or name nothing known."""

@@ -1,0 +1,78 @@
+"""What an import format is: the columns it needs and how its rows become reports or victim records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import duckdb
+
+from harmtrace.ingest.sql import Select
+
+Kind = Literal["report", "victim"]
+
+
+@dataclass(frozen=True)
+class Format:
+    """An import format.
+
+    `select` receives the staged column names and returns the normalised fields of each row. An
+    optional `prepare` step may add columns to the staged table first (Python parsing of odd text).
+    """
+
+    name: str
+    kind: Kind
+    required_columns: tuple[str, ...]
+    select: Callable[[list[str]], Select]
+    prepare: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
+    mapping_text: str | None = None
+    description: str = ""
+
+
+# Normalised fields and the value each takes when a format does not give it.
+REPORT_FIELDS: dict[str, str] = {
+    "record_id": "NULL::VARCHAR",
+    "date_start": "NULL::DATE",
+    "date_end": "NULL::DATE",
+    "date_precision": "'unknown'",
+    "place_text": "NULL::VARCHAR",
+    "place_text_ar": "NULL::VARCHAR",
+    "latitude": "NULL::DOUBLE",
+    "longitude": "NULL::DOUBLE",
+    "location_precision": "'unknown'",
+    "adm1_source": "NULL::VARCHAR",
+    "adm2_source": "NULL::VARCHAR",
+    "perpetrators": "[]::VARCHAR[]",
+    "means": "[]::VARCHAR[]",
+    "site_kinds": "[]::VARCHAR[]",
+    "violence_type": "NULL::VARCHAR",
+    "source_grade": "NULL::VARCHAR",
+    "number_of_sources": "NULL::INTEGER",
+    "description": "NULL::VARCHAR",
+    "description_ar": "NULL::VARCHAR",
+}
+
+VICTIM_FIELDS: dict[str, str] = {
+    "record_id": "NULL::VARCHAR",
+    "name": "NULL::VARCHAR",
+    "name_ar": "NULL::VARCHAR",
+    "given_name": "NULL::VARCHAR",
+    "father_name": "NULL::VARCHAR",
+    "grandfather_name": "NULL::VARCHAR",
+    "family_name": "NULL::VARCHAR",
+    "mother_name": "NULL::VARCHAR",
+    "sex": "NULL::VARCHAR",
+    "age_min": "NULL::INTEGER",
+    "age_max": "NULL::INTEGER",
+    "age_group": "NULL::VARCHAR",
+    "status": "'unknown'",
+    "date_start": "NULL::DATE",
+    "date_end": "NULL::DATE",
+    "date_precision": "'unknown'",
+    "place_of_death": "NULL::VARCHAR",
+    "place_of_death_ar": "NULL::VARCHAR",
+    "province": "NULL::VARCHAR",
+    "cause": "NULL::VARCHAR",
+    "perpetrators": "[]::VARCHAR[]",
+}

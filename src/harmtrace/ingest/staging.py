@@ -1,0 +1,184 @@
+"""Loading a CSV file into a staging table, every record accounted for.
+
+DuckDB parses the file (fast, set-wise); records it cannot parse are caught in its rejects table and
+mapped back to their record by byte offset. If DuckDB and the record splitter ever disagree on how
+many records there are, the file is parsed record by record in Python instead: slower, never lossy.
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import io
+import os
+import tempfile
+from dataclasses import dataclass, field
+
+import duckdb
+import numpy as np
+import pyarrow as pa
+
+from harmtrace.errors import InputError
+from harmtrace.ingest.rawfile import RawFile, Records, split_records
+from harmtrace.ingest.sql import lit
+from harmtrace.store import scalar
+
+
+@dataclass
+class Staged:
+    """A staged file: table `staged` (all VARCHAR + row_number) plus the rows that failed to parse."""
+
+    columns: list[str]
+    header: list[str]
+    records: Records  # over the original bytes; record 0 is the header
+    rejected: dict[int, list[str]] = field(default_factory=dict)  # row_number -> reasons
+
+    @property
+    def rows_read(self) -> int:
+        return len(self.records) - 1
+
+
+def stage_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str, ...]) -> Staged:
+    """Create TEMP table `staged` from `raw`; refuse a file whose header lacks `required` columns."""
+    records = split_records(raw.data)
+    utf8 = raw.text_utf8
+    header = _parse_header(raw, utf8)
+    check_columns(raw, header, required)
+    columns = safe_names(header)
+    if len(records) < 2:
+        raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
+    staged = Staged(columns, header, records)
+    offsets = records if raw.encoding == "utf-8" else split_records(utf8)
+    if len(offsets) == len(records) and _stage_with_duckdb(con, raw, utf8, staged, offsets):
+        return staged
+    _stage_with_python(con, raw, utf8, staged, offsets)
+    return staged
+
+
+def _parse_header(raw: RawFile, utf8: bytes) -> list[str]:
+    first = split_records(utf8)
+    line = utf8[first.starts[0] : first.ends[0]].decode("utf-8")
+    header = next(csv.reader([line]))
+    if len(header) < 2:
+        raise InputError(
+            f"{raw.path}: the first line has {len(header)} column(s); expected a comma-separated "
+            "header. Export the sheet as CSV with a header row."
+        )
+    return header
+
+
+def check_columns(raw: RawFile, header: list[str], required: tuple[str, ...]) -> None:
+    """Name every missing column at once, with the closest present column as a hint."""
+    present = [h.strip() for h in header]
+    missing = [c for c in required if c not in present]
+    if not missing:
+        return
+    hints = []
+    for c in missing:
+        close = difflib.get_close_matches(c, present, n=1)
+        hints.append(f'"{c}"' + (f' (did you mean "{close[0]}"?)' if close else ""))
+    raise InputError(
+        f"{raw.path} is missing {len(missing)} required column(s): {', '.join(hints)}. "
+        f"Columns found: {', '.join(present)}. Check the format name, or use a mapping."
+    )
+
+
+def safe_names(header: list[str]) -> list[str]:
+    """Column names for the staging table: trimmed, blanks named by position, duplicates numbered."""
+    names: list[str] = []
+    for i, h in enumerate(header):
+        base = h.strip() or f"column{i + 1}"
+        name, n = base, 2
+        while name in names or name == "row_number":
+            name, n = f"{base}_{n}", n + 1
+        names.append(name)
+    return names
+
+
+def _stage_with_duckdb(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, staged: Staged, offsets: Records
+) -> bool:
+    path, tmp = _utf8_path(raw, utf8)
+    try:
+        con.execute("DROP TABLE IF EXISTS staged_csv")
+        names = "[" + ", ".join(lit(c) for c in staged.columns) + "]"
+        con.execute(
+            f"CREATE TEMP TABLE staged_csv AS SELECT * FROM read_csv({lit(path)}, header=true, "
+            f"all_varchar=true, delim=',', quote='\"', escape='\"', names={names}, "
+            "store_rejects=true, rejects_table='ht_rejects', rejects_scan='ht_reject_scans', "
+            "sample_size=-1, parallel=true)"
+        )
+        rejects = con.execute(
+            "SELECT line_byte_position - 1, list(DISTINCT error_type) FROM ht_rejects GROUP BY 1"
+        ).fetchall()
+    except duckdb.Error:
+        return False
+    finally:
+        con.execute("DROP TABLE IF EXISTS ht_rejects; DROP TABLE IF EXISTS ht_reject_scans")
+        if tmp:
+            os.unlink(path)
+    return _attach_row_numbers(con, staged, offsets, rejects)
+
+
+def _attach_row_numbers(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    offsets: Records,
+    rejects: list[tuple[int, list[str]]],
+) -> bool:
+    n_rows = len(offsets) - 1
+    bad = np.searchsorted(offsets.starts, np.array([r[0] for r in rejects], dtype=np.int64))
+    if len(bad) and (bad.max() > n_rows or not np.all(offsets.starts[bad] == [r[0] for r in rejects])):
+        return False
+    parsed = scalar(con, "SELECT count(*) FROM staged_csv")
+    good = np.setdiff1d(np.arange(1, n_rows + 1), bad)
+    if parsed != len(good):
+        return False
+    for row, (_, kinds) in zip(bad.tolist(), rejects, strict=True):
+        staged.rejected[row] = [f"csv_parse: {k.lower()} (header has {len(staged.columns)})" for k in kinds]
+    con.register("ht_rows", pa.table({"row_number": pa.array(good, pa.int64())}))
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE staged AS SELECT r.row_number, s.* "
+        "FROM staged_csv s POSITIONAL JOIN ht_rows r"
+    )
+    con.unregister("ht_rows")
+    con.execute("DROP TABLE staged_csv")
+    return True
+
+
+def _utf8_path(raw: RawFile, utf8: bytes) -> tuple[str, bool]:
+    if raw.encoding == "utf-8":
+        return str(raw.path), False
+    fd, name = tempfile.mkstemp(suffix=".csv", prefix="harmtrace-")
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(utf8)
+    return name, True
+
+
+def _stage_with_python(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, staged: Staged, offsets: Records
+) -> None:
+    """Parse each record on its own: a record that does not split into the header's fields is rejected."""
+    width = len(staged.columns)
+    cols: list[list[str | None]] = [[] for _ in range(width)]
+    rows: list[int] = []
+    for i in range(1, len(offsets)):
+        text = utf8[offsets.starts[i] : offsets.ends[i]].decode("utf-8")
+        try:
+            fields = next(csv.reader(io.StringIO(text), strict=True), [])
+        except csv.Error as exc:
+            staged.rejected[i] = [f"csv_parse: {exc}"]
+            continue
+        if len(fields) != width:
+            staged.rejected[i] = [f"csv_parse: row has {len(fields)} fields, header has {width}"]
+            continue
+        rows.append(i)
+        for c, value in enumerate(fields):
+            cols[c].append(value)
+    table = {"row_number": pa.array(rows, pa.int64())}
+    table.update({name: pa.array(cols[c], pa.string()) for c, name in enumerate(staged.columns)})
+    con.register("ht_rows", pa.table(table))
+    con.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM ht_rows")
+    con.unregister("ht_rows")
+    con.execute("DROP TABLE IF EXISTS staged_csv")
+

@@ -1,0 +1,46 @@
+"""The shared vocabulary: harm categories, precision words and the fields a report carries.
+
+These names are stored in the database and appear in `--json` output, so they are stable.
+"""
+
+from typing import Final
+
+HARMS: Final = ("killed", "injured")
+# "all" is everyone harmed whatever their status, as each source counts them (UCDP: all deaths).
+CATEGORIES: Final = ("all", "civilians", "children", "women", "men", "combatants")
+BOUNDS: Final = ("min", "max", "best")
+
+GRADES: Final = ("confirmed", "fair", "weak", "contested", "discounted")
+
+# Location precision words, finest first; issue 5 maps each to a radius in metres.
+LOCATION_PRECISIONS: Final = (
+    "exact",
+    "within_100m",
+    "neighbourhood",
+    "village",
+    "town",
+    "city",
+    "within_25km",
+    "subdistrict",
+    "district",
+    "governorate",
+    "region",
+    "country",
+    "unknown",
+)
+
+DATE_PRECISIONS: Final = ("day", "days", "week", "month", "year", "range", "unknown")
+
+
+def harm_column(harm: str, category: str, bound: str) -> str:
+    """Name of a wide harm column in a normalised import, e.g. ``killed_children_max``.
+
+    >>> harm_column("killed", "children", "max")
+    'killed_children_max'
+    """
+    return f"{harm}_{category}_{bound}"
+
+
+HARM_COLUMNS: Final = tuple(
+    harm_column(h, c, b) for h in HARMS for c in CATEGORIES for b in BOUNDS
+)

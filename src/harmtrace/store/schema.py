@@ -1,0 +1,131 @@
+"""The store's schema as an ordered list of migrations.
+
+A migration is applied once, in order, inside one transaction with its version row. Opening a store
+written by an older harmtrace upgrades it; a store from a newer harmtrace is refused (see `migrate`).
+Later issues add tables (incident, person, decision, control_area, site, place) as new migrations:
+never edit a migration that has shipped.
+"""
+
+from typing import Final
+
+V1_CORE: Final = """
+CREATE TABLE source (
+    source_id   INTEGER PRIMARY KEY,
+    name        VARCHAR NOT NULL UNIQUE,
+    created_at  TIMESTAMP NOT NULL DEFAULT current_timestamp
+);
+CREATE TABLE batch (
+    batch_id          INTEGER PRIMARY KEY,
+    source_id         INTEGER NOT NULL,
+    format            VARCHAR NOT NULL,
+    file_name         VARCHAR NOT NULL,
+    file_sha256       VARCHAR NOT NULL,
+    file_bytes        BIGINT NOT NULL,
+    encoding          VARCHAR NOT NULL,
+    mapping_sha256    VARCHAR,
+    mapping_text      VARCHAR,
+    header            VARCHAR[],
+    rows_read         BIGINT NOT NULL,
+    rows_accepted     BIGINT NOT NULL,
+    rows_quarantined  BIGINT NOT NULL,
+    rows_flagged      BIGINT NOT NULL,
+    started_at        TIMESTAMP NOT NULL,
+    finished_at       TIMESTAMP NOT NULL,
+    harmtrace_version VARCHAR NOT NULL
+);
+-- one captured input item, verbatim; (batch_id, row_number) identifies it, sha256 addresses its content
+CREATE TABLE document (
+    batch_id    INTEGER NOT NULL,
+    row_number  BIGINT NOT NULL,
+    sha256      VARCHAR NOT NULL,
+    raw         BLOB NOT NULL
+);
+CREATE TABLE quarantine (
+    batch_id    INTEGER NOT NULL,
+    row_number  BIGINT NOT NULL,
+    reasons     VARCHAR[] NOT NULL
+);
+CREATE TABLE report (
+    report_id          BIGINT NOT NULL,
+    batch_id           INTEGER NOT NULL,
+    row_number         BIGINT NOT NULL,
+    source_id          INTEGER NOT NULL,
+    record_id          VARCHAR,
+    date_start         DATE,
+    date_end           DATE,
+    date_precision     VARCHAR NOT NULL,
+    place_text         VARCHAR,
+    place_text_ar      VARCHAR,
+    latitude           DOUBLE,
+    longitude          DOUBLE,
+    location_precision VARCHAR NOT NULL,
+    adm1_source        VARCHAR,
+    adm2_source        VARCHAR,
+    perpetrators       VARCHAR[] NOT NULL,
+    means              VARCHAR[] NOT NULL,
+    site_kinds         VARCHAR[] NOT NULL,
+    violence_type      VARCHAR,
+    source_grade       VARCHAR,
+    number_of_sources  INTEGER,
+    description        VARCHAR,
+    description_ar     VARCHAR,
+    flags              VARCHAR[] NOT NULL
+);
+-- harm counts of a report, long form: one row per (category, harm) the report gives
+CREATE TABLE harm (
+    report_id   BIGINT NOT NULL,
+    category    VARCHAR NOT NULL,
+    harm        VARCHAR NOT NULL,
+    count_min   INTEGER,
+    count_max   INTEGER,
+    count_best  INTEGER
+);
+CREATE TABLE victim_record (
+    victim_id         BIGINT NOT NULL,
+    batch_id          INTEGER NOT NULL,
+    row_number        BIGINT NOT NULL,
+    source_id         INTEGER NOT NULL,
+    record_id         VARCHAR,
+    name              VARCHAR,
+    name_ar           VARCHAR,
+    given_name        VARCHAR,
+    father_name       VARCHAR,
+    grandfather_name  VARCHAR,
+    family_name       VARCHAR,
+    mother_name       VARCHAR,
+    sex               VARCHAR,
+    age_min           INTEGER,
+    age_max           INTEGER,
+    age_group         VARCHAR,
+    status            VARCHAR NOT NULL,
+    date_start        DATE,
+    date_end          DATE,
+    date_precision    VARCHAR NOT NULL,
+    place_of_death    VARCHAR,
+    place_of_death_ar VARCHAR,
+    province          VARCHAR,
+    cause             VARCHAR,
+    perpetrators      VARCHAR[] NOT NULL,
+    flags             VARCHAR[] NOT NULL
+);
+"""
+
+# Governorate (and finer) polygons, and where each report falls in them.
+V2_ADMIN: Final = """
+CREATE TABLE admin_area (
+    pcode        VARCHAR PRIMARY KEY,
+    level        INTEGER NOT NULL,
+    name_en      VARCHAR NOT NULL,
+    name_ar      VARCHAR,
+    parent_pcode VARCHAR,
+    geometry_wkb BLOB NOT NULL,
+    source_file  VARCHAR NOT NULL
+);
+CREATE TABLE report_admin (
+    report_id   BIGINT NOT NULL,
+    level       INTEGER NOT NULL,
+    pcode       VARCHAR
+);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (V1_CORE, V2_ADMIN)

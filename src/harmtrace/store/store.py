@@ -1,0 +1,138 @@
+"""Opening, migrating and transacting on the store file."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from harmtrace.errors import StoreError
+from harmtrace.store.schema import MIGRATIONS
+
+DEFAULT_DB = "harmtrace.duckdb"
+ENV_DB = "HARMTRACE_DB"
+
+
+def resolve_db_path(explicit: str | os.PathLike[str] | None) -> Path:
+    """`--db PATH`, else `$HARMTRACE_DB`, else `./harmtrace.duckdb`."""
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get(ENV_DB) or DEFAULT_DB)
+
+
+class Store:
+    """An open store. Use `transaction()` for anything that writes more than one row."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
+        self.con = con
+        self.path = path
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """All or nothing: a crash or kill before the end leaves the file as it was."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts keyed by column name."""
+        cur = self.con.execute(sql, params or [])
+        names = [d[0] for d in cur.description or []]
+        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+    def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
+        return scalar(self.con, sql, params)
+
+    @property
+    def schema_version(self) -> int:
+        return schema_version(self.con)
+
+
+def open_store(
+    path: str | os.PathLike[str] | None = None,
+    *,
+    read_only: bool = False,
+    migrations: Sequence[str] = MIGRATIONS,
+) -> Store:
+    """Open (creating if needed) and upgrade the store at `path` (see `resolve_db_path`)."""
+    db = resolve_db_path(path)
+    if read_only and not db.exists():
+        raise StoreError(f"No store at {db}. Import something first: harmtrace ingest --help")
+    try:
+        con = duckdb.connect(str(db), read_only=read_only)
+    except duckdb.IOException as exc:
+        raise StoreError(f"Cannot open store {db}: {exc}") from exc
+    try:
+        _check_and_migrate(con, db, migrations, read_only)
+    except BaseException:
+        con.close()
+        raise
+    return Store(con, db)
+
+
+def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
+    """First column of the first row, or None. Fetches everything: DuckDB wants results finished."""
+    rows = con.execute(sql, params or []).fetchall()
+    return rows[0][0] if rows else None
+
+
+def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    exists = scalar(
+        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
+    )
+    if not exists:
+        return 0
+    version = scalar(con, "SELECT max(version) FROM schema_version")
+    return int(version) if version is not None else 0
+
+
+def _check_and_migrate(
+    con: duckdb.DuckDBPyConnection, db: Path, migrations: Sequence[str], read_only: bool
+) -> None:
+    current = schema_version(con)
+    known = len(migrations)
+    if current > known:
+        raise StoreError(
+            f"Store {db} has schema version {current}, but this harmtrace knows versions up to "
+            f"{known}. It was written by a newer harmtrace: upgrade harmtrace to read it."
+        )
+    if current < known and read_only:
+        raise StoreError(
+            f"Store {db} has schema version {current} and needs upgrading to {known}; "
+            "open it once without read-only access (any harmtrace command that writes)."
+        )
+    for version in range(current + 1, known + 1):
+        _apply(con, version, migrations[version - 1])
+
+
+def _apply(con: duckdb.DuckDBPyConnection, version: int, sql: str) -> None:
+    con.execute("BEGIN TRANSACTION")
+    try:
+        if version == 1:
+            con.execute(
+                "CREATE TABLE IF NOT EXISTS schema_version "
+                "(version INTEGER NOT NULL, applied_at TIMESTAMP NOT NULL)"
+            )
+        con.execute(sql)
+        con.execute("INSERT INTO schema_version VALUES (?, current_timestamp)", [version])
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
