@@ -41,6 +41,4 @@ def harm_column(harm: str, category: str, bound: str) -> str:
     return f"{harm}_{category}_{bound}"
 
 
-HARM_COLUMNS: Final = tuple(
-    harm_column(h, c, b) for h in HARMS for c in CATEGORIES for b in BOUNDS
-)
+HARM_COLUMNS: Final = tuple(harm_column(h, c, b) for h in HARMS for c in CATEGORIES for b in BOUNDS)

@@ -55,7 +55,8 @@ def store_for(db: Path | None, read_only: bool = False) -> Store:
 
 
 @click.group(
-    epilog="Example:\n\n  harmtrace ingest ucdp-ged ged_syria.csv && harmtrace stats casualties --from 2016-01-01 --days 305"
+    epilog="Example:\n\n\b\n  harmtrace ingest ucdp-ged ged_syria.csv\n"
+    "  harmtrace stats casualties --from 2016-01-01 --days 305"
 )
 @click.version_option(__version__, prog_name="harmtrace")
 def main() -> None:
@@ -63,4 +64,3 @@ def main() -> None:
 
     Every command works on one store file (--db, $HARMTRACE_DB, or ./harmtrace.duckdb).
     """
-

@@ -97,7 +97,6 @@ def batches_command(db: Path | None, as_json: bool) -> None:
     emit(rows, as_json, lambda: table(rows, columns))
 
 
-
 @main.command(epilog="Example:\n\n  harmtrace quarantine --batch 3 --raw")
 @click.option("--batch", "batch_id", type=int, help="Only this batch.")
 @click.option("--raw", is_flag=True, help="Show each row's raw content too.")
@@ -105,9 +104,7 @@ def batches_command(db: Path | None, as_json: bool) -> None:
 @db_option
 @json_option
 @handles_errors
-def quarantine(
-    batch_id: int | None, raw: bool, limit: int, db: Path | None, as_json: bool
-) -> None:
+def quarantine(batch_id: int | None, raw: bool, limit: int, db: Path | None, as_json: bool) -> None:
     """List quarantined rows with every reason; fix the file and import it again."""
     with store_for(db) as store:
         rows = quarantined(store, batch_id, limit, with_raw=raw)

@@ -6,7 +6,6 @@ bytes (SHA-256 addressed), and either an accepted record or a quarantine entry w
 
 from __future__ import annotations
 
-from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -18,12 +17,14 @@ import pyarrow as pa
 import harmtrace
 from harmtrace.ingest.checks import PlausibleArea, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
-from harmtrace.ingest.rawfile import RawFile, read_raw, record_bytes
+from harmtrace.ingest.rawfile import RawFile, read_raw
+from harmtrace.ingest.sql import message_list
 from harmtrace.ingest.staging import Staged, stage_csv
 from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, harm_column
 from harmtrace.store import Store, scalar
 
 SAMPLE_ROWS = 5
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass
@@ -75,17 +76,27 @@ def import_file(
         return _already(store, int(previous), raw, fmt)
     started = datetime.now()
     with store.transaction() as con:
-        staged = stage_csv(con, raw, fmt.required_columns)
+        staged = _stage(con, raw, fmt)
         if fmt.prepare:
             fmt.prepare(con, "staged")
         _normalise(con, fmt, area or PlausibleArea())
         batch_id = _next_id(con, "batch", "batch_id")
         source_id = _source_id(con, source or fmt.name)
-        _write_documents(con, batch_id, raw, staged)
+        _write_documents(con, batch_id, staged)
         result = _write_outcomes(con, batch_id, source_id, fmt, staged)
         _write_batch(con, result, source_id, raw, fmt, staged, started)
         con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
     return result
+
+
+def _stage(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Staged:
+    """Stage a CSV file, or a spreadsheet by its suffix."""
+    if raw.path.suffix.lower() in SPREADSHEET_SUFFIXES:
+        from harmtrace.ingest.spreadsheet import stage_xlsx  # type: ignore[import-untyped]
+
+        staged: Staged = stage_xlsx(con, raw, fmt.required_columns)
+        return staged
+    return stage_csv(con, raw, fmt.required_columns)
 
 
 def _sha(text: str | None) -> str | None:
@@ -124,8 +135,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
     placeholder = placeholder_flag()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE checked AS SELECT row_number, {', '.join(fields)}, "
-        f"list_concat(reasons, list_filter([{', '.join(reasons)}]::VARCHAR[], lambda x: x IS NOT NULL)) AS reasons, "
-        f"list_concat(flags, list_filter([{placeholder}]::VARCHAR[], lambda x: x IS NOT NULL)) AS flags "
+        f"list_concat(reasons, {message_list(reasons)}) AS reasons, "
+        f"list_concat(flags, {message_list([placeholder])}) AS flags "
         "FROM normalised"
     )
     con.execute(
@@ -148,16 +159,12 @@ def _source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return new_id
 
 
-def _write_documents(
-    con: duckdb.DuckDBPyConnection, batch_id: int, raw: RawFile, staged: Staged
-) -> None:
+def _write_documents(con: duckdb.DuckDBPyConnection, batch_id: int, staged: Staged) -> None:
     # keep the raw row: the source's own bytes are the evidence
-    index = pa.array(range(1, len(staged.records)), pa.int64())
-    raws = record_bytes(raw.data, staged.records, index.to_numpy())
-    con.register("ht_docs", pa.table({"row_number": index, "raw": pa.array(raws, pa.binary())}))
-    con.execute(
-        "INSERT INTO document SELECT ?, row_number, sha256(raw), raw FROM ht_docs", [batch_id]
-    )
+    index = pa.array(range(1, staged.rows_read + 1), pa.int64())
+    raws = pa.array(staged.raw_rows(), pa.binary())
+    con.register("ht_docs", pa.table({"row_number": index, "raw": raws}))
+    con.execute("INSERT INTO document SELECT ?, row_number, sha256(raw), raw FROM ht_docs", [batch_id])
     con.unregister("ht_docs")
 
 
@@ -181,11 +188,15 @@ def _write_outcomes(
     else:
         _insert_victims(con, batch_id, source_id)
     result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
-    result.reasons = _summarise(con, "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", batch_id)
+    result.reasons = _summarise(
+        con, "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", batch_id
+    )
     result.flags = _summarise(con, "SELECT row_number, flags FROM checked WHERE len(reasons) = 0", None)
     result.rows_quarantined = scalar(con, "SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id])
     result.rows_accepted = result.rows_read - result.rows_quarantined
-    result.rows_flagged = scalar(con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0")
+    result.rows_flagged = scalar(
+        con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"
+    )
     return result
 
 

@@ -35,7 +35,9 @@ class PlausibleArea:
         return cls(*parts)
 
     def contains(self, lon: str, lat: str) -> str:
-        return f"({lon} BETWEEN {self.lon_min} AND {self.lon_max} AND {lat} BETWEEN {self.lat_min} AND {self.lat_max})"
+        """SQL: are the `lon`, `lat` expressions inside the box?"""
+        lon_ok = f"{lon} BETWEEN {self.lon_min} AND {self.lon_max}"
+        return f"({lon_ok} AND {lat} BETWEEN {self.lat_min} AND {self.lat_max})"
 
 
 def placeholder_flag() -> str:

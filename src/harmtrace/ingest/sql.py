@@ -84,12 +84,12 @@ class Select:
 
     def sql(self, table: str = "staged") -> str:
         cols = [f"{expr} AS {q(name)}" for name, expr in self.fields.items()]
-        cols.append(f"{_message_list(self.reasons)} AS reasons")
-        cols.append(f"{_message_list(self.flags)} AS flags")
+        cols.append(f"{message_list(self.reasons)} AS reasons")
+        cols.append(f"{message_list(self.flags)} AS flags")
         return f"SELECT row_number, {', '.join(cols)} FROM {table}"
 
 
-def _message_list(exprs: list[str]) -> str:
+def message_list(exprs: list[str]) -> str:
     if not exprs:
         return "[]::VARCHAR[]"
     return f"list_filter([{', '.join(exprs)}]::VARCHAR[], lambda x: x IS NOT NULL)"

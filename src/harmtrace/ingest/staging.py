@@ -12,6 +12,7 @@ import difflib
 import io
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import duckdb
@@ -19,23 +20,24 @@ import numpy as np
 import pyarrow as pa
 
 from harmtrace.errors import InputError
-from harmtrace.ingest.rawfile import RawFile, Records, split_records
+from harmtrace.ingest.rawfile import RawFile, Records, record_bytes, split_records
 from harmtrace.ingest.sql import lit
 from harmtrace.store import scalar
 
 
 @dataclass
 class Staged:
-    """A staged file: table `staged` (all VARCHAR + row_number) plus the rows that failed to parse."""
+    """A staged input: TEMP table `staged` (all VARCHAR + row_number), raw rows, rejected rows.
+
+    Row numbers count data rows from 1 (the header is not a row). A row either has a line in
+    `staged` or an entry in `rejected`, never both, never neither.
+    """
 
     columns: list[str]
     header: list[str]
-    records: Records  # over the original bytes; record 0 is the header
+    rows_read: int
+    raw_rows: Callable[[], list[bytes]]  # the raw content of rows 1..rows_read, in order
     rejected: dict[int, list[str]] = field(default_factory=dict)  # row_number -> reasons
-
-    @property
-    def rows_read(self) -> int:
-        return len(self.records) - 1
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str, ...]) -> Staged:
@@ -47,7 +49,8 @@ def stage_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str,
     columns = safe_names(header)
     if len(records) < 2:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
-    staged = Staged(columns, header, records)
+    index = np.arange(1, len(records))
+    staged = Staged(columns, header, len(records) - 1, lambda: record_bytes(raw.data, records, index))
     offsets = records if raw.encoding == "utf-8" else split_records(utf8)
     if len(offsets) == len(records) and _stage_with_duckdb(con, raw, utf8, staged, offsets):
         return staged
@@ -181,4 +184,3 @@ def _stage_with_python(
     con.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM ht_rows")
     con.unregister("ht_rows")
     con.execute("DROP TABLE IF EXISTS staged_csv")
-

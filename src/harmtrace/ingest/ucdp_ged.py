@@ -56,7 +56,10 @@ def select(columns: list[str]) -> Select:
     s.set("adm1_source", text("adm_1"))
     s.set("adm2_source", text("adm_2"))
     sides = f"list_filter([{text('side_a')}, {text('side_b')}], lambda x: x IS NOT NULL)"
-    s.set("perpetrators", f"CASE WHEN trim(type_of_violence) = '3' THEN [{text('side_a')}] ELSE {sides} END")
+    s.set(
+        "perpetrators",
+        f"CASE WHEN trim(type_of_violence) = '3' THEN [{text('side_a')}] ELSE {sides} END",
+    )
     s.set("violence_type", _case("type_of_violence", VIOLENCE, "NULL"))
     s.set("number_of_sources", integer("number_of_sources"))
     s.set("description", text("source_headline"))
@@ -81,7 +84,15 @@ def select(columns: list[str]) -> Select:
         unparsed("longitude", number("longitude"), "coordinates_invalid", "a number"),
         missing("best", "count_missing", "UCDP gives a best estimate for every event"),
     ]
-    for col in ("low", "best", "high", "deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"):
+    for col in (
+        "low",
+        "best",
+        "high",
+        "deaths_a",
+        "deaths_b",
+        "deaths_civilians",
+        "deaths_unknown",
+    ):
         s.reasons.append(unparsed(col, integer(col), "count_invalid", "a whole number"))
     return s
 

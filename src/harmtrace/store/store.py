@@ -94,9 +94,7 @@ def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | Non
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
-    exists = scalar(
-        con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'"
-    )
+    exists = scalar(con, "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'")
     if not exists:
         return 0
     version = scalar(con, "SELECT max(version) FROM schema_version")
