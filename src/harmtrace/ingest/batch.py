@@ -79,11 +79,11 @@ def import_file(
         staged = _stage(con, raw, fmt)
         if fmt.prepare:
             fmt.prepare(con, "staged")
-        _normalise(con, fmt, area or PlausibleArea())
+        given = _normalise(con, fmt, area or PlausibleArea())
         batch_id = _next_id(con, "batch", "batch_id")
         source_id = _source_id(con, source or fmt.name)
         _write_documents(con, batch_id, staged)
-        result = _write_outcomes(con, batch_id, source_id, fmt, staged)
+        result = _write_outcomes(con, batch_id, source_id, fmt, staged, given)
         _write_batch(con, result, source_id, raw, fmt, staged, started)
         con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
     return result
@@ -119,8 +119,11 @@ def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportRe
     )
 
 
-def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> None:
-    """TEMP table `checked`: every normalised field, with format and generic reasons merged."""
+def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> set[str]:
+    """TEMP table `checked`: every normalised field, with format and generic reasons merged.
+
+    Returns the fields the format sets (the others hold their defaults).
+    """
     columns = [r[0] for r in con.execute("DESCRIBE staged").fetchall()]
     select = fmt.select(columns)
     defaults = REPORT_FIELDS if fmt.kind == "report" else VICTIM_FIELDS
@@ -129,21 +132,20 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
     unknown = set(select.fields) - set(defaults)
     if unknown:
         raise ValueError(f"format {fmt.name} sets unknown fields {sorted(unknown)}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE normalised AS {select.sql('staged')}")
     fields = [f"{n if n in select.fields else d} AS {n}" for n, d in defaults.items()]
-    reasons = generic_reasons(fmt.kind, area, set(HARM_COLUMNS))
-    placeholder = placeholder_flag()
+    reasons = message_list(generic_reasons(fmt.kind, area, set(HARM_COLUMNS)))
+    placeholder = f"{placeholder_flag()} IS NOT NULL"
+    # one pass: normalise, merge reasons, and treat placeholder dates as unknown
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE checked AS SELECT row_number, {', '.join(fields)}, "
-        f"list_concat(reasons, {message_list(reasons)}) AS reasons, "
-        f"list_concat(flags, {message_list([placeholder])}) AS flags "
-        "FROM normalised"
+        "CREATE OR REPLACE TEMP TABLE checked AS SELECT * EXCLUDE (placeholder) REPLACE ("
+        "CASE WHEN placeholder THEN NULL ELSE date_start END AS date_start, "
+        "CASE WHEN placeholder THEN NULL ELSE date_end END AS date_end, "
+        "CASE WHEN placeholder THEN 'unknown' ELSE date_precision END AS date_precision) FROM ("
+        f"SELECT row_number, {', '.join(fields)}, list_concat(reasons, {reasons}) AS reasons, "
+        f"list_concat(flags, {message_list([placeholder_flag()])}) AS flags, {placeholder} AS placeholder "
+        f"FROM ({select.sql('staged')}))"
     )
-    con.execute(
-        "UPDATE checked SET date_start = NULL, date_end = NULL, date_precision = 'unknown' "
-        "WHERE list_contains(list_transform(flags, lambda f: split_part(f, ':', 1)), 'date_placeholder')"
-    )
-    con.execute("DROP TABLE normalised")
+    return set(select.fields)
 
 
 def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
@@ -161,15 +163,18 @@ def _source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
 
 def _write_documents(con: duckdb.DuckDBPyConnection, batch_id: int, staged: Staged) -> None:
     # keep the raw row: the source's own bytes are the evidence
-    index = pa.array(range(1, staged.rows_read + 1), pa.int64())
-    raws = pa.array(staged.raw_rows(), pa.binary())
-    con.register("ht_docs", pa.table({"row_number": index, "raw": raws}))
-    con.execute("INSERT INTO document SELECT ?, row_number, sha256(raw), raw FROM ht_docs", [batch_id])
+    con.register("ht_docs", staged.raw_rows())
+    con.execute("INSERT INTO document SELECT ?, row_number, sha256, raw FROM ht_docs", [batch_id])
     con.unregister("ht_docs")
 
 
 def _write_outcomes(
-    con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int, fmt: Format, staged: Staged
+    con: duckdb.DuckDBPyConnection,
+    batch_id: int,
+    source_id: int,
+    fmt: Format,
+    staged: Staged,
+    given: set[str],
 ) -> ImportResult:
     if staged.rejected:
         rows = list(staged.rejected)
@@ -184,7 +189,7 @@ def _write_outcomes(
         [batch_id],
     )
     if fmt.kind == "report":
-        _insert_reports(con, batch_id, source_id)
+        _insert_reports(con, batch_id, source_id, given)
     else:
         _insert_victims(con, batch_id, source_id)
     result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
@@ -200,7 +205,7 @@ def _write_outcomes(
     return result
 
 
-def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int) -> None:
+def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int, given: set[str]) -> None:
     base = _next_id(con, "report", "report_id") - 1
     cols = ", ".join(REPORT_FIELDS)
     con.execute(
@@ -212,11 +217,14 @@ def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: in
     for h in HARMS:
         for c in CATEGORIES:
             lo, hi, best = (harm_column(h, c, b) for b in ("min", "max", "best"))
+            if not {lo, hi, best} & given:
+                continue
             parts.append(
                 f"SELECT ? + row_number, '{c}', '{h}', {lo}, {hi}, {best} FROM checked "
                 f"WHERE len(reasons) = 0 AND coalesce({lo}, {hi}, {best}) IS NOT NULL"
             )
-    con.execute("INSERT INTO harm " + " UNION ALL ".join(parts), [base] * len(parts))
+    if parts:
+        con.execute("INSERT INTO harm " + " UNION ALL ".join(parts), [base] * len(parts))
 
 
 def _insert_victims(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int) -> None:

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pyarrow as pa
 
 from harmtrace.errors import InputError
 
@@ -111,15 +112,55 @@ def split_records(data: bytes) -> Records:
     closing = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
     ends_nl = np.append(closing, len(buf))
     starts = np.concatenate(([0], closing + 1))
-    ends = ends_nl.copy()
-    # drop a "\r" before the newline from the record
-    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 0x0D)
-    ends[has_cr] -= 1
-    keep = ends > starts
-    return Records(starts[keep], ends[keep])
+    return _trimmed(starts, ends_nl, data)
+
+
+def raw_documents(data: bytes, records: Records, first: int = 1) -> pa.Table:
+    """Records `first`.. as a table (row_number, sha256, raw): the bytes exactly as in the file."""
+    raws = record_bytes(data, records, np.arange(first, len(records)))
+    hashes = [hashlib.sha256(r).hexdigest() for r in raws]
+    rows = pa.array(np.arange(first, len(records), dtype=np.int64))
+    return pa.table(
+        {"row_number": rows, "sha256": pa.array(hashes, pa.string()), "raw": pa.array(raws, pa.binary())}
+    )
 
 
 def record_bytes(data: bytes, records: Records, index: np.ndarray) -> list[bytes]:
     """The raw bytes of the records at `index`."""
     starts, ends = records.starts[index], records.ends[index]
     return [data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
+
+
+def split_records_by_fields(data: bytes) -> Records:
+    """Split as a CSV reader does, field by field: a quote opens a quoted field only at a field's start.
+
+    Slower than `split_records` (a Python loop over the bytes) and used only when a file's quoting is
+    irregular, e.g. an unquoted inch mark (`5" gun`), where quote parity would merge two rows.
+    """
+    starts, ends = [0], []
+    quoted, at_field_start = False, True
+    i, n = 0, len(data)
+    while i < n:
+        byte = data[i]
+        if quoted:
+            if byte == 0x22:
+                quoted = i + 1 < n and data[i + 1] == 0x22
+                i += 1 if quoted else 0
+        elif byte == 0x22 and at_field_start:
+            quoted = True
+        elif byte == 0x0A:
+            ends.append(i)
+            starts.append(i + 1)
+        at_field_start = byte in (0x2C, 0x0A) and not quoted
+        i += 1
+    ends.append(n)
+    return _trimmed(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), data)
+
+
+def _trimmed(starts: np.ndarray, ends: np.ndarray, data: bytes) -> Records:
+    """Drop a trailing "\\r" from each record and drop blank records."""
+    buf = np.frombuffer(data, dtype=np.uint8)
+    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 0x0D) if len(buf) else ends > starts
+    ends = ends - has_cr
+    keep = ends > starts
+    return Records(starts[keep], ends[keep])

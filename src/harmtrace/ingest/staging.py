@@ -13,6 +13,7 @@ import io
 import os
 import tempfile
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import duckdb
@@ -20,9 +21,11 @@ import numpy as np
 import pyarrow as pa
 
 from harmtrace.errors import InputError
-from harmtrace.ingest.rawfile import RawFile, Records, record_bytes, split_records
+from harmtrace.ingest.rawfile import RawFile, Records, raw_documents, split_records, split_records_by_fields
 from harmtrace.ingest.sql import lit
 from harmtrace.store import scalar
+
+_BACKGROUND = ThreadPoolExecutor(max_workers=1, thread_name_prefix="harmtrace-documents")
 
 
 @dataclass
@@ -36,32 +39,41 @@ class Staged:
     columns: list[str]
     header: list[str]
     rows_read: int
-    raw_rows: Callable[[], list[bytes]]  # the raw content of rows 1..rows_read, in order
+    # the documents of rows 1..rows_read, in order: a table (row_number, sha256, raw), see raw_documents
+    raw_rows: Callable[[], pa.Table]
     rejected: dict[int, list[str]] = field(default_factory=dict)  # row_number -> reasons
 
 
 def stage_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str, ...]) -> Staged:
     """Create TEMP table `staged` from `raw`; refuse a file whose header lacks `required` columns."""
-    records = split_records(raw.data)
     utf8 = raw.text_utf8
     header = _parse_header(raw, utf8)
     check_columns(raw, header, required)
     columns = safe_names(header)
+    records = split_records(raw.data)
     if len(records) < 2:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
-    index = np.arange(1, len(records))
-    staged = Staged(columns, header, len(records) - 1, lambda: record_bytes(raw.data, records, index))
     offsets = records if raw.encoding == "utf-8" else split_records(utf8)
+    staged = _staged(raw, columns, header, records)
     if len(offsets) == len(records) and _stage_with_duckdb(con, raw, utf8, staged, offsets):
         return staged
-    _stage_with_python(con, raw, utf8, staged, offsets)
+    # irregular quoting: split field by field as a CSV reader would, then parse row by row
+    records = split_records_by_fields(raw.data)
+    offsets = records if raw.encoding == "utf-8" else split_records_by_fields(utf8)
+    staged = _staged(raw, columns, header, records)
+    _stage_with_python(con, utf8, staged, offsets)
     return staged
 
 
+def _staged(raw: RawFile, columns: list[str], header: list[str], records: Records) -> Staged:
+    # slicing and hashing rows (Python) overlaps DuckDB's parsing, which releases the GIL
+    documents = _BACKGROUND.submit(raw_documents, raw.data, records)
+    return Staged(columns, header, len(records) - 1, documents.result)
+
+
 def _parse_header(raw: RawFile, utf8: bytes) -> list[str]:
-    first = split_records(utf8)
-    line = utf8[first.starts[0] : first.ends[0]].decode("utf-8")
-    header = next(csv.reader([line]))
+    first_line = utf8.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
+    header = next(csv.reader([first_line.decode("utf-8")]))
     if len(header) < 2:
         raise InputError(
             f"{raw.path}: the first line has {len(header)} column(s); expected a comma-separated "
@@ -158,9 +170,7 @@ def _utf8_path(raw: RawFile, utf8: bytes) -> tuple[str, bool]:
     return name, True
 
 
-def _stage_with_python(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, staged: Staged, offsets: Records
-) -> None:
+def _stage_with_python(con: duckdb.DuckDBPyConnection, utf8: bytes, staged: Staged, offsets: Records) -> None:
     """Parse each record on its own: a record that does not split into the header's fields is rejected."""
     width = len(staged.columns)
     cols: list[list[str | None]] = [[] for _ in range(width)]

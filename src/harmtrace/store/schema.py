@@ -33,12 +33,13 @@ CREATE TABLE batch (
     finished_at       TIMESTAMP NOT NULL,
     harmtrace_version VARCHAR NOT NULL
 );
--- one captured input item, verbatim; (batch_id, row_number) identifies it, sha256 addresses its content
+-- one captured input item, verbatim; (batch_id, row_number) identifies it, sha256 addresses its content.
+-- raw is stored uncompressed: compressing it made ingest four times slower for a 2x smaller file
 CREATE TABLE document (
     batch_id    INTEGER NOT NULL,
     row_number  BIGINT NOT NULL,
     sha256      VARCHAR NOT NULL,
-    raw         BLOB NOT NULL
+    raw         BLOB NOT NULL USING COMPRESSION uncompressed
 );
 CREATE TABLE quarantine (
     batch_id    INTEGER NOT NULL,

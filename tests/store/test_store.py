@@ -1,0 +1,56 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from harmtrace.errors import StoreError
+from harmtrace.store import open_store, resolve_db_path
+from harmtrace.store.schema import MIGRATIONS
+
+
+def test_new_store_has_every_migration(db_path: Path) -> None:
+    with open_store(db_path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        tables = {r["table_name"] for r in store.rows("SELECT table_name FROM information_schema.tables")}
+    assert {"source", "batch", "document", "quarantine", "report", "harm", "victim_record"} <= tables
+
+
+def test_older_store_is_upgraded_in_place(db_path: Path) -> None:
+    with open_store(db_path, migrations=MIGRATIONS[:1]) as store:
+        assert store.schema_version == 1
+        store.con.execute("INSERT INTO source (source_id, name) VALUES (1, 'kept')")
+    with open_store(db_path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.scalar("SELECT name FROM source") == "kept"
+        assert store.scalar("SELECT count(*) FROM admin_area") == 0
+
+
+def test_newer_store_is_refused_with_a_clear_message(db_path: Path) -> None:
+    with open_store(db_path) as store:
+        store.con.execute("INSERT INTO schema_version VALUES (99, current_timestamp)")
+    with pytest.raises(StoreError, match=r"schema version 99.*newer harmtrace"):
+        open_store(db_path)
+
+
+def test_failed_migration_leaves_the_store_at_its_old_version(db_path: Path) -> None:
+    broken = (*MIGRATIONS, "CREATE TABLE fine (x INTEGER); CREATE TABLE broken (x NOSUCHTYPE);")
+    with pytest.raises(duckdb.Error):
+        open_store(db_path, migrations=broken)
+    with open_store(db_path) as store:
+        assert store.schema_version == len(MIGRATIONS)
+        assert store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name='fine'") == 0
+
+
+def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match=r"No store at .*ingest"):
+        open_store(tmp_path / "absent.duckdb", read_only=True)
+
+
+def test_db_path_resolution_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.delenv("HARMTRACE_DB", raising=False)
+    assert resolve_db_path(None) == Path("harmtrace.duckdb")
+    monkeypatch.setenv("HARMTRACE_DB", str(tmp_path / "env.duckdb"))
+    assert resolve_db_path(None) == tmp_path / "env.duckdb"
+    assert resolve_db_path(tmp_path / "flag.duckdb") == tmp_path / "flag.duckdb"
