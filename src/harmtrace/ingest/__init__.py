@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 from harmtrace.errors import InputError
+from harmtrace.ingest.acled import FORMAT as ACLED
 from harmtrace.ingest.batch import ImportResult, import_file
 from harmtrace.ingest.checks import PlausibleArea
 from harmtrace.ingest.formats import Format
+from harmtrace.ingest.mapped import mapped_format
+from harmtrace.ingest.syrian_archive import FORMAT as SYRIAN_ARCHIVE
 from harmtrace.ingest.ucdp_ged import FORMAT as UCDP_GED
 
-FIXED_FORMATS: dict[str, Format] = {f.name: f for f in (UCDP_GED,)}
+FIXED_FORMATS: dict[str, Format] = {f.name: f for f in (UCDP_GED, ACLED, SYRIAN_ARCHIVE)}
 MAPPED_FORMATS = ("incidents", "victims")
 
 
@@ -20,6 +23,13 @@ def get_format(name: str, mapping: Path | None = None) -> Format:
         if mapping is not None:
             raise InputError(f"Format {name} has fixed columns and takes no --mapping.")
         return FIXED_FORMATS[name]
+    if name in MAPPED_FORMATS:
+        if mapping is None:
+            raise InputError(
+                f"Format {name} reads any CSV or XLSX through a YAML mapping of its columns: add "
+                f"--mapping MAPPING.yaml (see docs/mapping.md; examples in examples/mappings/)."
+            )
+        return mapped_format(name, mapping)
     known = ", ".join([*FIXED_FORMATS, *MAPPED_FORMATS])
     raise InputError(f"Unknown format {name!r}. Known formats: {known}.")
 

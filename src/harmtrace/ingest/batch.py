@@ -17,14 +17,13 @@ import pyarrow as pa
 import harmtrace
 from harmtrace.ingest.checks import PlausibleArea, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
-from harmtrace.ingest.rawfile import RawFile, read_raw
+from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
 from harmtrace.ingest.sql import message_list
 from harmtrace.ingest.staging import Staged, stage_csv
 from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, harm_column
 from harmtrace.store import Store, scalar
 
 SAMPLE_ROWS = 5
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass
@@ -77,11 +76,12 @@ def import_file(
     started = datetime.now()
     with store.transaction() as con:
         staged = _stage(con, raw, fmt)
+        fmt = fmt.layout_for(staged.header, str(raw.path))
         if fmt.prepare:
             fmt.prepare(con, "staged")
         given = _normalise(con, fmt, area or PlausibleArea())
         batch_id = _next_id(con, "batch", "batch_id")
-        source_id = _source_id(con, source or fmt.name)
+        source_id = _source_id(con, source or fmt.source or fmt.name)
         _write_documents(con, batch_id, staged)
         result = _write_outcomes(con, batch_id, source_id, fmt, staged, given)
         _write_batch(con, result, source_id, raw, fmt, staged, started)
@@ -92,10 +92,9 @@ def import_file(
 def _stage(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Staged:
     """Stage a CSV file, or a spreadsheet by its suffix."""
     if raw.path.suffix.lower() in SPREADSHEET_SUFFIXES:
-        from harmtrace.ingest.spreadsheet import stage_xlsx  # type: ignore[import-untyped]
+        from harmtrace.ingest.spreadsheet import stage_xlsx
 
-        staged: Staged = stage_xlsx(con, raw, fmt.required_columns)
-        return staged
+        return stage_xlsx(con, raw, fmt.required_columns, fmt.sheet)
     return stage_csv(con, raw, fmt.required_columns)
 
 
@@ -133,7 +132,8 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
     if unknown:
         raise ValueError(f"format {fmt.name} sets unknown fields {sorted(unknown)}")
     fields = [f"{n if n in select.fields else d} AS {n}" for n, d in defaults.items()]
-    reasons = message_list(generic_reasons(fmt.kind, area, set(HARM_COLUMNS)))
+    harm = set(HARM_COLUMNS) if fmt.kind == "report" else set()  # victims have no harm counts
+    reasons = message_list(generic_reasons(fmt.kind, area, harm))
     placeholder = f"{placeholder_flag()} IS NOT NULL"
     # one pass: normalise, merge reasons, and treat placeholder dates as unknown
     con.execute(

@@ -8,6 +8,7 @@ from typing import Literal
 
 import duckdb
 
+from harmtrace.errors import InputError
 from harmtrace.ingest.sql import Select
 
 Kind = Literal["report", "victim"]
@@ -19,6 +20,7 @@ class Format:
 
     `select` receives the staged column names and returns the normalised fields of each row. An
     optional `prepare` step may add columns to the staged table first (Python parsing of odd text).
+    A format exported in several column layouts lists them in `layouts`; `layout_for` picks one.
     """
 
     name: str
@@ -27,7 +29,27 @@ class Format:
     select: Callable[[list[str]], Select]
     prepare: Callable[[duckdb.DuckDBPyConnection, str], None] | None = None
     mapping_text: str | None = None
+    source: str | None = None  # default source name (a mapping's `source.name`); --source overrides it
+    sheet: str | None = None  # the spreadsheet sheet to read (default: the first)
     description: str = ""
+    layouts: tuple[Format, ...] = ()
+
+    def layout_for(self, header: list[str], where: str) -> Format:
+        """The first of `layouts` whose required columns `header` has (self when none are declared)."""
+        if not self.layouts:
+            return self
+        present = [h.strip() for h in header]
+        for layout in self.layouts:
+            if set(layout.required_columns) <= set(present):
+                return layout
+        needs = "; ".join(
+            f"{layout.description} lacks " + ", ".join(c for c in layout.required_columns if c not in present)
+            for layout in self.layouts
+        )
+        raise InputError(
+            f"{where} has the columns of no {self.name} layout ({needs}). Columns found: "
+            f"{', '.join(present)}. Check the format name, or import it with a mapping."
+        )
 
 
 # Normalised fields and the value each takes when a format does not give it.

@@ -9,6 +9,7 @@ source's own bytes, whatever encoding the file came in.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +19,9 @@ import pyarrow as pa
 from harmtrace.errors import InputError
 
 UTF8_BOM = b"\xef\xbb\xbf"
+_CONTENT = re.compile(rb"[^ \t\r\n\xef\xbb\xbf]")  # any byte that is not blank space or a BOM
+# Spreadsheets are zip archives, not text: they have no encoding to detect ("binary").
+SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 # Letters that only Arabic-script text in Windows-1256 produces in quantity (0xC1-0xFE range).
 _CP1256_ARABIC = bytes(range(0xC1, 0xFF))
 
@@ -29,7 +33,7 @@ class RawFile:
     path: Path
     data: bytes
     sha256: str
-    encoding: str  # "utf-8", "utf-8-sig" or "cp1256"
+    encoding: str  # "utf-8", "utf-8-sig", "cp1256", or "binary" for a spreadsheet
 
     @property
     def text_utf8(self) -> bytes:
@@ -46,9 +50,11 @@ def read_raw(path: Path) -> RawFile:
     if not path.exists():
         raise InputError(f"File not found: {path}. Check the path and try again.")
     data = path.read_bytes()
-    if not data.strip(b" \t\r\n" + UTF8_BOM):
+    if _CONTENT.search(data) is None:
         raise InputError(f"{path} is empty: there is nothing to import. Check the export.")
-    return RawFile(path, data, hashlib.sha256(data).hexdigest(), detect_encoding(path, data))
+    binary = path.suffix.lower() in SPREADSHEET_SUFFIXES
+    encoding = "binary" if binary else detect_encoding(path, data)
+    return RawFile(path, data, hashlib.sha256(data).hexdigest(), encoding)
 
 
 def detect_encoding(path: Path, data: bytes) -> str:
@@ -57,12 +63,14 @@ def detect_encoding(path: Path, data: bytes) -> str:
         _decode_or_fail(path, data[len(UTF8_BOM) :], "utf-8")
         return "utf-8-sig"
     try:
-        data.decode("utf-8")
+        if not data.isascii():  # the check is ten times faster than decoding
+            data.decode("utf-8")
         return "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
     high = sum(data.count(bytes([b])) for b in _CP1256_ARABIC)
-    if high and _decodes(data, "cp1256"):
+    # NUL bytes never occur in Windows-1256 text; they do in UTF-16 ("Unicode text" exports)
+    if high and b"\x00" not in data and _decodes(data, "cp1256"):
         return "cp1256"
     line = data[: utf8_error.start].count(b"\n") + 1
     raise InputError(

@@ -23,12 +23,15 @@ def quarantined(
     """Quarantined rows (with their raw bytes decoded when asked), in file order."""
     raw = ", d.raw" if with_raw else ""
     rows = store.rows(
-        f"SELECT q.batch_id, q.row_number, q.reasons, d.sha256{raw} FROM quarantine q "
-        "JOIN document d USING (batch_id, row_number) "
+        f"SELECT q.batch_id, q.row_number, q.reasons, d.sha256{raw}, b.encoding FROM quarantine q "
+        "JOIN document d USING (batch_id, row_number) JOIN batch b USING (batch_id) "
         "WHERE ? IS NULL OR q.batch_id = ? ORDER BY q.batch_id, q.row_number LIMIT ?",
         [batch_id, batch_id, limit],
     )
     for row in rows:
+        encoding = row.pop("encoding")
         if with_raw:
-            row["raw"] = bytes(row["raw"]).decode("utf-8", errors="replace")
+            # the raw bytes are the source's own; decode them as the file was read
+            text_encoding = "utf-8" if encoding == "binary" else encoding
+            row["raw"] = bytes(row["raw"]).decode(text_encoding, errors="replace")
     return rows

@@ -73,7 +73,12 @@ def _staged(raw: RawFile, columns: list[str], header: list[str], records: Record
 
 def _parse_header(raw: RawFile, utf8: bytes) -> list[str]:
     first_line = utf8.lstrip(b"\r\n").split(b"\n", 1)[0].rstrip(b"\r")
-    header = next(csv.reader([first_line.decode("utf-8")]))
+    try:
+        header = next(csv.reader([first_line.decode("utf-8")]))
+    except csv.Error as exc:
+        raise InputError(
+            f"{raw.path}: the header line cannot be read as CSV ({exc}). Re-export as CSV."
+        ) from exc
     if len(header) < 2:
         raise InputError(
             f"{raw.path}: the first line has {len(header)} column(s); expected a comma-separated "
@@ -113,52 +118,63 @@ def safe_names(header: list[str]) -> list[str]:
 def _stage_with_duckdb(
     con: duckdb.DuckDBPyConnection, raw: RawFile, utf8: bytes, staged: Staged, offsets: Records
 ) -> bool:
+    """Two scans: the first only counts and collects rejects; the second writes numbered rows once."""
     path, tmp = _utf8_path(raw, utf8)
+    names = "[" + ", ".join(lit(c) for c in staged.columns) + "]"
+    scan = (
+        f"read_csv({lit(path)}, header=true, all_varchar=true, delim=',', quote='\"', escape='\"', "
+        f"names={names}, {{}})"
+    )
     try:
-        con.execute("DROP TABLE IF EXISTS staged_csv")
-        names = "[" + ", ".join(lit(c) for c in staged.columns) + "]"
-        con.execute(
-            f"CREATE TEMP TABLE staged_csv AS SELECT * FROM read_csv({lit(path)}, header=true, "
-            f"all_varchar=true, delim=',', quote='\"', escape='\"', names={names}, "
-            "store_rejects=true, rejects_table='ht_rejects', rejects_scan='ht_reject_scans', "
-            "sample_size=-1, parallel=true)"
+        parsed = scalar(
+            con,
+            "SELECT count(*) FROM "
+            + scan.format("store_rejects=true, rejects_table='ht_rejects', rejects_scan='ht_reject_scans'"),
         )
         rejects = con.execute(
             "SELECT line_byte_position - 1, list(DISTINCT error_type) FROM ht_rejects GROUP BY 1"
         ).fetchall()
+        good = _good_rows(staged, offsets, rejects, parsed)
+        return good is not None and _write_numbered(con, scan.format("ignore_errors=true"), good)
     except duckdb.Error:
         return False
     finally:
         con.execute("DROP TABLE IF EXISTS ht_rejects; DROP TABLE IF EXISTS ht_reject_scans")
         if tmp:
             os.unlink(path)
-    return _attach_row_numbers(con, staged, offsets, rejects)
 
 
-def _attach_row_numbers(
-    con: duckdb.DuckDBPyConnection,
-    staged: Staged,
-    offsets: Records,
-    rejects: list[tuple[int, list[str]]],
-) -> bool:
+def _good_rows(
+    staged: Staged, offsets: Records, rejects: list[tuple[int, list[str]]], parsed: int
+) -> np.ndarray | None:
+    """Row numbers DuckDB parsed, in order; None when its view of the file differs from the splitter's."""
     n_rows = len(offsets) - 1
-    bad = np.searchsorted(offsets.starts, np.array([r[0] for r in rejects], dtype=np.int64))
-    if len(bad) and (bad.max() > n_rows or not np.all(offsets.starts[bad] == [r[0] for r in rejects])):
-        return False
-    parsed = scalar(con, "SELECT count(*) FROM staged_csv")
-    good = np.setdiff1d(np.arange(1, n_rows + 1), bad)
+    starts = np.array([r[0] for r in rejects], dtype=np.int64)
+    bad = np.searchsorted(offsets.starts, starts)
+    if len(bad) and (bad.max() > n_rows or not np.all(offsets.starts[bad] == starts)):
+        return None
+    parsed_ok = np.ones(n_rows + 1, dtype=bool)
+    parsed_ok[0], parsed_ok[bad] = False, False  # record 0 is the header
+    good = np.flatnonzero(parsed_ok)
     if parsed != len(good):
-        return False
+        return None
     for row, (_, kinds) in zip(bad.tolist(), rejects, strict=True):
         staged.rejected[row] = [f"csv_parse: {k.lower()} (header has {len(staged.columns)})" for k in kinds]
+    return good
+
+
+def _write_numbered(con: duckdb.DuckDBPyConnection, scan: str, good: np.ndarray) -> bool:
+    """TEMP table `staged`: the parsed rows with their row numbers, matched by position."""
     con.register("ht_rows", pa.table({"row_number": pa.array(good, pa.int64())}))
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE staged AS SELECT r.row_number, s.* "
-        "FROM staged_csv s POSITIONAL JOIN ht_rows r"
-    )
-    con.unregister("ht_rows")
-    con.execute("DROP TABLE staged_csv")
-    return True
+    try:
+        con.execute(
+            f"CREATE OR REPLACE TEMP TABLE staged AS SELECT r.row_number, s.* FROM {scan} s "
+            "POSITIONAL JOIN ht_rows r"
+        )
+    finally:
+        con.unregister("ht_rows")
+    unmatched = scalar(con, "SELECT count(*) FROM staged WHERE row_number IS NULL")
+    return bool(unmatched == 0 and scalar(con, "SELECT count(*) FROM staged") == len(good))
 
 
 def _utf8_path(raw: RawFile, utf8: bytes) -> tuple[str, bool]:

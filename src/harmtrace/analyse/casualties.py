@@ -1,0 +1,437 @@
+"""Casualty figures with honest uncertainty: people killed or injured in a window, as a range.
+
+An *item* is one report: until incident linkage exists (a later issue) reports are not deduplicated
+across sources, so one event told by two sources counts twice. A report's date is an interval
+[date_start, date_end]; NULL is unknown on that side. The window is [from, to], both days inclusive
+(``days=N``: the N days from ``from``, so to = from + N - 1); a missing bound leaves it unbounded.
+
+- An item *touches* the window when its interval could overlap it: start <= to and end >= from. An
+  unknown start or end never rules an item out, so an undated item touches every window.
+- An item lies *inside* the window when its whole interval does: start >= from and end <= to. An
+  unknown start (end) lies inside only a window unbounded on that side (all-time figures count it).
+
+For one (category, harm), e.g. civilians killed, read from the `harm` rows (count_min/max/best):
+
+- ``count_min`` sums count_min over the items inside the window attributed to the perpetrator alone
+  (whatever their attribution when no perpetrator is asked). An item without a minimum adds 0.
+- ``count_max`` sums count_max over the items touching the window whose alleged perpetrators include
+  the perpetrator. An item without a maximum adds its best, else its minimum, so the maximum may be
+  low (``items_max_missing`` says how many did).
+- ``count_best`` sums count_best over the items of the maximum that give one: ``items_best`` of
+  ``items_max``; null when none does. It is the sources' own central figure for the maximum's items,
+  not a point chosen between the bounds. When every item gives one, min <= best <= max; when some do
+  not, it covers only those that do and may even fall below ``count_min``: read it with items_best.
+
+The minimum's items are a subset of the maximum's. An item with no `harm` row for the chosen (category,
+harm) adds to no bound; ``items_without_category`` counts such items touching the window (UCDP, for
+instance, gives no 'children'), so a figure is never silently low. Perpetrators and means match
+case-insensitively but otherwise exactly; with grades given, reports without a grade are left out.
+
+Groups (``by``): ``month`` and ``year`` cut the window into sub-windows (window ∩ period) and apply the
+rules to each, so an item spanning two months counts in both maxima and in neither minimum (an open
+window's periods end at the dated reports, so an item with an unknown end lies inside none);
+``perpetrator`` gives one group per alleged perpetrator with that perpetrator's attribution rules (and
+a "(no perpetrator named)" group); ``adm1`` groups by the governorate the locate step placed each report
+in (`report_admin` level 1, names from `admin_area`), reports not placed forming a "(not located)"
+group. Group figures need not add up to the total.
+
+`casualties` returns JSON-ready data with stable keys:
+
+    filters       what was asked: perpetrator, from, to, days, grades, means, category, harm, by
+    window        from, to (inclusive; null = unbounded), days (null when unbounded)
+    deduplicated  false: reports are not yet linked into incidents
+    definitions   min, max, best: one sentence each
+    total         a Figure for the whole window
+    groups        null, or a list of Figure plus: group (label); key (month "2016-01", year "2016",
+                  perpetrator lower-cased, adm1 P-code; null for "(not located)" and "(no perpetrator
+                  named)"); window (the group's sub-window, as above)
+    notes         caveats a reader must see with the numbers
+
+    Figure   items_min, items_max, items_best, count_min, count_max, count_best (people; null when
+             no item gives a best), items_without_category, items_min_missing (items of the minimum
+             without a minimum), items_max_missing, items_date_unknown (items of the maximum with an
+             unknown start or end), ids
+    ids      null unless asked; else {"min": [...], "max": [...], "best": [...]}, lists of ItemRef
+    ItemRef  report_id, source (name), record_id (the source's own id), batch_id and row_number
+             (the document the report was read from)
+
+A figure, with its groups, costs one set-wise SQL statement, and `ids` one more for the total and one
+for the groups (the plan is in `harmtrace.analyse.casualty_sql`).
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from datetime import date, timedelta
+from typing import Any, Final, TypedDict
+
+from harmtrace.analyse.casualty_sql import NOT_LOCATED, figures_sql, ids_sql
+from harmtrace.errors import QueryError
+from harmtrace.model import CATEGORIES, GRADES, HARMS
+from harmtrace.store import Store
+
+GROUPINGS: Final = ("month", "year", "adm1", "perpetrator")
+NOT_DEDUPLICATED: Final = (
+    "Reports are not yet deduplicated across sources: each report counts as its own item until "
+    "incident linkage exists."
+)
+_DEFINITIONS: Final = {
+    "min": "Items wholly inside the window{alone}, each at its minimum.",
+    "max": "Items touching the window{naming}, each at its maximum.",
+    "best": "The sources' best estimates summed over the items of the maximum that give one.",
+}
+
+Window = TypedDict("Window", {"from": date | None, "to": date | None, "days": int | None})
+
+
+class ItemRef(TypedDict):
+    report_id: int
+    source: str
+    record_id: str | None
+    batch_id: int
+    row_number: int
+
+
+class ItemIds(TypedDict):
+    min: list[ItemRef]
+    max: list[ItemRef]
+    best: list[ItemRef]
+
+
+class Figure(TypedDict):
+    items_min: int
+    items_max: int
+    items_best: int
+    count_min: int
+    count_max: int
+    count_best: int | None
+    items_without_category: int
+    items_min_missing: int
+    items_max_missing: int
+    items_date_unknown: int
+    ids: ItemIds | None
+
+
+class Group(Figure):
+    group: str
+    key: str | None
+    window: Window
+
+
+class CasualtyFigures(TypedDict):
+    filters: dict[str, Any]
+    window: Window
+    deduplicated: bool
+    definitions: dict[str, str]
+    total: Figure
+    groups: list[Group] | None
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class CasualtyQuery:
+    """Which figure: window (days inclusive), attribution, filters, category and harm, grouping.
+
+    Raises QueryError listing every contradiction at once (``--to`` with ``--days``, ``--days``
+    without ``--from`` or below 1, a window ending before it starts, unknown words).
+    """
+
+    perpetrator: str | None = None
+    date_from: date | None = None
+    date_to: date | None = None
+    days: int | None = None
+    grades: tuple[str, ...] = ()
+    means: str | None = None
+    category: str = "all"
+    harm: str = "killed"
+    by: str | None = None
+    with_ids: bool = False
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "perpetrator", _blank_to_none(self.perpetrator))
+        object.__setattr__(self, "means", _blank_to_none(self.means))
+        object.__setattr__(self, "grades", tuple(g.strip().lower() for g in self.grades if g.strip()))
+        problems = _window_problems(self) + _word_problems(self)
+        if problems:
+            raise QueryError("Cannot compute this figure:\n" + "\n".join(f"  - {p}" for p in problems))
+
+    @property
+    def window(self) -> Window:
+        end = self.date_to
+        if self.days is not None and self.date_from is not None:
+            end = self.date_from + timedelta(days=self.days - 1)
+        days = (end - self.date_from).days + 1 if self.date_from and end else None
+        return {"from": self.date_from, "to": end, "days": days}
+
+    def filters(self) -> dict[str, Any]:
+        return {
+            "perpetrator": self.perpetrator,
+            "from": self.date_from,
+            "to": self.date_to,
+            "days": self.days,
+            "grades": list(self.grades),
+            "means": self.means,
+            "category": self.category,
+            "harm": self.harm,
+            "by": self.by,
+        }
+
+
+def _blank_to_none(text: str | None) -> str | None:
+    return (text.strip() or None) if text is not None else None
+
+
+def _window_problems(q: CasualtyQuery) -> list[str]:
+    problems = []
+    if q.days is not None and q.date_to is not None:
+        problems.append("--to and --days both set the end of the window: give one of them.")
+    if q.days is not None and q.date_from is None:
+        problems.append("--days N counts N days from --from: give --from too (e.g. --from 2015-09-30).")
+    if q.days is not None and q.days < 1:
+        problems.append(f"--days must be at least 1 (got {q.days}).")
+    if q.date_from and q.date_to and q.date_to < q.date_from:
+        problems.append(f"the window ends (--to {q.date_to}) before it starts (--from {q.date_from}).")
+    return problems
+
+
+def _word_problems(q: CasualtyQuery) -> list[str]:
+    checks = [("--category", q.category, CATEGORIES), ("--harm", q.harm, HARMS)]
+    if q.by is not None:
+        checks.append(("--by", q.by, GROUPINGS))
+    problems = [
+        f"{opt} {value!r} is not one of {', '.join(ok)}." for opt, value, ok in checks if value not in ok
+    ]
+    if q.by == "perpetrator" and q.perpetrator:
+        problems.append(
+            "--by perpetrator gives every perpetrator its own group: drop --perpetrator (or --by)."
+        )
+    return problems
+
+
+def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
+    """The figure `query` asks for over `store`: bounds, items behind them, groups and caveats."""
+    _check_grades(store, query)
+    rows = _rows(store, *figures_sql(query, query.by))
+    total = _figure(next(row for row in rows if row["is_total"]))
+    if total["items_max"] + total["items_without_category"] == 0:
+        _check_names(store, query)
+    groups = [_group(row, query) for row in _in_order(rows, query.by)] if query.by else None
+    if query.with_ids:
+        total["ids"] = _ids(store, query, None).get("", _no_ids())
+        found = _ids(store, query, query.by) if groups else {}
+        for group in groups or []:
+            group["ids"] = found.get(group["key"] or "", _no_ids())
+    return {
+        "filters": query.filters(),
+        "window": query.window,
+        "deduplicated": False,
+        "definitions": definitions(query),
+        "total": total,
+        "groups": groups,
+        "notes": _notes(store, query, total),
+    }
+
+
+def definitions(query: CasualtyQuery) -> dict[str, str]:
+    """One sentence per bound, naming the attribution rule the query used."""
+    who = ""
+    if query.perpetrator:
+        who = "the perpetrator"
+    elif query.by == "perpetrator":
+        who = "the group's perpetrator"
+    alone = f" and attributed to {who} alone" if who else ""
+    naming = f" whose alleged perpetrators include {who}" if who else ""
+    return {k: v.format(alone=alone, naming=naming) for k, v in _DEFINITIONS.items()}
+
+
+def _in_order(rows: list[dict[str, Any]], by: str | None) -> list[dict[str, Any]]:
+    """The group rows in display order: periods in time, others largest maximum first, the rest last."""
+    groups = [row for row in rows if not row["is_total"]]
+    # sorted here, not in SQL: an ORDER BY on an earlier form of this query made DuckDB 2.0 fail
+    # ("INT128 ... can't be cast ... INT8", compressed materialisation) when admin tables were empty
+    if by in ("month", "year"):
+        return sorted(groups, key=lambda r: str(r["key"]))
+    return sorted(groups, key=lambda r: (r["key"] == "", -(r["count_max"] or 0), r["label"]))
+
+
+def _figure(row: dict[str, Any]) -> Figure:
+    def count(name: str) -> int:
+        return int(row[name] or 0)
+
+    best = row["count_best"]
+    return {
+        "items_min": count("items_min"),
+        "items_max": count("items_max"),
+        "items_best": count("items_best"),
+        "count_min": count("count_min"),
+        "count_max": count("count_max"),
+        "count_best": None if best is None else int(best),
+        "items_without_category": count("items_without_category"),
+        "items_min_missing": count("items_min_missing"),
+        "items_max_missing": count("items_max_missing"),
+        "items_date_unknown": count("items_date_unknown"),
+        "ids": None,
+    }
+
+
+def _group(row: dict[str, Any], query: CasualtyQuery) -> Group:
+    window: Window = query.window
+    if row["g_from"] is not None:
+        days = (row["g_to"] - row["g_from"]).days + 1
+        window = {"from": row["g_from"], "to": row["g_to"], "days": days}
+    return {**_figure(row), "group": row["label"], "key": row["key"] or None, "window": window}
+
+
+def _rows(store: Store, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
+    cur = store.con.execute(sql, params)
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _no_ids() -> ItemIds:
+    return {"min": [], "max": [], "best": []}
+
+
+def _ids(store: Store, query: CasualtyQuery, by: str | None) -> dict[str, ItemIds]:
+    """Per group key, the reports behind each bound (the same grouping as the figures)."""
+    rows = _rows(store, *ids_sql(query, by))
+    found: dict[str, ItemIds] = {}
+    for row in rows:
+        ids = found.setdefault(row["key"], _no_ids())
+        ref: ItemRef = {
+            "report_id": row["report_id"],
+            "source": row["source"],
+            "record_id": row["record_id"],
+            "batch_id": row["batch_id"],
+            "row_number": row["row_number"],
+        }
+        ids["max"].append(ref)
+        if row["in_min"]:
+            ids["min"].append(ref)
+        if row["has_best"]:
+            ids["best"].append(ref)
+    return found
+
+
+def _check_grades(store: Store, query: CasualtyQuery) -> None:
+    """Grades outside the vocabulary are accepted only when some report carries them."""
+    unknown = [g for g in query.grades if g not in GRADES]
+    if not unknown:
+        return
+    stored = _rows(
+        store,
+        "SELECT DISTINCT lower(trim(source_grade)) AS grade FROM report WHERE source_grade IS NOT NULL",
+        {},
+    )
+    known = sorted({*GRADES, *(r["grade"] for r in stored)})
+    missing = [g for g in unknown if g not in known]
+    if missing:
+        raise QueryError(
+            f"No report has grade {', '.join(repr(g) for g in missing)} (--grade). "
+            f"Known grades: {', '.join(known)}."
+        )
+
+
+def _check_names(store: Store, query: CasualtyQuery) -> None:
+    """An empty figure because of a misspelt name would mislead: fail, and suggest stored spellings."""
+    if query.perpetrator:
+        _require_known(store, "perpetrators", query.perpetrator, "--perpetrator")
+    if query.means:
+        _require_known(store, "means", query.means, "--means")
+
+
+def _require_known(store: Store, column: str, name: str, option: str) -> None:
+    known = [r["name"] for r in _rows(store, f"SELECT DISTINCT unnest({column}) AS name FROM report", {})]
+    if name.lower() in {k.lower() for k in known}:
+        return
+    what = "perpetrator" if column == "perpetrators" else "means"
+    if not known:
+        raise QueryError(f"No report in the store names any {what}, so {option} {name!r} matches nothing.")
+    closest = ", ".join(repr(k) for k in closest_names(name, known))
+    raise QueryError(
+        f"No report in the store names {what} {name!r} ({option}). Closest known names: {closest}. "
+        f"Names match case-insensitively but otherwise exactly: use one of these with {option}."
+    )
+
+
+def closest_names(name: str, known: list[str], n: int = 5) -> list[str]:
+    """Stored names most like `name`: those containing it first, then by difflib similarity.
+
+    >>> closest_names("syria", ["IS", "Government of Syria", "SDF"], n=2)
+    ['Government of Syria', 'IS']
+    """
+    lowered = name.lower()
+    containing = sorted(k for k in known if lowered in k.lower())
+
+    def similarity(k: str) -> float:
+        return difflib.SequenceMatcher(None, lowered, k.lower()).ratio()
+
+    rest = sorted((k for k in known if k not in containing), key=lambda k: (-similarity(k), k))
+    return (containing + rest)[:n]
+
+
+def _notes(store: Store, query: CasualtyQuery, total: Figure) -> list[str]:
+    """The caveats a reader must see next to the numbers."""
+    notes = [NOT_DEDUPLICATED, *_count_notes(query, total)]
+    if query.grades:
+        notes.append("Reports without a source grade are left out because --grade is given.")
+    if query.by in ("month", "year"):
+        notes.append(
+            f"Each {query.by} is a sub-window: an item spanning several counts in the maximum of each and "
+            "in the minimum of none, so the groups need not add up to the total."
+        )
+    if query.by == "perpetrator":
+        notes.append(
+            "An item with several alleged perpetrators counts in the maximum of each; only items "
+            "attributed to one perpetrator alone count in its minimum. The total counts every item, "
+            "whatever its attribution."
+        )
+    if query.by == "adm1":
+        notes.append(_adm1_note(store))
+    return notes
+
+
+def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
+    what = f"{query.category} {query.harm}"
+    notes = []
+    if total["items_without_category"]:
+        notes.append(
+            f"{total['items_without_category']:,} reports touching the window give no figure for {what}; "
+            "they add nothing here, so these figures may be low (UCDP, for example, gives no 'children')."
+        )
+    missing_best = total["items_max"] - total["items_best"]
+    if missing_best and total["items_best"]:
+        notes.append(
+            f"best sums the best estimates of {total['items_best']:,} of the {total['items_max']:,} items "
+            f"of the maximum; {missing_best:,} give none, so best is not comparable with min and max."
+        )
+    elif missing_best:
+        notes.append("No item of the maximum gives a best estimate, so there is no best figure.")
+    if total["items_min_missing"]:
+        notes.append(f"{total['items_min_missing']:,} items of the minimum give no minimum and add 0 to it.")
+    if total["items_max_missing"]:
+        notes.append(
+            f"{total['items_max_missing']:,} items of the maximum give no maximum: their best (else their "
+            "minimum) was used, so the maximum may be low."
+        )
+    bounded = query.window["from"] is not None or query.window["to"] is not None
+    if total["items_date_unknown"] and bounded:
+        notes.append(
+            f"{total['items_date_unknown']:,} items of the maximum have an unknown start or end date: they "
+            "touch every window, so they count in the maximum and never in the minimum."
+        )
+    return notes
+
+
+def _adm1_note(store: Store) -> str:
+    placed = int(store.con.execute("SELECT count(*) FROM report_admin WHERE level = 1").fetchall()[0][0])
+    if not placed:
+        return (
+            f"No report has been placed in a governorate yet (report_admin is empty), so every report is "
+            f"{NOT_LOCATED}: run the locate step first."
+        )
+    return (
+        "Governorates are those the locate step placed each report in from its coordinates and precision; "
+        f"reports it did not place are shown as {NOT_LOCATED}."
+    )

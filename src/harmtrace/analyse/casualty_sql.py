@@ -1,0 +1,259 @@
+"""The SQL behind casualty figures: one set-wise statement per figure and its groups.
+
+Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties`):
+
+    rep      reports in reach of the maximum: touching the window, naming P, with the grade and means
+             asked; s/e are the date interval with unknown ends made infinite
+    h        the chosen (category, harm) row of each report that has one
+    keyed    each report of rep with a compact grouping key (its perpetrator list, its first and last
+             period, its governorate) and whether it counts in its group's minimum (in_min) and in
+             the whole window's (in_win)
+    compact  per compact key: reports, and the bounds over keyed ⋈ h; a few hundred rows at most
+    total    the sums of all compact rows (they partition the reports)
+    expand   compact keys → groups (a list to each of its perpetrators, a span to each of its periods);
+             summing the compact rows of each group gives the group's bounds
+
+Aggregating before expanding keeps the work at one pass over the reports and one join with their harm
+rows: a million reports with two perpetrators each are never unnested. The harm join is inner and the
+reports are counted apart, because a LEFT JOIN of a million reports to their harm rows costs DuckDB
+about twice as much. The `ids` statement applies the same expansion to single reports.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:
+    from harmtrace.analyse.casualties import CasualtyQuery
+
+NOT_LOCATED: Final = "(not located)"
+NO_PERPETRATOR: Final = "(no perpetrator named)"
+NEG_INF: Final = "'-infinity'::DATE"
+POS_INF: Final = "'infinity'::DATE"
+
+# Plain sums over (report, harm row) pairs, split by the minimum flags: DuckDB groups by two booleans
+# far faster than it evaluates a FILTER per aggregate over a million rows. s or e infinite = undated.
+_PARTS: Final = f"""
+    count(*) AS n, sum(coalesce(count_min, 0)) AS lo, sum(coalesce(count_max, count_best, count_min)) AS hi,
+    sum(count_best) AS best, count(count_best) AS n_best, count_if(count_min IS NULL) AS n_no_min,
+    count_if(count_max IS NULL) AS n_no_max, count_if(s = {NEG_INF} OR e = {POS_INF}) AS n_undated"""
+
+# The bounds from the parts; the minimum once for the groups (in_min) and once for the window (in_win).
+_MEASURES: Final = """
+    sum(n) FILTER (in_min) AS items_min, sum(n) AS items_max, sum(n_best) AS items_best,
+    sum(lo) FILTER (in_min) AS count_min, sum(hi) AS count_max, sum(best) AS count_best,
+    sum(n_no_min) FILTER (in_min) AS items_min_missing, sum(n_no_max) AS items_max_missing,
+    sum(n_undated) AS items_date_unknown, sum(n) FILTER (in_win) AS w_items_min,
+    sum(lo) FILTER (in_win) AS w_count_min, sum(n_no_min) FILTER (in_win) AS w_items_min_missing"""
+
+
+def _sums(minimum: str = "") -> str:
+    """Sums of compact rows; `minimum` = "w_" sums the window's minimum instead of the groups'."""
+    return f"""
+    sum({minimum}items_min) AS items_min, sum(items_max) AS items_max, sum(items_best) AS items_best,
+    sum({minimum}count_min) AS count_min, sum(count_max) AS count_max, sum(count_best) AS count_best,
+    sum({minimum}items_min_missing) AS items_min_missing, sum(items_max_missing) AS items_max_missing,
+    sum(items_date_unknown) AS items_date_unknown,
+    sum(reports) - coalesce(sum(items_max), 0) AS items_without_category"""
+
+
+# compact key columns of `keyed`, per grouping
+_COMPACT_KEYS: Final[dict[str | None, tuple[str, ...]]] = {
+    None: (),
+    "perpetrator": ("list_hash",),
+    "adm1": ("key",),
+    "month": ("first_p", "last_p"),
+    "year": ("first_p", "last_p"),
+}
+
+
+class Sql:
+    """Named parameters, registered as the SQL text uses them (DuckDB refuses unused ones)."""
+
+    def __init__(self, query: CasualtyQuery) -> None:
+        self.query = query
+        self.params: dict[str, Any] = {}
+
+    def param(self, name: str, value: Any) -> str:
+        self.params[name] = value
+        return f"${name}"
+
+    def window_from(self) -> str:
+        start = self.query.window["from"]
+        return NEG_INF if start is None else f"{self.param('win_from', start)}::DATE"
+
+    def window_to(self) -> str:
+        end = self.query.window["to"]
+        return POS_INF if end is None else f"{self.param('win_to', end)}::DATE"
+
+    def inside(self) -> str:
+        return f"s >= {self.window_from()} AND e <= {self.window_to()}"
+
+
+def figures_sql(query: CasualtyQuery, by: str | None) -> tuple[str, dict[str, Any]]:
+    """The whole window's row (is_total) and, with `by`, one row per group; unordered.
+
+    Compact rows partition the reports, so their plain sums give the total as well as the groups.
+    """
+    sql = Sql(query)
+    keys = ", ".join(_COMPACT_KEYS[by])
+    # without a compact key both aggregates are ungrouped: one row each, even over no reports
+    select, group = (f"{keys}, ", f" GROUP BY {keys}") if keys else ("", "")
+    counted = f"SELECT {select}count(*) AS reports FROM keyed{group}"
+    parts = (
+        f"SELECT {select}in_min, in_win, {_PARTS} FROM keyed JOIN h USING (report_id) "
+        f"GROUP BY {select}in_min, in_win"
+    )
+    bounded = f"SELECT {select}{_MEASURES} FROM ({parts}){group}"
+    joined = f"LEFT JOIN ({bounded}) USING ({keys})" if keys else f"CROSS JOIN ({bounded})"
+    text = (
+        f"{_with(sql, by)}, compact AS (SELECT * FROM ({counted}) {joined}) "
+        "SELECT TRUE AS is_total, NULL::VARCHAR AS key, 'total' AS label, NULL::DATE AS g_from, "
+        f"NULL::DATE AS g_to, {_sums('w_')} FROM compact"
+    )
+    if by:
+        text += (
+            " UNION ALL BY NAME SELECT FALSE AS is_total, key, min(label) AS label, min(g_from) AS g_from, "
+            f"min(g_to) AS g_to, {_sums()} FROM ({_expand(by, 'compact')}) GROUP BY key"
+        )
+    return text, sql.params
+
+
+def ids_sql(query: CasualtyQuery, by: str | None) -> tuple[str, dict[str, Any]]:
+    """(group key, report, its document, whether it counts in the minimum and has a best) per item."""
+    sql = Sql(query)
+    items = (
+        "(SELECT keyed.*, h.count_best, r.record_id, r.batch_id, r.row_number, src.name AS source "
+        "FROM keyed JOIN h USING (report_id) JOIN report r ON r.report_id = keyed.report_id "
+        "JOIN source src ON src.source_id = r.source_id)"
+    )
+    text = (
+        f"{_with(sql, by)} SELECT key, in_min, count_best IS NOT NULL AS has_best, report_id, source, "
+        f"record_id, batch_id, row_number FROM ({_expand(by, items)}) WHERE report_id IS NOT NULL "
+        "ORDER BY key, report_id"
+    )
+    return text, sql.params
+
+
+def _with(sql: Sql, by: str | None) -> str:
+    ctes = [_reports_cte(sql, with_lists=by == "perpetrator"), _harm_cte(sql)]
+    if by in ("month", "year"):
+        ctes += _period_ctes(sql, by)
+    if by == "perpetrator":
+        # reports are grouped by a 64-bit hash of their perpetrator list, far cheaper than by the list;
+        # two of the few thousand distinct lists a store holds sharing a hash has odds near 1e-12
+        ctes.append("lists AS (SELECT hash(perpetrators) AS list_hash, any_value(perpetrators) AS "
+                    "perpetrators FROM rep GROUP BY list_hash)")  # fmt: skip
+    ctes.append(_keyed_cte(sql, by))
+    return "WITH " + ", ".join(ctes)
+
+
+def _reports_cte(sql: Sql, with_lists: bool) -> str:
+    """`rep`: reports in reach of the maximum; a missing date end is infinite (unknown)."""
+    q = sql.query
+    where = [f"coalesce(r.date_start, {NEG_INF}) <= {sql.window_to()}"]
+    where.append(f"coalesce(r.date_end, {POS_INF}) >= {sql.window_from()}")
+    if q.perpetrator:
+        where.append(f"list_contains(r.perpetrators, {sql.param('perp', q.perpetrator)} COLLATE nocase)")
+    if q.grades:
+        where.append(f"list_contains({sql.param('grades', list(q.grades))}, lower(trim(r.source_grade)))")
+    if q.means:
+        where.append(f"list_contains(r.means, {sql.param('means', q.means)} COLLATE nocase)")
+    # P is in every list here, so a one-element list is P alone; without P attribution does not matter
+    sole = "len(r.perpetrators) = 1" if q.perpetrator else "TRUE"
+    lists = ", r.perpetrators" if with_lists else ""
+    # two readers (lists, keyed) would make DuckDB store a million lists: reading twice is cheaper
+    materialised = "NOT MATERIALIZED " if with_lists else ""
+    return (
+        f"rep AS {materialised}(SELECT r.report_id{lists}, {sole} AS sole, "
+        f"coalesce(r.date_start, {NEG_INF}) AS s, coalesce(r.date_end, {POS_INF}) AS e "
+        f"FROM report r WHERE {' AND '.join(where)})"
+    )
+
+
+def _harm_cte(sql: Sql) -> str:
+    category = sql.param("category", sql.query.category)
+    harm = sql.param("harm", sql.query.harm)
+    return (
+        "h AS (SELECT report_id, count_min, count_max, count_best "
+        f"FROM harm WHERE category = {category} AND harm = {harm})"
+    )
+
+
+def _period_ctes(sql: Sql, unit: str) -> list[str]:
+    """`bounds` (the window, or the dated reports' span where it is unbounded) and its `periods`."""
+    given_from = "NULL::DATE" if sql.query.window["from"] is None else sql.window_from()
+    given_to = "NULL::DATE" if sql.query.window["to"] is None else sql.window_to()
+    known_s, known_e = f"nullif(s, {NEG_INF})", f"nullif(e, {POS_INF})"
+    return [
+        # an open side ends at the dated reports, but never crosses the window's other bound
+        f"bounds AS (SELECT coalesce({given_from}, least(min(coalesce({known_s}, {known_e})), {given_to})) "
+        f"AS lo, coalesce({given_to}, greatest(max(coalesce({known_e}, {known_s})), {given_from})) AS hi "
+        "FROM rep)",
+        f"periods AS (SELECT i, p_start, greatest(p_start, lo) AS g_from, "
+        f"least((p_start + INTERVAL 1 {unit})::DATE - 1, hi) AS g_to "
+        f"FROM (SELECT i, {_period_start(unit, 'i')} AS p_start, lo, hi "
+        f"FROM bounds, range({_period(unit, 'lo')}, {_period(unit, 'hi')} + 1) AS t(i)))",
+    ]
+
+
+def _period(unit: str, day: str) -> str:
+    """The month (year * 12 + month - 1) or year a day falls in, as an integer: cheaper than date_trunc."""
+    return f"(year({day}) * 12 + month({day}) - 1)" if unit == "month" else f"year({day})"
+
+
+def _period_start(unit: str, i: str) -> str:
+    return f"make_date({i} // 12, {i} % 12 + 1, 1)" if unit == "month" else f"make_date({i}, 1, 1)"
+
+
+def _keyed_cte(sql: Sql, by: str | None) -> str:
+    """`keyed`: each report with its compact key and whether it counts in the minimum."""
+    if by == "perpetrator":
+        # the minimum of P's group: P alone (or, for the unattributed group, nobody named)
+        return (
+            "keyed AS (SELECT report_id, s, e, hash(perpetrators) AS list_hash, "
+            f"len(perpetrators) <= 1 AND {sql.inside()} AS in_min, {sql.inside()} AS in_win FROM rep)"
+        )
+    if by == "adm1":
+        return (
+            f"keyed AS (SELECT rep.report_id, s, e, coalesce(ra.pcode, '') AS key, "
+            f"sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep "
+            "LEFT JOIN report_admin ra ON ra.report_id = rep.report_id AND ra.level = 1)"
+        )
+    if by in ("month", "year"):
+        # a report lies inside a period's sub-window only when its whole span falls in that one
+        # period and inside the window; one spanning several periods is in the minimum of none
+        return (
+            f"keyed AS (SELECT report_id, s, e, first_p, last_p, sole AND {sql.inside()} AS in_win, "
+            "in_win AND first_p = last_p AND s >= lo AND e <= hi AS in_min FROM "
+            f"(SELECT rep.*, lo, hi, {_period(by, 'greatest(s, lo)')} AS first_p, "
+            f"{_period(by, 'least(e, hi)')} AS last_p FROM rep, bounds "
+            # no dated report and no window: there are no periods to place anything in
+            "WHERE lo IS NOT NULL AND hi IS NOT NULL))"
+        )
+    return f"keyed AS (SELECT report_id, s, e, sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep)"
+
+
+def _expand(by: str | None, source: str) -> str:
+    """Rows of `source` (compact or single reports) as (key, label, g_from, g_to, ...) group rows."""
+    if by == "perpetrator":
+        listed = "CASE WHEN len(lists.perpetrators) = 0 THEN [NULL::VARCHAR] ELSE lists.perpetrators END"
+        return (
+            f"SELECT coalesce(lower(p), '') AS key, coalesce(p, '{NO_PERPETRATOR}') AS label, "
+            f"NULL::DATE AS g_from, NULL::DATE AS g_to, * EXCLUDE (p) FROM (SELECT src.*, unnest({listed}) "
+            f"AS p FROM {source} src JOIN lists USING (list_hash))"
+        )
+    if by in ("month", "year"):
+        label = f"strftime(periods.p_start, '{'%Y-%m' if by == 'month' else '%Y'}')"
+        return (
+            f"SELECT {label} AS key, {label} AS label, periods.g_from, periods.g_to, x.* EXCLUDE (i) "
+            f"FROM periods LEFT JOIN (SELECT *, unnest(range(first_p, last_p + 1)) AS i FROM {source}) x "
+            "ON x.i = periods.i"
+        )
+    if by == "adm1":
+        return (
+            f"SELECT src.*, coalesce(a.name_en, '{NOT_LOCATED}') AS label, NULL::DATE AS g_from, "
+            f"NULL::DATE AS g_to FROM {source} src "
+            "LEFT JOIN admin_area a ON a.pcode = src.key AND a.level = 1"
+        )
+    return f"SELECT '' AS key, 'total' AS label, NULL::DATE AS g_from, NULL::DATE AS g_to, * FROM {source}"

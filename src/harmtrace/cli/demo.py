@@ -1,0 +1,111 @@
+"""`harmtrace demo` and `harmtrace report html`: the bundled-data demo and the HTML report."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.display import table
+from harmtrace.publish import write_report
+from harmtrace.publish.demo import DEMO_NOTES, DemoResult, build_demo
+
+SUMMARY_SIDES = 10
+
+
+@main.command(epilog="Example:\n\n  harmtrace demo --out demo-out\n\n  open demo-out/report.html")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("demo-out"),
+              show_default=True, help="Folder for the store and report.html.")  # fmt: skip
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder with the bundled open data (default: the repository's data/).")  # fmt: skip
+@db_option
+@json_option
+@handles_errors
+def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -> None:
+    """Build a fresh store from the bundled open data, print a summary and write an HTML report.
+
+    Imports UCDP GED Syria and the Syrian Archive records, places reports in OCHA governorates and
+    writes OUT/report.html. The store is OUT/demo.duckdb unless --db names a new file.
+    """
+    result = build_demo(out_dir, db, data_dir)
+    emit(result.as_dict(), as_json, lambda: describe_demo(result))
+
+
+def describe_demo(r: DemoResult) -> str:
+    """The demo's summary: imports, deaths by year and side, civilians by governorate."""
+    f = r.report
+    batches = [b | {"balanced": "yes" if _balanced(b) else "NO"} for b in f.batches]
+    columns = ["batch_id", "source", "file_name", "rows_read", "rows_accepted", "rows_quarantined"]
+    lines = [
+        f"Store {r.store_path}, report {r.report_path} ({r.seconds:.1f} s)",
+        "",
+        "Imports (read = accepted + quarantined):",
+        table(batches, [*columns, "rows_flagged", "balanced"]),
+    ]
+    lines += [f"  skipped {s['file']}: {s['format']} {s['why']}" for s in r.skipped]
+    p = r.placement
+    lines += [f"Governorates: {p.placed:,} of {p.reports:,} reports placed ({_why_not(p.not_placed)}).", ""]
+    lines += ["Killed by year (everyone killed):", table(_figure_rows(f.by_year, "year"), _cols("year"))]
+    sides = f"top {SUMMARY_SIDES} of {f.sides_total}" if f.sides_total > SUMMARY_SIDES else "all"
+    lines += ["", f"Killed by alleged perpetrator ({sides}; sides overlap, do not add up):"]
+    lines.append(table(_figure_rows(f.by_side[:SUMMARY_SIDES], "side"), _cols("side")))
+    civilians = _figure_rows(f.civilians_by_adm1, "governorate")
+    lines += ["", "Civilians killed by governorate (OCHA):", table(civilians, _cols("governorate"))]
+    lines += ["", *DEMO_NOTES, "'no count': reports touching the group that give no figure for it."]
+    return "\n".join(lines)
+
+
+def _balanced(b: dict[str, Any]) -> bool:
+    return bool(b["rows_read"] == b["rows_accepted"] + b["rows_quarantined"])
+
+
+def _short(text: str, width: int = 48) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _figure_rows(groups: Sequence[Mapping[str, Any]], label: str) -> list[dict[str, Any]]:
+    """Casualty groups as summary rows: reports counted in the maximum, and low / best / high."""
+    return [{label: _short(str(g["group"])), "reports": g["items_max"], **_bounds(g),
+             "no count": g["items_without_category"]} for g in groups]  # fmt: skip
+
+
+def _bounds(g: Mapping[str, Any]) -> dict[str, Any]:
+    """low / best / high; none at all where no report with a count was found (not a zero)."""
+    counted = bool(g["items_max"])
+    return {
+        k: g[f"count_{b}"] if counted else None
+        for k, b in (("low", "min"), ("best", "best"), ("high", "max"))
+    }
+
+
+def _cols(label: str) -> list[str]:
+    return [label, "reports", "low", "best", "high", "no count"]
+
+
+def _why_not(not_placed: list[dict[str, Any]]) -> str:
+    parts: dict[str, int] = {}
+    for n in not_placed:
+        reason = n["reason"].replace("_", " ")
+        parts[reason] = parts.get(reason, 0) + n["reports"]
+    return "not placed: " + ", ".join(f"{n:,} {reason}" for reason, n in parts.items()) if parts else "all"
+
+
+@main.group(epilog="Example:\n\n  harmtrace report html report.html")
+def report() -> None:
+    """Write reports of what the store holds."""
+
+
+@report.command(
+    "html", epilog="Example:\n\n  harmtrace report html out/report.html --db demo-out/demo.duckdb"
+)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@db_option
+@handles_errors
+def html(out: Path, db: Path | None) -> None:
+    """Write a self-contained HTML report (charts, tables, sources, methods) to OUT."""
+    with store_for(db, read_only=True) as store:
+        data = write_report(store, out)
+    click.echo(f"Wrote {out}: {len(data.batches)} batches, {len(data.by_month)} months.")

@@ -1,0 +1,160 @@
+"""`harmtrace stats`: figures from the store, each a range with the reports behind it."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harmtrace.analyse.casualties import GROUPINGS, CasualtyFigures, CasualtyQuery, Figure, Window, casualties
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.display import table
+from harmtrace.model import CATEGORIES, HARMS
+
+DAY = click.DateTime(formats=["%Y-%m-%d"])
+LABEL_WIDTH = 48
+FIGURE_COLUMNS = {
+    "items_min": "items min",
+    "items_max": "items max",
+    "count_min": "min",
+    "count_best": "best",
+    "count_max": "max",
+    "items_best": "items with best",
+    "items_without_category": "items without category",
+}
+
+
+@main.group(epilog="Example:\n\n  harmtrace stats casualties --from 2015-09-30 --days 305 --by perpetrator")
+def stats() -> None:
+    """Figures from the store, each a range with the reports behind it."""
+
+
+@stats.command(
+    "casualties",
+    epilog="Example:\n\n\b\n  harmtrace stats casualties --from 2015-09-30 --days 305 --category civilians "
+    "--by perpetrator\n  harmtrace stats casualties --perpetrator IS --from 2016-01-01 --to 2016-12-31 "
+    "--by month --ids",
+)
+@click.option("--perpetrator", help="Alleged perpetrator, as stored (case-insensitive).")
+@click.option("--from", "date_from", type=DAY, help="First day of the window, inclusive (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DAY, help="Last day of the window, inclusive.")
+@click.option("--days", type=int, help="The first N days counted from --from inclusive (instead of --to).")
+@click.option("--grade", "grades", help="Source grades, comma-separated; ungraded reports are then left out.")
+@click.option("--means", help="Only reports listing this means (airstrike, shelling, ...).")
+@click.option("--category", type=click.Choice(CATEGORIES), default="all", show_default=True)
+@click.option("--harm", type=click.Choice(HARMS), default="killed", show_default=True)
+@click.option(
+    "--by", type=click.Choice(GROUPINGS), help="One figure per month, year, governorate or perpetrator."
+)
+@click.option("--ids", "with_ids", is_flag=True, help="List the reports (and documents) behind each bound.")
+@db_option
+@json_option
+@handles_errors
+def casualties_command(
+    perpetrator: str | None,
+    date_from: datetime | None,
+    date_to: datetime | None,
+    days: int | None,
+    grades: str | None,
+    means: str | None,
+    category: str,
+    harm: str,
+    by: str | None,
+    with_ids: bool,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """People killed or injured in a window, as a range: min, best and max.
+
+    The minimum counts reports wholly inside the window and attributed to the perpetrator alone; the
+    maximum every report touching the window that names the perpetrator among others. Each report counts
+    as its own item: reports are not yet deduplicated across sources.
+    """
+    query = CasualtyQuery(
+        perpetrator, _day(date_from), _day(date_to), days, tuple((grades or "").split(",")),
+        means, category, harm, by, with_ids,
+    )  # fmt: skip
+    with store_for(db, read_only=True) as store:
+        figures = casualties(store, query)
+    emit(figures, as_json, lambda: describe_casualties(figures))
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def describe_casualties(f: CasualtyFigures) -> str:
+    """The figure as a reader sees it: what was counted, the table, the definitions and the caveats."""
+    lines = [_headline(f), _filters_line(f), "", table(_figure_rows(f)), ""]
+    lines += [f"{bound}: {text}" for bound, text in f["definitions"].items()]
+    lines += ["", "Notes:", *(f"  - {note}" for note in f["notes"])]
+    if f["total"]["ids"] is not None:
+        lines += ["", "Reports behind the figures:", table(_id_rows(f))]
+    return "\n".join(lines)
+
+
+def _headline(f: CasualtyFigures) -> str:
+    what = f"{f['filters']['category']} {f['filters']['harm']}"
+    if f["filters"]["category"] == "all":
+        what = f"all {f['filters']['harm']} (everyone, as each source counts them)"
+    return f"Casualties: {what}, {_window_text(f['window'])}"
+
+
+def _window_text(w: Window) -> str:
+    if w["from"] is None and w["to"] is None:
+        return "all dates"
+    span = f"{w['from'] or 'the earliest report'} to {w['to'] or 'the latest report'}"
+    days = f", {w['days']:,} days" if w["days"] else ""
+    return f"{span} (both days inclusive{days})"
+
+
+def _filters_line(f: CasualtyFigures) -> str:
+    asked = f["filters"]
+    parts = [f"perpetrator {asked['perpetrator']}" if asked["perpetrator"] else "any perpetrator"]
+    if asked["grades"]:
+        parts.append("grades " + ", ".join(asked["grades"]))
+    if asked["means"]:
+        parts.append(f"means {asked['means']}")
+    if asked["by"]:
+        parts.append(f"by {asked['by']}")
+    return "Filters: " + "; ".join(parts)
+
+
+def _figure_rows(f: CasualtyFigures) -> list[dict[str, Any]]:
+    periods = f["filters"]["by"] in ("month", "year")
+    rows = [_figure_row("total", f["total"], f["window"] if periods else None)]
+    for group in f["groups"] or []:
+        rows.append(_figure_row(group["group"], group, group["window"] if periods else None))
+    return rows
+
+
+def _short(name: str) -> str:
+    # UCDP names coalitions in one string of up to 150 characters; --json keeps them whole
+    return name if len(name) <= LABEL_WIDTH else name[: LABEL_WIDTH - 1] + "…"
+
+
+def _figure_row(name: str, figure: Figure, window: Window | None) -> dict[str, Any]:
+    row: dict[str, Any] = {"group": _short(name)}
+    if window is not None:
+        row |= {"from": window["from"], "to": window["to"]}
+    values: dict[str, Any] = dict(figure)
+    return row | {label: values[key] for key, label in FIGURE_COLUMNS.items()}
+
+
+def _id_rows(f: CasualtyFigures) -> list[dict[str, Any]]:
+    """One row per (group, report): the report, its document, and the bounds it counts in."""
+    figures: list[tuple[str, Figure]] = [("total", f["total"])]
+    figures += [(g["group"], g) for g in f["groups"] or []]
+    rows = []
+    for name, figure in figures:
+        ids = figure["ids"] or {"min": [], "max": [], "best": []}
+        in_min = {ref["report_id"] for ref in ids["min"]}
+        in_best = {ref["report_id"] for ref in ids["best"]}
+        for ref in ids["max"]:
+            bounds = (
+                ["min"] * (ref["report_id"] in in_min) + ["max"] + ["best"] * (ref["report_id"] in in_best)
+            )
+            rows.append({"group": _short(name), **ref, "counts in": ", ".join(bounds)})
+    return rows

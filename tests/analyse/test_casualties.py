@@ -1,0 +1,580 @@
+"""Casualty figures: interval and attribution rules checked against hand-computed numbers.
+
+The UCDP fixture (tests/data/ucdp_ged_windows.csv) has eight invented events around March 2016:
+
+    id    dates                  attributed to               low best high  civilians
+    1001  03-10                  Government of Syria alone     2    3    5      3
+    1002  02-25 .. 03-05         Government of Syria alone     4    5    6      5
+    1003  03-28 .. 04-03         IS alone                      1    1    2      1
+    1004  03-15                  Gov. of Syria + insurgents   10   12   20      2
+    1005  05-01                  Government of Syria alone     7    7    7      7
+    1006  03-20                  IS alone                      3    4    4      4
+    1007  02-01 .. 04-30         Government of Syria alone    30   40   50     40
+    1008  04-10                  IS + SDF                      6    6    8      0
+
+Other tests insert reports directly with SQL for what UCDP lacks: grades, means, children, injured,
+unknown dates and missing bounds.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator, Sequence
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, casualties
+from harmtrace.errors import QueryError
+from harmtrace.ingest import get_format, import_file
+from harmtrace.store import Store, open_store
+from tests.conftest import TEST_DATA, UCDP_CSV
+
+FIXTURE = TEST_DATA / "ucdp_ged_windows.csv"
+MARCH = {"date_from": date(2016, 3, 1), "date_to": date(2016, 3, 31)}
+
+
+def _import(store: Store, path: Path) -> None:
+    import_file(store, get_format("ucdp-ged"), path)
+
+
+@pytest.fixture
+def ucdp(store: Store) -> Store:
+    _import(store, FIXTURE)
+    return store
+
+
+def figure(store: Store, **kwargs: Any) -> dict[str, Any]:
+    """The total of a query, as (items_min, items_max, min, max, best, items_best) and the rest."""
+    return dict(casualties(store, CasualtyQuery(**kwargs))["total"])
+
+
+def bounds(fig: dict[str, Any]) -> tuple[int, int, int, int, int | None]:
+    return fig["items_min"], fig["items_max"], fig["count_min"], fig["count_max"], fig["count_best"]
+
+
+# --- interval and attribution rules on UCDP rows -------------------------------------------------
+
+
+def test_march_everyone_killed(ucdp: Store) -> None:
+    # inside: 1001, 1004, 1006 (low 2+10+3); touching: also 1002, 1003, 1007 (high 5+6+2+20+4+50)
+    assert bounds(figure(ucdp, **MARCH)) == (3, 6, 15, 87, 3 + 5 + 1 + 12 + 4 + 40)
+
+
+def test_march_civilians(ucdp: Store) -> None:
+    assert bounds(figure(ucdp, category="civilians", **MARCH)) == (3, 6, 3 + 2 + 4, 55, 55)
+
+
+def test_straddling_the_start_or_end_counts_in_the_maximum_only(ucdp: Store) -> None:
+    result = casualties(ucdp, CasualtyQuery(with_ids=True, **MARCH))
+    ids = result["total"]["ids"]
+    assert ids is not None
+    record = {ref["report_id"]: ref["record_id"] for ref in ids["max"]}
+    assert sorted(record.values()) == ["1001", "1002", "1003", "1004", "1006", "1007"]
+    assert sorted(record[ref["report_id"]] for ref in ids["min"]) == ["1001", "1004", "1006"]
+    assert len(ids["best"]) == 6
+
+
+def test_sole_attribution_for_the_minimum_shared_for_the_maximum(ucdp: Store) -> None:
+    # min: 1001 alone (1004 is shared); max: 1001, 1002, 1004, 1007
+    assert bounds(figure(ucdp, perpetrator="Government of Syria", **MARCH)) == (1, 4, 2, 81, 60)
+    assert bounds(figure(ucdp, perpetrator="IS", **MARCH)) == (1, 2, 3, 6, 5)
+    assert bounds(figure(ucdp, perpetrator="Syrian insurgents", **MARCH)) == (0, 1, 0, 20, 12)
+
+
+def test_perpetrator_matches_case_insensitively(ucdp: Store) -> None:
+    assert figure(ucdp, perpetrator="government OF syria", **MARCH) == figure(
+        ucdp, perpetrator="Government of Syria", **MARCH
+    )
+
+
+def test_days_counts_from_the_first_day_inclusive(ucdp: Store) -> None:
+    assert CasualtyQuery(date_from=date(2015, 9, 30), days=305).window["to"] == date(2016, 7, 30)
+    assert figure(ucdp, date_from=date(2016, 3, 1), days=31) == figure(ucdp, **MARCH)
+    # 2016-03-01 .. 03-10: 1001 inside (ends on the last day); 1002 and 1007 touch
+    assert bounds(figure(ucdp, date_from=date(2016, 3, 1), days=10)) == (1, 3, 2, 61, 48)
+    # one day: 1002 (02-25..03-05) and 1007 (Feb-Apr) touch 2016-03-01 and lie inside nothing that short
+    assert bounds(figure(ucdp, date_from=date(2016, 3, 1), days=1)) == (0, 2, 0, 56, 45)
+
+
+def test_unbounded_window_counts_everything_in_both_bounds(ucdp: Store) -> None:
+    assert bounds(figure(ucdp)) == (8, 8, 2 + 4 + 1 + 10 + 7 + 3 + 30 + 6, 102, 78)
+    # from 2016-04-01 on: 1003, 1007 straddle the start; 1005, 1008 lie inside
+    assert bounds(figure(ucdp, date_from=date(2016, 4, 1))) == (2, 4, 13, 67, 54)
+
+
+def test_by_month_applies_the_rules_to_each_sub_window(ucdp: Store) -> None:
+    result = casualties(
+        ucdp, CasualtyQuery(date_from=date(2016, 2, 1), date_to=date(2016, 4, 30), by="month")
+    )
+    months = {g["group"]: bounds(dict(g)) for g in result["groups"] or []}
+    assert months == {
+        "2016-02": (0, 2, 0, 56, 45),  # 1002 and 1007 run on into March
+        "2016-03": (3, 6, 15, 87, 65),
+        "2016-04": (1, 3, 6, 60, 47),  # 1008 inside; 1003 and 1007 straddle
+    }
+    assert bounds(dict(result["total"])) == (7, 7, 56, 95, 71)
+
+
+def test_month_groups_are_clipped_to_the_window(ucdp: Store) -> None:
+    result = casualties(
+        ucdp, CasualtyQuery(date_from=date(2016, 3, 20), date_to=date(2016, 4, 5), by="month")
+    )
+    windows = {
+        g["group"]: (g["window"]["from"], g["window"]["to"], g["window"]["days"])
+        for g in result["groups"] or []
+    }
+    assert windows == {
+        "2016-03": (date(2016, 3, 20), date(2016, 3, 31), 12),
+        "2016-04": (date(2016, 4, 1), date(2016, 4, 5), 5),
+    }
+    march = next(g for g in result["groups"] or [] if g["group"] == "2016-03")
+    assert bounds(dict(march)) == (1, 3, 3, 56, 45)  # 1006 inside; 1003 and 1007 straddle
+
+
+def test_empty_months_are_listed_with_zeros(ucdp: Store) -> None:
+    result = casualties(
+        ucdp, CasualtyQuery(date_from=date(2016, 1, 1), date_to=date(2016, 1, 31), by="month")
+    )
+    assert [bounds(dict(g)) for g in result["groups"] or []] == [(0, 0, 0, 0, None)]
+
+
+def test_by_year_without_a_window_spans_the_data(ucdp: Store) -> None:
+    result = casualties(ucdp, CasualtyQuery(by="year"))
+    assert [(g["group"], bounds(dict(g))) for g in result["groups"] or []] == [("2016", (8, 8, 63, 102, 78))]
+    assert (result["groups"] or [])[0]["window"]["from"] == date(2016, 2, 1)
+
+
+def test_by_perpetrator_gives_each_its_attribution_figure(ucdp: Store) -> None:
+    result = casualties(ucdp, CasualtyQuery(by="perpetrator", **MARCH))
+    groups = {g["group"]: bounds(dict(g)) for g in result["groups"] or []}
+    assert groups == {
+        "Government of Syria": (1, 4, 2, 81, 60),
+        "IS": (1, 2, 3, 6, 5),
+        "Syrian insurgents": (0, 1, 0, 20, 12),
+    }
+    assert (result["groups"] or [])[0]["group"] == "Government of Syria"  # largest maximum first
+
+
+def test_by_perpetrator_with_a_perpetrator_is_refused() -> None:
+    with pytest.raises(QueryError, match="drop --perpetrator"):
+        CasualtyQuery(by="perpetrator", perpetrator="IS")
+
+
+def test_unknown_perpetrator_fails_with_the_stored_spellings(ucdp: Store) -> None:
+    with pytest.raises(QueryError) as err:
+        casualties(ucdp, CasualtyQuery(perpetrator="Government of Syra"))
+    assert "'Government of Syria'" in str(err.value)
+    assert "--perpetrator" in str(err.value)
+
+
+def test_known_perpetrator_outside_the_window_gives_zero(ucdp: Store) -> None:
+    assert bounds(figure(ucdp, perpetrator="SDF", **MARCH)) == (0, 0, 0, 0, None)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"date_from": date(2016, 1, 1), "date_to": date(2016, 2, 1), "days": 3}, "give one of them"),
+        ({"days": 3}, "give --from too"),
+        ({"date_from": date(2016, 1, 1), "days": 0}, "at least 1"),
+        ({"date_from": date(2016, 2, 1), "date_to": date(2016, 1, 1)}, "before it starts"),
+        ({"category": "babies"}, "--category 'babies' is not one of"),
+        ({"harm": "wounded"}, "--harm 'wounded' is not one of"),
+        ({"by": "week"}, "--by 'week' is not one of"),
+    ],
+)
+def test_contradictory_queries_are_refused(kwargs: dict[str, Any], message: str) -> None:
+    with pytest.raises(QueryError, match=message):
+        CasualtyQuery(**kwargs)
+
+
+def test_every_problem_is_reported_at_once() -> None:
+    with pytest.raises(QueryError) as err:
+        CasualtyQuery(days=0, category="babies")
+    assert (
+        "give --from too" in str(err.value) and "at least 1" in str(err.value) and "babies" in str(err.value)
+    )
+
+
+def test_output_says_reports_are_not_deduplicated(ucdp: Store) -> None:
+    result = casualties(ucdp, CasualtyQuery())
+    assert result["deduplicated"] is False
+    assert any("not yet deduplicated" in note for note in result["notes"])
+
+
+# --- grades, means, categories, unknown dates: reports inserted directly ----------------------------
+
+# (record_id, start, end, perpetrators, means, grade, {(category, harm): (min, max, best)})
+MONITOR_ROWS: list[tuple[str, date | None, date | None, list[str], list[str], str | None, dict[Any, Any]]] = [
+    ("r1", date(2016, 3, 5), date(2016, 3, 5), ["Russian Military"], ["airstrike"], "confirmed",
+     {("civilians", "killed"): (4, 6, 5), ("children", "killed"): (1, 2, None)}),
+    ("r2", None, None, ["Russian Military"], ["airstrike"], "fair", {("civilians", "killed"): (2, 3, None)}),
+    ("r3", date(2016, 3, 10), date(2016, 3, 12), ["Russian Military", "Government of Syria"],
+     ["airstrike", "barrel bomb"], None,
+     {("civilians", "killed"): (10, 15, 12), ("children", "killed"): (3, 4, 3)}),
+    ("r4", date(2016, 3, 20), date(2016, 3, 20), ["russian military"], ["Shelling"], "weak",
+     {("civilians", "killed"): (1, 1, 1), ("civilians", "injured"): (5, 8, None)}),
+    ("r5", None, date(2016, 3, 15), ["Russian Military"], [], "confirmed",
+     {("civilians", "killed"): (None, 7, None)}),
+    ("r6", date(2016, 4, 1), date(2016, 4, 1), [], [], None, {("all", "killed"): (3, 3, 3)}),
+]  # fmt: skip
+
+
+def insert_reports(store: Store, rows: Sequence[tuple[Any, ...]], source: str = "Test monitor") -> None:
+    """Reports and harm rows as an importer would write them, numbered after those already stored."""
+    con = store.con
+    source_id = store.scalar("SELECT coalesce(max(source_id), 0) + 1 FROM source")
+    con.execute("INSERT INTO source (source_id, name) VALUES (?, ?)", [source_id, source])
+    first = store.scalar("SELECT coalesce(max(report_id), 0) + 1 FROM report")
+    for n, (record_id, start, end, perpetrators, means, grade, harms) in enumerate(rows):
+        con.execute(
+            "INSERT INTO report (report_id, batch_id, row_number, source_id, record_id, date_start, "
+            "date_end, date_precision, location_precision, perpetrators, means, site_kinds, source_grade, "
+            "flags) "
+            "VALUES (?, 99, ?, ?, ?, ?, ?, 'day', 'unknown', ?, ?, [], ?, [])",
+            [first + n, n + 1, source_id, record_id, start, end, perpetrators, means, grade],
+        )
+        for (category, harm), (lo, hi, best) in harms.items():
+            con.execute(
+                "INSERT INTO harm VALUES (?, ?, ?, ?, ?, ?)", [first + n, category, harm, lo, hi, best]
+            )
+
+
+@pytest.fixture
+def monitor(store: Store) -> Store:
+    insert_reports(store, MONITOR_ROWS)
+    return store
+
+
+RUSSIA = {"perpetrator": "Russian Military", "category": "civilians", **MARCH}
+
+
+def test_unknown_dates_touch_every_window_and_lie_inside_none(monitor: Store) -> None:
+    fig = figure(monitor, **RUSSIA)
+    # min: r1 and r4 (sole, inside); r3 shared; r2 and r5 undated on a side. max: all five
+    assert bounds(fig) == (2, 5, 4 + 1, 6 + 3 + 15 + 1 + 7, 5 + 12 + 1)
+    assert fig["items_best"] == 3
+    assert fig["items_date_unknown"] == 2
+
+
+def test_an_unknown_start_lies_inside_a_window_unbounded_before(monitor: Store) -> None:
+    # r5 (start unknown, ends 03-15) is inside "up to 2016-03-31"; r2 (no end) is not
+    fig = figure(monitor, perpetrator="Russian Military", category="civilians", date_to=date(2016, 3, 31))
+    assert bounds(fig)[:3] == (3, 5, 4 + 1 + 0)
+    assert fig["items_min_missing"] == 1  # r5 gives no minimum: it adds 0
+
+
+def test_all_time_counts_undated_items_in_the_minimum(monitor: Store) -> None:
+    fig = figure(monitor, perpetrator="Russian Military", category="civilians")
+    assert bounds(fig)[:4] == (4, 5, 4 + 2 + 1 + 0, 32)
+
+
+def test_items_without_the_category_are_counted_not_hidden(monitor: Store) -> None:
+    result = casualties(monitor, CasualtyQuery(perpetrator="Russian Military", category="children", **MARCH))
+    fig = result["total"]
+    assert bounds(dict(fig)) == (1, 2, 1, 6, 3)
+    assert fig["items_without_category"] == 3  # r2, r4, r5 give no children figure
+    assert fig["items_best"] == 1
+    assert any(
+        "3 reports touching the window give no figure for children killed" in n for n in result["notes"]
+    )
+    assert any("best sums the best estimates of 1 of the 2 items" in n for n in result["notes"])
+
+
+def test_harm_injured(monitor: Store) -> None:
+    fig = figure(monitor, category="civilians", harm="injured", **MARCH)
+    assert bounds(fig) == (1, 1, 5, 8, None)
+    assert fig["items_without_category"] == 4  # r1, r2, r3, r5 give no injured
+
+
+def test_grade_filter_leaves_out_ungraded_reports(monitor: Store) -> None:
+    result = casualties(monitor, CasualtyQuery(grades=("Confirmed", "fair"), **RUSSIA))
+    assert bounds(dict(result["total"])) == (1, 3, 4, 6 + 3 + 7, 5)  # r1, r2, r5; r3 has no grade
+    assert any("without a source grade are left out" in n for n in result["notes"])
+
+
+def test_unknown_grade_is_refused(monitor: Store) -> None:
+    with pytest.raises(QueryError, match="Known grades: confirmed"):
+        casualties(monitor, CasualtyQuery(grades=("certain",)))
+
+
+def test_means_matches_any_element_case_insensitively(monitor: Store) -> None:
+    assert bounds(figure(monitor, means="AIRSTRIKE", **RUSSIA)) == (1, 3, 4, 24, 17)
+    assert bounds(figure(monitor, means="shelling", **RUSSIA)) == (1, 1, 1, 1, 1)
+    with pytest.raises(QueryError, match="'barrel bomb'"):
+        casualties(monitor, CasualtyQuery(means="barrel bombs"))
+
+
+def test_a_missing_maximum_uses_the_best_or_minimum_and_says_so(monitor: Store) -> None:
+    insert_reports(monitor, [("r7", date(2016, 3, 25), date(2016, 3, 25), ["Test Party"], [], None,
+                              {("civilians", "killed"): (2, None, None)})], source="Other")  # fmt: skip
+    result = casualties(monitor, CasualtyQuery(perpetrator="test party", category="civilians", **MARCH))
+    assert bounds(dict(result["total"])) == (1, 1, 2, 2, None)
+    assert result["total"]["items_max_missing"] == 1
+    assert any("give no maximum" in n for n in result["notes"])
+    assert any("no best" in n for n in result["notes"])
+
+
+def test_by_perpetrator_has_a_group_for_unattributed_reports(monitor: Store) -> None:
+    result = casualties(monitor, CasualtyQuery(by="perpetrator", category="civilians"))
+    groups = {g["group"]: (g["key"], bounds(dict(g))) for g in result["groups"] or []}
+    # r1-r5 (r4 spelt "russian military") form one group; r6 names no perpetrator and no civilians
+    assert groups == {
+        "Russian Military": ("russian military", (4, 5, 4 + 2 + 1 + 0, 32, 18)),
+        "Government of Syria": ("government of syria", (0, 1, 0, 15, 12)),
+        "(no perpetrator named)": (None, (0, 0, 0, 0, None)),
+    }
+    unattributed = (result["groups"] or [])[-1]
+    assert unattributed["items_without_category"] == 1
+
+
+def test_by_adm1_uses_placed_governorates_and_shows_the_rest(monitor: Store) -> None:
+    con = monitor.con
+    for pcode, name in (("SY01", "Damascus"), ("SY02", "Aleppo")):
+        con.execute("INSERT INTO admin_area VALUES (?, 1, ?, NULL, NULL, ''::BLOB, 'test')", [pcode, name])
+    # r1 in Damascus, r3 in Aleppo, r4 not placed (NULL), r2 and r5 never located
+    ids = {r["record_id"]: r["report_id"] for r in monitor.rows("SELECT record_id, report_id FROM report")}
+    for record, pcode in (("r1", "SY01"), ("r3", "SY02"), ("r4", None)):
+        con.execute("INSERT INTO report_admin VALUES (?, 1, ?)", [ids[record], pcode])
+    result = casualties(monitor, CasualtyQuery(by="adm1", category="civilians", **MARCH))
+    groups = {g["group"]: (g["key"], bounds(dict(g))) for g in result["groups"] or []}
+    assert groups == {
+        "Aleppo": ("SY02", (1, 1, 10, 15, 12)),
+        "(not located)": (None, (1, 3, 1, 3 + 1 + 7, 1)),
+        "Damascus": ("SY01", (1, 1, 4, 6, 5)),
+    }
+    assert [g["group"] for g in result["groups"] or []][-1] == "(not located)"
+    assert bounds(dict(result["total"])) == (3, 5, 15, 32, 18)
+
+
+def test_by_adm1_before_anything_is_located_says_so(ucdp: Store) -> None:
+    result = casualties(ucdp, CasualtyQuery(by="adm1", **MARCH))
+    assert [(g["group"], bounds(dict(g))) for g in result["groups"] or []] == [
+        ("(not located)", (3, 6, 15, 87, 65))
+    ]
+    assert any("report_admin is empty" in n for n in result["notes"])
+
+
+def test_ids_trace_each_bound_to_its_document(monitor: Store) -> None:
+    result = casualties(monitor, CasualtyQuery(with_ids=True, **RUSSIA))
+    ids = result["total"]["ids"]
+    assert ids is not None
+    refs = {bound: sorted(ref["record_id"] or "" for ref in refs) for bound, refs in ids.items()}
+    assert refs == {"min": ["r1", "r4"], "max": ["r1", "r2", "r3", "r4", "r5"], "best": ["r1", "r3", "r4"]}
+    r3 = next(ref for ref in ids["max"] if ref["record_id"] == "r3")
+    assert r3 == {
+        "report_id": r3["report_id"],
+        "source": "Test monitor",
+        "record_id": "r3",
+        "batch_id": 99,
+        "row_number": 3,
+    }
+
+
+@pytest.mark.parametrize("by", ["month", "year", "perpetrator", "adm1"])
+def test_group_ids_are_those_of_the_group(ucdp: Store, by: str) -> None:
+    window = {"date_from": date(2016, 2, 15), "date_to": date(2016, 4, 5)}
+    result = casualties(ucdp, CasualtyQuery(by=by, with_ids=True, **window))
+    assert result["groups"]
+    for group in result["groups"]:
+        assert group["ids"] is not None
+        assert len(group["ids"]["min"]) == group["items_min"]
+        assert len(group["ids"]["max"]) == group["items_max"]
+        assert len(group["ids"]["best"]) == group["items_best"]
+
+
+# --- properties: the bounds hold for any reports and any window --------------------------------------
+
+BASE = date(2016, 1, 1)
+NAMES = ["A", "B", "C"]
+
+
+@st.composite
+def reports(draw: st.DrawFn) -> tuple[Any, ...]:
+    start = draw(st.one_of(st.none(), st.integers(0, 90)))
+    length = draw(st.integers(0, 40))
+    end_known = draw(st.booleans()) if start is None else draw(st.integers(0, 9)) > 0
+    end = (start or 0) + length if end_known else None
+    lo = draw(st.one_of(st.none(), st.integers(0, 50)))
+    hi = draw(st.one_of(st.none(), st.integers(lo or 0, 100)))
+    best = draw(st.one_of(st.none(), st.integers(lo or 0, hi if hi is not None else 100)))
+    if lo is None and hi is None and best is None:
+        lo = 1
+    perps = draw(st.lists(st.sampled_from(NAMES), max_size=3, unique=True))
+    has_row = draw(st.integers(0, 9)) > 0
+    harms = {("civilians", "killed"): (lo, hi, best)} if has_row else {}
+    day = lambda n: None if n is None else BASE + timedelta(days=n)  # noqa: E731
+    return ("x", day(start), day(end), perps, [], None, harms)
+
+
+windows = st.tuples(st.one_of(st.none(), st.integers(0, 100)), st.one_of(st.none(), st.integers(0, 60)))
+
+
+def _window(drawn: tuple[int | None, int | None]) -> tuple[date | None, date | None]:
+    """(start offset, length) as a window: no start and a length = a window open before BASE + length."""
+    start = None if drawn[0] is None else BASE + timedelta(days=drawn[0])
+    if drawn[1] is None:
+        return start, None
+    return start, (start or BASE) + timedelta(days=drawn[1])
+
+
+@pytest.fixture(scope="module")
+def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
+    with open_store(tmp_path_factory.mktemp("prop") / "store.duckdb") as s:
+        yield s
+
+
+def _reference(
+    rows: Sequence[tuple[Any, ...]], lo_day: date | None, hi_day: date | None, p: str | None
+) -> tuple[int, ...]:
+    """The documented rules, in plain Python, as an oracle for the SQL."""
+    items_min = items_max = count_min = count_max = 0
+    for _, start, end, perps, _, _, harms in rows:
+        if not harms or (p and p not in perps):
+            continue
+        lo, hi, _best = harms["civilians", "killed"]
+        touches = (start is None or hi_day is None or start <= hi_day) and (
+            end is None or lo_day is None or end >= lo_day
+        )
+        inside = (lo_day is None or (start is not None and start >= lo_day)) and (
+            hi_day is None or (end is not None and end <= hi_day)
+        )
+        if touches:
+            items_max += 1
+            count_max += hi if hi is not None else (_best if _best is not None else lo)
+            if inside and (not p or len(perps) == 1):
+                items_min += 1
+                count_min += lo or 0
+    return items_min, items_max, count_min, count_max
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(rows=st.lists(reports(), max_size=12), window=windows, perpetrator=st.sampled_from([None, *NAMES]))
+def test_bounds_hold_for_any_reports_and_window(
+    scratch: Store,
+    rows: list[tuple[Any, ...]],
+    window: tuple[int | None, int | None],
+    perpetrator: str | None,
+) -> None:
+    scratch.con.execute("DELETE FROM report; DELETE FROM harm; DELETE FROM source")
+    insert_reports(scratch, rows)
+    start, end = _window(window)
+    query = CasualtyQuery(perpetrator, start, end, category="civilians", with_ids=True)
+    if perpetrator and not any(perpetrator in r[3] for r in rows):
+        with pytest.raises(QueryError):
+            casualties(scratch, query)
+        return
+    result: CasualtyFigures = casualties(scratch, query)
+    fig = result["total"]
+    assert (fig["items_min"], fig["items_max"], fig["count_min"], fig["count_max"]) == _reference(
+        rows, start, end, perpetrator
+    )
+    assert fig["count_min"] <= fig["count_max"]
+    assert fig["ids"] is not None
+    min_ids = {r["report_id"] for r in fig["ids"]["min"]}
+    max_ids = {r["report_id"] for r in fig["ids"]["max"]}
+    assert min_ids <= max_ids
+    if fig["items_best"] == fig["items_max"] and fig["items_max"]:
+        # every item gives a best, so best lies between the bounds
+        assert fig["count_min"] <= (fig["count_best"] or 0) <= fig["count_max"]
+
+
+# --- real data: the bundled UCDP GED Syria file --------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def ucdp_real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, list[dict[str, str]]]]:
+    if not UCDP_CSV.is_file():
+        pytest.skip(f"bundled UCDP file not found at {UCDP_CSV}")
+    with UCDP_CSV.open(newline="", encoding="utf-8") as fh:
+        rows = list(csv.DictReader(fh))
+    with open_store(tmp_path_factory.mktemp("ucdp") / "store.duckdb") as s:
+        _import(s, UCDP_CSV)
+        yield s, rows
+
+
+def test_ucdp_all_time_totals_match_the_file(ucdp_real: tuple[Store, list[dict[str, str]]]) -> None:
+    store, rows = ucdp_real
+    everyone = figure(store)
+    assert everyone["count_best"] == sum(int(r["best"]) for r in rows) == 112337
+    assert everyone["count_min"] == sum(min(int(r["low"]), int(r["best"]), int(r["high"])) for r in rows)
+    assert everyone["count_max"] == sum(max(int(r["low"]), int(r["best"]), int(r["high"])) for r in rows)
+    assert everyone["items_min"] == everyone["items_max"] == len(rows)
+    civilians = figure(store, category="civilians")
+    assert civilians["count_best"] == sum(int(r["deaths_civilians"]) for r in rows) == 26653
+    assert civilians["count_min"] == civilians["count_max"] == 26653
+
+
+def _ucdp_perpetrators(row: dict[str, str]) -> list[str]:
+    sides = [row["side_a"].strip(), row["side_b"].strip()]
+    return [sides[0]] if row["type_of_violence"].strip() == "3" else [s for s in sides if s]
+
+
+def test_ucdp_first_305_days_by_perpetrator_match_the_file(
+    ucdp_real: tuple[Store, list[dict[str, str]]],
+) -> None:
+    store, rows = ucdp_real
+    start, end = date(2015, 9, 30), date(2016, 7, 30)
+    result = casualties(
+        store, CasualtyQuery(date_from=start, days=305, category="civilians", by="perpetrator")
+    )
+    for group in result["groups"] or []:
+        expected = [0, 0]
+        for row in rows:
+            first, last = date.fromisoformat(row["date_start"]), date.fromisoformat(row["date_end"])
+            perps = _ucdp_perpetrators(row)
+            if group["group"] in perps and first <= end and last >= start:
+                expected[1] += int(row["deaths_civilians"])
+                if perps == [group["group"]] and first >= start and last <= end:
+                    expected[0] += int(row["deaths_civilians"])
+        assert [group["count_min"], group["count_max"]] == expected, group["group"]
+    assert result["groups"] and result["total"]["items_max"] == sum(
+        1
+        for r in rows
+        if date.fromisoformat(r["date_start"]) <= end and date.fromisoformat(r["date_end"]) >= start
+    )
+
+
+def _same_bounds(group: dict[str, Any], alone: dict[str, Any]) -> None:
+    keys = ("items_min", "items_max", "items_best", "count_min", "count_max", "count_best")
+    assert {k: group[k] for k in keys} == {k: alone[k] for k in keys}, group["group"]
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(reports(), min_size=1, max_size=10),
+    window=windows,
+    by=st.sampled_from(["month", "year", "perpetrator"]),
+)
+def test_each_group_is_the_figure_of_its_own_query(
+    scratch: Store, rows: list[tuple[Any, ...]], window: tuple[int | None, int | None], by: str
+) -> None:
+    """A month's figure is the figure of that sub-window; a perpetrator's, the figure asked for P."""
+    scratch.con.execute("DELETE FROM report; DELETE FROM harm; DELETE FROM source")
+    insert_reports(scratch, rows)
+    start, end = _window(window)
+    result = casualties(scratch, CasualtyQuery(date_from=start, date_to=end, category="civilians", by=by))
+    for group in result["groups"] or []:
+        if by in ("month", "year"):
+            sub = CasualtyQuery(
+                date_from=group["window"]["from"], date_to=group["window"]["to"], category="civilians"
+            )
+        elif group["key"] is None:
+            continue  # the unattributed group has no --perpetrator of its own
+        else:
+            sub = CasualtyQuery(group["group"], start, end, category="civilians")
+        _same_bounds(dict(group), dict(casualties(scratch, sub)["total"]))
+
+
+def test_docstring_examples_run() -> None:
+    import doctest
+
+    from harmtrace.analyse import casualties as module
+
+    result = doctest.testmod(module)
+    assert result.attempted and not result.failed

@@ -1,0 +1,234 @@
+"""`make demo` correctness: the demo's numbers against figures computed here from the bundled files.
+
+The expected figures are computed independently of harmtrace: the UCDP CSV read with the csv module,
+governorates by matplotlib's point-in-polygon on the GeoJSON rings, the 1 km tolerance by numpy
+point-to-segment distances. The rules they implement are issue 2's (min: wholly inside and attributed
+to one side alone; max: touching, side among the perpetrators) and the locate rule (precision at least
+'governorate', nearest governorate within 1 km).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import subprocess
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from matplotlib.path import Path as PolygonPath
+
+from harmtrace.cli import main
+from harmtrace.ingest import FIXED_FORMATS
+from tests.conftest import BUNDLED, UCDP_CSV, run_cli
+
+CHROMIUM = Path("/usr/bin/chromium")
+PLACED_PRECISIONS = {"1", "2", "3", "4"}  # UCDP where_prec: exact .. governorate
+TOLERANCE_DEG = 1.0 / 111.32
+
+
+def _ucdp() -> list[dict[str, Any]]:
+    """The bundled UCDP rows with the counts as harmtrace reads them (range widened to include best)."""
+    rows = []
+    with UCDP_CSV.open(newline="", encoding="utf-8") as fh:
+        for r in csv.DictReader(fh):
+            low, best, high = int(r["low"]), int(r["best"]), int(r["high"])
+            sides = [r["side_a"]] if r["type_of_violence"] == "3" else [r["side_a"], r["side_b"]]
+            rows.append(r | {"lo": min(low, best, high), "hi": max(low, best, high), "best_n": best,
+                             "sides": [s for s in sides if s.strip()]})  # fmt: skip
+    return rows
+
+
+def _expected_by_year(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int, int, int]]:
+    """year -> (reports, low, best, high); no bundled event spans two years (asserted)."""
+    assert all(r["date_start"][:4] == r["date_end"][:4] for r in rows)
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in rows:
+        acc = out[r["date_start"][:4]]
+        acc[0], acc[1], acc[2], acc[3] = acc[0] + 1, acc[1] + r["lo"], acc[2] + r["best_n"], acc[3] + r["hi"]
+    return {y: (a[0], a[1], a[2], a[3]) for y, a in out.items()}
+
+
+def _expected_by_side(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int, int, int]]:
+    """side -> (reports, low: that side alone, best, high: side among the perpetrators)."""
+    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+    for r in rows:
+        for side in r["sides"]:
+            acc = out[side]
+            acc[0] += 1
+            acc[1] += r["lo"] if r["sides"] == [side] else 0
+            acc[2] += r["best_n"]
+            acc[3] += r["hi"]
+    return {s: (a[0], a[1], a[2], a[3]) for s, a in out.items()}
+
+
+def _governorates() -> list[tuple[str, list[np.ndarray]]]:
+    """(English name, outer rings as (n, 2) lon/lat arrays), ordered by P-code (the tie rule)."""
+    features = json.loads((BUNDLED / "syr_admin1.geojson").read_text(encoding="utf-8"))["features"]
+    areas = []
+    for f in sorted(features, key=lambda f: f["properties"]["adm1_pcode"]):
+        geometry = f["geometry"]
+        polygons = [geometry["coordinates"]] if geometry["type"] == "Polygon" else geometry["coordinates"]
+        areas.append((f["properties"]["adm1_name"], [np.array(p[0], dtype=float) for p in polygons]))
+    return areas
+
+
+def _distance_to_rings(point: np.ndarray, rings: list[np.ndarray]) -> float:
+    """Smallest distance in degrees from `point` to the edges of `rings` (numpy, per segment)."""
+    best = np.inf
+    for ring in rings:
+        a, b = ring[:-1], ring[1:]
+        ab = b - a
+        t = np.clip(((point - a) * ab).sum(axis=1) / np.maximum((ab * ab).sum(axis=1), 1e-18), 0, 1)
+        best = min(best, float(np.sqrt((((a + t[:, None] * ab) - point) ** 2).sum(axis=1)).min()))
+    return best
+
+
+def _expected_civilians(rows: list[dict[str, Any]]) -> dict[str | None, int]:
+    """Governorate name (None: not located) -> civilians killed."""
+    areas = _governorates()
+    eligible = [r for r in rows if r["where_prec"] in PLACED_PRECISIONS]
+    points = np.array([[float(r["longitude"]), float(r["latitude"])] for r in eligible])
+    hits = np.stack([np.any([PolygonPath(ring).contains_points(points) for ring in rings], axis=0)
+                     for _, rings in areas], axis=1)  # fmt: skip
+    out: dict[str | None, int] = defaultdict(int)
+    for r, row_hits, point in zip(eligible, hits, points, strict=True):
+        name = areas[int(np.argmax(row_hits))][0] if row_hits.any() else _nearest(point, areas)
+        out[name] += int(r["deaths_civilians"])
+    for r in rows:
+        if r["where_prec"] not in PLACED_PRECISIONS:
+            out[None] += int(r["deaths_civilians"])
+    return dict(out)
+
+
+def _nearest(point: np.ndarray, areas: list[tuple[str, list[np.ndarray]]]) -> str | None:
+    distances = [_distance_to_rings(point, rings) for _, rings in areas]
+    i = int(np.argmin(distances))
+    return areas[i][0] if distances[i] <= TOLERANCE_DEG else None
+
+
+@pytest.fixture(scope="module")
+def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
+    out = tmp_path_factory.mktemp("demo")
+    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--json"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    return out, json.loads(result.output)
+
+
+def test_demo_imports_every_bundled_row(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    _, data = demo_json
+    batches = data["figures"]["batches"]
+    assert all(b["rows_read"] == b["rows_accepted"] + b["rows_quarantined"] for b in batches)
+    assert batches[0]["file_name"] == UCDP_CSV.name and batches[0]["rows_read"] == len(_ucdp())
+    if "syrian-archive" in FIXED_FORMATS:
+        expected = {}
+        for name in ("seankross_violations.csv", "seankross_syrian_archive_raw.csv"):
+            with (BUNDLED / name).open(newline="", encoding="utf-8") as fh:
+                expected[name] = sum(1 for _ in csv.DictReader(fh))
+        assert {b["file_name"]: b["rows_read"] for b in batches[1:]} == expected
+        assert data["skipped"] == []
+    else:
+        assert [s["format"] for s in data["skipped"]] == ["syrian-archive", "syrian-archive"]
+
+
+def test_the_demo_note_on_overlapping_archive_files_holds() -> None:
+    codes = {}
+    for name, column in (("seankross_violations.csv", "Reference_Code"),
+                         ("seankross_syrian_archive_raw.csv", "reference_code")):  # fmt: skip
+        with (BUNDLED / name).open(newline="", encoding="utf-8") as fh:
+            codes[name] = {row[column].strip() for row in csv.DictReader(fh)}
+    assert codes["seankross_syrian_archive_raw.csv"] <= codes["seankross_violations.csv"]
+
+
+def test_deaths_by_year_match_the_csv(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    _, data = demo_json
+    got = {
+        g["group"]: (g["items_max"], g["count_min"], g["count_best"], g["count_max"])
+        for g in data["figures"]["by_year"]
+        if g["items_max"]
+    }
+    assert got == _expected_by_year(_ucdp())
+    assert got["2016"] == (6170, 43489, 48710, 49693)
+
+
+def test_deaths_by_side_match_the_csv(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    _, data = demo_json
+    expected = _expected_by_side(_ucdp())
+    shown = data["figures"]["by_side"]
+    assert data["figures"]["sides_total"] >= len(expected)
+    for g in shown:
+        assert (g["items_max"], g["count_min"], g["count_best"], g["count_max"]) == expected[g["group"]]
+    top = sorted(expected, key=lambda s: (-expected[s][3], s))[: len(shown)]
+    assert [g["group"] for g in shown] == top
+
+
+def test_civilians_by_governorate_match_an_independent_placement(
+    demo_json: tuple[Path, dict[str, Any]],
+) -> None:
+    _, data = demo_json
+    expected = _expected_civilians(_ucdp())
+    got = {g["key"] and g["group"]: g["count_max"] for g in data["figures"]["civilians_by_adm1"]}
+    assert got == expected
+    assert sum(got.values()) == sum(int(r["deaths_civilians"]) for r in _ucdp())
+
+
+def test_summary_prints_the_figures(tmp_path: Path) -> None:
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    reports, low, best, high = _expected_by_year(_ucdp())["2017"]
+    assert f"2017  {reports:>7,}  {low:>6,}  {best:>6,}  {high:>6,}" in result.output
+    assert "Civilians killed by governorate" in result.output and "Rural Damascus" in result.output
+    assert "balanced" in result.output and " NO " not in result.output
+    assert (tmp_path / "report.html").is_file() and (tmp_path / "demo.duckdb").is_file()
+
+
+def test_report_is_self_contained_with_chart_and_tables(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    out, data = demo_json
+    html = (out / "report.html").read_text(encoding="utf-8")
+    assert html.count("<svg") >= 2 and html.count("<table") >= 5
+    for heading in ("Killed by year", "Killed by alleged perpetrator", "Civilians killed by governorate"):
+        assert heading in html
+    for needle in ("CC BY 4.0", "CC BY-IGO", "Sundberg", "not yet deduplicated", "ريف دمشق"):
+        assert needle in html
+    if data["imports"][1:]:
+        assert "CC BY-SA 4.0" in html
+    assert "<script" not in html and "<link" not in html and 'src="http' not in html
+    assert "48,710" in html  # UCDP best estimate for 2016
+
+
+def test_report_command_writes_the_same_report(
+    demo_json: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    out, _ = demo_json
+    copy = tmp_path / "demo.duckdb"
+    shutil.copy(out / "demo.duckdb", copy)
+    result = run_cli(copy, "report", "html", str(tmp_path / "again.html"))
+    assert result.exit_code == 0, result.output
+    again = (tmp_path / "again.html").read_text(encoding="utf-8")
+    assert again.count("<svg") >= 2 and "48,710" in again
+
+
+def test_demo_never_overwrites_a_named_store(tmp_path: Path) -> None:
+    existing = tmp_path / "mine.duckdb"
+    existing.write_bytes(b"not yours to delete")
+    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path), "--db", str(existing)])
+    assert result.exit_code == 1 and "already exists" in result.output
+    assert existing.read_bytes() == b"not yours to delete"
+
+
+def test_report_reads_well_in_a_browser(demo_json: tuple[Path, dict[str, Any]], tmp_path: Path) -> None:
+    """Headless Chromium renders the report to a PNG (kept in tmp_path for a person to look at)."""
+    if not CHROMIUM.exists():
+        pytest.skip(f"headless Chromium not installed at {CHROMIUM}")
+    out, _ = demo_json
+    png = tmp_path / "report.png"
+    subprocess.run(
+        [str(CHROMIUM), "--headless", "--no-sandbox", "--disable-gpu", "--hide-scrollbars",
+         f"--screenshot={png}", "--window-size=1280,3000", (out / "report.html").as_uri()],
+        check=True, capture_output=True, timeout=120,
+    )  # fmt: skip
+    assert png.stat().st_size > 10_000

@@ -1,0 +1,48 @@
+"""The HTML report on stores other than the demo's: empty, and UCDP without governorates."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from harmtrace.ingest import get_format, import_file
+from harmtrace.publish import collect, write_report
+from harmtrace.publish.charts import month_band_svg, month_series
+from harmtrace.store import Store
+from tests.conftest import UCDP_CSV, run_cli
+
+
+def test_an_empty_store_gives_a_report_without_charts(store: Store, tmp_path: Path) -> None:
+    data = write_report(store, tmp_path / "empty.html")
+    html = (tmp_path / "empty.html").read_text(encoding="utf-8")
+    assert data.batches == [] and "<svg" not in html
+    assert "Methods and limits" in html and "<script" not in html
+
+
+def test_without_locate_every_report_is_not_located(store: Store, tmp_path: Path) -> None:
+    import_file(store, get_format("ucdp-ged"), UCDP_CSV)
+    data = collect(store)
+    assert [g["group"] for g in data.civilians_by_adm1] == ["(not located)"]
+    assert data.civilians_by_adm1[0]["count_max"] == 26653
+    assert data.placement is None
+    assert any("run the locate step first" in n for n in data.notes)
+
+
+def test_months_without_counted_reports_are_gaps_not_zeros() -> None:
+    def month(key: str, items: int, n: int | None) -> dict[str, object]:
+        return {"key": key, "items_max": items, "count_min": n or 0, "count_best": n, "count_max": n or 0}
+
+    rows = [month("2015-12", 0, None), month("2016-01", 2, 5), month("2016-02", 0, None),
+            month("2016-03", 1, 7), month("2016-04", 0, None)]  # fmt: skip
+    months, low, best, high = month_series(rows)
+    assert [str(m) for m in months] == ["2016-01-01", "2016-02-01", "2016-03-01"]
+    assert np.isnan(best[1]) and np.isnan(low[1]) and np.isnan(high[1])
+    assert high[[0, 2]].tolist() == [5.0, 7.0]
+    svg = month_band_svg(rows, "test")
+    assert svg.startswith("<svg") and "killed per month" in svg
+
+
+def test_report_command_needs_an_existing_store(tmp_path: Path) -> None:
+    result = run_cli(tmp_path / "none.duckdb", "report", "html", str(tmp_path / "r.html"))
+    assert result.exit_code == 1 and "No store at" in result.output
