@@ -191,7 +191,7 @@ def _write_outcomes(
     if fmt.kind == "report":
         _insert_reports(con, batch_id, source_id, given)
     else:
-        _insert_victims(con, batch_id, source_id)
+        _insert_accepted(con, "victim_record", "victim_id", VICTIM_FIELDS, batch_id, source_id)
     result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
     result.reasons = _summarise(
         con, "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", batch_id
@@ -205,14 +205,27 @@ def _write_outcomes(
     return result
 
 
-def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int, given: set[str]) -> None:
-    base = _next_id(con, "report", "report_id") - 1
-    cols = ", ".join(REPORT_FIELDS)
+def _insert_accepted(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    id_column: str,
+    fields: dict[str, str],
+    batch_id: int,
+    source_id: int,
+) -> int:
+    """Insert the accepted rows of `checked` into `table`; ids are base + row number. Returns base."""
+    base = _next_id(con, table, id_column) - 1
+    cols = ", ".join(fields)
     con.execute(
-        f"INSERT INTO report (report_id, batch_id, row_number, source_id, {cols}, flags) "
+        f"INSERT INTO {table} ({id_column}, batch_id, row_number, source_id, {cols}, flags) "
         f"SELECT ? + row_number, ?, row_number, ?, {cols}, flags FROM checked WHERE len(reasons) = 0",
         [base, batch_id, source_id],
     )
+    return base
+
+
+def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int, given: set[str]) -> None:
+    base = _insert_accepted(con, "report", "report_id", REPORT_FIELDS, batch_id, source_id)
     parts = []
     for h in HARMS:
         for c in CATEGORIES:
@@ -225,16 +238,6 @@ def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: in
             )
     if parts:
         con.execute("INSERT INTO harm " + " UNION ALL ".join(parts), [base] * len(parts))
-
-
-def _insert_victims(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int) -> None:
-    base = _next_id(con, "victim_record", "victim_id") - 1
-    cols = ", ".join(VICTIM_FIELDS)
-    con.execute(
-        f"INSERT INTO victim_record (victim_id, batch_id, row_number, source_id, {cols}, flags) "
-        f"SELECT ? + row_number, ?, row_number, ?, {cols}, flags FROM checked WHERE len(reasons) = 0",
-        [base, batch_id, source_id],
-    )
 
 
 def _summarise(

@@ -129,4 +129,66 @@ CREATE TABLE report_admin (
 );
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (V1_CORE, V2_ADMIN)
+# Linkage: runs, scored pairs, stable person ids and their history, analyst decisions.
+# `kind` is 'victims' (victim records -> persons) and, in a later issue, 'incidents'.
+V3_LINKAGE: Final = """
+CREATE TABLE link_run (
+    run_id            INTEGER PRIMARY KEY,
+    kind              VARCHAR NOT NULL,
+    started_at        TIMESTAMP NOT NULL,
+    finished_at       TIMESTAMP,
+    records           BIGINT,
+    pairs_scored      BIGINT,
+    clusters          BIGINT,
+    threshold         DOUBLE,
+    model_json        VARCHAR,
+    blocking_rules    VARCHAR[],
+    harmtrace_version VARCHAR NOT NULL
+);
+-- scored candidate pairs of a run (id_l < id_r), with the per-comparison detail as JSON
+CREATE TABLE link_pair (
+    run_id            INTEGER NOT NULL,
+    kind              VARCHAR NOT NULL,
+    id_l              BIGINT NOT NULL,
+    id_r              BIGINT NOT NULL,
+    match_weight      DOUBLE NOT NULL,
+    match_probability DOUBLE NOT NULL,
+    detail            VARCHAR
+);
+CREATE TABLE person (
+    person_id     VARCHAR PRIMARY KEY,
+    created_run   INTEGER NOT NULL,
+    retired_run   INTEGER,
+    retired_into  VARCHAR
+);
+-- current membership: which victim records make up each person (replaced by each run)
+CREATE TABLE person_member (
+    person_id    VARCHAR NOT NULL,
+    victim_id    BIGINT NOT NULL,
+    run_id       INTEGER NOT NULL,
+    probability  DOUBLE NOT NULL
+);
+-- history of identities across runs: new, merge, split, retire
+CREATE TABLE link_event (
+    run_id     INTEGER NOT NULL,
+    kind       VARCHAR NOT NULL,
+    event      VARCHAR NOT NULL,
+    entity_id  VARCHAR NOT NULL,
+    other_ids  VARCHAR[] NOT NULL,
+    records    BIGINT NOT NULL
+);
+-- an analyst's decision on two records: 'same' or 'different', always respected by later runs
+CREATE TABLE decision (
+    decision_id   INTEGER PRIMARY KEY,
+    kind          VARCHAR NOT NULL,
+    verdict       VARCHAR NOT NULL,
+    id_a          BIGINT NOT NULL,
+    id_b          BIGINT NOT NULL,
+    reason        VARCHAR NOT NULL,
+    author        VARCHAR NOT NULL,
+    decided_at    TIMESTAMP NOT NULL,
+    superseded_by INTEGER
+);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (V1_CORE, V2_ADMIN, V3_LINKAGE)
