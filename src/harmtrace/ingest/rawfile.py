@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,9 +53,12 @@ def read_raw(path: Path) -> RawFile:
     data = path.read_bytes()
     if _CONTENT.search(data) is None:
         raise InputError(f"{path} is empty: there is nothing to import. Check the export.")
-    binary = path.suffix.lower() in SPREADSHEET_SUFFIXES
-    encoding = "binary" if binary else detect_encoding(path, data)
-    return RawFile(path, data, hashlib.sha256(data).hexdigest(), encoding)
+    # hashing releases the GIL, so it runs beside the (GIL-bound) encoding check
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
+        binary = path.suffix.lower() in SPREADSHEET_SUFFIXES
+        encoding = "binary" if binary else detect_encoding(path, data)
+        return RawFile(path, data, digest.result(), encoding)
 
 
 def detect_encoding(path: Path, data: bytes) -> str:

@@ -1,0 +1,1 @@
+"""Linking records: victim records to persons, reports to incidents (names, keys, comparisons)."""
