@@ -5,7 +5,10 @@ One module per command group; importing them registers their commands on `main`.
 
 from harmtrace.cli import demo as _demo  # noqa: F401
 from harmtrace.cli import ingest as _ingest  # noqa: F401
+from harmtrace.cli import link as _link  # noqa: F401
 from harmtrace.cli import locate as _locate  # noqa: F401
+from harmtrace.cli import persons as _persons  # noqa: F401
+from harmtrace.cli import review as _review  # noqa: F401
 from harmtrace.cli import simulate as _simulate  # noqa: F401
 from harmtrace.cli import stats as _stats  # noqa: F401
 from harmtrace.cli.base import main

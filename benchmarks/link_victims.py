@@ -1,0 +1,162 @@
+"""Victim linkage at scale: about N records from three overlapping simulated lists, linked into persons.
+
+    python benchmarks/link_victims.py [--records 1000000] [--seed 1] [--keep DIR]
+
+1. Simulates the people and three lists (`harmtrace.simulate`, the default presets: a Latin-script
+   monitor, an Arabic-script committee list, a media compilation) so that the lists hold about
+   --records records, writes them and imports them into a store (timed, not part of the link).
+2. Links the store twice, each in its own subprocess on its own copy of the store, so that its peak
+   memory is its own: `link_victims` with the arabic configuration (the whole link: features, training,
+   scoring, pairs written, clusters, person ids), then the plain-Splink baseline.
+3. Scores each run against the simulation's truth (`evaluate_victims`; not timed).
+4. Prints one table: configuration, records, pairs kept, persons, seconds, records/s, peak MB (the
+   subprocess's VmHWM: interpreter and libraries included; taken before the evaluation), seconds per
+   step, pairwise F1 and blocking recall, and the time of each run as a multiple of the arabic one.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+CONFIGS = ("arabic", "plain")
+
+
+def peak_mb() -> float:
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def prepare(records: int, seed: int, work: Path) -> dict[str, Any]:
+    """Simulate about `records` records in three lists, write them and import them into work/lists.duckdb."""
+    from harmtrace.simulate import default_config, import_lists, simulate_victims
+    from harmtrace.store import open_store
+
+    template = default_config(people=1, sources=3)
+    per_person = sum(s.coverage * (1 + s.duplicate_rate) for s in template.sources)
+    config = default_config(people=round(records / per_person), sources=3, seed=seed)
+    started = time.perf_counter()
+    written = simulate_victims(config).write(work / "lists")
+    simulated = time.perf_counter() - started
+    started = time.perf_counter()
+    with open_store(work / "lists.duckdb") as store:
+        results = import_lists(store, written)
+    return {
+        "people": config.people,
+        "records": sum(r.rows_accepted for r in results),
+        "simulate_s": simulated,
+        "import_s": time.perf_counter() - started,
+    }
+
+
+def step_link(config: str, work: Path) -> dict[str, Any]:
+    """Link a copy of the store with `config`, then evaluate it against the truth."""
+    from harmtrace.link.evaluate import evaluate_victims
+    from harmtrace.link.victims import link_victims
+    from harmtrace.store import open_store
+
+    db = work / f"{config}.duckdb"
+    shutil.copy(work / "lists.duckdb", db)
+    with open_store(db) as store:
+        started = time.perf_counter()
+        run = link_victims(store, config=config)  # type: ignore[arg-type]
+        seconds = time.perf_counter() - started
+        peak = peak_mb()
+        evaluation = evaluate_victims(store, work / "lists" / "truth.csv")
+    db.unlink()
+    return {
+        "config": config,
+        "records": run.records,
+        "pairs": run.pairs_scored,
+        "persons": run.persons,
+        "seconds": seconds,
+        "peak_mb": peak,
+        "steps": run.seconds,
+        "f1": evaluation.pairwise.f1,
+        "precision": evaluation.pairwise.precision,
+        "recall": evaluation.pairwise.recall,
+        "blocking_recall": evaluation.blocking_recall,
+    }
+
+
+def run_step(config: str, work: Path) -> dict[str, Any]:
+    """One linkage in a fresh interpreter; its last stdout line is the JSON result."""
+    cmd = [sys.executable, __file__, "--step", config, "--work", str(work)]
+    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
+    sys.stderr.write(done.stderr[-2000:])
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def print_table(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+    print(
+        f"{prepared['records']:,} records of {prepared['people']:,} people in 3 lists: simulated and "
+        f"written in {prepared['simulate_s']:.1f} s, imported in {prepared['import_s']:.1f} s"
+    )
+    names = (
+        "records",
+        "pairs",
+        "persons",
+        "seconds",
+        "records/s",
+        "peak MB",
+        "F1",
+        "P",
+        "R",
+        "blocking",
+        "x",
+    )
+    widths = (10, 10, 9, 8, 10, 8, 6, 6, 6, 8, 5)
+    header = f"{'link':<8} " + " ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True))
+    print(header)
+    print("-" * len(header))
+    base = rows[0]["seconds"]
+    for r in rows:
+        cells = (
+            f"{r['records']:>10,}", f"{r['pairs']:>10,}", f"{r['persons']:>9,}", f"{r['seconds']:>8.1f}",
+            f"{r['records'] / r['seconds']:>10,.0f}", f"{r['peak_mb']:>8,.0f}", _ratio(r["f1"], 6),
+            _ratio(r["precision"], 6), _ratio(r["recall"], 6), _ratio(r["blocking_recall"], 8),
+            f"{r['seconds'] / base:>4.2f}x",
+        )  # fmt: skip
+        print(f"{r['config']:<8} " + " ".join(cells))
+    for r in rows:
+        print(f"  {r['config']} steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items()))
+
+
+def _ratio(value: float | None, width: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.3f}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument(
+        "--records", type=int, default=1_000_000, help="records to simulate (default 1,000,000)"
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help="work in this folder and keep the lists and the store")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.step:
+        print(json.dumps(step_link(args.step, args.work)))
+        return
+    with tempfile.TemporaryDirectory(prefix="harmtrace-bench-") as tmp:
+        work = args.keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        prepared = prepare(args.records, args.seed, work)
+        print_table(prepared, [run_step(config, work) for config in CONFIGS])
+
+
+if __name__ == "__main__":
+    main()

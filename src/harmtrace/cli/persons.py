@@ -1,0 +1,154 @@
+"""`harmtrace persons export` and `harmtrace stats persons`: persons out of the store, and counted."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harmtrace.analyse.persons import (
+    GROUPINGS,
+    SEXES,
+    STATUSES,
+    PersonFigure,
+    PersonFigures,
+    PersonQuery,
+    person_counts,
+)
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.stats import DAY, stats
+from harmtrace.display import table
+from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
+
+
+@main.group(epilog="Example:\n\n  harmtrace persons export --format csv persons.csv")
+def persons() -> None:
+    """Persons: victim records linked into people (harmtrace link victims)."""
+
+
+@persons.command(
+    "export",
+    epilog="Example:\n\n\b\n  harmtrace persons export --format csv persons.csv\n"
+    "  harmtrace persons export --format parquet persons.parquet --with-names",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--with-names/--no-names",
+    default=False,
+    show_default=True,
+    help="Add each record's name as written (personal data: never publish it).",
+)
+@db_option
+@json_option
+@handles_errors
+def export_command(fmt: str, file: Path, with_names: bool, db: Path | None, as_json: bool) -> None:
+    """Write one row per victim record: record_id, source, person_id, match_probability.
+
+    record_id is the record's own id in its source, as its mapping read it, so the file joins back to
+    the input lists on (source, record_id). Names are left out unless --with-names.
+    """
+    with store_for(db, read_only=True) as store:
+        summary = export_persons(store, file, fmt, with_names)
+    emit(summary, as_json, lambda: _export_text(summary, with_names))
+
+
+def _export_text(s: ExportSummary, with_names: bool) -> str:
+    lines = [
+        f"Wrote {s['rows']:,} victim records ({s['persons']:,} persons) to {s['path']} ({s['format']}).",
+        "Columns: " + ", ".join(s["columns"]),
+        "Names included: keep this file private."
+        if with_names
+        else "Names left out (--with-names adds them).",
+    ]
+    if s["unlinked"]:
+        lines.append(f"{s['unlinked']:,} records imported since the latest link have no person yet.")
+    return "\n".join(lines)
+
+
+@stats.command(
+    "persons",
+    epilog="Example:\n\n\b\n  harmtrace stats persons --from 2013-01-01 --to 2013-12-31 --status civilian "
+    "--by month\n  harmtrace stats persons --child --by province --json",
+)
+@click.option("--from", "date_from", type=DAY, help="First day of the window, inclusive (YYYY-MM-DD).")
+@click.option("--to", "date_to", type=DAY, help="Last day of the window, inclusive.")
+@click.option("--days", type=int, help="The first N days counted from --from inclusive (instead of --to).")
+@click.option("--status", type=click.Choice(STATUSES), help="Only civilians, or only combatants.")
+@click.option("--sex", type=click.Choice(SEXES), help="Only women and girls, or men and boys.")
+@click.option("--child", is_flag=True, help="Only children (under 18).")
+@click.option("--by", type=click.Choice(GROUPINGS), help="One figure per month, year, governorate or source.")
+@db_option
+@json_option
+@handles_errors
+def persons_command(
+    date_from: datetime | None,
+    date_to: datetime | None,
+    days: int | None,
+    status: str | None,
+    sex: str | None,
+    child: bool,
+    by: str | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """People killed in a window, each person once however many lists record them: min to max.
+
+    The minimum counts persons whose whole date of death lies inside the window, the maximum those
+    whose date touches it; records of one person that disagree widen the range (see --json
+    "definitions" and the notes). Also shown: the records and sources behind the persons.
+    """
+    query = PersonQuery(_day(date_from), _day(date_to), days, status, sex, child, by)
+    with store_for(db, read_only=True) as store:
+        figures = person_counts(store, query)
+    emit(figures, as_json, lambda: describe_persons(figures))
+
+
+def _day(value: datetime | None) -> date | None:
+    return value.date() if value is not None else None
+
+
+def describe_persons(f: PersonFigures) -> str:
+    """The count as a reader sees it: what was counted, the table, the definitions and the caveats."""
+    lines = [_headline(f), "", table(_rows(f)), ""]
+    lines += [f"{bound}: {text}" for bound, text in f["definitions"].items()]
+    return "\n".join([*lines, "", "Notes:", *(f"  - {note}" for note in f["notes"])])
+
+
+def _headline(f: PersonFigures) -> str:
+    asked = f["filters"]
+    who = " ".join(w for w in (asked["status"], asked["sex"], "children" if asked["child"] else None) if w)
+    w = f["window"]
+    when = "all dates"
+    if w["from"] is not None or w["to"] is not None:
+        days = f", {w['days']:,} days" if w["days"] else ""
+        when = f"{w['from'] or 'the earliest'} to {w['to'] or 'the latest'} (both days inclusive{days})"
+    by = f", by {asked['by']}" if asked["by"] else ""
+    return f"Persons killed{': ' + who if who else ''}, {when}{by}"
+
+
+def _rows(f: PersonFigures) -> list[dict[str, Any]]:
+    periods = f["filters"]["by"] in ("month", "year")
+    rows = [_row("total", f["total"], f["window"] if periods else None)]
+    for group in f["groups"] or []:
+        rows.append(_row(group["group"], group, group["window"] if periods else None))
+    return rows
+
+
+def _row(name: str, figure: PersonFigure, window: Any) -> dict[str, Any]:
+    row: dict[str, Any] = {"group": name}
+    if window is not None:
+        row |= {"from": window["from"], "to": window["to"]}
+    listed = figure["listed_by"]
+    several = sum(n for k, n in listed.items() if int(k) > 1)
+    return row | {
+        "min": figure["persons_min"],
+        "max": figure["persons_max"],
+        "records min": figure["records_min"],
+        "records max": figure["records_max"],
+        "sources": figure["sources_max"],
+        "in 2+ sources": several,
+        "dates disputed": figure["persons_dates_disputed"],
+    }

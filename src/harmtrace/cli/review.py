@@ -1,0 +1,256 @@
+"""`harmtrace review victims`, `harmtrace decide victims`, `harmtrace decisions victims`.
+
+Review shows records with their names: the user asked to see them. Nothing here logs a name.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, Final
+
+import click
+
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.display import table
+from harmtrace.errors import HarmtraceError
+from harmtrace.link.decisions import VERDICTS, Decision, list_decisions, record_decision, resolve_record
+from harmtrace.link.review import Reason, ReviewPair, default_reason, review_queue
+from harmtrace.store import Store
+
+KEYS: Final = {"s": "same", "d": "different", "k": "skip", "n": "skip", "q": "quit"}
+AUTHOR_HELP: Final = "Who decides (default: $HARMTRACE_AUTHOR, else the operating-system user)."
+APPLIES: Final = "Decisions take effect at the next link run: harmtrace link victims"
+
+
+@main.group(epilog="Example:\n\n  harmtrace review victims --limit 10")
+def review() -> None:
+    """Look at the pairs linkage is least sure of, side by side, and decide them."""
+
+
+@review.command(
+    "victims",
+    epilog="Example:\n\n\b\n  harmtrace review victims\n  harmtrace review victims --run 3 --limit 50 --json",
+)
+@click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs.")
+@click.option("--run", "run_id", type=int, help="Linkage run (default: the latest victims run).")
+@click.option("--author", help=AUTHOR_HELP)
+@click.option(
+    "--interactive/--no-interactive",
+    default=None,
+    help="Ask for a decision on each pair (default: in a terminal, unless --json).",
+)
+@db_option
+@json_option
+@handles_errors
+def review_victims(
+    limit: int,
+    run_id: int | None,
+    author: str | None,
+    interactive: bool | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """The most uncertain pairs of a linkage run (match probability nearest 0.5), not yet decided.
+
+    Each pair shows both records as their sources wrote them and the comparisons behind its match
+    weight, largest first. Interactively, one key decides: s = same person, d = different people,
+    k or n = skip, q = quit; then a reason (Enter accepts the one offered). Without a terminal, or
+    with --json, the queue is printed instead.
+    """
+    prompting = interactive if interactive is not None else sys.stdin.isatty() and not as_json
+    with store_for(db, read_only=not prompting) as store:
+        queue = review_queue(store, run_id, limit)
+        if prompting and not as_json:
+            _review_loop(store, queue, author)
+            return
+    emit(queue, as_json, lambda: _queue_text(queue))
+
+
+def _queue_text(queue: list[ReviewPair]) -> str:
+    if not queue:
+        return "No undecided pairs in this run."
+    parts = [describe_pair(pair, i, len(queue)) for i, pair in enumerate(queue, start=1)]
+    parts.append("Decide a pair with: harmtrace decide victims same|different ID_A ID_B --reason TEXT")
+    return "\n\n".join(parts)
+
+
+def _review_loop(store: Store, queue: list[ReviewPair], author: str | None) -> None:
+    decided = skipped = 0
+    for i, pair in enumerate(queue, start=1):
+        click.echo(describe_pair(pair, i, len(queue)))
+        key = _ask_key()
+        if KEYS[key] == "quit":
+            break
+        if KEYS[key] == "skip":
+            skipped += 1
+            continue
+        decided += _decide(store, pair, KEYS[key], author)
+    click.echo(
+        f"\n{decided} decided, {skipped} skipped, {len(queue) - decided - skipped} not reached. {APPLIES}"
+    )
+
+
+def _ask_key() -> str:
+    """One keystroke; end of input or Ctrl-C / Ctrl-D quits."""
+    while True:
+        click.echo("[s] same person  [d] different people  [k] skip  [q] quit: ", nl=False)
+        key = click.getchar().lower()
+        click.echo(key if key.isprintable() else "")
+        if key in ("", "\x03", "\x04"):
+            return "q"
+        if key in KEYS:
+            return key
+        click.echo("Press s, d, k (or n) or q.")
+
+
+def _decide(store: Store, pair: ReviewPair, verdict: str, author: str | None) -> int:
+    reason = click.prompt("Reason", default=default_reason(verdict, pair["reasons"]))
+    try:
+        decision, _ = record_decision(store, verdict, pair["id_l"], pair["id_r"], reason, author)
+    except HarmtraceError as exc:  # a contradiction: say so and go on with the next pair
+        click.echo(f"Not recorded: {exc}")
+        return 0
+    click.echo(f"Recorded decision {decision.decision_id}: {decision.id_a} {verdict} {decision.id_b}.")
+    return 1
+
+
+def describe_pair(pair: ReviewPair, position: int, total: int) -> str:
+    """A pair as the analyst reads it: headline, both records side by side, the reasons."""
+    left, right = pair["records"]
+    head = (
+        f"Pair {position} of {total} (run {pair['run_id']}): match probability "
+        f"{pair['match_probability']:.3f}, match weight {pair['match_weight']:+.2f}"
+    )
+    a, b = f"record {left['victim_id']}", f"record {right['victim_id']}"
+    rows = [{"": label, a: _show(left, key), b: _show(right, key)} for label, key in _FIELDS]
+    rows = [row for row in rows if row[a] != "-" or row[b] != "-" or row[""] in _ALWAYS]
+    return "\n".join([head, table(rows), "", _reasons_text(pair["reasons"])])
+
+
+_FIELDS: Final = (
+    ("source", "source"), ("name", "name"), ("name (Arabic)", "name_ar"), ("given name", "given_name"),
+    ("father's name", "father_name"), ("grandfather's name", "grandfather_name"),
+    ("family name", "family_name"), ("sex", "sex"), ("age", "age"), ("status", "status"),
+    ("date of death", "date"), ("place of death", "place_of_death"), ("place (Arabic)", "place_of_death_ar"),
+    ("province", "province"), ("cause", "cause"),
+)  # fmt: skip
+_ALWAYS: Final = {"source", "sex", "age", "status", "date of death", "place of death", "cause"}
+
+
+def _show(record: dict[str, Any], key: str) -> str:
+    if key == "source":
+        return f"{record['source']} {record['record_id'] or '(no id)'}"
+    if key == "age":
+        return _age(record)
+    if key == "date":
+        return _date(record)
+    value = record.get(key)
+    return "-" if value is None or value == "" else str(value)
+
+
+def _age(r: dict[str, Any]) -> str:
+    lo, hi = r["age_min"], r["age_max"]
+    if lo is not None and lo == hi:
+        return str(lo)
+    if lo is not None or hi is not None:
+        return f"{'?' if lo is None else lo}-{'?' if hi is None else hi}"
+    return r["age_group"] or "-"
+
+
+def _date(r: dict[str, Any]) -> str:
+    start, end = r["date_start"], r["date_end"]
+    if start is None and end is None:
+        return "-"
+    span = str(start) if start == end else f"{start or '?'} .. {end or '?'}"
+    return f"{span} ({r['date_precision']})"
+
+
+def _reasons_text(reasons: list[Reason]) -> str:
+    if not reasons:
+        return "No comparison detail stored for this pair."
+    rows = [
+        {"comparison": r["comparison"], "level": r["level"] or "-", "weight": _signed(r["weight"])}
+        for r in reasons
+    ]
+    return "Why this weight (largest contributions first):\n" + table(rows)
+
+
+def _signed(weight: float | None) -> str:
+    return "-" if weight is None else f"{weight:+.2f}"
+
+
+@main.group(
+    epilog="Example:\n\n  harmtrace decide victims same 1204 8812 --reason 'same names, date and town'"
+)
+def decide() -> None:
+    """Record an analyst's decision; linkage always respects it."""
+
+
+@decide.command(
+    "victims",
+    epilog="Example:\n\n\b\n  harmtrace decide victims same 1204 8812 --reason 'same names, date, town'\n"
+    "  harmtrace decide victims different list_a:A-00012 list_b:B-00345 --reason 'father differs'",
+)
+@click.argument("verdict", type=click.Choice(VERDICTS))
+@click.argument("record_a", metavar="ID_A")
+@click.argument("record_b", metavar="ID_B")
+@click.option("--reason", required=True, help="Why: what the records share, or where they differ.")
+@click.option("--author", help=AUTHOR_HELP)
+@db_option
+@json_option
+@handles_errors
+def decide_victims(
+    verdict: str,
+    record_a: str,
+    record_b: str,
+    reason: str,
+    author: str | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Two victim records are the same person, or different people.
+
+    ID_A and ID_B are victim ids (as review shows them) or SOURCE:RECORD_ID, the record's own id in its
+    source. A decision on a pair already decided supersedes the earlier one, which is kept. Linkage
+    always respects decisions: 'same' links the records, 'different' keeps them apart even when other
+    links chain them. Decisions that contradict each other are refused.
+    """
+    with store_for(db) as store:
+        decision, earlier = record_decision(store, verdict, record_a, record_b, reason, author)
+    data = {"decision": decision.as_dict(), "superseded": earlier.as_dict() if earlier else None}
+    emit(data, as_json, lambda: _decided_text(decision, earlier))
+
+
+def _decided_text(decision: Decision, earlier: Decision | None) -> str:
+    people = "the same person" if decision.verdict == "same" else "different people"
+    lines = [f"Decision {decision.decision_id}: records {decision.id_a} and {decision.id_b} are {people}."]
+    if earlier is not None:
+        lines.append(f"It supersedes decision {earlier.decision_id} ({earlier.verdict}, {earlier.author}).")
+    return "\n".join([*lines, APPLIES])
+
+
+@main.group(epilog="Example:\n\n  harmtrace decisions victims --all")
+def decisions() -> None:
+    """The analysts' decisions: who decided what, when and why."""
+
+
+@decisions.command(
+    "victims",
+    epilog="Example:\n\n\b\n  harmtrace decisions victims\n  harmtrace decisions victims --all --json",
+)
+@click.option(
+    "--all", "include_superseded", is_flag=True, help="Superseded decisions too (the whole audit trail)."
+)
+@click.option("--record", "record", help="Only decisions on this record (victim id or SOURCE:RECORD_ID).")
+@db_option
+@json_option
+@handles_errors
+def decisions_victims(include_superseded: bool, record: str | None, db: Path | None, as_json: bool) -> None:
+    """List decisions on victim records, oldest first: active ones, or with --all every one ever made."""
+    with store_for(db, read_only=True) as store:
+        victim_id = resolve_record(store, record) if record else None
+        found = list_decisions(store, include_superseded=include_superseded, victim_id=victim_id)
+    rows = [d.as_dict() for d in found]
+    columns = ["decision_id", "verdict", "id_a", "id_b", "author", "decided_at", "reason"]
+    emit(rows, as_json, lambda: table(rows, columns + ["superseded_by"] * include_superseded))

@@ -1,0 +1,230 @@
+"""Analyst decisions on pairs of victim records: the same person, or not. Never deleted.
+
+A decision says that two victim records are the ``same`` person or ``different`` people, with a reason
+(required), an author and a time (UTC). Linkage always respects the active decisions
+(`harmtrace.link.clusters`): 'same' links the two records whatever the model says, 'different' keeps
+them in different persons even when other links chain them together.
+
+A later decision on the same pair supersedes the earlier one (its ``superseded_by`` points to the new
+decision); nothing is deleted, so the table is the audit trail of who decided what, when and why.
+
+Active decisions must not contradict each other: A same B, B same C and A different C cannot all hold.
+Such a set is refused when a decision is recorded and when clustering, with an error naming every
+decision involved, so the analyst can supersede the wrong one.
+
+A record is named by its victim id (``victim_record.victim_id``) or by its own id in its source:
+``(source, record_id)``, written ``SOURCE:RECORD_ID`` on the command line (``list_a:A-00012``).
+"""
+
+from __future__ import annotations
+
+import getpass
+import os
+from collections import deque
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, datetime
+from typing import Any, Final
+
+from harmtrace.errors import HarmtraceError, InputError
+from harmtrace.store import Store
+
+KIND: Final = "victims"
+VERDICTS: Final = ("same", "different")
+ENV_AUTHOR: Final = "HARMTRACE_AUTHOR"
+
+RecordRef = int | str | tuple[str, str]
+
+
+class DecisionConflict(HarmtraceError):
+    """Active decisions contradict each other; the message names them and says how to resolve it."""
+
+
+@dataclass(frozen=True)
+class Decision:
+    """One analyst decision; ``id_a < id_b`` always (the pair is unordered)."""
+
+    decision_id: int
+    kind: str
+    verdict: str
+    id_a: int
+    id_b: int
+    reason: str
+    author: str
+    decided_at: datetime
+    superseded_by: int | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def describe(self) -> str:
+        """``decision 4 (12 same 31)``: how error messages name a decision."""
+        return f"decision {self.decision_id} ({self.id_a} {self.verdict} {self.id_b})"
+
+
+def default_author(explicit: str | None = None) -> str:
+    """``--author``, else ``$HARMTRACE_AUTHOR``, else the operating-system user."""
+    for candidate in (explicit, os.environ.get(ENV_AUTHOR)):
+        if candidate and candidate.strip():
+            return candidate.strip()
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (some containers)
+        return "unknown"
+
+
+def record_decision(
+    store: Store,
+    verdict: str,
+    record_a: RecordRef,
+    record_b: RecordRef,
+    reason: str,
+    author: str | None = None,
+) -> tuple[Decision, Decision | None]:
+    """Record that two victim records are the same person or different people.
+
+    Returns the new decision and the one it superseded (an earlier decision on the same pair), if any.
+    Raises InputError for an unknown verdict or record, a blank reason or a record paired with itself,
+    and DecisionConflict when the decision would contradict the other active decisions.
+    """
+    if verdict not in VERDICTS:
+        raise InputError(f"Verdict {verdict!r} is not one of {', '.join(VERDICTS)}.")
+    if not reason or not reason.strip():
+        raise InputError(
+            "A decision needs a reason (--reason): say what the records share or where they differ."
+        )
+    a, b = sorted((resolve_record(store, record_a), resolve_record(store, record_b)))
+    if a == b:
+        raise InputError(f"Both records are victim record {a}: a decision is about two different records.")
+    with store.transaction() as con:
+        active = _decisions(store, "WHERE kind = ? AND superseded_by IS NULL", [KIND])
+        earlier = next((d for d in active if (d.id_a, d.id_b) == (a, b)), None)
+        new_id = int(store.scalar("SELECT coalesce(max(decision_id), 0) + 1 FROM decision"))
+        now = datetime.now(UTC).replace(tzinfo=None)
+        decision = Decision(new_id, KIND, verdict, a, b, reason.strip(), default_author(author), now)
+        check_consistent([d for d in active if d is not earlier] + [decision], proposed=decision)
+        con.execute(
+            "INSERT INTO decision VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
+            [new_id, KIND, verdict, a, b, decision.reason, decision.author, now],
+        )
+        if earlier is not None:
+            con.execute(
+                "UPDATE decision SET superseded_by = ? WHERE decision_id = ?", [new_id, earlier.decision_id]
+            )
+    return decision, replace(earlier, superseded_by=new_id) if earlier else None
+
+
+def list_decisions(
+    store: Store, *, include_superseded: bool = True, victim_id: int | None = None
+) -> list[Decision]:
+    """Victim decisions, oldest first; superseded ones too unless asked otherwise (the audit trail)."""
+    where, params = ["kind = ?"], list[Any]([KIND])
+    if not include_superseded:
+        where.append("superseded_by IS NULL")
+    if victim_id is not None:
+        where.append("(id_a = ? OR id_b = ?)")
+        params += [victim_id, victim_id]
+    return _decisions(store, "WHERE " + " AND ".join(where), params)
+
+
+def active_decisions(store: Store) -> list[Decision]:
+    """The decisions linkage must respect: victim decisions not superseded."""
+    return list_decisions(store, include_superseded=False)
+
+
+def _decisions(store: Store, where: str, params: Sequence[Any]) -> list[Decision]:
+    rows = store.rows(f"SELECT * FROM decision {where} ORDER BY decision_id", params)
+    return [Decision(**row) for row in rows]
+
+
+def resolve_record(store: Store, ref: RecordRef) -> int:
+    """The victim id of a record named by victim id, ``"SOURCE:RECORD_ID"`` or ``(source, record_id)``."""
+    if isinstance(ref, str) and ref.strip().isdigit():
+        ref = int(ref.strip())
+    if isinstance(ref, int):
+        if not store.scalar("SELECT count(*) FROM victim_record WHERE victim_id = ?", [ref]):
+            raise InputError(f"No victim record has id {ref}. See ids with: harmtrace review victims --json")
+        return ref
+    source, record_id = ref if isinstance(ref, tuple) else _split_source(store, ref)
+    found = store.rows(
+        "SELECT v.victim_id FROM victim_record v JOIN source s USING (source_id) "
+        "WHERE s.name = ? AND v.record_id = ? ORDER BY v.victim_id",
+        [source, record_id],
+    )
+    if not found:
+        raise InputError(f"Source {source!r} has no victim record with id {record_id!r}.")
+    if len(found) > 1:
+        ids = ", ".join(str(r["victim_id"]) for r in found)
+        raise InputError(
+            f"Source {source!r} lists record id {record_id!r} {len(found)} times (victim ids {ids}): "
+            "name the record by its victim id instead."
+        )
+    return int(found[0]["victim_id"])
+
+
+def _split_source(store: Store, text: str) -> tuple[str, str]:
+    """``SOURCE:RECORD_ID`` split at the colon that ends a known source name (names may hold colons)."""
+    names = [r["name"] for r in store.rows("SELECT name FROM source ORDER BY length(name) DESC")]
+    for name in names:
+        if text.startswith(name + ":") and len(text) > len(name) + 1:
+            return name, text[len(name) + 1 :]
+    known = ", ".join(sorted(names)) or "none yet"
+    raise InputError(
+        f"{text!r} is neither a victim id nor SOURCE:RECORD_ID with a known source (sources: {known})."
+    )
+
+
+def check_consistent(decisions: Iterable[Decision], proposed: Decision | None = None) -> None:
+    """Raise DecisionConflict when 'same' decisions chain two records a 'different' decision separates.
+
+    The message names the 'different' decision and the chain of 'same' decisions (a shortest one)
+    that joins its two records, for every such contradiction; `proposed`, a decision not yet
+    recorded, is named "the new decision".
+    """
+
+    def name(d: Decision) -> str:
+        return f"the new decision ({d.id_a} {d.verdict} {d.id_b})" if d is proposed else d.describe()
+
+    decisions = list(decisions)
+    same = [d for d in decisions if d.verdict == "same"]
+    graph: dict[int, list[Decision]] = {}
+    for d in same:
+        graph.setdefault(d.id_a, []).append(d)
+        graph.setdefault(d.id_b, []).append(d)
+    problems = []
+    for d in (d for d in decisions if d.verdict == "different"):
+        chain = _same_chain(graph, d.id_a, d.id_b)
+        if chain is not None:
+            joined = ", ".join(name(c) for c in chain)
+            problems.append(
+                f"{name(d)} says records {d.id_a} and {d.id_b} are different people, "
+                f"but {joined} make them the same person"
+            )
+    if problems:
+        refused = " The new decision was not recorded." if proposed is not None else ""
+        raise DecisionConflict(
+            f"Analyst decisions contradict each other:{refused}\n"
+            + "\n".join(f"  - {p}" for p in problems)
+            + "\nSupersede the wrong one with a new decision on its pair: "
+            "harmtrace decide victims same|different ID_A ID_B --reason TEXT"
+        )
+
+
+def _same_chain(graph: dict[int, list[Decision]], start: int, goal: int) -> list[Decision] | None:
+    """A shortest chain of 'same' decisions from `start` to `goal` (breadth-first), or None."""
+    came_by: dict[int, Decision | None] = {start: None}
+    queue = deque([start])
+    while queue:
+        node = queue.popleft()
+        if node == goal:
+            chain = []
+            while (step := came_by[node]) is not None:
+                chain.append(step)
+                node = step.id_a if step.id_b == node else step.id_b
+            return chain[::-1]
+        for d in graph.get(node, []):
+            other = d.id_b if d.id_a == node else d.id_a
+            if other not in came_by:
+                came_by[other] = d
+                queue.append(other)
+    return None

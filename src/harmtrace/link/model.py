@@ -1,0 +1,653 @@
+"""The victim linkage model: a typed, serialisable specification, its Splink settings, and training.
+
+Two configurations (`spec_for`):
+
+- ``arabic``: names compared part by part (given, father, grandfather, family) on the keys of
+  `harmtrace.link.names` (either script) and their consonant skeletons (`features.skeleton`), with
+  term-frequency adjustment so that a common name counts for less; date of death as an interval;
+  place (town key, then governorate); sex; age as an interval; civilian status; cause.
+- ``plain``: the baseline a generic Splink setup gives: Splink's `NameComparison` (exact with term
+  frequencies, Jaro-Winkler 0.92 / 0.88 / 0.7) on the lower-cased name words as written, and the
+  place as written; no Arabic handling, no keys. Its other comparisons are the arabic ones, so the
+  two configurations differ in how they read names and places.
+
+Relatives killed together are the hard case: the simulator's and real lists' families share
+father's, grandfather's and family names, date, town and cause, so a Fellegi-Sunter model that
+multiplies those agreements as if they were independent links siblings whatever their given names.
+The arabic configuration therefore treats two given names that are neither the same key, nor close
+(Jaro-Winkler >= 0.88), nor the same consonant skeleton within two edits, or that differ while the
+sexes differ (Hasan / Hanan, Imad / Iman), as different people: those levels' m is fixed at 2^-60.
+So are two numbered names with different counters ("al-Najjar 3", "al-Najjar 5": unnamed members of
+one family, as VDC writes them).
+
+Training is unsupervised (never on truth): u probabilities from random pairs; m probabilities by
+expectation maximisation on blocks dense in matches (`_training`), the veto levels fixed so that EM
+does not take siblings for one person; a first prior from deterministic rules, then calibrated on the
+scored pairs (`calibrated_prior`). Afterwards every m probability is floored (`LinkageSpec.m_floors`):
+the simulator's lists never disagree on status or cause, and a list with few duplicates never shows
+EM a family-name typo among its matches; EM would make one such disagreement decisive, and real lists
+do disagree. The trained model is Splink's settings JSON plus the specification
+(`TrainedModel.to_json`), stored with each run, so that a run can be scored again without training.
+
+The backend is injectable (`Backend`): `DuckDBBackend` (an in-memory DuckDB beside the store, so
+Splink's working tables never touch the store file) now; a Spark backend needs only `register`. The
+comparisons use Splink's library levels and portable SQL (comparisons, `greatest`, `abs`), nothing
+DuckDB-only.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Any, Final, Literal, Protocol
+
+import duckdb
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink import DuckDBAPI, Linker, SettingsCreator
+from splink.blocking_rule_library import CustomRule
+from splink.internals import expectation_maximisation as _em
+from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.splink_dataframe import SplinkDataFrame
+
+from harmtrace.errors import QueryError
+
+Config = Literal["arabic", "plain"]
+CONFIGS: Final[tuple[Config, ...]] = ("arabic", "plain")
+NAME_PARTS: Final = ("given", "father", "grandfather", "family")
+VETO_M: Final = 2.0**-60  # m of "different given names": a near-certain sign of two people
+MODEL_FORMAT: Final = 1
+
+
+# --- the specification ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BlockingRule:
+    """Candidate pairs: records equal on every column of `columns` (both not NULL), and `when`.
+
+    `when` is an extra condition in portable SQL on ``l.`` and ``r.`` columns, or None.
+    """
+
+    columns: tuple[str, ...]
+    when: str | None = None
+
+    def sql(self) -> str:
+        """The rule as Splink's SQL condition on ``l`` and ``r``."""
+        equal = [f"l.{c} = r.{c}" for c in self.columns]
+        return " AND ".join([*equal, f"({self.when})"] if self.when else equal)
+
+    def creator(self) -> CustomRule:
+        return CustomRule(self.sql())
+
+
+@dataclass(frozen=True)
+class LinkageSpec:
+    """Everything that defines a linkage model before training; `to_dict` / `from_dict` round-trip.
+
+    `linkable` is the SQL condition (on the feature table) a record must meet to be linked by the
+    model at all: a record without a given name (unidentified, "son of X") has nothing that tells
+    two such people apart, so it stays a person of its own unless an analyst links it.
+    `prior_rules` are near-deterministic rules whose share of the true pairs is assumed to be
+    `prior_recall` (Splink's `estimate_probability_two_random_records_match`; the prior is then
+    calibrated, see `calibrated_prior`); `u_max_pairs` random pairs estimate u; each of
+    `training_rules` blocks one EM session; `m_floors` maps a comparison to the least m probability
+    any of its levels keeps after training.
+    """
+
+    config: Config
+    blocking_rules: tuple[BlockingRule, ...]
+    training_rules: tuple[BlockingRule, ...]
+    prior_rules: tuple[BlockingRule, ...]
+    linkable: str = "given_key IS NOT NULL"
+    prior_recall: float = 0.6
+    u_max_pairs: float = 1e7
+    seed: int = 1
+    m_floors: tuple[tuple[str, float], ...] = ()
+    given_name_veto: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> LinkageSpec:
+        rules = {
+            k: tuple(_rule(r) for r in data[k]) for k in ("blocking_rules", "training_rules", "prior_rules")
+        }
+        floors = tuple((str(name), float(m)) for name, m in data.get("m_floors", ()))
+        return cls(**{**data, **rules, "m_floors": floors})
+
+
+def _rule(data: dict[str, Any]) -> BlockingRule:
+    return BlockingRule(tuple(data["columns"]), data.get("when"))
+
+
+def _rules(*rules: tuple[str, ...] | BlockingRule) -> tuple[BlockingRule, ...]:
+    return tuple(r if isinstance(r, BlockingRule) else BlockingRule(r) for r in rules)
+
+
+_NO_DATE: Final = "l.day_start IS NULL OR r.day_start IS NULL"
+# A disagreement on these is evidence, never proof: lists disagree on them more often than the
+# simulator's do, and EM leaves a level it never saw among matches (a family-name typo in a list
+# with few duplicates) at m ~ 0, a weight of -30 or worse (see the module docstring).
+_M_FLOORS: Final = (
+    ("given", 0.001),
+    ("father", 0.001),
+    ("grandfather", 0.001),
+    ("family", 0.001),
+    ("date_of_death", 0.002),
+    ("place_of_death", 0.01),
+    ("sex", 0.01),
+    ("age", 0.01),
+    ("status", 0.03),
+    ("cause", 0.05),
+)
+
+
+def _blocking(given: str, father: str, family: str) -> tuple[BlockingRule, ...]:
+    """Rules chosen for recall: each drops one field another rule needs (see docs/linkage.md)."""
+    return _rules(
+        (given, family, "death_month"),
+        (given, family, "death_year", "adm1"),
+        (given, father, family),
+        (family, "day_start"),
+        (given, "day_start"),
+        (given, father, "death_month"),
+        (family, father, "death_month"),
+        BlockingRule((given, family, "adm1"), _NO_DATE),
+    )
+
+
+def _training(given: str, father: str, family: str) -> tuple[BlockingRule, ...]:
+    """EM blocks dense in matches, each leaving out what it trains; Splink takes the median of the
+    sessions' estimates. A list with few duplicates (one source) gives EM too few matches in looser
+    blocks (same given name, day and governorate), and EM then learns some other structure (people
+    killed on one day in one town) as its "match" class."""
+    return _rules(
+        (given, family, "day_start"),  # father, grandfather, place, sex, age, status, cause
+        (given, father, family),  # date, and those again
+        (given, father, "day_start", "adm1"),  # family
+        (family, father, "day_start"),  # given: siblings fall in its veto levels
+    )
+
+
+ARABIC: Final = LinkageSpec(
+    config="arabic",
+    blocking_rules=_blocking("given_skel", "father_skel", "family_skel"),
+    training_rules=_training("given_key", "father_key", "family_key"),
+    prior_rules=_rules(("given_key", "family_key", "day_start", "adm1")),
+    m_floors=_M_FLOORS,
+    given_name_veto=True,
+)
+PLAIN: Final = LinkageSpec(
+    config="plain",
+    blocking_rules=_blocking("plain_given", "plain_father", "plain_family"),
+    training_rules=_training("plain_given", "plain_father", "plain_family"),
+    prior_rules=_rules(("plain_given", "plain_family", "day_start", "plain_province")),
+    linkable="plain_given IS NOT NULL",
+    m_floors=_M_FLOORS,
+)
+
+
+def spec_for(config: str) -> LinkageSpec:
+    """The specification of configuration `config` (arabic or plain)."""
+    specs = {"arabic": ARABIC, "plain": PLAIN}
+    if config not in specs:
+        raise QueryError(f"Unknown linkage configuration {config!r}: use one of {', '.join(CONFIGS)}.")
+    return specs[config]
+
+
+# --- comparisons ------------------------------------------------------------------------------------
+
+
+def comparisons(spec: LinkageSpec) -> list[ComparisonCreator | dict[str, Any]]:
+    """The Splink comparisons of `spec`, names first; output column names are stable (detail JSON)."""
+    if spec.config == "plain":
+        names = [_renamed(cl.NameComparison(f"plain_{p}"), p) for p in ("given", "father", "family")]
+        places = _plain_place()
+    else:
+        names = [_name_part(p, veto=spec.given_name_veto and p == "given") for p in NAME_PARTS]
+        places = _place()
+        names.append(_name_number())
+    return [*names, _date(), places, _sex(), _age(), _status(), _cause()]
+
+
+def _renamed(comparison: ComparisonCreator, name: str) -> ComparisonCreator:
+    """`comparison` with the output column `name` (Splink names a library comparison after its column)."""
+    levels: list[Any] = list(comparison.create_comparison_levels())
+    return cl.CustomComparison(levels, output_column_name=name)
+
+
+def _name_part(part: str, veto: bool) -> ComparisonCreator:
+    """Levels: same key (term frequencies); Jaro-Winkler >= 0.92; then for father, grandfather and
+    family the same consonant skeleton (term frequencies of skeletons: al-Taib / Al-Tayeb, "tib" /
+    "tayab") and JW >= 0.8; else.
+
+    With `veto` (the given name): names that differ while the sexes differ are a level of their own;
+    then the same skeleton within two edits (Kurdi / kardi, Ibtisam / abtasam, but not Muhammad /
+    Mahmud, three edits apart); JW >= 0.88; else. The sexes level and "else" mean different people
+    (module docstring).
+    """
+    key, skel = f"{part}_key", f"{part}_skel"
+    levels: list[Any] = [
+        cll.NullLevel(key),
+        cll.ExactMatchLevel(key, term_frequency_adjustments=True).configure(label_for_charts="same key"),
+        cll.JaroWinklerLevel(key, 0.92).configure(label_for_charts="keys close (JW >= 0.92)"),
+    ]
+    if veto:
+        levels += [
+            _veto("sex_l <> sex_r", "names and sexes differ"),
+            cll.And(cll.ExactMatchLevel(skel), cll.LevenshteinLevel(key, 2)).configure(
+                label_for_charts="same skeleton, keys within 2 edits"
+            ),
+            cll.JaroWinklerLevel(key, 0.88).configure(label_for_charts="keys similar (JW >= 0.88)"),
+            _veto(None, "different names"),
+        ]
+    else:
+        levels += [
+            cll.ExactMatchLevel(skel, term_frequency_adjustments=True).configure(
+                label_for_charts="same skeleton"
+            ),
+            cll.JaroWinklerLevel(key, 0.8).configure(label_for_charts="keys similar (JW >= 0.8)"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ]
+    return cl.CustomComparison(levels, output_column_name=part)
+
+
+def _name_number() -> ComparisonCreator:
+    """The counter of numbered names: a list that writes "al-Najjar 3" and "al-Najjar 5" for two
+    unnamed members of one family means two people, so different counters are a veto."""
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("name_number"),
+            cll.ExactMatchLevel("name_number").configure(label_for_charts="same number"),
+            _veto(None, "different numbers"),
+        ],
+        output_column_name="name_number",
+    )
+
+
+def _veto(condition: str | None, label: str) -> Any:
+    level = cll.ElseLevel() if condition is None else cll.CustomLevel(condition)
+    return level.configure(m_probability=VETO_M, fix_m_probability=True, label_for_charts=label)
+
+
+def _level(condition: str, label: str, null: bool = False) -> dict[str, Any]:
+    return {"sql_condition": condition, "label_for_charts": label, "is_null_level": null}
+
+
+_GAP = "greatest(day_start_l - day_end_r, day_start_r - day_end_l)"  # days between two intervals
+
+
+def _date() -> ComparisonCreator:
+    """Date of death as an interval of days (a month-only date covers its month)."""
+    return cl.CustomComparison(
+        [
+            _level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
+            _level(
+                "day_start_l = day_end_l AND day_start_r = day_end_r AND day_start_l = day_start_r",
+                "same day",
+            ),
+            _level(f"{_GAP} <= 0", "intervals overlap"),
+            _level(f"{_GAP} <= 2", "within 2 days"),
+            _level(f"{_GAP} <= 31", "within 31 days"),
+            cll.ElseLevel().configure(label_for_charts="further apart"),
+        ],
+        output_column_name="date_of_death",
+    )
+
+
+def _place() -> ComparisonCreator:
+    """Place of death: the same town (key, term frequencies), a close spelling, the same governorate."""
+    unknown = "(place_key_l IS NULL OR place_key_r IS NULL) AND (adm1_l IS NULL OR adm1_r IS NULL)"
+    return cl.CustomComparison(
+        [
+            _level(unknown, "unknown", null=True),
+            cll.ExactMatchLevel("place_key", term_frequency_adjustments=True).configure(
+                label_for_charts="same place"
+            ),
+            cll.JaroWinklerLevel("place_key", 0.88).configure(label_for_charts="places close (JW >= 0.88)"),
+            _level(
+                "adm1_l = adm1_r AND (place_key_l IS NULL OR place_key_r IS NULL)",
+                "same governorate, place unknown",
+            ),
+            _level("adm1_l = adm1_r", "same governorate, places differ"),
+            cll.ElseLevel().configure(label_for_charts="different governorates"),
+        ],
+        output_column_name="place_of_death",
+    )
+
+
+def _plain_place() -> ComparisonCreator:
+    unknown = (
+        "(plain_place_l IS NULL OR plain_place_r IS NULL) "
+        "AND (plain_province_l IS NULL OR plain_province_r IS NULL)"
+    )
+    return cl.CustomComparison(
+        [
+            _level(unknown, "unknown", null=True),
+            cll.ExactMatchLevel("plain_place", term_frequency_adjustments=True),
+            cll.JaroWinklerLevel("plain_place", 0.88),
+            cll.ExactMatchLevel("plain_province"),
+            cll.ElseLevel(),
+        ],
+        output_column_name="place_of_death",
+    )
+
+
+def _sex() -> ComparisonCreator:
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("sex"),
+            cll.ExactMatchLevel("sex").configure(label_for_charts="same"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+        output_column_name="sex",
+    )
+
+
+def _age() -> ComparisonCreator:
+    """Age in years as an interval [age_lo, age_hi]: an age, a range ("30-39") or a group (child
+    0-17, adult 18-120). Levels: two ages within a year; an age or range inside a narrow range
+    (a list that gives ranges against one that gives ages); two ages within 5 years (ages rounded
+    to 5); groups that agree; else."""
+    exact = "age_hi_l - age_lo_l <= 1 AND age_hi_r - age_lo_r <= 1"
+    narrow = "age_hi_l - age_lo_l <= 12 AND age_hi_r - age_lo_r <= 12"
+    overlap = "age_lo_l <= age_hi_r AND age_lo_r <= age_hi_l"
+    return cl.CustomComparison(
+        [
+            _level("age_lo_l IS NULL OR age_lo_r IS NULL", "unknown", null=True),
+            _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 1", "ages within a year"),
+            _level(f"NOT ({exact}) AND {narrow} AND {overlap}", "age in the other's range"),
+            _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 5", "ages within 5 years"),
+            _level("age_lo_l <= age_hi_r + 2 AND age_lo_r <= age_hi_l + 2", "age groups agree"),
+            cll.ElseLevel().configure(label_for_charts="ages disagree"),
+        ],
+        output_column_name="age",
+    )
+
+
+def _status() -> ComparisonCreator:
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("status"),
+            cll.ExactMatchLevel("status").configure(label_for_charts="same"),
+            cll.ElseLevel().configure(label_for_charts="civilian and combatant"),
+        ],
+        output_column_name="status",
+    )
+
+
+def _cause() -> ComparisonCreator:
+    return cl.CustomComparison(
+        [
+            cll.NullLevel("cause"),
+            cll.ExactMatchLevel("cause").configure(label_for_charts="same"),
+            cll.ElseLevel().configure(label_for_charts="different"),
+        ],
+        output_column_name="cause",
+    )
+
+
+# Feature columns each configuration reads (besides unique_id).
+_COMMON_COLUMNS: Final = (
+    "source_dataset", "sex", "status", "cause", "age_lo", "age_hi", "day_start", "day_end",
+    "death_year", "death_month", "adm1",
+)  # fmt: skip
+
+
+def feature_columns(spec: LinkageSpec) -> list[str]:
+    """The feature columns (`harmtrace.link.features`) the comparisons and rules of `spec` read."""
+    if spec.config == "plain":
+        names = [f"plain_{p}" for p in ("given", "father", "family", "place", "province")]
+    else:
+        names = [f"{p}_{k}" for p in NAME_PARTS for k in ("key", "skel")] + ["place_key", "name_number"]
+    return [*_COMMON_COLUMNS, *names]
+
+
+def settings(spec: LinkageSpec) -> SettingsCreator:
+    """Splink settings of `spec` before training."""
+    return SettingsCreator(
+        link_type="dedupe_only",
+        comparisons=comparisons(spec),
+        blocking_rules_to_generate_predictions=[r.creator() for r in spec.blocking_rules],
+        retain_matching_columns=True,  # the comparison levels (gamma) come only with them
+        retain_intermediate_calculation_columns=True,
+        additional_columns_to_retain=["source_dataset"],
+    )
+
+
+# --- backends ---------------------------------------------------------------------------------------
+
+
+class Backend(Protocol):
+    """Where Splink runs: registers the feature table and returns it as Splink's input."""
+
+    def register(self, table: pa.Table) -> SplinkDataFrame: ...
+
+    def close(self) -> None: ...
+
+
+def default_memory_limit() -> str:
+    """DuckDB memory for Splink: 40% of physical memory, at most 3 GB.
+
+    DuckDB's own default (80%) let a million-record link peak at 8.3 GB; with 3 GB it spills what
+    does not fit, peaks at 4.2 GB for the whole process, and ran faster (measured on 2 cores).
+    """
+    try:
+        physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):
+        return "3GB"
+    return f"{max(256, min(3 * 1024, int(physical * 0.4) // 2**20))}MB"
+
+
+@dataclass
+class DuckDBBackend:
+    """Splink on a private in-memory DuckDB that spills to a temporary folder.
+
+    `threads` defaults to DuckDB's choice (one per core), `memory_limit` (DuckDB's words, e.g.
+    "6GB") to `default_memory_limit`.
+    """
+
+    threads: int | None = None
+    memory_limit: str | None = field(default_factory=default_memory_limit)
+    _spill: tempfile.TemporaryDirectory[str] = field(init=False)
+    _con: duckdb.DuckDBPyConnection = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._spill = tempfile.TemporaryDirectory(prefix="harmtrace-link-")
+        self._con = duckdb.connect(":memory:")
+        self._con.execute(f"SET temp_directory = '{self._spill.name}'")
+        self._con.execute("SET preserve_insertion_order = false")
+        if self.threads:
+            self._con.execute(f"SET threads = {int(self.threads)}")
+        if self.memory_limit:
+            self._con.execute(f"SET memory_limit = '{self.memory_limit}'")
+
+    def register(self, table: pa.Table) -> SplinkDataFrame:
+        return DuckDBAPI(self._con).register(table, dataset_display_name="victim_records")
+
+    def close(self) -> None:
+        self._con.close()
+        self._spill.cleanup()
+
+
+# --- training ---------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainedModel:
+    """A specification and Splink's trained settings (m, u, prior): enough to score pairs again."""
+
+    spec: LinkageSpec
+    splink: dict[str, Any]
+
+    def to_json(self) -> str:
+        return json.dumps({"format": MODEL_FORMAT, "spec": self.spec.to_dict(), "splink": self.splink})
+
+    @classmethod
+    def from_json(cls, text: str) -> TrainedModel:
+        data = json.loads(text)
+        if data.get("format") != MODEL_FORMAT:
+            raise QueryError(
+                f"Linkage model format {data.get('format')!r} is not {MODEL_FORMAT}: link again."
+            )
+        return cls(LinkageSpec.from_dict(data["spec"]), data["splink"])
+
+    def linker(self, frame: SplinkDataFrame) -> Linker:
+        """A Splink linker scoring with these parameters (no training)."""
+        return Linker(frame, json.loads(json.dumps(self.splink)), log_level=None)
+
+    def level_labels(self) -> dict[str, dict[int, str]]:
+        """comparison -> comparison vector value (gamma) -> level label; -1 is the NULL level."""
+        labels: dict[str, dict[int, str]] = {}
+        for comparison in self.splink["comparisons"]:
+            levels = comparison["comparison_levels"]
+            counted = [lv for lv in levels if not lv.get("is_null_level")]
+            values = {len(counted) - 1 - i: str(lv.get("label_for_charts")) for i, lv in enumerate(counted)}
+            labels[comparison["output_column_name"]] = {-1: "unknown", **values}
+        return labels
+
+
+def train(spec: LinkageSpec, frame: SplinkDataFrame) -> TrainedModel:
+    """Estimate the model of `spec` on the records of `frame`, unsupervised (module docstring)."""
+    linker = Linker(frame, settings(spec), log_level=None)
+    training = linker.training
+    with quiet_splink(), _em_floor():
+        training.estimate_probability_two_random_records_match(
+            [r.creator() for r in spec.prior_rules], recall=spec.prior_recall
+        )
+        training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
+        for rule in spec.training_rules:
+            training.estimate_parameters_using_expectation_maximisation(
+                rule.creator(), estimate_without_term_frequencies=True
+            )
+    model = linker.misc.save_model_to_json()
+    return TrainedModel(spec, floor_m(model, dict(spec.m_floors)))
+
+
+def floor_m(model: dict[str, Any], floors: dict[str, float]) -> dict[str, Any]:
+    """`model` with every m probability of the comparisons in `floors` at least the floor.
+
+    A level that occurs in the data (it has a u probability) but that EM never saw among matches
+    has no m; it gets the floor too (Splink would otherwise score it with an arbitrary default). The
+    other levels of such a comparison are scaled down so that its m probabilities keep their sum.
+    Levels whose m was fixed (the given-name veto) are left alone.
+    """
+    model = json.loads(json.dumps(model))
+    for comparison in model["comparisons"]:
+        floor = floors.get(comparison["output_column_name"])
+        if floor is None:
+            continue
+        for level in comparison["comparison_levels"]:
+            if level.get("m_probability") is None and _is_number(level.get("u_probability")):
+                level["m_probability"] = 0.0
+        levels = [lv for lv in comparison["comparison_levels"] if _has_m(lv)]
+        if not levels:
+            continue
+        total = sum(lv["m_probability"] for lv in levels)
+        low = [lv for lv in levels if lv["m_probability"] < floor]
+        high = [lv for lv in levels if lv["m_probability"] >= floor]
+        rest = sum(lv["m_probability"] for lv in high)
+        scale = (total - floor * len(low)) / rest if rest > 0 else 1.0
+        for lv in low:
+            lv["m_probability"] = floor
+        for lv in high:
+            lv["m_probability"] *= max(scale, 0.5)
+    return model
+
+
+def _has_m(level: dict[str, Any]) -> bool:
+    return _is_number(level.get("m_probability")) and not level.get("fix_m_probability")
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def calibrated_prior(match_weights: npt.NDArray[np.float64], prior: float, total_pairs: float) -> float:
+    """The prior (probability that two random records match) at which the model expects as many
+    matches among all pairs as its scored pairs hold: lambda * total = sum of match probabilities.
+
+    This is the expectation-maximisation update of the prior over every pair (pairs the blocking
+    rules never generate count as non-matches), run to its fixed point on the scored pairs'
+    `match_weights` (computed with `prior`). It replaces the guess of the deterministic rules'
+    recall that `estimate_probability_two_random_records_match` needs: on simulated lists it moved
+    the prior from 2.4e-5 to 4.1e-5, the truth being 4.3e-5.
+    """
+    if not match_weights.size or total_pairs <= 0:
+        return prior
+    base = match_weights - _logit2(prior)
+    current = prior
+    for _ in range(50):
+        expected = float((1.0 / (1.0 + np.exp2(-(base + _logit2(current))))).sum())
+        updated = min(max(expected / total_pairs, 1e-12), 0.5)
+        if abs(updated - current) <= 1e-6 * current:
+            return updated
+        current = updated
+    return current
+
+
+def _logit2(p: float) -> float:
+    return math.log2(p / (1.0 - p))
+
+
+def with_prior(model: TrainedModel, prior: float) -> TrainedModel:
+    """`model` with its prior replaced."""
+    return TrainedModel(model.spec, {**model.splink, "probability_two_random_records_match": prior})
+
+
+def shift_weights(match_weights: npt.NDArray[np.float64], old: float, new: float) -> npt.NDArray[np.float64]:
+    """Match weights rescored from prior `old` to prior `new` (the prior adds log2 odds)."""
+    return match_weights + (_logit2(new) - _logit2(old))
+
+
+EM_FLOOR: Final = 1e-12  # an m or u estimate below this is 0 for linkage (a weight beyond 40 bits)
+
+
+@contextmanager
+def _em_floor() -> Iterator[None]:
+    """EM estimates floored at EM_FLOOR while training.
+
+    On a small list a level can hold only pairs whose match posterior underflows (pairs of the
+    given-name veto, 2^-60), and EM then estimates its m as 0.0 or a denormal; Splink 5 refuses
+    such a value with a ValueError in the middle of the session (its setters reject m < 1e-300).
+    The floor keeps the estimate a tiny positive number instead, which is what it means.
+    """
+    original = _em.compute_proportions_for_new_parameters
+
+    def floored(df_params: SplinkDataFrame) -> list[dict[str, Any]]:
+        records: list[dict[str, Any]] = original(df_params)
+        for record in records:
+            for key in ("m_probability", "u_probability"):
+                value = record.get(key)
+                if isinstance(value, float) and value < EM_FLOOR:
+                    record[key] = EM_FLOOR
+        return records
+
+    _em.compute_proportions_for_new_parameters = floored
+    try:
+        yield
+    finally:
+        _em.compute_proportions_for_new_parameters = original
+
+
+@contextmanager
+def quiet_splink() -> Iterator[None]:
+    """Splink's progress and advice stay out of harmtrace's output; its errors still raise."""
+    logger = logging.getLogger("splink")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
