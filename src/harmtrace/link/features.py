@@ -14,7 +14,7 @@ Columns of the feature table (`FEATURE_COLUMNS`):
     given_skel ...    `skeleton` of each part's key: its consonants
     name_number       the counter a list appends to anonymous or family-group names ("al-Najjar 3")
     name_script       'arabic', 'latin' or NULL (no name)
-    sex, status, cause    as stored, 'unknown' status as NULL, cause lower-cased
+    sex, status, cause    as stored, 'unknown' sex and status as NULL, cause lower-cased
     age_lo, age_hi    age in whole years as an interval: the record's age or range, else its age
                       group (child 0-17, adult 18-120)
     day_start, day_end    date of death as an interval of days since 1970-01-01
@@ -257,7 +257,7 @@ def _features_sql() -> str:
     return f"""
         SELECT v.victim_id AS unique_id, s.name AS source_dataset, {keys}, {full_key} AS full_key,
             {_number_sql(full)} AS name_number,
-            n.script AS name_script, v.sex, nullif(v.status, 'unknown') AS status,
+            n.script AS name_script, nullif(v.sex, 'unknown') AS sex, nullif(v.status, 'unknown') AS status,
             lower(nullif(trim(v.cause), '')) AS cause,
             {_age_sql()},
             datediff('day', DATE '1970-01-01', v.date_start) AS day_start,

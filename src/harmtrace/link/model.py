@@ -114,6 +114,7 @@ class LinkageSpec:
     seed: int = 1
     m_floors: tuple[tuple[str, float], ...] = ()
     given_name_veto: bool = False
+    strict_parts: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -124,7 +125,8 @@ class LinkageSpec:
             k: tuple(_rule(r) for r in data[k]) for k in ("blocking_rules", "training_rules", "prior_rules")
         }
         floors = tuple((str(name), float(m)) for name, m in data.get("m_floors", ()))
-        return cls(**{**data, **rules, "m_floors": floors})
+        strict = tuple(str(p) for p in data.get("strict_parts", ()))
+        return cls(**{**data, **rules, "m_floors": floors, "strict_parts": strict})
 
 
 def _rule(data: dict[str, Any]) -> BlockingRule:
@@ -187,6 +189,7 @@ ARABIC: Final = LinkageSpec(
     prior_rules=_rules(("given_key", "family_key", "day_start", "adm1")),
     m_floors=_M_FLOORS,
     given_name_veto=True,
+    strict_parts=("father",),
 )
 PLAIN: Final = LinkageSpec(
     config="plain",
@@ -215,7 +218,10 @@ def comparisons(spec: LinkageSpec) -> list[ComparisonCreator | dict[str, Any]]:
         names = [_renamed(cl.NameComparison(f"plain_{p}"), p) for p in ("given", "father", "family")]
         places = _plain_place()
     else:
-        names = [_name_part(p, veto=spec.given_name_veto and p == "given") for p in NAME_PARTS]
+        names = [
+            _name_part(p, veto=spec.given_name_veto and p == "given", strict=spec.strict_parts)
+            for p in NAME_PARTS
+        ]
         places = _place()
         names.append(_name_number())
     return [*names, _date(), places, _sex(), _age(), _status(), _cause()]
@@ -227,7 +233,7 @@ def _renamed(comparison: ComparisonCreator, name: str) -> ComparisonCreator:
     return cl.CustomComparison(levels, output_column_name=name)
 
 
-def _name_part(part: str, veto: bool) -> ComparisonCreator:
+def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> ComparisonCreator:
     """Levels: same key (term frequencies); Jaro-Winkler >= 0.92; then for father, grandfather and
     family the same consonant skeleton (term frequencies of skeletons: al-Taib / Al-Tayeb, "tib" /
     "tayab") and JW >= 0.8; else.
@@ -258,7 +264,11 @@ def _name_part(part: str, veto: bool) -> ComparisonCreator:
                 label_for_charts="same skeleton"
             ),
             cll.JaroWinklerLevel(key, 0.8).configure(label_for_charts="keys similar (JW >= 0.8)"),
-            cll.ElseLevel().configure(label_for_charts="different"),
+            # a father's or family name plainly different (not a spelling, not a typo) is another
+            # person: a brother or cousin killed in the same strike
+            _veto(None, "different names")
+            if part in strict
+            else cll.ElseLevel().configure(label_for_charts="different"),
         ]
     return cl.CustomComparison(levels, output_column_name=part)
 
