@@ -25,7 +25,7 @@ lint: env
 	$(RUN) mypy
 
 test: lint
-	$(RUN) pytest -m "not scale" -q
+	$(RUN) pytest -m "not scale" -q tests --doctest-modules src/harmtrace
 
 test-scale: env
 	$(RUN) pytest -m scale -q

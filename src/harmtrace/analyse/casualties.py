@@ -63,10 +63,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Final, TypedDict
 
 from harmtrace.analyse.casualty_sql import NOT_LOCATED, figures_sql, ids_sql
+from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.errors import QueryError
 from harmtrace.model import CATEGORIES, GRADES, HARMS
 from harmtrace.store import Store
@@ -81,8 +82,6 @@ _DEFINITIONS: Final = {
     "max": "Items touching the window{naming}, each at its maximum.",
     "best": "The sources' best estimates summed over the items of the maximum that give one.",
 }
-
-Window = TypedDict("Window", {"from": date | None, "to": date | None, "days": int | None})
 
 
 class ItemRef(TypedDict):
@@ -152,17 +151,13 @@ class CasualtyQuery:
         object.__setattr__(self, "perpetrator", _blank_to_none(self.perpetrator))
         object.__setattr__(self, "means", _blank_to_none(self.means))
         object.__setattr__(self, "grades", tuple(g.strip().lower() for g in self.grades if g.strip()))
-        problems = _window_problems(self) + _word_problems(self)
+        problems = window_problems(self.date_from, self.date_to, self.days) + _word_problems(self)
         if problems:
             raise QueryError("Cannot compute this figure:\n" + "\n".join(f"  - {p}" for p in problems))
 
     @property
     def window(self) -> Window:
-        end = self.date_to
-        if self.days is not None and self.date_from is not None:
-            end = self.date_from + timedelta(days=self.days - 1)
-        days = (end - self.date_from).days + 1 if self.date_from and end else None
-        return {"from": self.date_from, "to": end, "days": days}
+        return resolve_window(self.date_from, self.date_to, self.days)
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -180,19 +175,6 @@ class CasualtyQuery:
 
 def _blank_to_none(text: str | None) -> str | None:
     return (text.strip() or None) if text is not None else None
-
-
-def _window_problems(q: CasualtyQuery) -> list[str]:
-    problems = []
-    if q.days is not None and q.date_to is not None:
-        problems.append("--to and --days both set the end of the window: give one of them.")
-    if q.days is not None and q.date_from is None:
-        problems.append("--days N counts N days from --from: give --from too (e.g. --from 2015-09-30).")
-    if q.days is not None and q.days < 1:
-        problems.append(f"--days must be at least 1 (got {q.days}).")
-    if q.date_from and q.date_to and q.date_to < q.date_from:
-        problems.append(f"the window ends (--to {q.date_to}) before it starts (--from {q.date_from}).")
-    return problems
 
 
 def _word_problems(q: CasualtyQuery) -> list[str]:

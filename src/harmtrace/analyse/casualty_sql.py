@@ -23,6 +23,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from harmtrace.analyse.window import period_ctes, period_of
+
 if TYPE_CHECKING:
     from harmtrace.analyse.casualties import CasualtyQuery
 
@@ -184,26 +186,8 @@ def _period_ctes(sql: Sql, unit: str) -> list[str]:
     """`bounds` (the window, or the dated reports' span where it is unbounded) and its `periods`."""
     given_from = "NULL::DATE" if sql.query.window["from"] is None else sql.window_from()
     given_to = "NULL::DATE" if sql.query.window["to"] is None else sql.window_to()
-    known_s, known_e = f"nullif(s, {NEG_INF})", f"nullif(e, {POS_INF})"
-    return [
-        # an open side ends at the dated reports, but never crosses the window's other bound
-        f"bounds AS (SELECT coalesce({given_from}, least(min(coalesce({known_s}, {known_e})), {given_to})) "
-        f"AS lo, coalesce({given_to}, greatest(max(coalesce({known_e}, {known_s})), {given_from})) AS hi "
-        "FROM rep)",
-        f"periods AS (SELECT i, p_start, greatest(p_start, lo) AS g_from, "
-        f"least((p_start + INTERVAL 1 {unit})::DATE - 1, hi) AS g_to "
-        f"FROM (SELECT i, {_period_start(unit, 'i')} AS p_start, lo, hi "
-        f"FROM bounds, range({_period(unit, 'lo')}, {_period(unit, 'hi')} + 1) AS t(i)))",
-    ]
-
-
-def _period(unit: str, day: str) -> str:
-    """The month (year * 12 + month - 1) or year a day falls in, as an integer: cheaper than date_trunc."""
-    return f"(year({day}) * 12 + month({day}) - 1)" if unit == "month" else f"year({day})"
-
-
-def _period_start(unit: str, i: str) -> str:
-    return f"make_date({i} // 12, {i} % 12 + 1, 1)" if unit == "month" else f"make_date({i}, 1, 1)"
+    known = (f"nullif(s, {NEG_INF})", f"nullif(e, {POS_INF})")
+    return period_ctes(unit, given_from, given_to, known, "rep")
 
 
 def _keyed_cte(sql: Sql, by: str | None) -> str:
@@ -226,8 +210,8 @@ def _keyed_cte(sql: Sql, by: str | None) -> str:
         return (
             f"keyed AS (SELECT report_id, s, e, first_p, last_p, sole AND {sql.inside()} AS in_win, "
             "in_win AND first_p = last_p AND s >= lo AND e <= hi AS in_min FROM "
-            f"(SELECT rep.*, lo, hi, {_period(by, 'greatest(s, lo)')} AS first_p, "
-            f"{_period(by, 'least(e, hi)')} AS last_p FROM rep, bounds "
+            f"(SELECT rep.*, lo, hi, {period_of(by, 'greatest(s, lo)')} AS first_p, "
+            f"{period_of(by, 'least(e, hi)')} AS last_p FROM rep, bounds "
             # no dated report and no window: there are no periods to place anything in
             "WHERE lo IS NOT NULL AND hi IS NOT NULL))"
         )

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Final
 
+from harmtrace.analyse.window import period_ctes, period_of
+
 if TYPE_CHECKING:
     from harmtrace.analyse.persons import PersonQuery
 
@@ -160,29 +162,11 @@ def _kept_cte(query: PersonQuery, p: Params, grouped: bool) -> str:
 
 def _period_ctes(query: PersonQuery, p: Params) -> list[str]:
     """`bounds` (the window, or the dated persons' span where it is unbounded) and its `periods`."""
-    unit = query.by or "month"
     window = query.window
     given_from = "NULL::DATE" if window["from"] is None else p("win_from", window["from"], "::DATE")
     given_to = "NULL::DATE" if window["to"] is None else p("win_to", window["to"], "::DATE")
-    known_s, known_e = f"nullif(ps, {NEG_INF})", f"nullif(pe, {POS_INF})"
-    return [
-        f"bounds AS (SELECT coalesce({given_from}, least(min(coalesce({known_s}, {known_e})), {given_to})) "
-        f"AS lo, coalesce({given_to}, greatest(max(coalesce({known_e}, {known_s})), {given_from})) AS hi "
-        "FROM kept)",
-        f"periods AS (SELECT i, p_start, greatest(p_start, lo) AS g_from, "
-        f"least((p_start + INTERVAL 1 {unit})::DATE - 1, hi) AS g_to "
-        f"FROM (SELECT i, {_period_start(unit, 'i')} AS p_start, lo, hi "
-        f"FROM bounds, range({_period(unit, 'lo')}, {_period(unit, 'hi')} + 1) AS t(i)))",
-    ]
-
-
-def _period(unit: str, day: str) -> str:
-    """The month (year * 12 + month - 1) or year a day falls in, as an integer."""
-    return f"(year({day}) * 12 + month({day}) - 1)" if unit == "month" else f"year({day})"
-
-
-def _period_start(unit: str, i: str) -> str:
-    return f"make_date({i} // 12, {i} % 12 + 1, 1)" if unit == "month" else f"make_date({i}, 1, 1)"
+    known = (f"nullif(ps, {NEG_INF})", f"nullif(pe, {POS_INF})")
+    return period_ctes(query.by or "month", given_from, given_to, known, "kept")
 
 
 def _expand(query: PersonQuery, p: Params) -> str:
@@ -190,14 +174,14 @@ def _expand(query: PersonQuery, p: Params) -> str:
     if query.by in ("month", "year"):
         unit = query.by
         label = f"strftime(periods.p_start, '{'%Y-%m' if unit == 'month' else '%Y'}')"
+        first, last = period_of(unit, "greatest(ps, lo)"), period_of(unit, "least(pe, hi)")
         # a person lies inside a period only when its whole interval falls in that one period
         return (
             f"SELECT {label} AS key, {label} AS label, periods.g_from, periods.g_to, "
             "x.* EXCLUDE (in_min, i), "
             "x.in_min AND x.first_p = x.last_p AND x.ps >= x.lo AND x.pe <= x.hi AS in_min "
-            f"FROM (SELECT k.*, lo, hi, {_period(unit, 'greatest(ps, lo)')} AS first_p, "
-            f"{_period(unit, 'least(pe, hi)')} AS last_p, unnest(range({_period(unit, 'greatest(ps, lo)')}, "
-            f"{_period(unit, 'least(pe, hi)')} + 1)) AS i FROM kept k, bounds "
+            f"FROM (SELECT k.*, lo, hi, {first} AS first_p, "
+            f"{last} AS last_p, unnest(range({first}, {last} + 1)) AS i FROM kept k, bounds "
             "WHERE lo IS NOT NULL AND hi IS NOT NULL) x JOIN periods ON periods.i = x.i"
         )
     if query.by == "province":

@@ -61,13 +61,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any, Final, TypedDict
 
 import pyarrow as pa
 
-from harmtrace.analyse.casualties import Window
 from harmtrace.analyse.person_sql import PROVINCE_TABLE, UNKNOWN_PROVINCE, groups_sql, total_sql
+from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.errors import QueryError
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.names import name_key, normalise_arabic
@@ -130,17 +130,13 @@ class PersonQuery:
     by: str | None = None
 
     def __post_init__(self) -> None:
-        problems = _window_problems(self) + _word_problems(self)
+        problems = window_problems(self.date_from, self.date_to, self.days) + _word_problems(self)
         if problems:
             raise QueryError("Cannot count persons:\n" + "\n".join(f"  - {p}" for p in problems))
 
     @property
     def window(self) -> Window:
-        end = self.date_to
-        if self.days is not None and self.date_from is not None:
-            end = self.date_from + timedelta(days=self.days - 1)
-        days = (end - self.date_from).days + 1 if self.date_from and end else None
-        return {"from": self.date_from, "to": end, "days": days}
+        return resolve_window(self.date_from, self.date_to, self.days)
 
     def filters(self) -> dict[str, Any]:
         return {
@@ -152,19 +148,6 @@ class PersonQuery:
             "child": self.child,
             "by": self.by,
         }
-
-
-def _window_problems(q: PersonQuery) -> list[str]:
-    problems = []
-    if q.days is not None and q.date_to is not None:
-        problems.append("--to and --days both set the end of the window: give one of them.")
-    if q.days is not None and q.date_from is None:
-        problems.append("--days N counts N days from --from: give --from too (e.g. --from 2015-09-30).")
-    if q.days is not None and q.days < 1:
-        problems.append(f"--days must be at least 1 (got {q.days}).")
-    if q.date_from and q.date_to and q.date_to < q.date_from:
-        problems.append(f"the window ends (--to {q.date_to}) before it starts (--from {q.date_from}).")
-    return problems
 
 
 def _word_problems(q: PersonQuery) -> list[str]:

@@ -8,7 +8,8 @@ from typing import Any
 
 import click
 
-from harmtrace.analyse.casualties import GROUPINGS, CasualtyFigures, CasualtyQuery, Figure, Window, casualties
+from harmtrace.analyse.casualties import GROUPINGS, CasualtyFigures, CasualtyQuery, Figure, casualties
+from harmtrace.analyse.window import Window
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.model import CATEGORIES, HARMS
