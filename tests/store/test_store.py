@@ -54,3 +54,16 @@ def test_db_path_resolution_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
     monkeypatch.setenv("HARMTRACE_DB", str(tmp_path / "env.duckdb"))
     assert resolve_db_path(None) == tmp_path / "env.duckdb"
     assert resolve_db_path(tmp_path / "flag.duckdb") == tmp_path / "flag.duckdb"
+
+
+def test_a_nested_transaction_joins_the_outer_one(db_path: Path) -> None:
+    with open_store(db_path) as store:
+        with pytest.raises(RuntimeError), store.transaction() as con:
+            con.execute("INSERT INTO source (source_id, name) VALUES (1, 'outer')")
+            with store.transaction() as inner:
+                inner.execute("INSERT INTO source (source_id, name) VALUES (2, 'inner')")
+            raise RuntimeError("a later step fails")
+        assert store.scalar("SELECT count(*) FROM source") == 0
+        with store.transaction() as con, store.transaction() as inner:
+            inner.execute("INSERT INTO source (source_id, name) VALUES (3, 'kept')")
+        assert store.scalar("SELECT name FROM source") == "kept"

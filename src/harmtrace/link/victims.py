@@ -11,10 +11,9 @@ A run (one `link_run` row):
 4. clusters the pairs at `threshold`, respecting analyst decisions (`harmtrace.link.clusters`), and
    gives the clusters stable person ids (`harmtrace.link.identity`).
 
-The run row and its pairs are written in one transaction, the persons in another (by
-`assign_persons`); if clustering or identities fail, the run and its pairs are deleted again, so the
-store keeps the previous persons and no half-finished run. A run whose ``finished_at`` is NULL was
-interrupted by a crash between the two: its pairs are not used by any person.
+The run row, its pairs and the persons are written in one transaction (`assign_persons` joins it):
+if clustering or identities fail, or the process is killed, the store keeps the previous run and
+persons and no half-finished run.
 """
 
 from __future__ import annotations
@@ -99,18 +98,15 @@ def link_victims(
     if not records:
         raise QueryError("No victim records in the store: import a list first (harmtrace ingest victims).")
     model, scored = _score(store, spec, backend, clock)
-    with clock("write pairs"):
-        run_id = _write_run(store, model, scored, started, records, threshold)
-    try:
+    with store.transaction():
+        with clock("write pairs"):
+            run_id = _write_run(store, model, scored, started, records, threshold)
         with clock("persons"):
             clustering = cluster_records(store, run_id, threshold)
             identities = assign_persons(
                 store, run_id, clustering.representative_of(), clustering.probability_of()
             )
-    except BaseException:
-        _delete_run(store, run_id)
-        raise
-    _finish_run(store, run_id, identities.persons)
+        _finish_run(store, run_id, identities.persons)
     return _summary(store, run_id, spec, threshold, scored.num_rows, identities, clock.seconds)
 
 
@@ -221,12 +217,6 @@ def _write_run(
     finally:
         store.con.unregister("ht_scored_pairs")
     return run_id
-
-
-def _delete_run(store: Store, run_id: int) -> None:
-    with store.transaction() as con:
-        con.execute("DELETE FROM link_pair WHERE run_id = ? AND kind = ?", [run_id, KIND])
-        con.execute("DELETE FROM link_run WHERE run_id = ?", [run_id])
 
 
 def _finish_run(store: Store, run_id: int, persons: int) -> None:

@@ -30,6 +30,7 @@ class Store:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path) -> None:
         self.con = con
         self.path = path
+        self._depth = 0  # transactions open: nested ones join the outermost
 
     def close(self) -> None:
         self.con.close()
@@ -42,13 +43,27 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """All or nothing: a crash or kill before the end leaves the file as it was."""
+        """All or nothing: a crash or kill before the end leaves the file as it was.
+
+        A transaction opened inside another joins it: one commit, at the end of the outermost, so a
+        step that writes in its own transaction can also be part of a larger one.
+        """
+        if self._depth:
+            self._depth += 1
+            try:
+                yield self.con
+            finally:
+                self._depth -= 1
+            return
         self.con.execute("BEGIN TRANSACTION")
+        self._depth = 1
         try:
             yield self.con
         except BaseException:
             self.con.execute("ROLLBACK")
             raise
+        finally:
+            self._depth = 0
         self.con.execute("COMMIT")
 
     def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
