@@ -139,3 +139,10 @@ def test_missing_store_is_reported_not_created(tmp_path: Path) -> None:
     assert result.exit_code == 1
     assert "No store at" in result.output
     assert not (tmp_path / "none.duckdb").exists()
+
+
+@pytest.mark.parametrize("command", [("stats", "casualties"), ("stats", "persons")])
+def test_an_impossible_day_is_refused_with_the_form_expected(db: Path, command: tuple[str, ...]) -> None:
+    result = run_cli(db, *command, "--from", "2016-02-30")
+    assert result.exit_code == 2
+    assert "'2016-02-30' is not a day written YYYY-MM-DD" in result.output

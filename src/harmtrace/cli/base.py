@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -26,6 +27,34 @@ def db_option(func: F) -> F:
         default=None,
         help="Store file (default: $HARMTRACE_DB, else ./harmtrace.duckdb).",
     )(func)
+
+
+class Day(click.ParamType[date, Any]):
+    """A calendar day written YYYY-MM-DD, given to the command as a `date`."""
+
+    name = "YYYY-MM-DD"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> date:
+        if isinstance(value, date):
+            return value
+        try:
+            return date.fromisoformat(str(value))
+        except ValueError:
+            self.fail(f"{value!r} is not a day written YYYY-MM-DD (e.g. 2015-09-30).", param, ctx)
+
+
+def window_options(func: F) -> F:
+    """--from, --to and --days: the window of every figure (see harmtrace.analyse.window)."""
+    options = [
+        click.option("--from", "date_from", type=Day(), help="First day of the window, inclusive."),
+        click.option("--to", "date_to", type=Day(), help="Last day of the window, inclusive."),
+        click.option(
+            "--days", type=int, help="The first N days counted from --from inclusive (instead of --to)."
+        ),
+    ]
+    for option in reversed(options):
+        func = option(func)
+    return func
 
 
 def json_option(func: F) -> F:

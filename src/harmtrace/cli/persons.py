@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +17,8 @@ from harmtrace.analyse.persons import (
     PersonQuery,
     person_counts,
 )
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
-from harmtrace.cli.stats import DAY, stats
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
+from harmtrace.cli.stats import stats
 from harmtrace.display import table
 from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
 
@@ -73,9 +73,7 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
     epilog="Example:\n\n\b\n  harmtrace stats persons --from 2013-01-01 --to 2013-12-31 --status civilian "
     "--by month\n  harmtrace stats persons --child --by province --json",
 )
-@click.option("--from", "date_from", type=DAY, help="First day of the window, inclusive (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=DAY, help="Last day of the window, inclusive.")
-@click.option("--days", type=int, help="The first N days counted from --from inclusive (instead of --to).")
+@window_options
 @click.option("--status", type=click.Choice(STATUSES), help="Only civilians, or only combatants.")
 @click.option("--sex", type=click.Choice(SEXES), help="Only women and girls, or men and boys.")
 @click.option("--child", is_flag=True, help="Only children (under 18).")
@@ -84,8 +82,8 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
 @json_option
 @handles_errors
 def persons_command(
-    date_from: datetime | None,
-    date_to: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
     days: int | None,
     status: str | None,
     sex: str | None,
@@ -100,14 +98,10 @@ def persons_command(
     whose date touches it; records of one person that disagree widen the range (see --json
     "definitions" and the notes). Also shown: the records and sources behind the persons.
     """
-    query = PersonQuery(_day(date_from), _day(date_to), days, status, sex, child, by)
+    query = PersonQuery(date_from, date_to, days, status, sex, child, by)
     with store_for(db, read_only=True) as store:
         figures = person_counts(store, query)
     emit(figures, as_json, lambda: describe_persons(figures))
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
 
 
 def describe_persons(f: PersonFigures) -> str:

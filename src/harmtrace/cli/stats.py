@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -10,11 +10,10 @@ import click
 
 from harmtrace.analyse.casualties import GROUPINGS, CasualtyFigures, CasualtyQuery, Figure, casualties
 from harmtrace.analyse.window import Window
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
 from harmtrace.display import table
 from harmtrace.model import CATEGORIES, HARMS
 
-DAY = click.DateTime(formats=["%Y-%m-%d"])
 LABEL_WIDTH = 48
 FIGURE_COLUMNS = {
     "items_min": "items min",
@@ -39,9 +38,7 @@ def stats() -> None:
     "--by month --ids",
 )
 @click.option("--perpetrator", help="Alleged perpetrator, as stored (case-insensitive).")
-@click.option("--from", "date_from", type=DAY, help="First day of the window, inclusive (YYYY-MM-DD).")
-@click.option("--to", "date_to", type=DAY, help="Last day of the window, inclusive.")
-@click.option("--days", type=int, help="The first N days counted from --from inclusive (instead of --to).")
+@window_options
 @click.option("--grade", "grades", help="Source grades, comma-separated; ungraded reports are then left out.")
 @click.option("--means", help="Only reports listing this means (airstrike, shelling, ...).")
 @click.option("--category", type=click.Choice(CATEGORIES), default="all", show_default=True)
@@ -55,8 +52,8 @@ def stats() -> None:
 @handles_errors
 def casualties_command(
     perpetrator: str | None,
-    date_from: datetime | None,
-    date_to: datetime | None,
+    date_from: date | None,
+    date_to: date | None,
     days: int | None,
     grades: str | None,
     means: str | None,
@@ -74,16 +71,12 @@ def casualties_command(
     as its own item: reports are not yet deduplicated across sources.
     """
     query = CasualtyQuery(
-        perpetrator, _day(date_from), _day(date_to), days, tuple((grades or "").split(",")),
+        perpetrator, date_from, date_to, days, tuple((grades or "").split(",")),
         means, category, harm, by, with_ids,
     )  # fmt: skip
     with store_for(db, read_only=True) as store:
         figures = casualties(store, query)
     emit(figures, as_json, lambda: describe_casualties(figures))
-
-
-def _day(value: datetime | None) -> date | None:
-    return value.date() if value is not None else None
 
 
 def describe_casualties(f: CasualtyFigures) -> str:
