@@ -191,4 +191,103 @@ CREATE TABLE decision (
 );
 """
 
-MIGRATIONS: Final[tuple[str, ...]] = (V1_CORE, V2_ADMIN, V3_LINKAGE)
+# Incidents: clusters of reports judged to be one event, with stable ids, as persons are for victim
+# records. Link runs, pairs, events and decisions reuse the V3 tables with kind = 'incidents'.
+V4_INCIDENTS: Final = """
+CREATE TABLE incident (
+    incident_id   VARCHAR PRIMARY KEY,
+    created_run   INTEGER NOT NULL,
+    retired_run   INTEGER,
+    retired_into  VARCHAR
+);
+-- current membership: which reports make up each incident (replaced by each run)
+CREATE TABLE incident_member (
+    incident_id  VARCHAR NOT NULL,
+    report_id    BIGINT NOT NULL,
+    run_id       INTEGER NOT NULL,
+    probability  DOUBLE NOT NULL
+);
+"""
+
+# Assessment of incidents: source independence, grades, attribution, declared strikes.
+V5_ASSESS: Final = """
+-- a report that repeats another (same text, same wire story, same media): not an independent source
+CREATE TABLE report_copy (
+    report_id    BIGINT NOT NULL,
+    original_id  BIGINT NOT NULL,
+    reason       VARCHAR NOT NULL,
+    similarity   DOUBLE
+);
+"""
+
+# Gazetteer and where each report is placed (its own coordinates, or a gazetteer match).
+V6_PLACES: Final = """
+CREATE TABLE place (
+    place_id      BIGINT PRIMARY KEY,
+    source_file   VARCHAR NOT NULL,
+    kind          VARCHAR NOT NULL,
+    name_en       VARCHAR,
+    name_ar       VARCHAR,
+    latitude      DOUBLE,
+    longitude     DOUBLE,
+    precision     VARCHAR NOT NULL,
+    geometry_wkb  BLOB,
+    pcode         VARCHAR,
+    adm1_pcode    VARCHAR,
+    adm2_pcode    VARCHAR,
+    adm3_pcode    VARCHAR
+);
+-- every name and variant of a place, with its matching key (both scripts fold to one key)
+CREATE TABLE place_name (
+    place_id  BIGINT NOT NULL,
+    name      VARCHAR NOT NULL,
+    script    VARCHAR NOT NULL,
+    name_key  VARCHAR NOT NULL
+);
+-- a report located from its place text (reports with their own coordinates need no row)
+CREATE TABLE report_location (
+    report_id    BIGINT NOT NULL,
+    place_id     BIGINT NOT NULL,
+    latitude     DOUBLE NOT NULL,
+    longitude    DOUBLE NOT NULL,
+    precision    VARCHAR NOT NULL,
+    method       VARCHAR NOT NULL,
+    score        DOUBLE
+);
+"""
+
+# Territory held over time, and protected sites.
+V7_GEO: Final = """
+CREATE TABLE control_area (
+    area_id       BIGINT PRIMARY KEY,
+    actor         VARCHAR NOT NULL,
+    valid_from    DATE NOT NULL,
+    valid_to      DATE NOT NULL,
+    geometry_wkb  BLOB NOT NULL,
+    source        VARCHAR NOT NULL,
+    proxy         BOOLEAN NOT NULL
+);
+CREATE TABLE site (
+    site_id       BIGINT PRIMARY KEY,
+    kind          VARCHAR NOT NULL,
+    name_en       VARCHAR,
+    name_ar       VARCHAR,
+    latitude      DOUBLE NOT NULL,
+    longitude     DOUBLE NOT NULL,
+    radius_m      DOUBLE NOT NULL,
+    open_from     DATE,
+    open_to       DATE,
+    source        VARCHAR NOT NULL,
+    source_ref    VARCHAR
+);
+"""
+
+MIGRATIONS: Final[tuple[str, ...]] = (
+    V1_CORE,
+    V2_ADMIN,
+    V3_LINKAGE,
+    V4_INCIDENTS,
+    V5_ASSESS,
+    V6_PLACES,
+    V7_GEO,
+)

@@ -1,0 +1,1 @@
+"""Assessment of incidents: source independence, grades, attribution, declared strikes."""
