@@ -3,15 +3,35 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+import math
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
 
 def to_json(value: Any) -> str:
-    """Stable, machine-readable JSON: sorted keys, ISO dates."""
-    return json.dumps(value, default=_default, sort_keys=True, ensure_ascii=False, indent=2)
+    """Stable, strict JSON: sorted keys, ISO dates; an unbounded number is the string "inf" / "-inf".
+
+    Python would write ``Infinity``, which is not JSON (JavaScript's JSON.parse refuses it); a string
+    keeps the meaning (an open interval bound, an unreachable distance) without passing for a number.
+
+    >>> json.loads(to_json({"interval": [3, float("inf")], "x": float("nan")}))
+    {'interval': [3, 'inf'], 'x': None}
+    """
+    return json.dumps(_strict(value), default=_default, sort_keys=True, ensure_ascii=False, indent=2,
+                      allow_nan=False)  # fmt: skip
+
+
+def _strict(value: Any) -> Any:
+    """`value` with non-finite floats replaced: inf by "inf", -inf by "-inf", NaN by None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
+    if isinstance(value, Mapping):
+        return {k: _strict(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_strict(v) for v in value]
+    return value
 
 
 def _default(value: Any) -> Any:

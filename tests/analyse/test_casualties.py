@@ -295,7 +295,7 @@ def test_harm_injured(monitor: Store) -> None:
 def test_grade_filter_leaves_out_ungraded_reports(monitor: Store) -> None:
     result = casualties(monitor, CasualtyQuery(grades=("Confirmed", "fair"), **RUSSIA))
     assert bounds(dict(result["total"])) == (1, 3, 4, 6 + 3 + 7, 5)  # r1, r2, r5; r3 has no grade
-    assert any("without a source grade are left out" in n for n in result["notes"])
+    assert any("incidents without a grade are left out" in n for n in result["notes"])
 
 
 def test_unknown_grade_is_refused(monitor: Store) -> None:
@@ -340,7 +340,9 @@ def test_by_adm1_uses_placed_governorates_and_shows_the_rest(monitor: Store) -> 
     # r1 in Damascus, r3 in Aleppo, r4 not placed (NULL), r2 and r5 never located
     ids = {r["record_id"]: r["report_id"] for r in monitor.rows("SELECT record_id, report_id FROM report")}
     for record, pcode in (("r1", "SY01"), ("r3", "SY02"), ("r4", None)):
-        con.execute("INSERT INTO report_admin VALUES (?, 1, ?)", [ids[record], pcode])
+        con.execute(
+            "INSERT INTO report_admin (report_id, level, pcode) VALUES (?, 1, ?)", [ids[record], pcode]
+        )
     result = casualties(monitor, CasualtyQuery(by="adm1", category="civilians", **MARCH))
     groups = {g["group"]: (g["key"], bounds(dict(g))) for g in result["groups"] or []}
     assert groups == {
@@ -368,6 +370,7 @@ def test_ids_trace_each_bound_to_its_document(monitor: Store) -> None:
     assert refs == {"min": ["r1", "r4"], "max": ["r1", "r2", "r3", "r4", "r5"], "best": ["r1", "r3", "r4"]}
     r3 = next(ref for ref in ids["max"] if ref["record_id"] == "r3")
     assert r3 == {
+        "incident_id": f"report:{r3['report_id']}",  # no link run: the report stands alone
         "report_id": r3["report_id"],
         "source": "Test monitor",
         "record_id": "r3",

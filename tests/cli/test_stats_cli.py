@@ -97,6 +97,7 @@ def test_ids_trace_every_report_to_its_document(db: Path) -> None:
     assert [r["record_id"] for r in ids["min"]] == ["1006"]
     assert [r["record_id"] for r in ids["max"]] == ["1003", "1006"]
     assert ids["max"][0] == {
+        "incident_id": "report:3",
         "report_id": 3,
         "source": "ucdp-ged",
         "record_id": "1003",
@@ -106,8 +107,8 @@ def test_ids_trace_every_report_to_its_document(db: Path) -> None:
     out = stats(db, *MARCH, "--perpetrator", "IS", "--ids")
     rows = [line.split() for line in out.split("Reports behind the figures:")[1].splitlines()[3:]]
     assert rows == [
-        ["total", "3", "ucdp-ged", "1003", "1", "3", "max,", "best"],
-        ["total", "6", "ucdp-ged", "1006", "1", "6", "min,", "max,", "best"],
+        ["total", "report:3", "3", "ucdp-ged", "1003", "1", "3", "max,", "best"],
+        ["total", "report:6", "6", "ucdp-ged", "1006", "1", "6", "min,", "max,", "best"],
     ]
 
 

@@ -1,8 +1,12 @@
 """Casualty figures with honest uncertainty: people killed or injured in a window, as a range.
 
-An *item* is one report: until incident linkage exists (a later issue) reports are not deduplicated
-across sources, so one event told by two sources counts twice. A report's date is an interval
-[date_start, date_end]; NULL is unknown on that side. The window is [from, to], both days inclusive
+An *item* is one incident: the reports an incident link run (`harmtrace link incidents`) clustered
+into one event count once; a report no link run has seen stands alone as its own incident
+(``report:<id>``), so before any link run every report is an item, exactly as before linkage existed.
+An incident's date interval, perpetrators, means, grade and harm ranges come from its reports (the rules
+are in `harmtrace.assess.items`: minimum = the lowest minimum any report gives, never below the persons
+tied to it; maximum = the highest). An item's date is an interval [date_start, date_end]; NULL is
+unknown on that side. The window is [from, to], both days inclusive
 (``days=N``: the N days from ``from``, so to = from + N - 1); a missing bound leaves it unbounded.
 
 - An item *touches* the window when its interval could overlap it: start <= to and end >= from. An
@@ -25,7 +29,9 @@ For one (category, harm), e.g. civilians killed, read from the `harm` rows (coun
 The minimum's items are a subset of the maximum's. An item with no `harm` row for the chosen (category,
 harm) adds to no bound; ``items_without_category`` counts such items touching the window (UCDP, for
 instance, gives no 'children'), so a figure is never silently low. Perpetrators and means match
-case-insensitively but otherwise exactly; with grades given, reports without a grade are left out.
+case-insensitively but otherwise exactly. A grade filter uses the incident's grade: the analyst's
+decision, else the last assessment's computed grade, else its sources' own grade; incidents without any
+are left out.
 
 Groups (``by``): ``month`` and ``year`` cut the window into sub-windows (window ∩ period) and apply the
 rules to each, so an item spanning two months counts in both maxima and in neither minimum (an open
@@ -39,7 +45,7 @@ group. Group figures need not add up to the total.
 
     filters       what was asked: perpetrator, from, to, days, grades, means, category, harm, by
     window        from, to (inclusive; null = unbounded), days (null when unbounded)
-    deduplicated  false: reports are not yet linked into incidents
+    deduplicated  true once an incident link run has clustered reports (else each report stands alone)
     definitions   min, max, best: one sentence each
     total         a Figure for the whole window
     groups        null, or a list of Figure plus: group (label); key (month "2016-01", year "2016",
@@ -51,9 +57,10 @@ group. Group figures need not add up to the total.
              no item gives a best), items_without_category, items_min_missing (items of the minimum
              without a minimum), items_max_missing, items_date_unknown (items of the maximum with an
              unknown start or end), ids
-    ids      null unless asked; else {"min": [...], "max": [...], "best": [...]}, lists of ItemRef
-    ItemRef  report_id, source (name), record_id (the source's own id), batch_id and row_number
-             (the document the report was read from)
+    ids      null unless asked; else {"min": [...], "max": [...], "best": [...]}, lists of ItemRef:
+             one per report of each incident counted, in incident order
+    ItemRef  incident_id, report_id, source (name), record_id (the source's own id), batch_id and
+             row_number (the document the report was read from)
 
 A figure, with its groups, costs one set-wise SQL statement, and `ids` one more for the total and one
 for the groups (the plan is in `harmtrace.analyse.casualty_sql`).
@@ -68,14 +75,19 @@ from typing import Any, Final, TypedDict
 
 from harmtrace.analyse.casualty_sql import NOT_LOCATED, figures_sql, ids_sql
 from harmtrace.analyse.window import Window, resolve_window, window_problems
+from harmtrace.assess.items import Plan, plan_for
 from harmtrace.errors import QueryError
 from harmtrace.model import CATEGORIES, GRADES, HARMS
 from harmtrace.store import Store
 
 GROUPINGS: Final = ("month", "year", "adm1", "perpetrator")
 NOT_DEDUPLICATED: Final = (
-    "Reports are not yet deduplicated across sources: each report counts as its own item until "
-    "incident linkage exists."
+    "Reports are not yet deduplicated across sources: no incident link run has been made, so each "
+    "report counts as its own incident (run harmtrace link incidents)."
+)
+DEDUPLICATED: Final = (
+    "Items are incidents: reports an incident link run clustered count once; reports it has not seen "
+    "count as their own incidents."
 )
 _DEFINITIONS: Final = {
     "min": "Items wholly inside the window{alone}, each at its minimum.",
@@ -85,6 +97,7 @@ _DEFINITIONS: Final = {
 
 
 class ItemRef(TypedDict):
+    incident_id: str
     report_id: int
     source: str
     record_id: str | None
@@ -194,20 +207,21 @@ def _word_problems(q: CasualtyQuery) -> list[str]:
 def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
     """The figure `query` asks for over `store`: bounds, items behind them, groups and caveats."""
     _check_grades(store, query)
-    rows = _rows(store, *figures_sql(query, query.by))
+    plan = plan_for(store)
+    rows = _rows(store, *figures_sql(query, query.by, plan))
     total = _figure(next(row for row in rows if row["is_total"]))
     if total["items_max"] + total["items_without_category"] == 0:
         _check_names(store, query)
     groups = [_group(row, query) for row in _in_order(rows, query.by)] if query.by else None
     if query.with_ids:
-        total["ids"] = _ids(store, query, None).get("", _no_ids())
-        found = _ids(store, query, query.by) if groups else {}
+        total["ids"] = _ids(store, query, None, plan).get("", _no_ids())
+        found = _ids(store, query, query.by, plan) if groups else {}
         for group in groups or []:
             group["ids"] = found.get(group["key"] or "", _no_ids())
     return {
         "filters": query.filters(),
         "window": query.window,
-        "deduplicated": False,
+        "deduplicated": _linked(store),
         "definitions": definitions(query),
         "total": total,
         "groups": groups,
@@ -275,13 +289,14 @@ def _no_ids() -> ItemIds:
     return {"min": [], "max": [], "best": []}
 
 
-def _ids(store: Store, query: CasualtyQuery, by: str | None) -> dict[str, ItemIds]:
+def _ids(store: Store, query: CasualtyQuery, by: str | None, plan: Plan) -> dict[str, ItemIds]:
     """Per group key, the reports behind each bound (the same grouping as the figures)."""
-    rows = _rows(store, *ids_sql(query, by))
+    rows = _rows(store, *ids_sql(query, by, plan))
     found: dict[str, ItemIds] = {}
     for row in rows:
         ids = found.setdefault(row["key"], _no_ids())
         ref: ItemRef = {
+            "incident_id": row["incident_id"],
             "report_id": row["report_id"],
             "source": row["source"],
             "record_id": row["record_id"],
@@ -355,9 +370,12 @@ def closest_names(name: str, known: list[str], n: int = 5) -> list[str]:
 
 def _notes(store: Store, query: CasualtyQuery, total: Figure) -> list[str]:
     """The caveats a reader must see next to the numbers."""
-    notes = [NOT_DEDUPLICATED, *_count_notes(query, total)]
+    notes = [DEDUPLICATED if _linked(store) else NOT_DEDUPLICATED, *_count_notes(query, total)]
     if query.grades:
-        notes.append("Reports without a source grade are left out because --grade is given.")
+        notes.append(
+            "Grades are the incidents' (analyst's decision, else computed by harmtrace assess incidents, "
+            "else the sources' own); incidents without a grade are left out because --grade is given."
+        )
     if query.by in ("month", "year"):
         notes.append(
             f"Each {query.by} is a sub-window: an item spanning several counts in the maximum of each and "
@@ -372,6 +390,10 @@ def _notes(store: Store, query: CasualtyQuery, total: Figure) -> list[str]:
     if query.by == "adm1":
         notes.append(_adm1_note(store))
     return notes
+
+
+def _linked(store: Store) -> bool:
+    return bool(store.scalar("SELECT count(*) > 0 FROM incident_member"))
 
 
 def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
@@ -414,6 +436,7 @@ def _adm1_note(store: Store) -> str:
             f"{NOT_LOCATED}: run the locate step first."
         )
     return (
-        "Governorates are those the locate step placed each report in from its coordinates and precision; "
+        "Governorates are those the locate step placed each report in from its coordinates and precision "
+        "(an incident counts in that of its lead report, the lowest report id); "
         f"reports it did not place are shown as {NOT_LOCATED}."
     )

@@ -2,10 +2,11 @@
 
 Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties`):
 
-    rep      reports in reach of the maximum: touching the window, naming P, with the grade and means
-             asked; s/e are the date interval with unknown ends made infinite
-    h        the chosen (category, harm) row of each report that has one
-    keyed    each report of rep with a compact grouping key (its perpetrator list, its first and last
+    rep      incidents in reach of the maximum (`harmtrace.assess.items`: a report no link run has
+             seen is its own incident): touching the window, naming P, with the grade and means asked;
+             s/e are the date interval with unknown ends made infinite; item_id is the lead report
+    h        the chosen (category, harm) range of each incident that has one
+    keyed    each incident of rep with a compact grouping key (its perpetrator list, its first and last
              period, its governorate) and whether it counts in its group's minimum (in_min) and in
              the whole window's (in_win)
     compact  per compact key: reports, and the bounds over keyed ⋈ h; a few hundred rows at most
@@ -16,7 +17,8 @@ Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties
 Aggregating before expanding keeps the work at one pass over the reports and one join with their harm
 rows: a million reports with two perpetrators each are never unnested. The harm join is inner and the
 reports are counted apart, because a LEFT JOIN of a million reports to their harm rows costs DuckDB
-about twice as much. The `ids` statement applies the same expansion to single reports.
+about twice as much. The `ids` statement applies the same expansion to single incidents and lists
+their reports.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from harmtrace.analyse.window import period_ctes, period_of
+from harmtrace.assess.items import Plan, harm_sql, items_sql, members_sql
 
 if TYPE_CHECKING:
     from harmtrace.analyse.casualties import CasualtyQuery
@@ -32,6 +35,8 @@ NOT_LOCATED: Final = "(not located)"
 NO_PERPETRATOR: Final = "(no perpetrator named)"
 NEG_INF: Final = "'-infinity'::DATE"
 POS_INF: Final = "'infinity'::DATE"
+# SQL right for any store, linked or not (casualties passes the plan of the store it reads)
+ANY_STORE: Final = Plan()
 
 # Plain sums over (report, harm row) pairs, split by the minimum flags: DuckDB groups by two booleans
 # far faster than it evaluates a FILTER per aggregate over a million rows. s or e infinite = undated.
@@ -72,8 +77,9 @@ _COMPACT_KEYS: Final[dict[str | None, tuple[str, ...]]] = {
 class Sql:
     """Named parameters, registered as the SQL text uses them (DuckDB refuses unused ones)."""
 
-    def __init__(self, query: CasualtyQuery) -> None:
+    def __init__(self, query: CasualtyQuery, plan: Plan) -> None:
         self.query = query
+        self.plan = plan
         self.params: dict[str, Any] = {}
 
     def param(self, name: str, value: Any) -> str:
@@ -92,18 +98,18 @@ class Sql:
         return f"s >= {self.window_from()} AND e <= {self.window_to()}"
 
 
-def figures_sql(query: CasualtyQuery, by: str | None) -> tuple[str, dict[str, Any]]:
+def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """The whole window's row (is_total) and, with `by`, one row per group; unordered.
 
     Compact rows partition the reports, so their plain sums give the total as well as the groups.
     """
-    sql = Sql(query)
+    sql = Sql(query, plan)
     keys = ", ".join(_COMPACT_KEYS[by])
     # without a compact key both aggregates are ungrouped: one row each, even over no reports
     select, group = (f"{keys}, ", f" GROUP BY {keys}") if keys else ("", "")
     counted = f"SELECT {select}count(*) AS reports FROM keyed{group}"
     parts = (
-        f"SELECT {select}in_min, in_win, {_PARTS} FROM keyed JOIN h USING (report_id) "
+        f"SELECT {select}in_min, in_win, {_PARTS} FROM keyed JOIN h USING (item_id) "
         f"GROUP BY {select}in_min, in_win"
     )
     bounded = f"SELECT {select}{_MEASURES} FROM ({parts}){group}"
@@ -121,18 +127,19 @@ def figures_sql(query: CasualtyQuery, by: str | None) -> tuple[str, dict[str, An
     return text, sql.params
 
 
-def ids_sql(query: CasualtyQuery, by: str | None) -> tuple[str, dict[str, Any]]:
+def ids_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """(group key, report, its document, whether it counts in the minimum and has a best) per item."""
-    sql = Sql(query)
+    sql = Sql(query, plan)
     items = (
-        "(SELECT keyed.*, h.count_best, r.record_id, r.batch_id, r.row_number, src.name AS source "
-        "FROM keyed JOIN h USING (report_id) JOIN report r ON r.report_id = keyed.report_id "
+        "(SELECT keyed.*, h.count_best, mem.incident_id, r.report_id, r.record_id, r.batch_id, r.row_number, "
+        f"src.name AS source FROM keyed JOIN h USING (item_id) JOIN ({members_sql(plan.linked)}) mem "
+        "ON mem.item_id = keyed.item_id JOIN report r ON r.report_id = mem.report_id "
         "JOIN source src ON src.source_id = r.source_id)"
     )
     text = (
-        f"{_with(sql, by)} SELECT key, in_min, count_best IS NOT NULL AS has_best, report_id, source, "
-        f"record_id, batch_id, row_number FROM ({_expand(by, items)}) WHERE report_id IS NOT NULL "
-        "ORDER BY key, report_id"
+        f"{_with(sql, by)} SELECT key, in_min, count_best IS NOT NULL AS has_best, incident_id, report_id, "
+        f"source, record_id, batch_id, row_number FROM ({_expand(by, items)}) WHERE report_id IS NOT NULL "
+        "ORDER BY key, item_id, report_id"
     )
     return text, sql.params
 
@@ -158,7 +165,7 @@ def _reports_cte(sql: Sql, with_lists: bool) -> str:
     if q.perpetrator:
         where.append(f"list_contains(r.perpetrators, {sql.param('perp', q.perpetrator)} COLLATE nocase)")
     if q.grades:
-        where.append(f"list_contains({sql.param('grades', list(q.grades))}, lower(trim(r.source_grade)))")
+        where.append(f"list_contains({sql.param('grades', list(q.grades))}, r.grade)")
     if q.means:
         where.append(f"list_contains(r.means, {sql.param('means', q.means)} COLLATE nocase)")
     # P is in every list here, so a one-element list is P alone; without P attribution does not matter
@@ -167,19 +174,16 @@ def _reports_cte(sql: Sql, with_lists: bool) -> str:
     # two readers (lists, keyed) would make DuckDB store a million lists: reading twice is cheaper
     materialised = "NOT MATERIALIZED " if with_lists else ""
     return (
-        f"rep AS {materialised}(SELECT r.report_id{lists}, {sole} AS sole, "
+        f"rep AS {materialised}(SELECT r.item_id{lists}, {sole} AS sole, "
         f"coalesce(r.date_start, {NEG_INF}) AS s, coalesce(r.date_end, {POS_INF}) AS e "
-        f"FROM report r WHERE {' AND '.join(where)})"
+        f"FROM ({items_sql(bool(q.grades), sql.plan.linked)}) r WHERE {' AND '.join(where)})"
     )
 
 
 def _harm_cte(sql: Sql) -> str:
     category = sql.param("category", sql.query.category)
     harm = sql.param("harm", sql.query.harm)
-    return (
-        "h AS (SELECT report_id, count_min, count_max, count_best "
-        f"FROM harm WHERE category = {category} AND harm = {harm})"
-    )
+    return f"h AS ({harm_sql(category, harm, sql.plan.linked, sql.plan.tied)})"
 
 
 def _period_ctes(sql: Sql, unit: str) -> list[str]:
@@ -195,27 +199,27 @@ def _keyed_cte(sql: Sql, by: str | None) -> str:
     if by == "perpetrator":
         # the minimum of P's group: P alone (or, for the unattributed group, nobody named)
         return (
-            "keyed AS (SELECT report_id, s, e, hash(perpetrators) AS list_hash, "
+            "keyed AS (SELECT item_id, s, e, hash(perpetrators) AS list_hash, "
             f"len(perpetrators) <= 1 AND {sql.inside()} AS in_min, {sql.inside()} AS in_win FROM rep)"
         )
     if by == "adm1":
         return (
-            f"keyed AS (SELECT rep.report_id, s, e, coalesce(ra.pcode, '') AS key, "
+            f"keyed AS (SELECT rep.item_id, s, e, coalesce(ra.pcode, '') AS key, "
             f"sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep "
-            "LEFT JOIN report_admin ra ON ra.report_id = rep.report_id AND ra.level = 1)"
+            "LEFT JOIN report_admin ra ON ra.report_id = rep.item_id AND ra.level = 1)"
         )
     if by in ("month", "year"):
         # a report lies inside a period's sub-window only when its whole span falls in that one
         # period and inside the window; one spanning several periods is in the minimum of none
         return (
-            f"keyed AS (SELECT report_id, s, e, first_p, last_p, sole AND {sql.inside()} AS in_win, "
+            f"keyed AS (SELECT item_id, s, e, first_p, last_p, sole AND {sql.inside()} AS in_win, "
             "in_win AND first_p = last_p AND s >= lo AND e <= hi AS in_min FROM "
             f"(SELECT rep.*, lo, hi, {period_of(by, 'greatest(s, lo)')} AS first_p, "
             f"{period_of(by, 'least(e, hi)')} AS last_p FROM rep, bounds "
             # no dated report and no window: there are no periods to place anything in
             "WHERE lo IS NOT NULL AND hi IS NOT NULL))"
         )
-    return f"keyed AS (SELECT report_id, s, e, sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep)"
+    return f"keyed AS (SELECT item_id, s, e, sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep)"
 
 
 def _expand(by: str | None, source: str) -> str:

@@ -1,24 +1,29 @@
-"""`harmtrace link victims` and `harmtrace link evaluate victims`."""
+"""`harmtrace link victims|incidents` and `harmtrace link evaluate victims|incidents`."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.link.evaluate import VictimEvaluation, evaluate_victims
+from harmtrace.link.evaluate import VictimEvaluation, evaluate_incidents, evaluate_victims
+from harmtrace.link.incidents import DEFAULT_THRESHOLD as INCIDENT_THRESHOLD
+from harmtrace.link.incidents import IncidentRun, link_incidents
 from harmtrace.link.model import CONFIGS
 from harmtrace.link.victims import DEFAULT_THRESHOLD, LinkRun, link_victims
 
 
 @main.group(
-    epilog="Example:\n\n\b\n  harmtrace link victims\n  harmtrace link evaluate victims --truth sim/truth.csv"
+    epilog="Example:\n\n\b\n  harmtrace link victims\n"
+    "  harmtrace link incidents --from 2016-01-01 --to 2016-12-31\n"
+    "  harmtrace link evaluate victims --truth sim/truth.csv"
 )
 def link() -> None:
-    """Link records that describe the same thing: victim records into persons."""
+    """Link records that describe the same thing: victim records into persons, reports into incidents."""
 
 
 @link.command(
@@ -70,6 +75,56 @@ def _describe_run(run: LinkRun) -> str:
     )
 
 
+@link.command(
+    "incidents",
+    epilog="Example:\n\n\b\n  harmtrace link incidents\n"
+    "  harmtrace link incidents --from 2016-01-01 --to 2016-12-31 --threshold 0.95 --json",
+)
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1, min_open=True),
+    default=INCIDENT_THRESHOLD,
+    show_default=True,
+    help="Match probability at which two reports are one incident.",
+)
+@click.option("--from", "date_from", type=Day(), help="Link only reports dated on or after this day.")
+@click.option("--to", "date_to", type=Day(), help="Link only reports dated on or before this day.")
+@db_option
+@json_option
+@handles_errors
+def incidents(
+    threshold: float, date_from: date | None, date_to: date | None, db: Path | None, as_json: bool
+) -> None:
+    """Link the reports in the store into incidents, within and across sources and scripts.
+
+    Compares dates with their precision, points with their location precision, place names in
+    Arabic and Latin script, perpetrators, means, civilians killed and the reports' words; keeps the
+    scored pairs for review, clusters them respecting analyst decisions, and gives the incidents
+    stable ids. With --from / --to only reports dated in the window are linked; every other report
+    is an incident of its own in this run.
+    """
+    with store_for(db) as store:
+        run = link_incidents(store, threshold=threshold, date_from=date_from, date_to=date_to)
+    emit(run.as_dict(), as_json, lambda: _describe_incident_run(run))
+
+
+def _describe_incident_run(run: IncidentRun) -> str:
+    ids = run.identities
+    seconds = ", ".join(f"{step} {s:.1f}s" for step, s in run.seconds.items())
+    return "\n".join(
+        [
+            f"Run {run.run_id} (threshold {run.threshold}): {run.linked_reports:,} of {run.reports:,} "
+            f"reports linked -> {run.incidents:,} incidents ({run.multi_report_incidents:,} with more "
+            f"than one report, {run.cross_source_incidents:,} joining sources)",
+            f"pairs kept for review {run.pairs_scored:,}, linked {run.pairs_linked:,}",
+            f"incidents: new {ids.new:,}, kept {ids.kept:,}, split {ids.split:,}, merged {ids.merged:,}, "
+            f"retired {ids.retired:,}",
+            f"time: {seconds}",
+            "Review the uncertain pairs with: harmtrace review incidents",
+        ]
+    )
+
+
 @link.group(epilog="Example:\n\n  harmtrace link evaluate victims --truth sim/truth.csv")
 def evaluate() -> None:
     """Measure linkage against a known truth (simulated lists, or a hand-linked sample)."""
@@ -108,7 +163,40 @@ def evaluate_victims_command(
     emit(result.as_dict(), as_json, lambda: _describe_evaluation(result))
 
 
-def _describe_evaluation(e: VictimEvaluation) -> str:
+@evaluate.command(
+    "incidents",
+    epilog="Example:\n\n\b\n  harmtrace link evaluate incidents --truth sim/truth.csv\n"
+    "  harmtrace link evaluate incidents --truth sim/truth.csv --threshold 0.9 --json",
+)
+@click.option(
+    "--truth",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="CSV with columns source, record_id, incident_id (as simulate reports writes truth.csv).",
+)
+@click.option("--run", "run_id", type=int, help="Linkage run for blocking recall (default: the latest).")
+@click.option(
+    "--threshold",
+    type=click.FloatRange(0, 1),
+    help="Also measure the run's scored pairs at this match probability, before clustering.",
+)
+@db_option
+@json_option
+@handles_errors
+def evaluate_incidents_command(
+    truth: Path, run_id: int | None, threshold: float | None, db: Path | None, as_json: bool
+) -> None:
+    """Pairwise precision, recall and F1, B-cubed, and blocking recall of the current incidents.
+
+    Two reports of one true incident are a true pair, in one source or two; "true persons" in the
+    text output reads true incidents. Reports missing from the truth or the store are reported.
+    """
+    with store_for(db) as store:
+        result = evaluate_incidents(store, truth, run_id=run_id, threshold=threshold)
+    emit(result.as_dict(), as_json, lambda: _describe_evaluation(result, "incidents"))
+
+
+def _describe_evaluation(e: VictimEvaluation, entities: str = "persons") -> str:
     rows: list[dict[str, Any]] = [
         {"measure": "pairwise", **_scores(e.pairwise)},
         {"measure": "B-cubed", **_scores(e.bcubed)},
@@ -117,7 +205,7 @@ def _describe_evaluation(e: VictimEvaluation) -> str:
         rows.append({"measure": f"run {e.run_id} pairs >= {e.threshold}", **_scores(e.run_pairs)})
     lines = [
         f"{e.records:,} records evaluated ({e.truth_not_stored:,} truth rows not in the store, "
-        f"{e.stored_not_in_truth:,} stored records not in the truth): {e.persons_true:,} true persons, "
+        f"{e.stored_not_in_truth:,} stored records not in the truth): {e.persons_true:,} true {entities}, "
         f"{e.clusters:,} clusters",
         table(rows, ["measure", "precision", "recall", "f1", "shared", "predicted", "true"]),
     ]

@@ -1,4 +1,4 @@
-"""`harmtrace review victims`, `harmtrace decide victims`, `harmtrace decisions victims`.
+"""`harmtrace review|decide|decisions victims` and `... incidents`.
 
 Review shows records with their names: the user asked to see them. Nothing here logs a name.
 """
@@ -15,6 +15,7 @@ from harmtrace.cli.base import db_option, emit, handles_errors, json_option, mai
 from harmtrace.display import table
 from harmtrace.errors import HarmtraceError
 from harmtrace.link.decisions import VERDICTS, Decision, list_decisions, record_decision, resolve_record
+from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.link.review import Reason, ReviewPair, default_reason, review_queue
 from harmtrace.store import Store
 
@@ -58,43 +59,93 @@ def review_victims(
     k or n = skip, q = quit; then a reason (Enter accepts the one offered). Without a terminal, or
     with --json, the queue is printed instead.
     """
+    _review(limit, run_id, author, interactive, db, as_json, VICTIMS)
+
+
+@review.command(
+    "incidents",
+    epilog="Example:\n\n\b\n  harmtrace review incidents\n  harmtrace review incidents --limit 50 --json",
+)
+@click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs.")
+@click.option("--run", "run_id", type=int, help="Linkage run (default: the latest incidents run).")
+@click.option("--author", help=AUTHOR_HELP)
+@click.option(
+    "--interactive/--no-interactive",
+    default=None,
+    help="Ask for a decision on each pair (default: in a terminal, unless --json).",
+)
+@db_option
+@json_option
+@handles_errors
+def review_incidents(
+    limit: int,
+    run_id: int | None,
+    author: str | None,
+    interactive: bool | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """The most uncertain pairs of reports of an incident linkage run, not yet decided.
+
+    Each pair shows both reports as their sources wrote them (date, place in both scripts, point and
+    precision, perpetrators, means, civilians killed, description) and the comparisons behind its
+    match weight. Interactively: s = same incident, d = different incidents, k or n = skip, q = quit.
+    """
+    _review(limit, run_id, author, interactive, db, as_json, INCIDENTS)
+
+
+def _review(
+    limit: int,
+    run_id: int | None,
+    author: str | None,
+    interactive: bool | None,
+    db: Path | None,
+    as_json: bool,
+    kind: EntityKind,
+) -> None:
     prompting = interactive if interactive is not None else sys.stdin.isatty() and not as_json
     with store_for(db, read_only=not prompting) as store:
-        queue = review_queue(store, run_id, limit)
+        queue = review_queue(store, run_id, limit, kind)
         if prompting and not as_json:
-            _review_loop(store, queue, author)
+            _review_loop(store, queue, author, kind)
             return
-    emit(queue, as_json, lambda: _queue_text(queue))
+    emit(queue, as_json, lambda: _queue_text(queue, kind))
 
 
-def _queue_text(queue: list[ReviewPair]) -> str:
+def _queue_text(queue: list[ReviewPair], kind: EntityKind = VICTIMS) -> str:
     if not queue:
         return "No undecided pairs in this run."
-    parts = [describe_pair(pair, i, len(queue)) for i, pair in enumerate(queue, start=1)]
-    parts.append("Decide a pair with: harmtrace decide victims same|different ID_A ID_B --reason TEXT")
+    parts = [describe_pair(pair, i, len(queue), kind) for i, pair in enumerate(queue, start=1)]
+    parts.append(f"Decide a pair with: harmtrace decide {kind.kind} same|different ID_A ID_B --reason TEXT")
     return "\n\n".join(parts)
 
 
-def _review_loop(store: Store, queue: list[ReviewPair], author: str | None) -> None:
+def _review_loop(store: Store, queue: list[ReviewPair], author: str | None, kind: EntityKind) -> None:
     decided = skipped = 0
     for i, pair in enumerate(queue, start=1):
-        click.echo(describe_pair(pair, i, len(queue)))
-        key = _ask_key()
+        click.echo(describe_pair(pair, i, len(queue), kind))
+        key = _ask_key(kind)
         if KEYS[key] == "quit":
             break
         if KEYS[key] == "skip":
             skipped += 1
             continue
-        decided += _decide(store, pair, KEYS[key], author)
+        decided += _decide(store, pair, KEYS[key], author, kind)
     click.echo(
-        f"\n{decided} decided, {skipped} skipped, {len(queue) - decided - skipped} not reached. {APPLIES}"
+        f"\n{decided} decided, {skipped} skipped, {len(queue) - decided - skipped} not reached. "
+        f"{_applies(kind)}"
     )
 
 
-def _ask_key() -> str:
+def _applies(kind: EntityKind) -> str:
+    return f"Decisions take effect at the next link run: {kind.link_command}"
+
+
+def _ask_key(kind: EntityKind = VICTIMS) -> str:
     """One keystroke; end of input or Ctrl-C / Ctrl-D quits."""
+    same, different = f"same {kind.entity_word}", f"different {kind.entity_plural}"
     while True:
-        click.echo("[s] same person  [d] different people  [k] skip  [q] quit: ", nl=False)
+        click.echo(f"[s] {same}  [d] {different}  [k] skip  [q] quit: ", nl=False)
         key = click.getchar().lower()
         click.echo(key if key.isprintable() else "")
         if key in ("", "\x03", "\x04"):
@@ -104,10 +155,12 @@ def _ask_key() -> str:
         click.echo("Press s, d, k (or n) or q.")
 
 
-def _decide(store: Store, pair: ReviewPair, verdict: str, author: str | None) -> int:
+def _decide(
+    store: Store, pair: ReviewPair, verdict: str, author: str | None, kind: EntityKind = VICTIMS
+) -> int:
     reason = click.prompt("Reason", default=default_reason(verdict, pair["reasons"]))
     try:
-        decision, _ = record_decision(store, verdict, pair["id_l"], pair["id_r"], reason, author)
+        decision, _ = record_decision(store, verdict, pair["id_l"], pair["id_r"], reason, author, kind)
     except HarmtraceError as exc:  # a contradiction: say so and go on with the next pair
         click.echo(f"Not recorded: {exc}")
         return 0
@@ -115,9 +168,11 @@ def _decide(store: Store, pair: ReviewPair, verdict: str, author: str | None) ->
     return 1
 
 
-def describe_pair(pair: ReviewPair, position: int, total: int) -> str:
+def describe_pair(pair: ReviewPair, position: int, total: int, kind: EntityKind = VICTIMS) -> str:
     """A pair as the analyst reads it: headline, both records side by side, the reasons."""
     left, right = pair["records"]
+    if kind is INCIDENTS:
+        return _describe_reports(pair, position, total)
     head = (
         f"Pair {position} of {total} (run {pair['run_id']}): match probability "
         f"{pair['match_probability']:.3f}, match weight {pair['match_weight']:+.2f}"
@@ -126,6 +181,46 @@ def describe_pair(pair: ReviewPair, position: int, total: int) -> str:
     rows = [{"": label, a: _show(left, key), b: _show(right, key)} for label, key in _FIELDS]
     rows = [row for row in rows if row[a] != "-" or row[b] != "-" or row[""] in _ALWAYS]
     return "\n".join([head, table(rows), "", _reasons_text(pair["reasons"])])
+
+
+def _describe_reports(pair: ReviewPair, position: int, total: int) -> str:
+    left, right = pair["records"]
+    head = (
+        f"Pair {position} of {total} (run {pair['run_id']}): match probability "
+        f"{pair['match_probability']:.3f}, match weight {pair['match_weight']:+.2f}"
+    )
+    a, b = f"report {left['report_id']}", f"report {right['report_id']}"
+    rows = [
+        {"": label, a: _show_report(left, key), b: _show_report(right, key)} for label, key in _REPORT_ROWS
+    ]
+    rows = [row for row in rows if row[a] != "-" or row[b] != "-"]
+    return "\n".join([head, table(rows), "", _reasons_text(pair["reasons"])])
+
+
+_REPORT_ROWS: Final = (
+    ("source", "source"), ("date", "date"), ("place", "place_text"), ("place (Arabic)", "place_text_ar"),
+    ("governorate", "adm1_source"), ("point", "point"), ("perpetrators", "perpetrators"), ("means", "means"),
+    ("civilians killed", "killed"), ("description", "description"),
+    ("description (Arabic)", "description_ar"),
+)  # fmt: skip
+
+
+def _show_report(record: dict[str, Any], key: str) -> str:
+    if key in ("source", "date"):
+        return _show(record, key)
+    if key == "point":
+        if record["latitude"] is None:
+            return f"- ({record['location_precision']})"
+        return f"{record['latitude']:.4f}, {record['longitude']:.4f} ({record['location_precision']})"
+    if key in ("perpetrators", "means"):
+        return ", ".join(record[key] or []) or "-"
+    if key == "killed":
+        lo, hi = record["killed_min"], record["killed_max"]
+        return "-" if lo is None and hi is None else str(lo) if lo == hi else f"{lo}-{hi}"
+    value = record.get(key)
+    if isinstance(value, str) and len(value) > 100:  # long descriptions: the table stays readable
+        return value[:97] + "..."
+    return "-" if value is None or value == "" else str(value)
 
 
 _FIELDS: Final = (
@@ -222,12 +317,46 @@ def decide_victims(
     emit(data, as_json, lambda: _decided_text(decision, earlier))
 
 
-def _decided_text(decision: Decision, earlier: Decision | None) -> str:
-    people = "the same person" if decision.verdict == "same" else "different people"
+def _decided_text(decision: Decision, earlier: Decision | None, kind: EntityKind = VICTIMS) -> str:
+    same = decision.verdict == "same"
+    people = f"the same {kind.entity_word}" if same else f"different {kind.entity_plural}"
     lines = [f"Decision {decision.decision_id}: records {decision.id_a} and {decision.id_b} are {people}."]
     if earlier is not None:
         lines.append(f"It supersedes decision {earlier.decision_id} ({earlier.verdict}, {earlier.author}).")
-    return "\n".join([*lines, APPLIES])
+    return "\n".join([*lines, _applies(kind)])
+
+
+@decide.command(
+    "incidents",
+    epilog="Example:\n\n\b\n  harmtrace decide incidents same 120 4410 --reason 'same strike, two channels'\n"
+    "  harmtrace decide incidents different ucdp-ged:151045 4410 --reason 'other neighbourhood'",
+)
+@click.argument("verdict", type=click.Choice(VERDICTS))
+@click.argument("record_a", metavar="ID_A")
+@click.argument("record_b", metavar="ID_B")
+@click.option("--reason", required=True, help="Why: what the reports share, or where they differ.")
+@click.option("--author", help=AUTHOR_HELP)
+@db_option
+@json_option
+@handles_errors
+def decide_incidents(
+    verdict: str,
+    record_a: str,
+    record_b: str,
+    reason: str,
+    author: str | None,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Two reports are of the same incident, or of different incidents.
+
+    ID_A and ID_B are report ids (as review shows them) or SOURCE:RECORD_ID. As for victims, a later
+    decision on a pair supersedes the earlier one, and linkage always respects decisions.
+    """
+    with store_for(db) as store:
+        decision, earlier = record_decision(store, verdict, record_a, record_b, reason, author, INCIDENTS)
+    data = {"decision": decision.as_dict(), "superseded": earlier.as_dict() if earlier else None}
+    emit(data, as_json, lambda: _decided_text(decision, earlier, INCIDENTS))
 
 
 @main.group(epilog="Example:\n\n  harmtrace decisions victims --all")
@@ -251,6 +380,29 @@ def decisions_victims(include_superseded: bool, record: str | None, db: Path | N
     with store_for(db, read_only=True) as store:
         victim_id = resolve_record(store, record) if record else None
         found = list_decisions(store, include_superseded=include_superseded, victim_id=victim_id)
+    rows = [d.as_dict() for d in found]
+    columns = ["decision_id", "verdict", "id_a", "id_b", "author", "decided_at", "reason"]
+    emit(rows, as_json, lambda: table(rows, columns + ["superseded_by"] * include_superseded))
+
+
+@decisions.command(
+    "incidents",
+    epilog="Example:\n\n\b\n  harmtrace decisions incidents\n  harmtrace decisions incidents --all --json",
+)
+@click.option(
+    "--all", "include_superseded", is_flag=True, help="Superseded decisions too (the whole audit trail)."
+)
+@click.option("--record", "record", help="Only decisions on this report (report id or SOURCE:RECORD_ID).")
+@db_option
+@json_option
+@handles_errors
+def decisions_incidents(include_superseded: bool, record: str | None, db: Path | None, as_json: bool) -> None:
+    """List decisions on reports, oldest first: active ones, or with --all every one ever made."""
+    with store_for(db, read_only=True) as store:
+        report_id = resolve_record(store, record, INCIDENTS) if record else None
+        found = list_decisions(
+            store, include_superseded=include_superseded, victim_id=report_id, kind=INCIDENTS
+        )
     rows = [d.as_dict() for d in found]
     columns = ["decision_id", "verdict", "id_a", "id_b", "author", "decided_at", "reason"]
     emit(rows, as_json, lambda: table(rows, columns + ["superseded_by"] * include_superseded))

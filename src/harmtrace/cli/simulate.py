@@ -1,4 +1,7 @@
-"""`harmtrace simulate victims`: overlapping victim lists with known truth (see docs/simulate.md)."""
+"""`harmtrace simulate victims|reports`: victim lists or incident reports, with known truth.
+
+See docs/simulate.md.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ from harmtrace.cli.ingest import describe_import
 from harmtrace.display import table
 from harmtrace.simulate import SimulationConfig, default_config, import_lists, load_config, simulate_victims
 from harmtrace.simulate.config import build_config
+from harmtrace.simulate.reports import ReportsConfig, import_reports, simulate_reports
 
 
 @main.group(epilog="Example:\n\n  harmtrace simulate victims --people 10000 --sources 3 --seed 1 --out sim/")
@@ -148,3 +152,189 @@ def _describe(result: dict[str, Any], imports: list[Any]) -> str:
     lines = [table(rows, columns), f"Wrote the lists, mappings and truth.csv to {result['folder']}"]
     lines += [describe_import(r) for r in imports]
     return "\n".join(lines)
+
+
+@simulate.command(
+    "captures",
+    epilog="Example:\n\n\b\n"
+    "  harmtrace simulate captures sim-captures/ --n 5000 --lists 4 --capture 0.3 --seed 1\n"
+    "  harmtrace simulate captures het/ --heterogeneity 0.8:0.15 --heterogeneity 0.2:0.6 --dependence 1:2:4\n"
+    "  harmtrace simulate captures victims/ --n 2000 --lists 3 --victim-lists\n"
+    "  harmtrace estimate --histories sim-captures/captures.csv",
+)
+@click.argument("out", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--n",
+    "people",
+    type=click.IntRange(min=1),
+    default=10_000,
+    show_default=True,
+    help="People in the population, listed or not (the truth to estimate).",
+)
+@click.option(
+    "--lists", type=click.IntRange(min=2, max=12), default=3, show_default=True, help="Number of lists."
+)
+@click.option(
+    "--capture",
+    help="Probability a list records a person: one for all lists or one per list "
+    "(0.5,0.3,0.2) [0.3; with --victim-lists the presets' 0.6,0.45,0.35...].",
+)
+@click.option(
+    "--heterogeneity",
+    multiple=True,
+    metavar="WEIGHT:PROBS",
+    help="A latent class: its share of people and its capture probability (one, or one per list "
+    "separated by /), e.g. 0.8:0.15 and 0.2:0.6; with --victim-lists, one number: the sd of "
+    "people's capture log-odds.",
+)
+@click.option(
+    "--dependence",
+    multiple=True,
+    metavar="A:B:ODDS",
+    help="People on list A are ODDS times likelier (odds ratio) to be on list B (lists numbered from "
+    "1, A < B), e.g. 1:2:4; below 1 the lists divide the work.",
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every draw.")
+@click.option(
+    "--victim-lists",
+    is_flag=True,
+    help="Write the lists as victim lists (with ingest mappings) for the whole pipeline.",
+)
+@db_option
+@json_option
+@handles_errors
+def captures_command(
+    out: Path,
+    people: int,
+    lists: int,
+    capture: str | None,
+    heterogeneity: tuple[str, ...],
+    dependence: tuple[str, ...],
+    seed: int,
+    victim_lists: bool,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Simulate who is on which list in a population of known size, with known heterogeneity and
+    dependence between lists: captures.csv (patterns and counts) and truth.json.
+
+    For tests and for learning the methods: estimate the total with harmtrace estimate --histories
+    OUT/captures.csv and compare it with truth.json. With --victim-lists the lists are also written
+    as victim lists (names, dates, places; see harmtrace simulate victims) to ingest, link and estimate.
+    """
+    from harmtrace.simulate.capture_files import capture_files, victim_files
+
+    probs = _numbers(capture, "--capture") if capture else []
+    pairs = dict(_pair(spec, lists) for spec in dependence)
+    if victim_lists:
+        sd = _numbers(heterogeneity[0], "--heterogeneity")[0] if heterogeneity else None
+        if len(heterogeneity) > 1:
+            raise click.BadParameter(
+                "with --victim-lists give one number (an sd)", param_hint="--heterogeneity"
+            )
+        result = victim_files(out, people, lists, probs, sd, pairs, seed)
+    else:
+        classes = [_latent_class(spec) for spec in heterogeneity] or None
+        result = capture_files(out, people, lists, probs or [0.3], classes, pairs, seed)
+    emit(result, as_json, lambda: _describe_captures(result))
+
+
+def _numbers(text: str, hint: str, sep: str = ",") -> list[float]:
+    try:
+        return [float(v) for v in text.split(sep)]
+    except ValueError as exc:
+        raise click.BadParameter(
+            f"expected numbers like 0.3 or 0.5{sep}0.3, got {text!r}", param_hint=hint
+        ) from exc
+
+
+def _latent_class(spec: str) -> tuple[float, list[float]]:
+    weight, sep, probs = spec.partition(":")
+    if not sep:
+        raise click.BadParameter(
+            f"expected WEIGHT:PROBS such as 0.8:0.15, got {spec!r}", param_hint="--heterogeneity"
+        )
+    return _numbers(weight, "--heterogeneity")[0], _numbers(probs, "--heterogeneity", "/")
+
+
+def _pair(spec: str, lists: int) -> tuple[tuple[int, int], float]:
+    parts = spec.split(":")
+    try:
+        a, b, ratio = int(parts[0]), int(parts[1]), float(parts[2])
+    except (ValueError, IndexError) as exc:
+        raise click.BadParameter(
+            f"expected A:B:ODDS such as 1:2:4, got {spec!r}", param_hint="--dependence"
+        ) from exc
+    if not (1 <= a < b <= lists and ratio > 0):
+        raise click.BadParameter(
+            f"{spec!r}: need 1 <= A < B <= {lists} and ODDS > 0", param_hint="--dependence"
+        )
+    return (a - 1, b - 1), ratio
+
+
+def _describe_captures(result: dict[str, Any]) -> str:
+    truth = result["truth"]
+    lines = [
+        f"Population {truth['population']:,}: {truth['observed']:,} on at least one of {truth['lists']} "
+        "lists, "
+        f"{truth['unobserved']:,} on none (the number to estimate).",
+        f"Wrote {result['captures']} ({result['patterns']} capture patterns with counts) and "
+        f"{result['truth_file']}.",
+    ]
+    if truth["model"] == "victims":
+        lines.append(
+            f"Victim lists and mappings in {result['folder']}: ingest each with harmtrace ingest victims "
+            "FILE --mapping FILE.yaml --source NAME, then harmtrace link victims and harmtrace estimate."
+        )
+    lines.append(f"Estimate it with: harmtrace estimate --histories {result['captures']}")
+    return "\n".join(lines)
+
+
+@simulate.command(
+    "reports",
+    epilog="Example:\n\n\b\n  harmtrace simulate reports sim-reports/ --incidents 2000 --seed 1\n"
+    "  harmtrace simulate reports sim-reports/ --incidents 2000 --import --db sim.duckdb",
+)
+@click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--incidents", type=click.IntRange(min=1), default=1000, show_default=True, help="True incidents."
+)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Seed of every draw.")
+@click.option(
+    "--same-day-share",
+    type=click.FloatRange(0, 1, max_open=True),
+    default=0.35,
+    show_default=True,
+    help="Share of incidents on the day and in the town of an earlier one (strikes of one wave).",
+)
+@click.option("--import", "import_", is_flag=True, help="Also import every source's reports into the store.")
+@db_option
+@json_option
+@handles_errors
+def reports(
+    out_dir: Path,
+    incidents: int,
+    seed: int,
+    same_day_share: float,
+    import_: bool,
+    db: Path | None,
+    as_json: bool,
+) -> None:
+    """Simulate reports of the same incidents by several sources, written differently, with the truth.
+
+    Writes reports_<source>.csv per source (import each with examples/mappings/simulated_reports.yaml
+    and --source), truth.csv (source, record_id, incident_id, copied_from, duplicate_of) and
+    incidents.csv (the true incidents). See docs/simulate.md.
+    """
+    config = ReportsConfig(incidents=incidents, seed=seed, same_day_share=same_day_share)
+    sim = simulate_reports(config)
+    written = sim.write(out_dir)
+    result: dict[str, Any] = {"folder": str(written.folder), "sources": sim.summary(), "imports": []}
+    imported = []
+    if import_:
+        with store_for(db) as store:
+            imported = import_reports(store, written)
+        result["imports"] = [r.as_dict() for r in imported]
+    lines = [table(result["sources"], ["source", "reports", "incidents", "copies", "duplicates"])]
+    lines.append(f"Wrote the reports, truth.csv and incidents.csv to {written.folder}")
+    emit(result, as_json, lambda: "\n".join(lines + [describe_import(r) for r in imported]))

@@ -39,14 +39,21 @@ def stats() -> None:
 )
 @click.option("--perpetrator", help="Alleged perpetrator, as stored (case-insensitive).")
 @window_options
-@click.option("--grade", "grades", help="Source grades, comma-separated; ungraded reports are then left out.")
+@click.option(
+    "--grade", "grades", help="Incident grades, comma-separated; ungraded incidents are then left out."
+)
 @click.option("--means", help="Only reports listing this means (airstrike, shelling, ...).")
 @click.option("--category", type=click.Choice(CATEGORIES), default="all", show_default=True)
 @click.option("--harm", type=click.Choice(HARMS), default="killed", show_default=True)
 @click.option(
     "--by", type=click.Choice(GROUPINGS), help="One figure per month, year, governorate or perpetrator."
 )
-@click.option("--ids", "with_ids", is_flag=True, help="List the reports (and documents) behind each bound.")
+@click.option(
+    "--ids",
+    "with_ids",
+    is_flag=True,
+    help="List the incidents, their reports and documents behind each bound.",
+)
 @db_option
 @json_option
 @handles_errors
@@ -66,9 +73,9 @@ def casualties_command(
 ) -> None:
     """People killed or injured in a window, as a range: min, best and max.
 
-    The minimum counts reports wholly inside the window and attributed to the perpetrator alone; the
-    maximum every report touching the window that names the perpetrator among others. Each report counts
-    as its own item: reports are not yet deduplicated across sources.
+    The minimum counts incidents wholly inside the window and attributed to the perpetrator alone; the
+    maximum every incident touching the window that names the perpetrator among others. Reports an
+    incident link run clustered count once; a report it has not seen counts as its own incident.
     """
     query = CasualtyQuery(
         perpetrator, date_from, date_to, days, tuple((grades or "").split(",")),

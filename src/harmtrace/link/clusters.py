@@ -24,6 +24,9 @@ A record's cluster probability is its strongest link into its own cluster: the h
 match_probability among the scored pairs joining it to another record of the cluster, 1.0 when a
 'same' decision links it, and 1.0 for a cluster of one (no other record competes for it).
 
+The same rules cluster reports into incidents (`kind=INCIDENTS`: pairs and decisions of kind
+'incidents', records of the report table); "victim id" then reads "report id".
+
 Components are found with vectorised union-find in numpy (hook each root to the smallest root it is
 linked to, then compress paths fully; about log(n) rounds), so a million records and several million
 pairs take seconds. Only components touched by a 'different' decision go through the Python loop.
@@ -38,7 +41,8 @@ import numpy as np
 import numpy.typing as npt
 
 from harmtrace.errors import QueryError, StoreError
-from harmtrace.link.decisions import KIND, Decision, active_decisions, check_consistent
+from harmtrace.link.decisions import Decision, active_decisions, check_consistent
+from harmtrace.link.kinds import VICTIMS, EntityKind
 from harmtrace.store import Store
 
 IntArray = npt.NDArray[np.int64]
@@ -75,26 +79,39 @@ class Clustering:
         return dict(zip(self.victim_ids.tolist(), self.probabilities.tolist(), strict=True))
 
 
-def cluster_pairs(store: Store, run_id: int, threshold: float) -> dict[int, int]:
+def cluster_pairs(store: Store, run_id: int, threshold: float, kind: EntityKind = VICTIMS) -> dict[int, int]:
     """Every victim id -> its cluster's representative (smallest victim id), singletons included.
 
     Links: the run's pairs at or above `threshold` (a match probability, 0-1) and the 'same'
     decisions; 'different' decisions split what they chain (module docstring). The probabilities
     come with `cluster_records`, or afterwards from `cluster_probabilities`.
     """
-    return cluster_records(store, run_id, threshold).representative_of()
+    return cluster_records(store, run_id, threshold, kind).representative_of()
 
 
-def cluster_records(store: Store, run_id: int, threshold: float) -> Clustering:
-    """The clusters of `cluster_pairs` with each record's probability to its cluster, as arrays."""
+def cluster_records(
+    store: Store,
+    run_id: int,
+    threshold: float,
+    kind: EntityKind = VICTIMS,
+    apart: tuple[IntArray, IntArray] | None = None,
+) -> Clustering:
+    """The clusters of `cluster_pairs` with each record's probability to its cluster, as arrays.
+
+    `apart` adds pairs of records (ids) to keep apart as 'different' decisions do (rule 3), for
+    constraints of the caller's own (incidents: two reports of one source); unknown ids are moot.
+    """
     if not 0.0 <= threshold <= 1.0:
         raise QueryError(f"The threshold is a match probability between 0 and 1 (got {threshold}).")
-    decisions = active_decisions(store)
-    check_consistent(decisions)
-    ids = _victim_ids(store)
-    u, v, w = _links(store, ids, run_id, threshold, decisions)
+    decisions = active_decisions(store, kind)
+    check_consistent(decisions, kind=kind)
+    ids = _record_ids(store, kind)
+    u, v, w = _links(store, ids, run_id, threshold, decisions, kind)
     labels = connected_components(ids.size, u, v)
-    labels, cut = _split_different(labels, u, v, w, _index_pairs(ids, decisions, "different"))
+    different = _index_pairs(ids, decisions, "different")
+    if apart is not None:
+        different = _with_apart(ids, different, apart)
+    labels, cut = _split_different(labels, u, v, w, different)
     return Clustering(
         victim_ids=ids,
         representatives=ids[labels],
@@ -105,7 +122,9 @@ def cluster_records(store: Store, run_id: int, threshold: float) -> Clustering:
     )
 
 
-def cluster_probabilities(store: Store, run_id: int, clusters: Mapping[int, int]) -> dict[int, float]:
+def cluster_probabilities(
+    store: Store, run_id: int, clusters: Mapping[int, int], kind: EntityKind = VICTIMS
+) -> dict[int, float]:
     """Each record's probability to its cluster (its strongest link into it) for given clusters.
 
     For callers of `cluster_pairs`: the same values as `cluster_records` gives, read again from the
@@ -116,7 +135,7 @@ def cluster_probabilities(store: Store, run_id: int, clusters: Mapping[int, int]
     order = np.argsort(ids)
     ids = ids[order]
     reps = np.fromiter(clusters.values(), dtype=np.int64, count=len(clusters))[order]
-    u, v, w = _links(store, ids, run_id, 0.0, active_decisions(store))
+    u, v, w = _links(store, ids, run_id, 0.0, active_decisions(store, kind), kind)
     _, labels = np.unique(reps, return_inverse=True)
     probabilities = _probabilities(labels, u, v, np.minimum(w, 1.0))
     return dict(zip(ids.tolist(), probabilities.tolist(), strict=True))
@@ -150,25 +169,26 @@ def _compress(parent: IntArray) -> IntArray:
         parent = grand
 
 
-def _victim_ids(store: Store) -> IntArray:
-    found = store.con.execute("SELECT victim_id FROM victim_record ORDER BY victim_id").fetchnumpy()
-    return np.asarray(found["victim_id"], dtype=np.int64)
+def _record_ids(store: Store, kind: EntityKind) -> IntArray:
+    key = kind.record_key
+    found = store.con.execute(f"SELECT {key} FROM {kind.record_table} ORDER BY {key}").fetchnumpy()
+    return np.asarray(found[key], dtype=np.int64)
 
 
 def _links(
-    store: Store, ids: IntArray, run_id: int, threshold: float, decisions: list[Decision]
+    store: Store, ids: IntArray, run_id: int, threshold: float, decisions: list[Decision], kind: EntityKind
 ) -> tuple[IntArray, IntArray, FloatArray]:
     """Links as node indices (u, v) and weights: the run's pairs >= threshold, then forced 'same' links."""
-    if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, KIND]):
-        raise QueryError(f"No victims linkage run {run_id}. Runs are listed in the link_run table.")
+    if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, kind.kind]):
+        raise QueryError(f"No {kind.kind} linkage run {run_id}. Runs are listed in the link_run table.")
     pairs = store.con.execute(
         "SELECT id_l, id_r, match_probability FROM link_pair "
         "WHERE run_id = ? AND kind = ? AND match_probability >= ?",
-        [run_id, KIND, threshold],
+        [run_id, kind.kind, threshold],
     ).fetchnumpy()
     left = np.asarray(pairs["id_l"], dtype=np.int64)
     right = np.asarray(pairs["id_r"], dtype=np.int64)
-    u, v = _indices(ids, left, run_id), _indices(ids, right, run_id)
+    u, v = _indices(ids, left, run_id, kind), _indices(ids, right, run_id, kind)
     fu, fv = _index_pairs(ids, decisions, "same")
     weights = np.concatenate(
         [np.asarray(pairs["match_probability"], dtype=np.float64), np.full(fu.size, FORCED)]
@@ -176,14 +196,14 @@ def _links(
     return np.concatenate([u, fu]), np.concatenate([v, fv]), weights
 
 
-def _indices(ids: IntArray, victim_ids: IntArray, run_id: int) -> IntArray:
+def _indices(ids: IntArray, victim_ids: IntArray, run_id: int, kind: EntityKind = VICTIMS) -> IntArray:
     at = np.searchsorted(ids, victim_ids)
     clipped = np.minimum(at, max(ids.size - 1, 0))
     unknown = (at >= ids.size) | (ids[clipped] != victim_ids) if ids.size else victim_ids == victim_ids
     if unknown.any():
         raise StoreError(
-            f"Linkage run {run_id} has {int(unknown.sum()):,} pairs naming victim records that are not in "
-            f"the store (e.g. victim id {int(victim_ids[unknown][0])}): link again (harmtrace link victims)."
+            f"Linkage run {run_id} has {int(unknown.sum()):,} pairs naming {kind.record_word}s that are not "
+            f"in the store (e.g. id {int(victim_ids[unknown][0])}): link again ({kind.link_command})."
         )
     return at.astype(np.int64)
 
@@ -195,6 +215,18 @@ def _index_pairs(ids: IntArray, decisions: list[Decision], verdict: str) -> tupl
     present = np.isin(pairs, ids).all(axis=1)
     pairs = pairs[present]
     return np.searchsorted(ids, pairs[:, 0]).astype(np.int64), np.searchsorted(ids, pairs[:, 1]).astype(
+        np.int64
+    )
+
+
+def _with_apart(
+    ids: IntArray, different: tuple[IntArray, IntArray], apart: tuple[IntArray, IntArray]
+) -> tuple[IntArray, IntArray]:
+    """The 'different' index pairs with the record pairs `apart` added (those whose ids are stored)."""
+    a, b = np.asarray(apart[0], dtype=np.int64), np.asarray(apart[1], dtype=np.int64)
+    present = np.isin(a, ids) & np.isin(b, ids)
+    ia, ib = np.searchsorted(ids, a[present]), np.searchsorted(ids, b[present])
+    return np.concatenate([different[0], ia]).astype(np.int64), np.concatenate([different[1], ib]).astype(
         np.int64
     )
 

@@ -14,6 +14,9 @@ decision involved, so the analyst can supersede the wrong one.
 
 A record is named by its victim id (``victim_record.victim_id``) or by its own id in its source:
 ``(source, record_id)``, written ``SOURCE:RECORD_ID`` on the command line (``list_a:A-00012``).
+
+Decisions on reports (kind 'incidents': the same incident, or not) work alike: pass
+``kind=INCIDENTS`` (`harmtrace.link.kinds`); records are then named by report id or SOURCE:RECORD_ID.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from harmtrace.errors import HarmtraceError, InputError
+from harmtrace.link.kinds import VICTIMS, EntityKind
 from harmtrace.store import Store
 
 KIND: Final = "victims"
@@ -80,6 +84,7 @@ def record_decision(
     record_b: RecordRef,
     reason: str,
     author: str | None = None,
+    kind: EntityKind = VICTIMS,
 ) -> tuple[Decision, Decision | None]:
     """Record that two victim records are the same person or different people.
 
@@ -93,19 +98,21 @@ def record_decision(
         raise InputError(
             "A decision needs a reason (--reason): say what the records share or where they differ."
         )
-    a, b = sorted((resolve_record(store, record_a), resolve_record(store, record_b)))
+    a, b = sorted((resolve_record(store, record_a, kind), resolve_record(store, record_b, kind)))
     if a == b:
-        raise InputError(f"Both records are victim record {a}: a decision is about two different records.")
+        raise InputError(
+            f"Both records are {kind.record_word} {a}: a decision is about two different records."
+        )
     with store.transaction() as con:
-        active = _decisions(store, "WHERE kind = ? AND superseded_by IS NULL", [KIND])
+        active = _decisions(store, "WHERE kind = ? AND superseded_by IS NULL", [kind.kind])
         earlier = next((d for d in active if (d.id_a, d.id_b) == (a, b)), None)
         new_id = int(store.scalar("SELECT coalesce(max(decision_id), 0) + 1 FROM decision"))
         now = datetime.now(UTC).replace(tzinfo=None)
-        decision = Decision(new_id, KIND, verdict, a, b, reason.strip(), default_author(author), now)
-        check_consistent([d for d in active if d is not earlier] + [decision], proposed=decision)
+        decision = Decision(new_id, kind.kind, verdict, a, b, reason.strip(), default_author(author), now)
+        check_consistent([d for d in active if d is not earlier] + [decision], proposed=decision, kind=kind)
         con.execute(
             "INSERT INTO decision VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)",
-            [new_id, KIND, verdict, a, b, decision.reason, decision.author, now],
+            [new_id, kind.kind, verdict, a, b, decision.reason, decision.author, now],
         )
         if earlier is not None:
             con.execute(
@@ -115,10 +122,10 @@ def record_decision(
 
 
 def list_decisions(
-    store: Store, *, include_superseded: bool = True, victim_id: int | None = None
+    store: Store, *, include_superseded: bool = True, victim_id: int | None = None, kind: EntityKind = VICTIMS
 ) -> list[Decision]:
     """Victim decisions, oldest first; superseded ones too unless asked otherwise (the audit trail)."""
-    where, params = ["kind = ?"], list[Any]([KIND])
+    where, params = ["kind = ?"], list[Any]([kind.kind])
     if not include_superseded:
         where.append("superseded_by IS NULL")
     if victim_id is not None:
@@ -127,9 +134,9 @@ def list_decisions(
     return _decisions(store, "WHERE " + " AND ".join(where), params)
 
 
-def active_decisions(store: Store) -> list[Decision]:
-    """The decisions linkage must respect: victim decisions not superseded."""
-    return list_decisions(store, include_superseded=False)
+def active_decisions(store: Store, kind: EntityKind = VICTIMS) -> list[Decision]:
+    """The decisions linkage must respect: decisions of `kind` not superseded."""
+    return list_decisions(store, include_superseded=False, kind=kind)
 
 
 def _decisions(store: Store, where: str, params: Sequence[Any]) -> list[Decision]:
@@ -137,32 +144,35 @@ def _decisions(store: Store, where: str, params: Sequence[Any]) -> list[Decision
     return [Decision(**row) for row in rows]
 
 
-def resolve_record(store: Store, ref: RecordRef) -> int:
-    """The victim id of a record named by victim id, ``"SOURCE:RECORD_ID"`` or ``(source, record_id)``."""
+def resolve_record(store: Store, ref: RecordRef, kind: EntityKind = VICTIMS) -> int:
+    """The id of a record (victim id, or report id for incidents) named by that id,
+    ``"SOURCE:RECORD_ID"`` or ``(source, record_id)``."""
+    table, key, word = kind.record_table, kind.record_key, kind.record_word
+    id_word = key.replace("_", " ")
     if isinstance(ref, str) and ref.strip().isdigit():
         ref = int(ref.strip())
     if isinstance(ref, int):
-        if not store.scalar("SELECT count(*) FROM victim_record WHERE victim_id = ?", [ref]):
-            raise InputError(f"No victim record has id {ref}. See ids with: harmtrace review victims --json")
+        if not store.scalar(f"SELECT count(*) FROM {table} WHERE {key} = ?", [ref]):
+            raise InputError(f"No {word} has id {ref}. See ids with: harmtrace review {kind.kind} --json")
         return ref
-    source, record_id = ref if isinstance(ref, tuple) else _split_source(store, ref)
+    source, record_id = ref if isinstance(ref, tuple) else _split_source(store, ref, id_word)
     found = store.rows(
-        "SELECT v.victim_id FROM victim_record v JOIN source s USING (source_id) "
-        "WHERE s.name = ? AND v.record_id = ? ORDER BY v.victim_id",
+        f"SELECT v.{key} FROM {table} v JOIN source s USING (source_id) "
+        f"WHERE s.name = ? AND v.record_id = ? ORDER BY v.{key}",
         [source, record_id],
     )
     if not found:
-        raise InputError(f"Source {source!r} has no victim record with id {record_id!r}.")
+        raise InputError(f"Source {source!r} has no {word} with id {record_id!r}.")
     if len(found) > 1:
-        ids = ", ".join(str(r["victim_id"]) for r in found)
+        ids = ", ".join(str(r[key]) for r in found)
         raise InputError(
-            f"Source {source!r} lists record id {record_id!r} {len(found)} times (victim ids {ids}): "
-            "name the record by its victim id instead."
+            f"Source {source!r} lists record id {record_id!r} {len(found)} times ({id_word}s {ids}): "
+            f"name the record by its {id_word} instead."
         )
-    return int(found[0]["victim_id"])
+    return int(found[0][key])
 
 
-def _split_source(store: Store, text: str) -> tuple[str, str]:
+def _split_source(store: Store, text: str, id_word: str = "victim id") -> tuple[str, str]:
     """``SOURCE:RECORD_ID`` split at the colon that ends a known source name (names may hold colons)."""
     names = [r["name"] for r in store.rows("SELECT name FROM source ORDER BY length(name) DESC")]
     for name in names:
@@ -170,11 +180,13 @@ def _split_source(store: Store, text: str) -> tuple[str, str]:
             return name, text[len(name) + 1 :]
     known = ", ".join(sorted(names)) or "none yet"
     raise InputError(
-        f"{text!r} is neither a victim id nor SOURCE:RECORD_ID with a known source (sources: {known})."
+        f"{text!r} is neither a {id_word} nor SOURCE:RECORD_ID with a known source (sources: {known})."
     )
 
 
-def check_consistent(decisions: Iterable[Decision], proposed: Decision | None = None) -> None:
+def check_consistent(
+    decisions: Iterable[Decision], proposed: Decision | None = None, kind: EntityKind = VICTIMS
+) -> None:
     """Raise DecisionConflict when 'same' decisions chain two records a 'different' decision separates.
 
     The message names the 'different' decision and the chain of 'same' decisions (a shortest one)
@@ -197,8 +209,8 @@ def check_consistent(decisions: Iterable[Decision], proposed: Decision | None = 
         if chain is not None:
             joined = ", ".join(name(c) for c in chain)
             problems.append(
-                f"{name(d)} says records {d.id_a} and {d.id_b} are different people, "
-                f"but {joined} make them the same person"
+                f"{name(d)} says records {d.id_a} and {d.id_b} are different {kind.entity_plural}, "
+                f"but {joined} make them the same {kind.entity_word}"
             )
     if problems:
         refused = " The new decision was not recorded." if proposed is not None else ""
@@ -206,7 +218,7 @@ def check_consistent(decisions: Iterable[Decision], proposed: Decision | None = 
             f"Analyst decisions contradict each other:{refused}\n"
             + "\n".join(f"  - {p}" for p in problems)
             + "\nSupersede the wrong one with a new decision on its pair: "
-            "harmtrace decide victims same|different ID_A ID_B --reason TEXT"
+            f"harmtrace decide {kind.kind} same|different ID_A ID_B --reason TEXT"
         )
 
 

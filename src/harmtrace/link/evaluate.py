@@ -26,6 +26,10 @@ What is counted, and how:
 - Blocking recall: the share of true pairs that the run's blocking rules generate as candidates
   (before any scoring), per rule and together; a pair the rules never generate cannot be linked
   except through other records of its cluster.
+
+Incidents (`evaluate_incidents`) are measured the same way: the truth names each report's incident
+in a column ``incident_id`` (as `harmtrace simulate reports` writes truth.csv), the clustering is
+`incident_member`, and blocking recall applies the incident model's rules to the report features.
 """
 
 from __future__ import annotations
@@ -36,6 +40,8 @@ from typing import Any, Final
 
 from harmtrace.errors import InputError, QueryError
 from harmtrace.link.features import FEATURE_TABLE, build_features
+from harmtrace.link.incident_features import INCIDENT_FEATURE_TABLE, build_incident_features
+from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.link.model import BlockingRule, TrainedModel
 from harmtrace.store import Store
 
@@ -85,48 +91,65 @@ def evaluate_victims(
     `run_id` (default: the latest finished victims run) gives the blocking rules measured for
     blocking recall and, with `threshold`, the scored pairs measured as they are.
     """
-    truth_rows = _load_truth(store, truth_csv)
+    return _evaluate(store, truth_csv, run_id, threshold, VICTIMS)
+
+
+def evaluate_incidents(
+    store: Store, truth_csv: Path, *, run_id: int | None = None, threshold: float | None = None
+) -> VictimEvaluation:
+    """Score the store's current incidents against `truth_csv` (source, record_id, incident_id), as
+    `evaluate_victims` does persons (``persons_true`` then counts the true incidents)."""
+    return _evaluate(store, truth_csv, run_id, threshold, INCIDENTS)
+
+
+def _evaluate(
+    store: Store, truth_csv: Path, run_id: int | None, threshold: float | None, kind: EntityKind
+) -> VictimEvaluation:
+    truth_rows = _load_truth(store, truth_csv, kind)
     try:
-        run = _run(store, run_id)
-        counts = _counts(store, truth_rows)
+        run = _run(store, run_id, kind)
+        counts = _counts(store, truth_rows, kind)
         pairwise = _pairwise(store)
         evaluation = VictimEvaluation(
             **counts, pairwise=pairwise, bcubed=_bcubed(store), run_id=run[0] if run else None
         )
         if run is not None:
-            evaluation = _with_run(store, evaluation, run, threshold, pairwise.true)
+            evaluation = _with_run(store, evaluation, run, threshold, pairwise.true, kind)
     finally:
         store.con.execute(f"DROP TABLE IF EXISTS {_TRUTH}")
     return evaluation
 
 
-def _load_truth(store: Store, truth_csv: Path) -> int:
-    """Match the truth to stored records in a temporary table; the truth's row count."""
+def _load_truth(store: Store, truth_csv: Path, kind: EntityKind = VICTIMS) -> int:
+    """Match the truth to stored records in a temporary table; the truth's row count.
+
+    The table's columns keep the victims' names: victim_id is the record's id (a report id for
+    incidents), person its true cluster, cluster its current one."""
+    wanted = (*TRUTH_COLUMNS[:2], kind.entity_key)
     if not truth_csv.is_file():
-        raise InputError(
-            f"Truth file {truth_csv} not found: give a CSV with columns {', '.join(TRUTH_COLUMNS)}."
-        )
+        raise InputError(f"Truth file {truth_csv} not found: give a CSV with columns {', '.join(wanted)}.")
     relation = store.con.read_csv(str(truth_csv), all_varchar=True, header=True)
-    missing = [c for c in TRUTH_COLUMNS if c not in relation.columns]
+    missing = [c for c in wanted if c not in relation.columns]
     if missing:
         raise InputError(
             f"Truth file {truth_csv} lacks column(s) {', '.join(missing)} (it has "
-            f"{', '.join(relation.columns)}): it needs {', '.join(TRUTH_COLUMNS)}, one row per record."
+            f"{', '.join(relation.columns)}): it needs {', '.join(wanted)}, one row per record."
         )
+    table, key, member, entity = kind.record_table, kind.record_key, kind.member_table, kind.entity_key
     store.con.register("ht_eval_truth_csv", relation)
     try:
         rows = int(store.scalar("SELECT count(*) FROM ht_eval_truth_csv"))
         store.con.execute(
-            f"CREATE OR REPLACE TEMP TABLE {_TRUTH} AS SELECT v.victim_id, t.person_id AS person, "
-            "coalesce(m.person_id, 'record ' || v.victim_id) AS cluster FROM ht_eval_truth_csv t "
+            f"CREATE OR REPLACE TEMP TABLE {_TRUTH} AS SELECT v.{key} AS victim_id, t.{entity} AS person, "
+            f"coalesce(m.{entity}, 'record ' || v.{key}) AS cluster FROM ht_eval_truth_csv t "
             "JOIN source s ON s.name = t.source "
-            "JOIN victim_record v ON v.source_id = s.source_id AND v.record_id = t.record_id "
-            "LEFT JOIN person_member m ON m.victim_id = v.victim_id"
+            f"JOIN {table} v ON v.source_id = s.source_id AND v.record_id = t.record_id "
+            f"LEFT JOIN {member} m ON m.{key} = v.{key}"
         )
         store.con.execute(
             "CREATE OR REPLACE TEMP TABLE ht_eval_truth_unmatched AS SELECT count(*) AS n "
             "FROM ht_eval_truth_csv t WHERE NOT EXISTS (SELECT 1 FROM source s "
-            "JOIN victim_record v ON v.source_id = s.source_id "
+            f"JOIN {table} v ON v.source_id = s.source_id "
             "WHERE s.name = t.source AND v.record_id = t.record_id)"
         )
     finally:
@@ -134,11 +157,11 @@ def _load_truth(store: Store, truth_csv: Path) -> int:
     return rows
 
 
-def _counts(store: Store, truth_rows: int) -> dict[str, Any]:
+def _counts(store: Store, truth_rows: int, kind: EntityKind = VICTIMS) -> dict[str, Any]:
     row = store.rows(
         "SELECT count(*) AS records, count(DISTINCT person) AS persons_true, "
         "count(DISTINCT cluster) AS clusters, (SELECT n FROM ht_eval_truth_unmatched) AS truth_not_stored, "
-        "(SELECT count(*) FROM victim_record) - count(DISTINCT victim_id) AS stored_not_in_truth "
+        f"(SELECT count(*) FROM {kind.record_table}) - count(DISTINCT victim_id) AS stored_not_in_truth "
         f"FROM {_TRUTH}"
     )[0]
     store.con.execute("DROP TABLE IF EXISTS ht_eval_truth_unmatched")
@@ -195,18 +218,19 @@ def _bcubed(store: Store) -> Scores:
 # --- a run: its pairs and its blocking rules ---------------------------------------------------------
 
 
-def _run(store: Store, run_id: int | None) -> tuple[int, TrainedModel | None] | None:
+def _run(
+    store: Store, run_id: int | None, kind: EntityKind = VICTIMS
+) -> tuple[int, TrainedModel | None] | None:
     """The run asked for, else the latest finished victims run, with its model (None when the run
     stored none); None when there is no run."""
     where = "run_id = ?" if run_id is not None else "finished_at IS NOT NULL"
     rows = store.rows(
-        f"SELECT run_id, model_json FROM link_run WHERE kind = 'victims' AND {where} "
-        "ORDER BY run_id DESC LIMIT 1",
-        [run_id] if run_id is not None else [],
+        f"SELECT run_id, model_json FROM link_run WHERE kind = ? AND {where} ORDER BY run_id DESC LIMIT 1",
+        [kind.kind, *([run_id] if run_id is not None else [])],
     )
     if not rows:
         if run_id is not None:
-            raise QueryError(f"No victims linkage run {run_id}. Runs are listed in the link_run table.")
+            raise QueryError(f"No {kind.kind} linkage run {run_id}. Runs are listed in the link_run table.")
         return None
     text = rows[0]["model_json"]
     return int(rows[0]["run_id"]), TrainedModel.from_json(text) if text else None
@@ -218,43 +242,48 @@ def _with_run(
     run: tuple[int, TrainedModel | None],
     threshold: float | None,
     true: int | None,
+    kind: EntityKind = VICTIMS,
 ) -> VictimEvaluation:
     run_id, model = run
-    recall, by_rule = blocking_recall(store, model.spec.blocking_rules) if model else (None, [])
-    pairs = _run_pairs(store, run_id, threshold, true or 0) if threshold is not None else None
+    recall, by_rule = blocking_recall(store, model.spec.blocking_rules, kind) if model else (None, [])
+    pairs = _run_pairs(store, run_id, threshold, true or 0, kind) if threshold is not None else None
     return replace(
         evaluation, threshold=threshold, run_pairs=pairs, blocking_recall=recall, blocking_by_rule=by_rule
     )
 
 
-def _run_pairs(store: Store, run_id: int, threshold: float, true: int) -> Scores:
+def _run_pairs(store: Store, run_id: int, threshold: float, true: int, kind: EntityKind = VICTIMS) -> Scores:
     row = store.rows(
         f"SELECT count(*) AS predicted, count(*) FILTER (WHERE a.person = b.person) AS shared "
         f"FROM link_pair p JOIN {_TRUTH} a ON a.victim_id = p.id_l JOIN {_TRUTH} b ON b.victim_id = p.id_r "
-        "WHERE p.run_id = ? AND p.kind = 'victims' AND p.match_probability >= ?",
-        [run_id, threshold],
+        "WHERE p.run_id = ? AND p.kind = ? AND p.match_probability >= ?",
+        [run_id, kind.kind, threshold],
     )[0]
     return scores(int(row["shared"]), int(row["predicted"]), true)
 
 
 def blocking_recall(
-    store: Store, rules: tuple[BlockingRule, ...]
+    store: Store, rules: tuple[BlockingRule, ...], kind: EntityKind = VICTIMS
 ) -> tuple[float | None, list[dict[str, Any]]]:
     """Share of the true pairs (evaluated records) that `rules` generate, together and per rule.
 
     Rebuilds the linkage features (a temporary table) to apply the rules as the run did.
     """
-    build_features(store)
+    features = INCIDENT_FEATURE_TABLE if kind is INCIDENTS else FEATURE_TABLE
+    if kind is INCIDENTS:
+        build_incident_features(store)
+    else:
+        build_features(store)
     kept = [f"count(*) FILTER (WHERE coalesce({r.sql()}, false)) AS r{i}" for i, r in enumerate(rules)]
     together = " OR ".join(f"coalesce({r.sql()}, false)" for r in rules) or "false"
     row = store.rows(
         f"SELECT count(*) AS true_pairs, count(*) FILTER (WHERE {together}) AS kept, "
         f"{', '.join(kept) or '0 AS r'} "
         f"FROM {_TRUTH} a JOIN {_TRUTH} b ON a.person = b.person AND a.victim_id < b.victim_id "
-        "JOIN ht_link_features l ON l.unique_id = a.victim_id "
-        "JOIN ht_link_features r ON r.unique_id = b.victim_id"
+        f"JOIN {features} l ON l.unique_id = a.victim_id "
+        f"JOIN {features} r ON r.unique_id = b.victim_id"
     )[0]
-    store.con.execute(f"DROP TABLE IF EXISTS {FEATURE_TABLE}")
+    store.con.execute(f"DROP TABLE IF EXISTS {features}")
     total = int(row["true_pairs"])
     by_rule = [
         {

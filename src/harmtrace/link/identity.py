@@ -27,6 +27,10 @@ An event's ``records`` is the number of records it moved: the new person's recor
 moved out to the new ids ('split'), those moved in from the retired persons ('merge'), or those the
 person had ('retire').
 
+Incidents (clusters of reports) get stable ids by the same rules: `assign_ids` with
+``kind=INCIDENTS`` writes `incident`, `incident_member` and link events of kind 'incidents', with ids
+"I" and a number (``I0000042``).
+
 The membership of the run replaces the previous one, in one transaction with the person rows and the
 events: a crash leaves the previous identities whole.
 """
@@ -43,7 +47,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
-from harmtrace.link.decisions import KIND
+from harmtrace.link.kinds import VICTIMS, EntityKind
 from harmtrace.store import Store
 
 PREFIX: Final = "P"
@@ -88,13 +92,21 @@ class _Plan:
     moved_in: IntArray  # per retired person: records it brought to the person it was merged into
 
 
-def person_id(number: int) -> str:
-    """The id of person number `number`.
+def person_id(number: int, prefix: str = PREFIX) -> str:
+    """The id of person number `number` (of incident number `number` with prefix "I").
 
-    >>> person_id(42)
-    'P0000042'
+    >>> person_id(42), person_id(42, "I")
+    ('P0000042', 'I0000042')
     """
-    return f"{PREFIX}{number:0{DIGITS}d}"
+    return f"{prefix}{number:0{DIGITS}d}"
+
+
+def _id_sql(kind: EntityKind) -> str:
+    return f"printf('{kind.prefix}%0{DIGITS}d', {{}})"
+
+
+def _number_sql(kind: EntityKind) -> str:
+    return f"CAST(substr({{}}, {len(kind.prefix) + 1}) AS BIGINT)"
 
 
 def assign_persons(
@@ -106,18 +118,31 @@ def assign_persons(
     `probabilities` every victim id to its probability to its cluster. The rules are in the module
     docstring. Returns the counts of new, kept, split, merged and retired persons.
     """
-    incoming = _incoming(clusters, probabilities)
+    return assign_ids(store, run_id, clusters, probabilities, VICTIMS)
+
+
+def assign_ids(
+    store: Store,
+    run_id: int,
+    clusters: Mapping[int, int],
+    probabilities: Mapping[int, float],
+    kind: EntityKind,
+) -> IdentityChanges:
+    """`assign_persons` for either kind: persons of victim records, or incidents of reports.
+
+    (The counts keep their person names: ``persons`` is the number of incidents for incidents.)
+    """
+    incoming = _incoming(clusters, probabilities, kind)
     with _registered(store, "incoming_members", incoming):
-        _check_coverage(store, run_id)
+        _check_coverage(store, run_id, kind)
         reps, sizes = _cluster_sizes(incoming)
-        rep, number, shared = _overlap(store)
-        previous, previous_sizes = _previous(store)
-        next_number = int(
-            store.scalar(f"SELECT coalesce(max({NUMBER_SQL.format('person_id')}), 0) + 1 FROM person")
-        )
+        rep, number, shared = _overlap(store, kind)
+        previous, previous_sizes = _previous(store, kind)
+        number_sql = _number_sql(kind).format(kind.entity_key)
+        next_number = int(store.scalar(f"SELECT coalesce(max({number_sql}), 0) + 1 FROM {kind.entity_table}"))
         plan = _plan(reps, sizes, (rep, number, shared), previous, next_number)
         retired_sizes = previous_sizes[np.searchsorted(previous, plan.retired)]
-        _write(store, run_id, plan, retired_sizes)
+        _write(store, run_id, plan, retired_sizes, kind)
     return _changes(run_id, incoming.num_rows, plan, previous.size)
 
 
@@ -193,7 +218,7 @@ def _best_partner(
     return best, count
 
 
-def _incoming(clusters: Mapping[int, int], probabilities: Mapping[int, float]) -> pa.Table:
+def _incoming(clusters: Mapping[int, int], probabilities: Mapping[int, float], kind: EntityKind) -> pa.Table:
     ids = np.fromiter(clusters.keys(), dtype=np.int64, count=len(clusters))
     reps = np.fromiter(clusters.values(), dtype=np.int64, count=len(clusters))
     probs = np.fromiter(
@@ -202,10 +227,10 @@ def _incoming(clusters: Mapping[int, int], probabilities: Mapping[int, float]) -
     if np.isnan(probs).any():
         missing = ids[np.isnan(probs)]
         raise QueryError(
-            f"{missing.size:,} clustered records have no probability (e.g. victim id {int(missing[0])}): "
+            f"{missing.size:,} clustered records have no probability (e.g. id {int(missing[0])}): "
             "pass the probabilities of the same clustering (cluster_records or cluster_probabilities)."
         )
-    return pa.table({"victim_id": ids, "rep": reps, "probability": probs})
+    return pa.table({kind.record_key: ids, "rep": reps, "probability": probs})
 
 
 @contextmanager
@@ -217,16 +242,18 @@ def _registered(store: Store, name: str, table: pa.Table) -> Iterator[None]:
         store.con.unregister(name)
 
 
-def _check_coverage(store: Store, run_id: int) -> None:
-    if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, KIND]):
+def _check_coverage(store: Store, run_id: int, kind: EntityKind) -> None:
+    if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, kind.kind]):
         raise QueryError(
-            f"No victims linkage run {run_id}: persons are assigned for a run of harmtrace link victims."
+            f"No {kind.kind} linkage run {run_id}: {kind.entity_plural} are assigned for a run of "
+            f"{kind.link_command}."
         )
-    missing = store.scalar("SELECT count(*) FROM victim_record ANTI JOIN incoming_members USING (victim_id)")
-    unknown = store.scalar("SELECT count(*) FROM incoming_members ANTI JOIN victim_record USING (victim_id)")
+    table, key = kind.record_table, kind.record_key
+    missing = store.scalar(f"SELECT count(*) FROM {table} ANTI JOIN incoming_members USING ({key})")
+    unknown = store.scalar(f"SELECT count(*) FROM incoming_members ANTI JOIN {table} USING ({key})")
     if missing or unknown:
         raise QueryError(
-            f"The clusters must cover exactly the stored victim records: {missing:,} records are in no "
+            f"The clusters must cover exactly the stored {kind.record_word}s: {missing:,} records are in no "
             f"cluster and {unknown:,} clustered ids are not stored records. Cluster again (cluster_pairs)."
         )
 
@@ -236,26 +263,27 @@ def _cluster_sizes(incoming: pa.Table) -> tuple[IntArray, IntArray]:
     return reps.astype(np.int64), sizes.astype(np.int64)
 
 
-def _overlap(store: Store) -> tuple[IntArray, IntArray, IntArray]:
+def _overlap(store: Store, kind: EntityKind) -> tuple[IntArray, IntArray, IntArray]:
     """(representative, previous person number, records shared) for every overlapping pair."""
     found = store.con.execute(
-        f"SELECT i.rep, {NUMBER_SQL.format('m.person_id')} AS number, count(*) AS shared "
-        "FROM incoming_members i JOIN person_member m USING (victim_id) GROUP BY ALL"
+        f"SELECT i.rep, {_number_sql(kind).format('m.' + kind.entity_key)} AS number, count(*) AS shared "
+        f"FROM incoming_members i JOIN {kind.member_table} m USING ({kind.record_key}) GROUP BY ALL"
     ).fetchnumpy()
     return tuple(np.asarray(found[c], dtype=np.int64) for c in ("rep", "number", "shared"))  # type: ignore[return-value]
 
 
-def _previous(store: Store) -> tuple[IntArray, IntArray]:
+def _previous(store: Store, kind: EntityKind) -> tuple[IntArray, IntArray]:
     """Active previous person numbers (sorted) and their records in the previous membership."""
     found = store.con.execute(
-        f"SELECT {NUMBER_SQL.format('p.person_id')} AS number, count(m.victim_id) AS size "
-        "FROM person p LEFT JOIN person_member m USING (person_id) WHERE p.retired_run IS NULL "
+        f"SELECT {_number_sql(kind).format('p.' + kind.entity_key)} AS number, "
+        f"count(m.{kind.record_key}) AS size FROM {kind.entity_table} p "
+        f"LEFT JOIN {kind.member_table} m USING ({kind.entity_key}) WHERE p.retired_run IS NULL "
         "GROUP BY ALL ORDER BY number"
     ).fetchnumpy()
     return np.asarray(found["number"], dtype=np.int64), np.asarray(found["size"], dtype=np.int64)
 
 
-def _write(store: Store, run_id: int, plan: _Plan, retired_sizes: IntArray) -> None:
+def _write(store: Store, run_id: int, plan: _Plan, retired_sizes: IntArray, kind: EntityKind) -> None:
     """Membership, new persons, retirements and events, all or nothing."""
     numbers = pa.table({"rep": plan.reps, "number": plan.numbers})
     fresh = pa.table(
@@ -267,32 +295,35 @@ def _write(store: Store, run_id: int, plan: _Plan, retired_sizes: IntArray) -> N
     )
     into = pa.array(plan.retired_into, mask=plan.retired_into < 0)
     retired = pa.table({"number": plan.retired, "into": into})
-    pid = PERSON_ID_SQL.format
+    pid = _id_sql(kind).format
+    entity, member, key = kind.entity_table, kind.member_table, kind.entity_key
     with _registered(store, "cluster_numbers", numbers), _registered(store, "fresh_numbers", fresh), \
             _registered(store, "retired_numbers", retired), store.transaction() as con:  # fmt: skip
-        con.execute("DELETE FROM person_member")
+        con.execute(f"DELETE FROM {member}")
         con.execute(
-            f"INSERT INTO person_member SELECT {pid('n.number')}, i.victim_id, ?, i.probability "
+            f"INSERT INTO {member} SELECT {pid('n.number')}, i.{kind.record_key}, ?, i.probability "
             "FROM incoming_members i JOIN cluster_numbers n USING (rep)",
             [run_id],
         )
-        con.execute(f"INSERT INTO person SELECT {pid('number')}, ?, NULL, NULL FROM fresh_numbers", [run_id])
         con.execute(
-            f"UPDATE person SET retired_run = ?, retired_into = CASE WHEN r.into IS NULL THEN NULL "
-            f"ELSE {pid('r.into')} END FROM retired_numbers r WHERE person.person_id = {pid('r.number')}",
+            f"INSERT INTO {entity} SELECT {pid('number')}, ?, NULL, NULL FROM fresh_numbers", [run_id]
+        )
+        con.execute(
+            f"UPDATE {entity} SET retired_run = ?, retired_into = CASE WHEN r.into IS NULL THEN NULL "
+            f"ELSE {pid('r.into')} END FROM retired_numbers r WHERE {entity}.{key} = {pid('r.number')}",
             [run_id],
         )
         con.execute(
             f"INSERT INTO link_event SELECT ?, ?, 'new', {pid('number')}, []::VARCHAR[], size "
             "FROM fresh_numbers WHERE NOT split",
-            [run_id, KIND],
+            [run_id, kind.kind],
         )
-        events = _split_events(plan) + _merge_events(plan, retired_sizes)
+        events = _split_events(plan, kind.prefix) + _merge_events(plan, retired_sizes, kind.prefix)
         with _registered(store, "other_events", _event_table(events)):  # executemany: 0.4 ms a row
-            con.execute("INSERT INTO link_event SELECT ?, ?, * FROM other_events", [run_id, KIND])
+            con.execute("INSERT INTO link_event SELECT ?, ?, * FROM other_events", [run_id, kind.kind])
 
 
-def _split_events(plan: _Plan) -> list[tuple[str, str, list[str], int]]:
+def _split_events(plan: _Plan, prefix: str) -> list[tuple[str, str, list[str], int]]:
     """One 'split' per previous person that lost records to new ids: the new ids and records moved."""
     parts: dict[int, tuple[list[str], int]] = {}
     split = plan.origin >= 0
@@ -301,11 +332,11 @@ def _split_events(plan: _Plan) -> list[tuple[str, str, list[str], int]]:
     )
     for origin, number, records in rows:
         ids, total = parts.get(origin, ([], 0))
-        parts[origin] = ([*ids, person_id(number)], total + records)
-    return [("split", person_id(o), sorted(ids), n) for o, (ids, n) in sorted(parts.items())]
+        parts[origin] = ([*ids, person_id(number, prefix)], total + records)
+    return [("split", person_id(o, prefix), sorted(ids), n) for o, (ids, n) in sorted(parts.items())]
 
 
-def _merge_events(plan: _Plan, retired_sizes: IntArray) -> list[tuple[str, str, list[str], int]]:
+def _merge_events(plan: _Plan, retired_sizes: IntArray, prefix: str) -> list[tuple[str, str, list[str], int]]:
     """One 'merge' per survivor, listing the persons retired into it; one 'retire' per person gone."""
     events: list[tuple[str, str, list[str], int]] = []
     merged: dict[int, tuple[list[str], int]] = {}
@@ -318,11 +349,11 @@ def _merge_events(plan: _Plan, retired_sizes: IntArray) -> list[tuple[str, str, 
     )
     for number, into, records, size in rows:
         if into < 0:
-            events.append(("retire", person_id(number), [], size))
+            events.append(("retire", person_id(number, prefix), [], size))
             continue
         ids, total = merged.get(into, ([], 0))
-        merged[into] = ([*ids, person_id(number)], total + records)
-    events += [("merge", person_id(s), sorted(ids), n) for s, (ids, n) in sorted(merged.items())]
+        merged[into] = ([*ids, person_id(number, prefix)], total + records)
+    events += [("merge", person_id(s, prefix), sorted(ids), n) for s, (ids, n) in sorted(merged.items())]
     return events
 
 

@@ -57,12 +57,13 @@ from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals import expectation_maximisation as _em
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.exceptions import EMTrainingException
 from splink.internals.splink_dataframe import SplinkDataFrame
 
 from harmtrace.errors import QueryError
 
-Config = Literal["arabic", "plain"]
-CONFIGS: Final[tuple[Config, ...]] = ("arabic", "plain")
+Config = Literal["arabic", "plain", "incidents"]
+CONFIGS: Final[tuple[Config, ...]] = ("arabic", "plain")  # of victims; "incidents" is the report model
 NAME_PARTS: Final = ("given", "father", "grandfather", "family")
 VETO_M: Final = 2.0**-60  # m of "different given names": a near-certain sign of two people
 MODEL_FORMAT: Final = 1
@@ -214,6 +215,11 @@ def spec_for(config: str) -> LinkageSpec:
 
 def comparisons(spec: LinkageSpec) -> list[ComparisonCreator | dict[str, Any]]:
     """The Splink comparisons of `spec`, names first; output column names are stable (detail JSON)."""
+    if spec.config == "incidents":
+        from harmtrace.link.incident_features import SIGNATURE_SIZE
+        from harmtrace.link.incident_model import incident_comparisons
+
+        return incident_comparisons(SIGNATURE_SIZE)
     if spec.config == "plain":
         names = [_renamed(cl.NameComparison(f"plain_{p}"), p) for p in ("given", "father", "family")]
         places = _plain_place()
@@ -417,6 +423,10 @@ _COMMON_COLUMNS: Final = (
 
 def feature_columns(spec: LinkageSpec) -> list[str]:
     """The feature columns (`harmtrace.link.features`) the comparisons and rules of `spec` read."""
+    if spec.config == "incidents":
+        from harmtrace.link.incident_features import INCIDENT_FEATURE_COLUMNS
+
+        return list(INCIDENT_FEATURE_COLUMNS)
     if spec.config == "plain":
         names = [f"plain_{p}" for p in ("given", "father", "family", "place", "province")]
     else:
@@ -536,13 +546,43 @@ def train(spec: LinkageSpec, frame: SplinkDataFrame) -> TrainedModel:
         training.estimate_probability_two_random_records_match(
             [r.creator() for r in spec.prior_rules], recall=spec.prior_recall
         )
+        _usable_prior(linker)
         training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
         for rule in spec.training_rules:
-            training.estimate_parameters_using_expectation_maximisation(
-                rule.creator(), estimate_without_term_frequencies=True
-            )
+            _em_session(training, rule)
     model = linker.misc.save_model_to_json()
     return TrainedModel(spec, floor_m(model, dict(spec.m_floors)))
+
+
+FALLBACK_PRIOR: Final = 1e-4
+
+
+def _usable_prior(linker: Linker) -> None:
+    """A prior strictly between 0 and 1: deterministic rules that no pair meets (real reports whose
+    sources never give the same fields) estimate it as 0, which Splink cannot score with. FALLBACK_PRIOR
+    stands in; the prior is calibrated on the scored pairs afterwards (`calibrated_prior`) anyway."""
+    settings_obj = linker._settings_obj
+    prior = settings_obj._probability_two_random_records_match
+    if not 0.0 < prior < 1.0:
+        logging.getLogger(__name__).warning("prior %s from the deterministic rules: using %s", prior,
+                                            FALLBACK_PRIOR)  # fmt: skip
+        settings_obj._probability_two_random_records_match = FALLBACK_PRIOR
+
+
+def _em_session(training: Any, rule: BlockingRule) -> None:
+    """One EM session on the pairs of `rule`; skipped when it cannot run.
+
+    A block can hold no pair (Splink's EMTrainingException), or pairs that all look alike (real
+    reports: one source's rows with the same counts and means), and EM then drives the prior to 0
+    or 1, where Splink fails with a ValueError (a log of 0). The other sessions still estimate the
+    model; a comparison no session trained keeps its fixed or floored m (`floor_m`).
+    """
+    try:
+        training.estimate_parameters_using_expectation_maximisation(
+            rule.creator(), estimate_without_term_frequencies=True
+        )
+    except (ValueError, ZeroDivisionError, EMTrainingException) as exc:
+        logging.getLogger(__name__).warning("EM session on %s skipped: %s", rule.sql(), exc)
 
 
 def floor_m(model: dict[str, Any], floors: dict[str, float]) -> dict[str, Any]:

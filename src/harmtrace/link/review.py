@@ -17,6 +17,9 @@ The reader accepts these shapes:
 
 (``name`` for ``comparison``; ``label`` for ``level``; ``match_weight``, else log2 of ``bf`` times
 ``bf_tf_adj``, for ``weight``). Records are shown with their names: the analyst asked to see them.
+
+For incidents (``kind=INCIDENTS``) the queue holds pairs of reports, each shown with REPORT_FIELDS:
+date, place in both scripts, point and precision, perpetrators, means, civilians killed, description.
 """
 
 from __future__ import annotations
@@ -26,13 +29,18 @@ import math
 from typing import Any, Final, TypedDict
 
 from harmtrace.errors import QueryError
-from harmtrace.link.decisions import KIND
+from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.store import Store
 
 RECORD_FIELDS: Final = (
     "victim_id", "source", "record_id", "name", "name_ar", "given_name", "father_name", "grandfather_name",
     "family_name", "sex", "age_min", "age_max", "age_group", "status", "date_start", "date_end",
     "date_precision", "place_of_death", "place_of_death_ar", "province", "cause",
+)  # fmt: skip
+REPORT_FIELDS: Final = (
+    "report_id", "source", "record_id", "date_start", "date_end", "date_precision", "place_text",
+    "place_text_ar", "adm1_source", "latitude", "longitude", "location_precision", "perpetrators", "means",
+    "killed_min", "killed_max", "description", "description_ar",
 )  # fmt: skip
 PRIOR_KEYS: Final = ("prior", "intercept", "prior_weight")
 
@@ -53,31 +61,35 @@ class ReviewPair(TypedDict):
     reasons: list[Reason]
 
 
-def latest_run(store: Store) -> int:
-    """The latest victims linkage run: the latest finished one, else the latest started."""
+def latest_run(store: Store, kind: EntityKind = VICTIMS) -> int:
+    """The latest linkage run of `kind`: the latest finished one, else the latest started."""
     run = store.scalar(
-        "SELECT run_id FROM link_run WHERE kind = ? ORDER BY finished_at IS NULL, run_id DESC LIMIT 1", [KIND]
+        "SELECT run_id FROM link_run WHERE kind = ? ORDER BY finished_at IS NULL, run_id DESC LIMIT 1",
+        [kind.kind],
     )
     if run is None:
         raise QueryError(
-            "No victims linkage run yet: link the victim records first (harmtrace link victims)."
+            f"No {kind.kind} linkage run yet: link the {kind.record_word}s first ({kind.link_command})."
         )
     return int(run)
 
 
-def review_queue(store: Store, run_id: int | None = None, limit: int = 20) -> list[ReviewPair]:
+def review_queue(
+    store: Store, run_id: int | None = None, limit: int = 20, kind: EntityKind = VICTIMS
+) -> list[ReviewPair]:
     """The `limit` undecided pairs of the run (default: the latest) nearest to probability 0.5."""
     if limit < 1:
         raise QueryError(f"--limit must be at least 1 (got {limit}).")
-    run = latest_run(store) if run_id is None else _known_run(store, run_id)
+    run = latest_run(store, kind) if run_id is None else _known_run(store, run_id, kind)
     pairs = store.rows(
         "SELECT id_l, id_r, match_probability, match_weight, detail FROM link_pair p "
         "WHERE run_id = ? AND kind = ? AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.kind = p.kind "
         "AND d.id_a = least(p.id_l, p.id_r) AND d.id_b = greatest(p.id_l, p.id_r)) "
         "ORDER BY abs(match_probability - 0.5), id_l, id_r LIMIT ?",
-        [run, KIND, limit],
+        [run, kind.kind, limit],
     )
-    records = victim_records(store, [p[k] for p in pairs for k in ("id_l", "id_r")])
+    fetch = report_records if kind is INCIDENTS else victim_records
+    records = fetch(store, [p[k] for p in pairs for k in ("id_l", "id_r")])
     return [
         {
             "run_id": run,
@@ -92,11 +104,11 @@ def review_queue(store: Store, run_id: int | None = None, limit: int = 20) -> li
     ]
 
 
-def _known_run(store: Store, run_id: int) -> int:
-    if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, KIND]):
-        latest = store.scalar("SELECT max(run_id) FROM link_run WHERE kind = ?", [KIND])
-        hint = f"the latest is {latest}" if latest is not None else "none exists yet (harmtrace link victims)"
-        raise QueryError(f"No victims linkage run {run_id}: {hint}.")
+def _known_run(store: Store, run_id: int, kind: EntityKind = VICTIMS) -> int:
+    if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, kind.kind]):
+        latest = store.scalar("SELECT max(run_id) FROM link_run WHERE kind = ?", [kind.kind])
+        hint = f"the latest is {latest}" if latest is not None else f"none exists yet ({kind.link_command})"
+        raise QueryError(f"No {kind.kind} linkage run {run_id}: {hint}.")
     return run_id
 
 
@@ -111,6 +123,23 @@ def victim_records(store: Store, victim_ids: list[int]) -> dict[int, dict[str, A
         [sorted(set(victim_ids))],
     )
     return {row["victim_id"]: row for row in rows}
+
+
+def report_records(store: Store, report_ids: list[int]) -> dict[int, dict[str, Any]]:
+    """The reports as their sources wrote them (REPORT_FIELDS), by report id; civilians killed as
+    killed_min / killed_max (any category when civilians are not given)."""
+    if not report_ids:
+        return {}
+    columns = [f for f in REPORT_FIELDS if f not in ("source", "killed_min", "killed_max")]
+    rows = store.rows(
+        f"SELECT {', '.join('r.' + f for f in columns)}, s.name AS source, h.killed_min, h.killed_max "
+        "FROM report r JOIN source s USING (source_id) LEFT JOIN (SELECT report_id, "
+        "min(count_min) AS killed_min, max(count_max) AS killed_max FROM harm WHERE harm = 'killed' AND "
+        "category IN ('civilians', 'all') GROUP BY report_id) h USING (report_id) "
+        "WHERE r.report_id IN (SELECT unnest(?::BIGINT[]))",
+        [sorted(set(report_ids))],
+    )
+    return {row["report_id"]: row for row in rows}
 
 
 def reasons(detail: str | None) -> list[Reason]:

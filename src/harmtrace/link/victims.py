@@ -92,7 +92,7 @@ def link_victims(
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
     spec = spec or spec_for(config)
     started = datetime.now(UTC).replace(tzinfo=None)
-    clock = _Clock()
+    clock = Clock()
     with clock("features"):
         records = build_features(store)
     if not records:
@@ -111,11 +111,19 @@ def link_victims(
 
 
 def _score(
-    store: Store, spec: LinkageSpec, backend: Backend | None, clock: _Clock
+    store: Store, spec: LinkageSpec, backend: Backend | None, clock: Clock
 ) -> tuple[TrainedModel, pa.Table]:
     """Train on the features and score the blocked pairs, on `backend`."""
     table = features_arrow(store, feature_columns(spec), where=spec.linkable)
     store.con.execute(f"DROP TABLE IF EXISTS {FEATURE_TABLE}")  # its copy is all Splink needs
+    return score_features(table, spec, backend, clock)
+
+
+def score_features(
+    table: pa.Table, spec: LinkageSpec, backend: Backend | None, clock: Clock
+) -> tuple[TrainedModel, pa.Table]:
+    """Train `spec` on the feature `table` and score its blocked pairs, on `backend` (closed after);
+    the model with its calibrated prior and the pairs at or above REVIEW_FLOOR. Shared by incidents."""
     backend = backend or DuckDBBackend()
     try:
         frame = backend.register(table)
@@ -186,9 +194,15 @@ def _detail_sql(model: TrainedModel) -> str:
 
 
 def _write_run(
-    store: Store, model: TrainedModel, scored: pa.Table, started: datetime, records: int, threshold: float
+    store: Store,
+    model: TrainedModel,
+    scored: pa.Table,
+    started: datetime,
+    records: int,
+    threshold: float,
+    kind: str = KIND,
 ) -> int:
-    """The link_run row and its pairs, in one transaction; the new run id."""
+    """The link_run row and its pairs (of `kind`), in one transaction; the new run id."""
     rules = [r.sql() for r in model.spec.blocking_rules]
     store.con.register("ht_scored_pairs", scored)
     try:
@@ -198,7 +212,7 @@ def _write_run(
                 "INSERT INTO link_run VALUES (?, ?, ?, NULL, ?, ?, NULL, ?, ?, ?, ?)",
                 [
                     run_id,
-                    KIND,
+                    kind,
                     started,
                     records,
                     scored.num_rows,
@@ -212,7 +226,7 @@ def _write_run(
                 f"INSERT INTO link_pair SELECT ?, ?, least(unique_id_l, unique_id_r), "
                 f"greatest(unique_id_l, unique_id_r), match_weight, match_probability, {_detail_sql(model)} "
                 "FROM ht_scored_pairs",
-                [run_id, KIND],
+                [run_id, kind],
             )
     finally:
         store.con.unregister("ht_scored_pairs")
@@ -258,7 +272,7 @@ def _summary(
     )
 
 
-class _Clock:
+class Clock:
     """Seconds per named step."""
 
     def __init__(self) -> None:
@@ -271,3 +285,7 @@ class _Clock:
             yield
         finally:
             self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
+
+
+write_run = _write_run  # shared with `harmtrace.link.incidents`
+finish_run = _finish_run

@@ -1,4 +1,4 @@
-"""Where reports happened: administrative areas (OCHA P-codes) and, later, a gazetteer."""
+"""Where reports happened: OCHA admin areas (P-codes), a gazetteer in two scripts, precision radii."""
 
 from harmtrace.locate.admin import (
     AdminArea,

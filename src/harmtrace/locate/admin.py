@@ -6,7 +6,8 @@ level 1, the parent's ``adm{N-1}_pcode``. Coordinates are WGS84 lon/lat.
 
 The placement rule, for each report and level (one row per report and level in `report_admin`):
 
-- a report without coordinates is not placed (pcode NULL);
+- a report's point is its own coordinates, else its gazetteer location (`harmtrace locate places`,
+  `harmtrace.locate.points.report_points_sql`); a report without either is not placed (pcode NULL);
 - a report whose location precision is coarser than the level's unit is not placed: its point stands
   for an area larger than the polygon, so the polygon it falls in would be a guess. Level 1 accepts
   precisions down to 'governorate', level 2 down to 'district', level 3 down to 'subdistrict', in the
@@ -19,6 +20,11 @@ The placement rule, for each report and level (one row per report and level in `
   (coordinates rounded by the source, or a town on the border river); farther away it is not placed.
   Distances are measured in degrees and converted at 111.32 km per degree, which never overstates the
   tolerance (a degree of longitude is shorter than that).
+- at level 1, optionally (`source_names`), a report the point rule leaves unplaced gets the
+  governorate its source names (`adm1_source`), with method 'source name' (`place_by_source_names`).
+
+`report_admin.method` records which rule placed each report: 'point in area', 'nearest area' or
+'source name'.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ import shapely
 from shapely.geometry import shape
 
 from harmtrace.errors import InputError
+from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
+from harmtrace.locate.points import report_points_sql
 from harmtrace.model import LOCATION_PRECISIONS
 from harmtrace.store import Store, scalar
 
@@ -68,6 +76,7 @@ class Placement:
     not_placed: list[dict[str, Any]] = field(default_factory=list)
     placed_by_tolerance: int = 0
     max_tolerance_km: float | None = None
+    placed_by_name: int = 0
 
     @property
     def placed(self) -> int:
@@ -83,6 +92,7 @@ class Placement:
             "reports": self.reports,
             "placed": self.placed,
             "placed_by_tolerance": self.placed_by_tolerance,
+            "placed_by_source_name": self.placed_by_name,
             "max_tolerance_distance_km": self.max_tolerance_km,
             "per_area": self.per_area,
             "not_placed": self.not_placed,
@@ -170,15 +180,43 @@ def _area(feature: dict[str, Any], level: int, path: Path, index: int) -> AdminA
 
 
 def locate_admin(
-    store: Store, path: Path, level: int | None = None, tolerance_km: float = DEFAULT_TOLERANCE_KM
+    store: Store,
+    path: Path,
+    level: int | None = None,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    source_names: bool = False,
 ) -> Placement:
-    """Load the polygons of `path` and place every report in them, replacing that level, atomically."""
+    """Load the polygons of `path` and place every report in them, replacing that level, atomically.
+
+    Points only by default (`harmtrace locate admin` turns `source_names` on: see `place_reports`).
+    """
     if tolerance_km < 0:
         raise InputError(f"--tolerance-km must be 0 or more, got {tolerance_km}.")
     areas = read_admin_file(path, level)
     with store.transaction() as con:
         store_areas(con, areas, path.name)
-        return place_reports(con, areas[0].level, tolerance_km, source_file=path.name)
+        return place_reports(con, areas[0].level, tolerance_km, path.name, source_names)
+
+
+def relocate_admin(
+    store: Store,
+    tolerance_km: float = DEFAULT_TOLERANCE_KM,
+    source_names: bool = True,
+    level: int | None = None,
+) -> list[Placement]:
+    """Re-place every report in the stored areas of each level (or of `level`), atomically."""
+    if tolerance_km < 0:
+        raise InputError(f"--tolerance-km must be 0 or more, got {tolerance_km}.")
+    stored = [int(r["level"]) for r in store.rows("SELECT DISTINCT level FROM admin_area ORDER BY level")]
+    levels = [lv for lv in stored if level is None or lv == level]
+    if not levels:
+        raise InputError(
+            "No admin areas stored" + (f" at level {level}" if level else "") + ". Load them first: "
+            "harmtrace places import syr_admin1.geojson --format ocha (or harmtrace locate admin FILE)."
+        )
+    with store.transaction() as con:
+        files = dict(con.execute("SELECT level, min(source_file) FROM admin_area GROUP BY level").fetchall())
+        return [place_reports(con, lv, tolerance_km, files[lv], source_names) for lv in levels]
 
 
 def store_areas(con: duckdb.DuckDBPyConnection, areas: list[AdminArea], source_file: str) -> None:
@@ -222,36 +260,78 @@ def place_reports(
     level: int,
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     source_file: str = "",
+    source_names: bool = True,
 ) -> Placement:
-    """Write one `report_admin` row per report at `level` from the stored areas (see module doc)."""
+    """Write one `report_admin` row per report at `level` from the stored areas (see module doc).
+
+    Points are those of `harmtrace.locate.points.report_points_sql`: a report's own coordinates, else
+    its gazetteer location. At level 1, with `source_names`, a report the points leave unplaced gets
+    the governorate its source names (`adm1_source`, matched by `harmtrace.locate.crosswalk`), with
+    method 'source name'.
+    """
     pcodes, geoms = _stored_areas(con, level)
     allowed = list(precisions_placed(level))
     pts = con.execute(
-        "SELECT report_id, longitude, latitude FROM report WHERE longitude IS NOT NULL "
-        "AND latitude IS NOT NULL AND list_contains(?, location_precision) ORDER BY report_id",
+        f"SELECT report_id, longitude, latitude FROM ({report_points_sql()}) "
+        "WHERE list_contains(?, precision) ORDER BY report_id",
         [allowed],
     ).fetchnumpy()
     ids = np.asarray(pts["report_id"], dtype=np.int64)
     lon, lat = np.asarray(pts["longitude"], dtype=float), np.asarray(pts["latitude"], dtype=float)
     area_index, distance = assign_points(lon, lat, geoms, tolerance_km)
     found = area_index >= 0
-    placed = pa.table({"report_id": ids[found], "pcode": pcodes[area_index[found]]})
+    how = np.where(distance[found] > 0, "nearest area", "point in area")
+    placed = pa.table({"report_id": ids[found], "pcode": pcodes[area_index[found]], "method": how})
     con.execute("DELETE FROM report_admin WHERE level = ?", [level])
     con.register("ht_placed", placed)
     try:
         con.execute(
-            "INSERT INTO report_admin SELECT r.report_id, ?, p.pcode FROM report r "
-            "LEFT JOIN ht_placed p USING (report_id)",
+            "INSERT INTO report_admin (report_id, level, pcode, method) "
+            "SELECT r.report_id, ?, p.pcode, p.method FROM report r LEFT JOIN ht_placed p USING (report_id)",
             [level],
         )
     finally:
         con.unregister("ht_placed")
-    by_tolerance = distance[found & (distance > 0)]
     result = Placement(level, source_file, len(pcodes), tolerance_km)
+    if level == 1 and source_names:
+        result.placed_by_name = place_by_source_names(con)
+    by_tolerance = distance[found & (distance > 0)]
     result.placed_by_tolerance = len(by_tolerance)
     result.max_tolerance_km = round(float(by_tolerance.max()), 3) if len(by_tolerance) else None
     _summarise(con, result, allowed, tolerance_km)
     return result
+
+
+def place_by_source_names(con: duckdb.DuckDBPyConnection) -> int:
+    """Give unplaced reports the governorate their source names; returns how many were placed so.
+
+    Used where the point cannot say (precision coarser than a governorate, no point, or a point
+    outside every area): the source's own governorate name is better evidence than none, and it is
+    recorded as such (method 'source name'), never mixed with point-in-polygon placements.
+    """
+    areas = rows(con, "SELECT pcode, name_en, name_ar FROM admin_area WHERE level = 1", [])
+    stored = {a["pcode"] for a in areas}
+    # the crosswalk's variants name OCHA Syria P-codes: only those of the stored areas can be used
+    lookup = {k: p for k, p in adm1_lookup_from(areas).items() if p in stored}
+    names = con.execute(
+        "SELECT DISTINCT r.adm1_source FROM report r JOIN report_admin ra USING (report_id) "
+        "WHERE ra.level = 1 AND ra.pcode IS NULL AND r.adm1_source IS NOT NULL ORDER BY 1"
+    ).fetchall()
+    matched = [(n, lookup[k]) for (n,) in names if (k := normalise_name(n)) in lookup]
+    if not matched:
+        return 0
+    con.register("ht_names", pa.table({"name": [m[0] for m in matched], "pcode": [m[1] for m in matched]}))
+    try:
+        before = scalar(con, "SELECT count(*) FROM report_admin WHERE level = 1 AND pcode IS NOT NULL", [])
+        con.execute(
+            "UPDATE report_admin SET pcode = n.pcode, method = 'source name' FROM report r, ht_names n "
+            "WHERE report_admin.level = 1 AND report_admin.pcode IS NULL "
+            "AND r.report_id = report_admin.report_id AND n.name = r.adm1_source"
+        )
+        after = scalar(con, "SELECT count(*) FROM report_admin WHERE level = 1 AND pcode IS NOT NULL", [])
+    finally:
+        con.unregister("ht_names")
+    return int(after) - int(before)
 
 
 def _stored_areas(con: duckdb.DuckDBPyConnection, level: int) -> tuple[np.ndarray, np.ndarray]:
@@ -312,8 +392,9 @@ def _summarise(
     )
     result.not_placed = rows(
         con,
-        f"SELECT reason, detail, count(*) AS reports FROM (SELECT {_WHY_NOT} "
-        "FROM report_admin ra JOIN report r USING (report_id) WHERE ra.level = $level AND ra.pcode IS NULL) "
+        f"SELECT reason, detail, count(*) AS reports FROM (SELECT {_WHY_NOT} FROM report_admin ra "
+        f"LEFT JOIN ({report_points_sql()}) r USING (report_id) "
+        "WHERE ra.level = $level AND ra.pcode IS NULL) "
         "GROUP BY ALL ORDER BY reports DESC, reason, detail",
         {
             "allowed": allowed,
@@ -327,13 +408,13 @@ def _summarise(
 # Why a report got no area: (reason code, detail), in the order the rule checks them.
 _WHY_NOT: Final = """
 CASE WHEN r.longitude IS NULL OR r.latitude IS NULL THEN 'no_coordinates'
-     WHEN r.location_precision = 'unknown' THEN 'precision_unknown'
-     WHEN NOT list_contains($allowed, r.location_precision) THEN 'precision_too_coarse'
+     WHEN r.precision = 'unknown' THEN 'precision_unknown'
+     WHEN NOT list_contains($allowed, r.precision) THEN 'precision_too_coarse'
      ELSE 'outside_areas' END AS reason,
-CASE WHEN r.longitude IS NULL OR r.latitude IS NULL THEN 'the report gives no point'
-     WHEN r.location_precision = 'unknown' THEN 'the source does not say how precise its point is'
-     WHEN NOT list_contains($allowed, r.location_precision)
-     THEN 'location precision ' || r.location_precision || ' is coarser than ' || $unit
+CASE WHEN r.longitude IS NULL OR r.latitude IS NULL THEN 'the report gives no point and no place was matched'
+     WHEN r.precision = 'unknown' THEN 'the source does not say how precise its point is'
+     WHEN NOT list_contains($allowed, r.precision)
+     THEN 'location precision ' || r.precision || ' is coarser than ' || $unit
      ELSE $outside END AS detail
 """
 

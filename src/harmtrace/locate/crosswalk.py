@@ -52,8 +52,13 @@ def normalise_name(name: str) -> str:
 
 def adm1_lookup(store: Store) -> dict[str, str]:
     """Normalised name -> P-code, from the stored OCHA names and `ADM1_VARIANTS`."""
+    return adm1_lookup_from(store.rows("SELECT pcode, name_en, name_ar FROM admin_area WHERE level = 1"))
+
+
+def adm1_lookup_from(areas: list[dict[str, Any]]) -> dict[str, str]:
+    """Normalised name -> P-code from `ADM1_VARIANTS` and the given level-1 areas' names (en, ar)."""
     lookup = {normalise_name(v): pcode for pcode, names in ADM1_VARIANTS.items() for v in names}
-    for area in store.rows("SELECT pcode, name_en, name_ar FROM admin_area WHERE level = 1"):
+    for area in areas:
         for name in (area["name_en"], area["name_ar"]):
             if name:
                 lookup[normalise_name(name)] = area["pcode"]
@@ -74,7 +79,9 @@ def adm1_agreement(store: Store) -> dict[str, Any]:
         "SELECT s.name AS source, r.adm1_source AS source_name, ra.pcode, a.name_en, count(*) AS reports "
         "FROM report r JOIN report_admin ra ON ra.report_id = r.report_id AND ra.level = 1 "
         "JOIN admin_area a ON a.pcode = ra.pcode JOIN source s ON s.source_id = r.source_id "
-        "WHERE r.adm1_source IS NOT NULL GROUP BY ALL ORDER BY reports DESC, source_name"
+        # a governorate placed from the source's own name agrees by construction: not compared
+        "WHERE r.adm1_source IS NOT NULL AND ra.method IS DISTINCT FROM 'source name' "
+        "GROUP BY ALL ORDER BY reports DESC, source_name"
     )
     sources = sorted({p["source"] for p in pairs})
     by_source = [{"source": s} | _tally([p for p in pairs if p["source"] == s], lookup) for s in sources]

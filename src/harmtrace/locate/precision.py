@@ -25,7 +25,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Final
+
+import yaml
 
 from harmtrace.errors import InputError
 from harmtrace.model import LOCATION_PRECISIONS
@@ -74,3 +77,28 @@ def radius_sql(column: str, overrides: Mapping[str, float | None] | None = None)
     table = radii(overrides)
     whens = " ".join(f"WHEN '{w}' THEN {r!r}" for w, r in table.items() if r is not None)
     return f"CAST(CASE {column} {whens} ELSE NULL END AS DOUBLE)"
+
+
+def load_radii(path: Path) -> dict[str, float | None]:
+    """The radius per precision word from a YAML file of ``word: metres`` lines (``null`` = unbounded).
+
+    Words the file leaves out keep their default; the file may hold only the words it changes. The
+    result is the full table (`radii`), so a caller can print exactly which radii it used.
+    """
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise InputError(f"Radii file not found: {path}. Check the path and try again.") from exc
+    except yaml.YAMLError as exc:
+        raise InputError(f"{path} is not valid YAML ({exc}). Write one 'word: metres' per line.") from exc
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise InputError(
+            f"{path} must map precision words to metres (e.g. 'town: 3000'), not {type(data).__name__}."
+        )
+    try:
+        overrides = {str(w): None if m is None else float(m) for w, m in data.items()}
+    except (TypeError, ValueError) as exc:
+        raise InputError(f"{path}: every radius must be a number of metres or null ({exc}).") from exc
+    return radii(overrides)

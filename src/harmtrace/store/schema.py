@@ -218,45 +218,119 @@ CREATE TABLE report_copy (
     reason       VARCHAR NOT NULL,
     similarity   DOUBLE
 );
+-- a victim record tied to the report of the event it died in (by an importer or an analyst): the
+-- persons of an incident are those of the victim records tied to its reports
+CREATE TABLE victim_report (
+    victim_id    BIGINT NOT NULL,
+    report_id    BIGINT NOT NULL,
+    method       VARCHAR NOT NULL
+);
+-- one row per incident of the last assessment run (replaced by each run)
+CREATE TABLE incident_assessment (
+    incident_id          VARCHAR PRIMARY KEY,
+    assessed_at          TIMESTAMP NOT NULL,
+    report_ids           BIGINT[] NOT NULL,
+    sources              INTEGER NOT NULL,
+    independent_sources  INTEGER NOT NULL,
+    grade                VARCHAR NOT NULL,
+    grade_reasons        VARCHAR[] NOT NULL,
+    source_grades        VARCHAR[] NOT NULL,
+    declared_strikes     INTEGER NOT NULL,
+    persons              INTEGER NOT NULL
+);
+CREATE TABLE incident_attribution (
+    incident_id  VARCHAR NOT NULL,
+    perpetrator  VARCHAR NOT NULL,
+    status       VARCHAR NOT NULL,
+    report_ids   BIGINT[] NOT NULL
+);
+-- an analyst's grade for an incident; a later decision on the same incident supersedes it
+CREATE TABLE grade_decision (
+    decision_id   INTEGER PRIMARY KEY,
+    incident_id   VARCHAR NOT NULL,
+    grade         VARCHAR NOT NULL,
+    reason        VARCHAR NOT NULL,
+    author        VARCHAR NOT NULL,
+    decided_at    TIMESTAMP NOT NULL,
+    superseded_by INTEGER
+);
+-- a belligerent's own strike log, one row per accepted input row (place, day, number of strikes)
+CREATE TABLE declared_strike (
+    strike_id     BIGINT PRIMARY KEY,
+    batch_id      INTEGER NOT NULL,
+    row_number    BIGINT NOT NULL,
+    belligerent   VARCHAR NOT NULL,
+    date_start    DATE NOT NULL,
+    date_end      DATE NOT NULL,
+    place_text    VARCHAR NOT NULL,
+    latitude      DOUBLE NOT NULL,
+    longitude     DOUBLE NOT NULL,
+    precision     VARCHAR NOT NULL,
+    strikes       INTEGER NOT NULL,
+    placed_by     VARCHAR NOT NULL
+);
+-- an incident within the date and distance tolerances of a declared strike (replaced by each run)
+CREATE TABLE incident_declared (
+    incident_id       VARCHAR NOT NULL,
+    strike_id         BIGINT NOT NULL,
+    days_apart        INTEGER NOT NULL,
+    distance_min_km   DOUBLE NOT NULL,
+    distance_max_km   DOUBLE NOT NULL,
+    tolerance_days    INTEGER NOT NULL,
+    tolerance_km      DOUBLE NOT NULL
+);
 """
 
 # Gazetteer and where each report is placed (its own coordinates, or a gazetteer match).
 V6_PLACES: Final = """
+-- one gazetteer entry; (source_file, source_ref) identifies it across re-imports (place_id is kept)
 CREATE TABLE place (
     place_id      BIGINT PRIMARY KEY,
     source_file   VARCHAR NOT NULL,
+    source_format VARCHAR NOT NULL,
+    source_ref    VARCHAR NOT NULL,
     kind          VARCHAR NOT NULL,
     name_en       VARCHAR,
     name_ar       VARCHAR,
-    latitude      DOUBLE,
-    longitude     DOUBLE,
+    latitude      DOUBLE NOT NULL,
+    longitude     DOUBLE NOT NULL,
     precision     VARCHAR NOT NULL,
+    population    BIGINT,
     geometry_wkb  BLOB,
     pcode         VARCHAR,
     adm1_pcode    VARCHAR,
     adm2_pcode    VARCHAR,
-    adm3_pcode    VARCHAR
+    adm3_pcode    VARCHAR,
+    UNIQUE (source_file, source_ref)
 );
--- every name and variant of a place, with its matching key (both scripts fold to one key)
+-- every name and variant of a place, with its matching keys (both scripts fold to one key)
 CREATE TABLE place_name (
     place_id  BIGINT NOT NULL,
     name      VARCHAR NOT NULL,
     script    VARCHAR NOT NULL,
-    name_key  VARCHAR NOT NULL
+    name_key  VARCHAR NOT NULL,
+    skeleton  VARCHAR
 );
 -- a report located from its place text (reports with their own coordinates need no row)
 CREATE TABLE report_location (
-    report_id    BIGINT NOT NULL,
-    place_id     BIGINT NOT NULL,
-    latitude     DOUBLE NOT NULL,
-    longitude    DOUBLE NOT NULL,
-    precision    VARCHAR NOT NULL,
-    method       VARCHAR NOT NULL,
-    score        DOUBLE
+    report_id     BIGINT NOT NULL,
+    place_id      BIGINT NOT NULL,
+    latitude      DOUBLE NOT NULL,
+    longitude     DOUBLE NOT NULL,
+    precision     VARCHAR NOT NULL,
+    method        VARCHAR NOT NULL,
+    score         DOUBLE,
+    matched_text  VARCHAR NOT NULL,
+    matched_name  VARCHAR NOT NULL,
+    in_stated_adm VARCHAR NOT NULL
 );
+-- how each report_admin row was obtained ('point in area', 'nearest area', 'source name')
+ALTER TABLE report_admin ADD COLUMN method VARCHAR;
 """
 
-# Territory held over time, and protected sites.
+# Territory held over time, and protected sites. A control area is imported from a file (batch_id) or
+# derived from an actor's own events (derivation_id, proxy = true: presence, not control). The coverage
+# rows say which days a layer describes for an actor: inside them, no area of the actor means "not held".
 V7_GEO: Final = """
 CREATE TABLE control_area (
     area_id       BIGINT PRIMARY KEY,
@@ -265,7 +339,29 @@ CREATE TABLE control_area (
     valid_to      DATE NOT NULL,
     geometry_wkb  BLOB NOT NULL,
     source        VARCHAR NOT NULL,
-    proxy         BOOLEAN NOT NULL
+    proxy         BOOLEAN NOT NULL,
+    batch_id      INTEGER,
+    derivation_id INTEGER,
+    feature_ref   VARCHAR
+);
+CREATE TABLE control_coverage (
+    actor         VARCHAR NOT NULL,
+    valid_from    DATE NOT NULL,
+    valid_to      DATE NOT NULL,
+    source        VARCHAR NOT NULL,
+    proxy         BOOLEAN NOT NULL,
+    batch_id      INTEGER,
+    derivation_id INTEGER
+);
+-- one `control derive` run: how an actor's presence areas were built from its events
+CREATE TABLE control_derivation (
+    derivation_id  INTEGER PRIMARY KEY,
+    actor          VARCHAR NOT NULL,
+    method         VARCHAR NOT NULL,
+    parameters     VARCHAR NOT NULL,
+    events_used    BIGINT NOT NULL,
+    events_skipped BIGINT NOT NULL,
+    created_at     TIMESTAMP NOT NULL
 );
 CREATE TABLE site (
     site_id       BIGINT PRIMARY KEY,
@@ -278,7 +374,9 @@ CREATE TABLE site (
     open_from     DATE,
     open_to       DATE,
     source        VARCHAR NOT NULL,
-    source_ref    VARCHAR
+    source_ref    VARCHAR,
+    batch_id      INTEGER,
+    row_number    BIGINT
 );
 """
 

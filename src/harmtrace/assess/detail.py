@@ -1,0 +1,63 @@
+"""One incident as an analyst reads it: reports, grades with reasons, attribution, declared strikes nearby."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harmtrace.assess.decisions import current_incident_id, decided_grades_sql
+from harmtrace.errors import QueryError
+from harmtrace.store import Store
+
+
+def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
+    """Everything known about `incident_id` (followed to the id it goes by today)."""
+    current = current_incident_id(store, incident_id)
+    if current is None:
+        raise QueryError(
+            f"No incident {incident_id!r} in the store. A report that stands alone is 'report:<report_id>'; "
+            "list incidents with: harmtrace incidents export --format csv FILE"
+        )
+    assessed = store.rows("SELECT * FROM incident_assessment WHERE incident_id = ?", [current])
+    decided = store.rows(f"SELECT * FROM ({decided_grades_sql()}) WHERE incident_id = ?", [current])
+    computed = assessed[0]["grade"] if assessed else None
+    analyst = decided[0] if decided else None
+    reports = _reports(store, current)
+    source_grade = next((r["source_grade"] for r in reports if r["source_grade"]), None)
+    return {
+        "incident_id": current,
+        "asked": incident_id,
+        "grade": (analyst or {}).get("grade") or computed or source_grade,
+        "grade_computed": computed,
+        "grade_analyst": analyst,
+        "grade_reasons": assessed[0]["grade_reasons"] if assessed else [],
+        "attribution": store.rows(
+            "SELECT perpetrator, status, report_ids FROM incident_attribution WHERE incident_id = ? "
+            "ORDER BY perpetrator",
+            [current],
+        ),
+        "reports": reports,
+        "declared": store.rows(
+            "SELECT s.belligerent, s.place_text AS place, s.date_start AS day, s.strikes, d.days_apart, "
+            "d.distance_min_km, d.distance_max_km, d.tolerance_days, d.tolerance_km FROM incident_declared d "
+            "JOIN declared_strike s USING (strike_id) WHERE d.incident_id = ? ORDER BY d.days_apart, "
+            "d.distance_min_km",
+            [current],
+        ),
+    }
+
+
+def _reports(store: Store, incident_id: str) -> list[dict[str, Any]]:
+    if incident_id.startswith("report:"):
+        where, param = "r.report_id = TRY_CAST(? AS BIGINT)", incident_id.removeprefix("report:")
+    else:
+        where, param = (
+            "r.report_id IN (SELECT report_id FROM incident_member WHERE incident_id = ?)",
+            incident_id,
+        )
+    return store.rows(
+        "SELECT r.report_id, s.name AS source, r.record_id, r.date_start, r.date_end, "
+        "lower(trim(r.source_grade)) AS source_grade, array_to_string(r.perpetrators, '; ') AS perpetrators, "
+        "c.original_id AS repeats, c.reason AS repeat_reason FROM report r JOIN source s USING (source_id) "
+        f"LEFT JOIN report_copy c USING (report_id) WHERE {where} ORDER BY r.report_id",
+        [param],
+    )

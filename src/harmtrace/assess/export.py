@@ -1,0 +1,116 @@
+"""Incidents export: one row per report, with its incident's grades, attribution, dates, place and harm.
+
+Columns (stable; HXL-style names are left to the publish step):
+
+    record_id, source, report_id        the report: its id in its source (UCDP `id`, ACLED `event_id_cnty`,
+                                        the mapped id column), its source, its id in the store
+    incident_id, linked, reports        the incident it belongs to ('report:<id>' when it stands alone)
+    grade                               the grade in force: analyst's, else computed, else the source's
+    grade_computed, grade_reasons       the last assessment run's grade and its reasons ('; '-joined)
+    grade_source                        the grade this report's source gave (kept as given)
+    grade_analyst, grade_analyst_reason the analyst's standing decision, if any
+    attribution                         'perpetrator (status)' per perpetrator, '; '-joined
+    independent_sources, declared_nearby, declared_strikes   corroboration, and declared strikes nearby
+    date_start, date_end                the incident's date interval
+    latitude, longitude, location_precision, radius_m        the incident's best point
+    killed_min/_max/_best, civilians_killed_*, children_killed_*, injured_*   the incident's ranges
+    report_date_start, report_date_end  the report's own interval
+    place_text, place_text_ar, description, description_ar   free text: may name people; left out with
+                                        `free_text=False` (public exports)
+
+Grades, attribution and reasons are those of the last `harmtrace assess incidents` run; before one, they
+are empty and `grade` falls back to the sources' grades.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Final
+
+from harmtrace.assess.decisions import decided_grades_sql
+from harmtrace.assess.incident_sql import incidents_sql
+from harmtrace.assess.items import harm_sql, members_sql
+from harmtrace.errors import InputError
+from harmtrace.ingest.sql import lit
+from harmtrace.store import Store
+
+FORMATS: Final = ("csv", "parquet", "geojson")
+FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
+# (column prefix, category, harm) of the ranges exported
+RANGES: Final = (
+    ("killed", "all", "killed"),
+    ("civilians_killed", "civilians", "killed"),
+    ("children_killed", "children", "killed"),
+    ("injured", "all", "injured"),
+)
+
+
+def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | None = None) -> str:
+    """SQL of the export rows, ordered by incident then report."""
+    ranges = ", ".join(
+        f"{p}.count_min AS {p}_min, {p}.count_max AS {p}_max, {p}.count_best AS {p}_best"
+        for p, _, _ in RANGES
+    )
+    joins = " ".join(
+        f"LEFT JOIN ({harm_sql(lit(c), lit(h))}) {p} ON {p}.item_id = mem.item_id" for p, c, h in RANGES
+    )
+    text = ", " + ", ".join(f"r.{c}" for c in FREE_TEXT) if free_text else ""
+    return f"""
+    WITH mem AS ({members_sql()}),
+    attribution AS (
+        SELECT incident_id, string_agg(perpetrator || ' (' || status || ')', '; ' ORDER BY perpetrator)
+               AS attribution FROM incident_attribution GROUP BY incident_id
+    ),
+    near AS (SELECT incident_id, count(*) AS declared_strikes FROM incident_declared GROUP BY incident_id)
+    SELECT r.record_id, s.name AS source, r.report_id, mem.incident_id, i.linked, i.reports,
+           coalesce(dg.grade, a.grade, lower(trim(lead.source_grade))) AS grade,
+           a.grade AS grade_computed, array_to_string(a.grade_reasons, '; ') AS grade_reasons,
+           lower(trim(r.source_grade)) AS grade_source, dg.grade AS grade_analyst,
+           dg.reason AS grade_analyst_reason,
+           coalesce(att.attribution, array_to_string(i.perpetrators, '; ')) AS attribution,
+           a.independent_sources, coalesce(near.declared_strikes, 0) > 0 AS declared_nearby,
+           coalesce(near.declared_strikes, 0) AS declared_strikes,
+           i.date_start, i.date_end, i.latitude, i.longitude, i.precision AS location_precision, i.radius_m,
+           {ranges}, r.date_start AS report_date_start, r.date_end AS report_date_end{text}
+    FROM mem JOIN report r USING (report_id) JOIN source s USING (source_id)
+    JOIN ({incidents_sql(overrides)}) i ON i.incident_id = mem.incident_id
+    JOIN report lead ON lead.report_id = mem.item_id
+    LEFT JOIN incident_assessment a ON a.incident_id = mem.incident_id
+    LEFT JOIN ({decided_grades_sql()}) dg ON dg.incident_id = mem.incident_id
+    LEFT JOIN attribution att ON att.incident_id = mem.incident_id
+    LEFT JOIN near ON near.incident_id = mem.incident_id
+    {joins}
+    ORDER BY mem.item_id, r.report_id"""
+
+
+def export_incidents(store: Store, fmt: str, path: Path, free_text: bool = True) -> int:
+    """Write the export to `path` in `fmt` (csv, parquet, geojson); returns the rows written."""
+    if fmt not in FORMATS:
+        raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    if not path.parent.is_dir():
+        raise InputError(f"Cannot write {path}: folder {path.parent} does not exist. Create it first.")
+    sql = export_sql(free_text)
+    if fmt == "geojson":
+        return _write_geojson(store, sql, path)
+    options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
+    store.con.execute(f"COPY ({sql}) TO {lit(str(path))} ({options})")
+    return int(store.scalar(f"SELECT count(*) FROM ({members_sql()})"))
+
+
+def _write_geojson(store: Store, sql: str, path: Path) -> int:
+    """A FeatureCollection: a Point per report at its incident's point (null geometry when unplaced)."""
+    rows = store.rows(sql)
+    features = [_feature(row) for row in rows]
+    with path.open("w", encoding="utf-8") as fh:
+        json.dump({"type": "FeatureCollection", "features": features}, fh, ensure_ascii=False)
+    return len(features)
+
+
+def _feature(row: dict[str, Any]) -> dict[str, Any]:
+    lat, lon = row["latitude"], row["longitude"]
+    geometry = None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
+    props = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
+    return {"type": "Feature", "geometry": geometry, "properties": props}

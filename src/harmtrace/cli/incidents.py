@@ -1,0 +1,174 @@
+"""`harmtrace assess ...` (grades, attribution, declared strikes) and `harmtrace incidents ...`."""
+
+from __future__ import annotations
+
+import getpass
+from pathlib import Path
+from typing import Any
+
+import click
+
+from harmtrace.assess.decisions import decide_grade
+from harmtrace.assess.declared import DEFAULT_PLACE_PRECISION, DeclaredImport, import_declared
+from harmtrace.assess.detail import incident_detail
+from harmtrace.assess.export import FORMATS, export_incidents
+from harmtrace.assess.run import assess_incidents
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.display import table
+from harmtrace.model import GRADES, LOCATION_PRECISIONS
+
+
+@main.group(epilog="Example:\n\n  harmtrace assess incidents")
+def assess() -> None:
+    """Grade incidents, attribute them, and match them to belligerents' declared strikes."""
+
+
+@assess.command(
+    "incidents",
+    epilog="Example:\n\n  harmtrace assess incidents --json\n\n  harmtrace incidents export --help",
+)
+@db_option
+@json_option
+@handles_errors
+def assess_incidents_command(db: Path | None, as_json: bool) -> None:
+    """Assess every incident: copies between reports, independent sources, declared strikes nearby,
+    attribution and a computed grade with its reasons (one transaction; replaces the last run)."""
+    with store_for(db) as store:
+        summary = assess_incidents(store)
+    emit(summary, as_json, lambda: _assess_text(summary))
+
+
+def _assess_text(s: dict[str, Any]) -> str:
+    grades = ", ".join(f"{g} {n:,}" for g, n in s["grades"].items())
+    return (
+        f"Assessed {s['incidents']:,} incidents: {grades}.\n"
+        f"{s['reports_copying']:,} reports repeat another report of their incident; "
+        f"{s['declared_matches']:,} incident-strike pairs within the declared-strike tolerances.\n"
+        "See the reasons with: harmtrace incidents show INCIDENT_ID"
+    )
+
+
+@assess.command(
+    "declared-strikes",
+    epilog="Example:\n\n  harmtrace assess declared-strikes dashboard-airstrikes.tsv "
+    '--places syria-locations.tsv --belligerent "US-led coalition"',
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--places",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Places file (name, lat, lng); places not in it are looked up in the gazetteer, else quarantined.",
+)
+@click.option("--belligerent", required=True, help="Who declared these strikes, e.g. 'US-led coalition'.")
+@click.option(
+    "--place-precision",
+    type=click.Choice(LOCATION_PRECISIONS),
+    default=DEFAULT_PLACE_PRECISION,
+    show_default=True,
+    help="What a named place stands for (a log's 'near X').",
+)
+@db_option
+@json_option
+@handles_errors
+def declared_command(
+    file: Path, places: Path | None, belligerent: str, place_precision: str, db: Path | None, as_json: bool
+) -> None:
+    """Import a belligerent's strike log FILE (columns date, place, strikes; tab- or comma-separated).
+
+    Every row becomes a document; it is accepted or quarantined with every reason found. Run
+    `harmtrace assess incidents` afterwards to match incidents to the strikes.
+    """
+    with store_for(db) as store:
+        result = import_declared(store, file, places, belligerent, place_precision)
+    emit(result.as_dict(), as_json, lambda: _declared_text(result))
+
+
+def _declared_text(r: DeclaredImport) -> str:
+    if r.already_imported:
+        return f"{r.file_name} was already imported as batch {r.batch_id} (declared strikes): nothing added."
+    lines = [
+        f"Batch {r.batch_id}: {r.file_name} (declared strikes by {r.belligerent})",
+        f"read {r.rows_read:,} = accepted {r.rows_accepted:,} + quarantined {r.rows_quarantined:,}; "
+        f"{r.strikes:,} strikes declared",
+    ]
+    lines += [f"  quarantined {n:,} x {code} (rows {', '.join(map(str, rows))}, ...)" for code, (n, rows) in
+              r.reasons.items()]  # fmt: skip
+    if r.rows_quarantined:
+        lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
+    return "\n".join(lines)
+
+
+@main.group(epilog="Example:\n\n  harmtrace incidents export --format csv incidents.csv --no-free-text")
+def incidents() -> None:
+    """Incidents: show one, grade one, export them."""
+
+
+@incidents.command(
+    "grade", epilog="Example:\n\n  harmtrace incidents grade report:12 fair --reason 'two NGOs'"
+)
+@click.argument("incident_id")
+@click.argument("grade", type=click.Choice(GRADES, case_sensitive=False))
+@click.option("--reason", required=True, help="Why: the evidence the grade rests on.")
+@click.option("--author", default=None, help="Who decides (default: the login name).")
+@db_option
+@json_option
+@handles_errors
+def grade_command(
+    incident_id: str, grade: str, reason: str, author: str | None, db: Path | None, as_json: bool
+) -> None:
+    """Record an analyst's GRADE for INCIDENT_ID; it overrides the computed grade and survives re-runs."""
+    with store_for(db) as store:
+        done = decide_grade(store, incident_id, grade, reason, author or getpass.getuser())
+    emit(done, as_json, lambda: _grade_text(done))
+
+
+def _grade_text(d: dict[str, Any]) -> str:
+    moved = "" if d["asked"] == d["incident_id"] else f" (now {d['incident_id']})"
+    superseded = f"; supersedes decision(s) {', '.join(map(str, d['superseded']))}" if d["superseded"] else ""
+    return f"Decision {d['decision_id']}: {d['asked']}{moved} graded {d['grade']}{superseded}."
+
+
+@incidents.command("show", epilog="Example:\n\n  harmtrace incidents show report:12")
+@click.argument("incident_id")
+@db_option
+@json_option
+@handles_errors
+def show_command(incident_id: str, db: Path | None, as_json: bool) -> None:
+    """Show INCIDENT_ID: its reports, grades with reasons, attribution and declared strikes nearby."""
+    with store_for(db, read_only=True) as store:
+        detail = incident_detail(store, incident_id)
+    emit(detail, as_json, lambda: _show_text(detail))
+
+
+def _show_text(d: dict[str, Any]) -> str:
+    lines = [f"Incident {d['incident_id']}: grade {d['grade'] or '(none)'}"]
+    lines += [f"  computed: {d['grade_computed'] or '(not assessed: run harmtrace assess incidents)'}"]
+    if d["grade_analyst"]:
+        lines.append(f"  analyst: {d['grade_analyst']['grade']} ({d['grade_analyst']['reason']})")
+    lines += ["Reasons:", *(f"  - {r}" for r in d["grade_reasons"])]
+    lines += ["", table(d["reports"])] if d["reports"] else []
+    if d["declared"]:
+        lines += ["", "Declared strikes nearby:", table(d["declared"])]
+    return "\n".join(lines)
+
+
+@incidents.command(
+    "export",
+    epilog="Example:\n\n  harmtrace incidents export --format geojson incidents.geojson --no-free-text",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--no-free-text",
+    is_flag=True,
+    help="Leave out place text and descriptions, which may name people (for public exports).",
+)
+@db_option
+@json_option
+@handles_errors
+def export_command(fmt: str, file: Path, no_free_text: bool, db: Path | None, as_json: bool) -> None:
+    """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
+    with store_for(db, read_only=True) as store:
+        rows = export_incidents(store, fmt, file, free_text=not no_free_text)
+    done = {"file": str(file), "format": fmt, "rows": rows, "free_text": not no_free_text}
+    emit(done, as_json, lambda: f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).")

@@ -1,0 +1,68 @@
+"""`harmtrace places import` and `harmtrace places list`: the gazetteer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.display import table
+from harmtrace.locate.gazetteer import PlaceImport, gazetteer_summary, import_places
+from harmtrace.locate.place_files import FORMATS
+
+
+@main.group(epilog="Example:\n\n  harmtrace places import syr_admin3.geojson --format ocha")
+def places() -> None:
+    """The gazetteer: places with their names in Arabic and Latin script, for locating reports."""
+
+
+@places.command(
+    "import",
+    epilog="Example:\n\n\b\n  harmtrace places import syr_admin1.geojson --format ocha\n"
+    "  harmtrace places import syr_admincapitals.geojson --format ocha\n"
+    "  harmtrace places import syrian_archive_locations_gazetteer_2015.csv --format syrian-archive\n"
+    "  harmtrace places import SY.txt --format geonames --json",
+)
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Kind of gazetteer file.")
+@db_option
+@json_option
+@handles_errors
+def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None:
+    """Import places from FILE, replacing those from a file of the same name (ids kept).
+
+    ocha: OCHA COD-AB layers (GeoJSON, Shapefile, GeoPackage): admin0-3 boundaries (which also load
+    the admin areas and re-place reports at that level), admin points, admin capitals, neighbourhoods.
+    syrian-archive: the 2015 locations gazetteer or syrian_places CSV. geonames: a GeoNames dump.
+    """
+    with store_for(db) as store:
+        summary = import_places(store, file, fmt)
+    emit(summary, as_json, lambda: _import_text(summary))
+
+
+def _import_text(s: PlaceImport) -> str:
+    lines = [
+        f"{s['file']} ({s['layer']}): {s['places']:,} places = {s['new']:,} new + {s['kept']:,} kept; "
+        f"{s['removed']:,} removed; {s['names']:,} names",
+        "By precision: " + ", ".join(f"{w} {n:,}" for w, n in s["by_precision"].items()),
+    ]
+    if s["skipped_rows"]:
+        rows = ", ".join(map(str, s["skipped_rows"][:20])) + (" ..." if len(s["skipped_rows"]) > 20 else "")
+        lines.append(f"Skipped {len(s['skipped_rows']):,} rows without a name or a valid point: rows {rows}")
+    if s["admin_level"]:
+        lines.append(f"Admin areas: {s['admin_areas']} at level {s['admin_level']} (reports re-placed).")
+    if s["coded"]:
+        lines.append("Coded from OCHA polygons: " + ", ".join(f"{k} {v:,}" for k, v in s["coded"].items()))
+    return "\n".join(lines)
+
+
+@places.command("list", epilog="Example:\n\n  harmtrace places list --json")
+@db_option
+@json_option
+@handles_errors
+def list_command(db: Path | None, as_json: bool) -> None:
+    """Places and names per imported file."""
+    with store_for(db, read_only=True) as store:
+        rows = gazetteer_summary(store)
+    emit(rows, as_json, lambda: table(rows, ["source_file", "source_format", "places", "names", "with_adm1"]))

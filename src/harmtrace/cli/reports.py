@@ -1,0 +1,87 @@
+"""`harmtrace reports export` and `harmtrace reports map`: reports out of the store, as data and as a map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.radii import radii_option
+from harmtrace.publish.report_map import MapSummary, draw_report_map
+from harmtrace.publish.reports_export import FORMATS, ReportExport, export_reports
+
+
+@main.group(epilog="Example:\n\n  harmtrace reports export --format geojson reports.geojson")
+def reports() -> None:
+    """Reports: one row per report, located and coded, as a file or a map."""
+
+
+@reports.command(
+    "export",
+    epilog="Example:\n\n\b\n  harmtrace reports export --format csv reports.csv\n"
+    "  harmtrace reports export --format geojson public.geojson --no-free-text --radii radii.yaml",
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--free-text/--no-free-text",
+    default=True,
+    show_default=True,
+    help="Place text and descriptions, which may name people (leave out for publication).",
+)
+@radii_option
+@db_option
+@json_option
+@handles_errors
+def export_command(
+    fmt: str, file: Path, free_text: bool, radii: dict[str, float | None], db: Path | None, as_json: bool
+) -> None:
+    """Write one row per report: record_id, source, point, precision radius, how located, P-codes, dates,
+    perpetrators, means, harm counts. Written to a temporary file, then renamed into place.
+    """
+    with store_for(db, read_only=True) as store:
+        summary = export_reports(store, file, fmt, free_text, radii)
+    emit(summary, as_json, lambda: _export_text(summary))
+
+
+def _export_text(s: ReportExport) -> str:
+    return "\n".join(
+        [
+            f"Wrote {s['rows']:,} reports to {s['path']} ({s['format']}): {s['located']:,} with a point, "
+            f"{s['with_adm1']:,} with a governorate.",
+            "Free text included (place text, descriptions): check before publishing."
+            if s["free_text"]
+            else "Free text left out (place text, descriptions).",
+            "Radii (m): "
+            + ", ".join(f"{w} {r:g}" if r is not None else f"{w} unbounded" for w, r in s["radii_m"].items()),
+        ]
+    )
+
+
+@reports.command(
+    "map",
+    epilog="Example:\n\n\b\n  harmtrace reports map reports.png\n"
+    "  harmtrace reports map reports.png --radii radii.yaml --json",
+)
+@click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--title", help="Title above the map (default: how many reports are drawn).")
+@radii_option
+@db_option
+@json_option
+@handles_errors
+def map_command(
+    out: Path, title: str | None, radii: dict[str, float | None], db: Path | None, as_json: bool
+) -> None:
+    """Draw located reports on governorate outlines (PNG), coloured by precision, sized by people killed."""
+    with store_for(db, read_only=True) as store:
+        summary = draw_report_map(store, out, radii, title)
+    emit(summary, as_json, lambda: _map_text(summary))
+
+
+def _map_text(s: MapSummary) -> str:
+    classes = ", ".join(f"{label} {n:,}" for label, n in s["by_class"].items())
+    return (
+        f"Wrote {s['path']}: {s['reports_drawn']:,} reports ({classes}); "
+        f"{s['reports_without_point']:,} without a point."
+    )

@@ -1,0 +1,289 @@
+"""The incident linkage model: Splink comparisons and blocking rules for reports of one event.
+
+Reports of one strike agree on its day (within their date precision), its point (within their
+location precision), its place name (in either script), who did it, by what means, how many died,
+and often on their words (a wire story copied by others). The hard case is several strikes on one
+day in one city: their reports share day and town, and only the point, the means, the counts and the
+words tell them apart.
+
+Comparisons (output column names are stable: they key the detail JSON of every scored pair):
+
+- ``date``: both exact days and equal; intervals overlapping with both at most a week wide;
+  overlapping with a wider one (a month); one day apart; within 3 days; further.
+- ``distance``: great-circle distance d between the points against the sum r of the radii their
+  precision words stand for (`harmtrace.locate.precision`): both precise (r <= 2.5 km) and
+  d <= r; both precise and d <= 3 km; d <= r with r <= 25 km (town-level); d <= r (coarser);
+  d <= r + 10 km; further. No point or an unbounded precision is the null level.
+- ``place`` (only when a report has no point: two points already say where, and counting the names
+  too would count one piece of evidence twice): same `name_key`, same consonant skeleton, keys
+  close (Jaro-Winkler >= 0.85), same governorate, different governorates; m fixed (`PLACE_M`).
+- ``perpetrators`` and ``means``: the same list, overlapping lists, disjoint lists; none given is null.
+- ``killed``: civilians killed as [lo, hi]: the same exact number; ranges overlapping; within 2 or
+  30%; further apart.
+- ``source``: the same record id in one source (one video in two exports); one source, two records
+  (a source seldom reports one strike twice: event data such as UCDP never does); two sources. Its
+  m is fixed (FIXED_M): EM on an archive that repeats its videos across exports learns that most
+  matches are within one source.
+- ``description``: in one script, the MinHash estimate of the Jaccard similarity of the two texts'
+  words and word pairs: >= 0.75 (a copy), >= 0.45; then, in any script, how many rare words the
+  texts share, keyed across scripts (`incident_features.word_key`): 3 or more, 2, 1, none.
+
+Blocking rules, chosen for recall at a million reports (each block is one place and one day, or one
+place and a month for the few reports dated that loosely, so blocks stay small however many reports
+there are). "Place" is, in turn, the place name's consonant skeleton, a 20 km grid cell of the point,
+and the cell of a grid shifted by half a cell (two points within 10 km share one of the cells, and
+points in either script meet there even when their names key apart). Per place: the same start
+day; a day apart (each way); a report dated to a week or a month against every report of its month
+(each way). And a report located only to its governorate (or not at all) against every report of
+that governorate on its day or a day apart (each way).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Final
+
+import splink.comparison_level_library as cll
+import splink.comparison_library as cl
+from splink.internals.comparison_creator import ComparisonCreator
+
+from harmtrace.link.model import BlockingRule, LinkageSpec
+
+# m of the levels that tell strikes of one day in one city apart, fixed rather than estimated: EM
+# sees those strikes' reports agree on day and town and takes many of them for matches, learning that
+# a disagreement on who or what struck is common among matches. These are the shares of reports of
+# one strike that disagree so (sources name another perpetrator or weapon a few percent of the time;
+# precise points of one strike lie within a kilometre or so).
+FIXED_M: Final = {
+    "perpetrators": 0.06,
+    "means": 0.06,
+    "killed": 0.05,
+    "near_points": 0.03,
+    "far_points": 0.003,
+    # how the reports of one incident are spread over sources: an archive's video in two exports,
+    # a source's update of its own report, and (most) reports by different sources
+    "same record": 0.05,
+    "same source": 0.05,
+    "two sources": 0.9,
+}
+PLACE_M: Final = {
+    "same place": 0.6,
+    "same skeleton": 0.15,
+    "names close": 0.05,
+    "same governorate": 0.18,
+    "different governorates": 0.02,
+}
+_GAP: Final = "greatest(day_start_l - day_end_r, day_start_r - day_end_l)"
+_KM: Final = (
+    "(2 * 6371.0 * asin(sqrt(power(sin(radians(latitude_r - latitude_l) / 2), 2) + "
+    "cos(radians(latitude_l)) * cos(radians(latitude_r)) * "
+    "power(sin(radians(longitude_r - longitude_l) / 2), 2))))"
+)
+_RADII: Final = "(radius_km_l + radius_km_r)"
+_TEXT_SIMILARITY: Final = "(len(list_intersect(desc_sig_l, desc_sig_r)) / {size}.0)"
+
+
+def _level(condition: str, label: str, null: bool = False) -> dict[str, Any]:
+    return {"sql_condition": condition, "label_for_charts": label, "is_null_level": null}
+
+
+def _else(label: str, fixed_m: float | None = None) -> Any:
+    level = cll.ElseLevel().configure(label_for_charts=label)
+    return level if fixed_m is None else level.configure(m_probability=fixed_m, fix_m_probability=True)
+
+
+def _fixed(condition: str, label: str, m: float) -> dict[str, Any]:
+    return {**_level(condition, label), "m_probability": m, "fix_m_probability": True}
+
+
+def _date() -> ComparisonCreator:
+    return cl.CustomComparison(
+        [
+            _level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
+            _level("day_width_l = 0 AND day_width_r = 0 AND day_start_l = day_start_r", "same day"),
+            _level(f"{_GAP} <= 0 AND day_width_l <= 7 AND day_width_r <= 7", "overlap (week or finer)"),
+            _level(f"{_GAP} <= 0", "overlap (month or coarser)"),
+            _level(f"{_GAP} <= 1", "a day apart"),
+            _level(f"{_GAP} <= 3", "within 3 days"),
+            _else("further apart"),
+        ],
+        output_column_name="date",
+    )
+
+
+def _distance() -> ComparisonCreator:
+    unknown = "latitude_l IS NULL OR latitude_r IS NULL OR radius_km_l IS NULL OR radius_km_r IS NULL"
+    return cl.CustomComparison(
+        [
+            _level(unknown, "unknown", null=True),
+            _level(f"{_RADII} <= 2.5 AND {_KM} <= {_RADII}", "precise points agree"),
+            _fixed(f"{_RADII} <= 2.5 AND {_KM} <= 3", "precise points 1-3 km apart", FIXED_M["near_points"]),
+            _level(f"{_RADII} <= 25 AND {_KM} <= {_RADII}", "within town precision"),
+            _level(f"{_KM} <= {_RADII}", "within coarse precision"),
+            _level(f"{_KM} <= {_RADII} + 10", "within 10 km beyond precision"),
+            _else("far apart", FIXED_M["far_points"]),
+        ],
+        output_column_name="distance",
+    )
+
+
+def _place() -> ComparisonCreator:
+    """Place names, compared only when a report has no point. EM sees few such pairs among its
+    matches and estimated "same place" as evidence against; the m of every level is fixed instead
+    (PLACE_M: how often reports of one strike name its place so)."""
+    unknown = "(place_key_l IS NULL OR place_key_r IS NULL) AND (adm1_l IS NULL OR adm1_r IS NULL)"
+    # two points already say where: the names would count the same evidence twice
+    located = (
+        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND radius_km_l IS NOT NULL AND "
+        "radius_km_r IS NOT NULL"
+    )
+    return cl.CustomComparison(
+        [
+            _level(f"({unknown}) OR ({located})", "unknown, or both have points", null=True),
+            _fixed("place_key_l = place_key_r", "same place", PLACE_M["same place"]),
+            _fixed("place_skel_l = place_skel_r", "same skeleton", PLACE_M["same skeleton"]),
+            _fixed(
+                "jaro_winkler_similarity(place_key_l, place_key_r) >= 0.85",
+                "names close (JW >= 0.85)",
+                PLACE_M["names close"],
+            ),
+            _fixed("adm1_l = adm1_r", "same governorate", PLACE_M["same governorate"]),
+            _else("different governorates", PLACE_M["different governorates"]),
+        ],
+        output_column_name="place",
+    )
+
+
+def _lists(column: str) -> ComparisonCreator:
+    return cl.CustomComparison(
+        [
+            _level(f"{column}_l IS NULL OR {column}_r IS NULL", "unknown", null=True),
+            _level(f"{column}_l = {column}_r", "same"),
+            _level(f"list_has_any({column}_l, {column}_r)", "overlap"),
+            _else("different", FIXED_M[column]),
+        ],
+        output_column_name=column,
+    )
+
+
+def _killed() -> ComparisonCreator:
+    overlap = "killed_lo_l <= killed_hi_r AND killed_lo_r <= killed_hi_l"
+    gap = "greatest(killed_lo_l - killed_hi_r, killed_lo_r - killed_hi_l)"
+    return cl.CustomComparison(
+        [
+            _level("killed_lo_l IS NULL OR killed_lo_r IS NULL", "unknown", null=True),
+            _level(
+                "killed_lo_l = killed_hi_l AND killed_lo_r = killed_hi_r AND killed_lo_l = killed_lo_r",
+                "same number",
+            ),
+            _level(overlap, "ranges overlap"),
+            _level(f"{gap} <= greatest(2, 0.3 * greatest(killed_hi_l, killed_hi_r))", "close"),
+            _else("different", FIXED_M["killed"]),
+        ],
+        output_column_name="killed",
+    )
+
+
+def _description(size: int) -> ComparisonCreator:
+    similarity = _TEXT_SIMILARITY.format(size=size)
+    same_script = "desc_script_l = desc_script_r"
+    shared = "len(list_intersect(coalesce(desc_keys_l, []), coalesce(desc_keys_r, [])))"
+    return cl.CustomComparison(
+        [
+            _level("desc_sig_l IS NULL OR desc_sig_r IS NULL", "unknown", null=True),
+            _level(f"{same_script} AND {similarity} >= 0.75", "near copy (>= 0.75)"),
+            _level(f"{same_script} AND {similarity} >= 0.45", "similar (>= 0.45)"),
+            _level(f"{shared} >= 3", "3 or more rare words shared"),
+            _level(f"{shared} = 2", "2 rare words shared"),
+            _level(f"{shared} = 1", "1 rare word shared"),
+            _else("no rare word shared"),
+        ],
+        output_column_name="description",
+    )
+
+
+def _source() -> ComparisonCreator:
+    return cl.CustomComparison(
+        [
+            _level("source_dataset_l IS NULL OR source_dataset_r IS NULL", "unknown", null=True),
+            _fixed(
+                "source_dataset_l = source_dataset_r AND record_id_l = record_id_r",
+                "same record in one source",
+                FIXED_M["same record"],
+            ),
+            _fixed("source_dataset_l = source_dataset_r", "one source, two records", FIXED_M["same source"]),
+            _else("two sources", FIXED_M["two sources"]),
+        ],
+        output_column_name="source",
+    )
+
+
+def incident_comparisons(signature_size: int) -> list[ComparisonCreator | dict[str, Any]]:
+    """The Splink comparisons of the incident model (module docstring)."""
+    return [
+        _source(),
+        _date(),
+        _distance(),
+        _place(),
+        _lists("perpetrators"),
+        _lists("means"),
+        _killed(),
+        _description(signature_size),
+    ]
+
+
+def _rules() -> tuple[BlockingRule, ...]:
+    """Blocking rules (module docstring); a `when` pairs a column of one side with another of the
+    other, so each such rule comes with its mirror (Splink keeps l.id < r.id, either way round)."""
+    rules: list[BlockingRule] = []
+    for where in ("place_skel", "wide_cell", "wide_cell_shifted"):
+        rules += [
+            BlockingRule((where, "day_start")),
+            BlockingRule((where,), "l.day_start + 1 = r.day_start"),
+            BlockingRule((where,), "l.day_start = r.day_start + 1"),
+            BlockingRule((where,), "l.coarse_month = r.month"),
+            BlockingRule((where,), "l.month = r.coarse_month"),
+        ]
+    for shift in ("", " + 1"):
+        rules += [
+            BlockingRule((), f"l.coarse_adm1 = r.adm1 AND l.day_start{shift} = r.day_start"),
+            BlockingRule((), f"l.adm1 = r.coarse_adm1 AND l.day_start{shift} = r.day_start"),
+        ]
+        if shift:
+            rules += [
+                BlockingRule((), f"l.coarse_adm1 = r.adm1 AND l.day_start = r.day_start{shift}"),
+                BlockingRule((), f"l.adm1 = r.coarse_adm1 AND l.day_start = r.day_start{shift}"),
+            ]
+    return tuple(rules)
+
+
+_M_FLOORS: Final = (
+    ("date", 0.002),
+    ("distance", 0.002),
+    ("place", 0.005),
+    ("perpetrators", 0.01),
+    ("means", 0.01),
+    ("killed", 0.01),
+    ("description", 0.01),
+)
+
+INCIDENTS_SPEC: Final = LinkageSpec(
+    config="incidents",
+    blocking_rules=_rules(),
+    # EM blocks dense in matches: a block of one place and day alone is not (several strikes a day
+    # in a city), and EM then takes "same place and day" for its match class
+    training_rules=(
+        BlockingRule(("place_skel", "day_start", "killed_lo")),  # distance, means, perpetrators, words
+        BlockingRule(("cell", "day_start", "means")),  # place, counts, perpetrators, words
+        BlockingRule(("place_skel", "killed_lo", "means", "perpetrators")),  # date, distance, words
+        # sources that never share counts or means (video archives against event data) leave the
+        # sessions above without pairs; these looser ones always have some
+        BlockingRule(("wide_cell", "day_start")),  # place, perpetrators, means, counts, words
+        # a week, not a month: a city's month of reports is millions of pairs at a million reports
+        BlockingRule(("place_skel", "week")),  # date, distance, words
+    ),
+    # a first guess only (it counts strikes of one day in one town as matches): calibrated later
+    prior_rules=(BlockingRule(("place_skel", "day_start")),),
+    linkable="true",
+    prior_recall=0.8,
+    m_floors=_M_FLOORS,
+)

@@ -1,0 +1,194 @@
+"""`link_incidents`: the reports in the store linked into incidents, within and across sources, in one run.
+
+A run does for reports what `harmtrace.link.victims` does for victim records, with the same tables
+told apart by kind 'incidents':
+
+1. builds the features of every report in the window (`harmtrace.link.incident_features`);
+2. trains the incident model (`harmtrace.link.incident_model`) on them, unsupervised;
+3. scores the candidate pairs of its blocking rules and keeps those with a match probability of at
+   least REVIEW_FLOOR in `link_pair`, each with its per-comparison detail JSON;
+4. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
+   (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
+   chain together (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
+   (`harmtrace.link.identity`), with `link_event` history.
+
+`date_from` / `date_to` limit the run to reports whose date interval meets the window; every other
+report is an incident of its own in this run (each report belongs to exactly one incident). All
+writes happen in one transaction: a failed run leaves the previous incidents whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+import numpy as np
+import numpy.typing as npt
+import pyarrow as pa
+
+from harmtrace.errors import QueryError
+from harmtrace.link.clusters import Clustering, cluster_records
+from harmtrace.link.identity import IdentityChanges, assign_ids
+from harmtrace.link.incident_features import (
+    INCIDENT_FEATURE_TABLE,
+    build_incident_features,
+    incident_features_arrow,
+)
+from harmtrace.link.incident_model import INCIDENTS_SPEC
+from harmtrace.link.kinds import INCIDENTS
+from harmtrace.link.model import Backend, LinkageSpec
+from harmtrace.link.victims import Clock, finish_run, score_features, write_run
+from harmtrace.store import Store
+
+DEFAULT_THRESHOLD: Final = 0.9  # see docs/linkage.md: pairwise F1 on simulated reports
+
+
+@dataclass(frozen=True)
+class IncidentRun:
+    """What a run did: reports, pairs kept and linked, incidents, identity changes, seconds per step."""
+
+    run_id: int
+    threshold: float
+    reports: int
+    linked_reports: int
+    pairs_scored: int
+    pairs_linked: int
+    incidents: int
+    multi_report_incidents: int
+    cross_source_incidents: int
+    identities: IdentityChanges
+    seconds: dict[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+def link_incidents(
+    store: Store,
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    backend: Backend | None = None,
+    spec: LinkageSpec | None = None,
+) -> IncidentRun:
+    """Link the reports in the store (those in the window) into incidents (module docstring).
+
+    `threshold` is the match probability (0-1) at which two reports are one incident; `backend` is
+    where Splink runs (default: a private in-memory DuckDB).
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
+    spec = spec or INCIDENTS_SPEC
+    started = datetime.now(UTC).replace(tzinfo=None)
+    clock = Clock()
+    with clock("features"):
+        linked = build_incident_features(store, where=window_sql(date_from, date_to))
+        table = incident_features_arrow(store)
+        store.con.execute(f"DROP TABLE IF EXISTS {INCIDENT_FEATURE_TABLE}")
+    if linked < 2:
+        raise QueryError(
+            f"{linked} report(s) to link{_window_text(date_from, date_to)}: import reports first "
+            "(harmtrace ingest ...) or widen --from / --to."
+        )
+    model, scored = score_features(table, spec, backend, clock)
+    with store.transaction():
+        with clock("write pairs"):
+            run_id = write_run(store, model, scored, started, linked, threshold, kind=INCIDENTS.kind)
+        with clock("incidents"):
+            clustering = cluster_records(store, run_id, threshold, INCIDENTS)
+            clustering = cluster_records(
+                store,
+                run_id,
+                threshold,
+                INCIDENTS,
+                apart=same_source_apart(store, run_id, threshold, clustering),
+            )
+            identities = assign_ids(
+                store, run_id, clustering.representative_of(), clustering.probability_of(), INCIDENTS
+            )
+        finish_run(store, run_id, identities.persons)
+    return _summary(store, run_id, threshold, linked, scored.num_rows, identities, clock.seconds)
+
+
+def same_source_apart(
+    store: Store, run_id: int, threshold: float, clustering: Clustering
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+    """Pairs of reports of one source that a clustering chains into one incident without linking them
+    directly (their own pair below `threshold`, or never scored), and no analyst called the same.
+
+    A source seldom reports one strike twice (an update links directly: same words, same facts), so
+    two of its reports joined only through others' are most often two strikes of one day in one town
+    that a third report resembles both: clustering keeps them apart (`cluster_records`, ``apart``).
+    """
+    members = pa.table({"report_id": clustering.victim_ids, "rep": clustering.representatives})
+    store.con.register("ht_clustered_reports", members)
+    try:
+        found = store.con.execute(
+            "WITH m AS (SELECT c.report_id, c.rep, r.source_id FROM ht_clustered_reports c "
+            "JOIN report r USING (report_id)), "
+            "shared AS (SELECT rep, source_id FROM m GROUP BY ALL HAVING count(*) > 1) "
+            "SELECT a.report_id AS id_a, b.report_id AS id_b FROM m a JOIN shared USING (rep, source_id) "
+            "JOIN m b ON b.rep = a.rep AND b.source_id = a.source_id AND b.report_id > a.report_id "
+            "WHERE NOT EXISTS (SELECT 1 FROM link_pair p WHERE p.run_id = ? AND p.kind = ? "
+            "AND p.id_l = a.report_id AND p.id_r = b.report_id AND p.match_probability >= ?) "
+            "AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.kind = ? AND d.superseded_by IS NULL "
+            "AND d.verdict = 'same' AND d.id_a = a.report_id AND d.id_b = b.report_id)",
+            [run_id, INCIDENTS.kind, threshold, INCIDENTS.kind],
+        ).fetchnumpy()
+    finally:
+        store.con.unregister("ht_clustered_reports")
+    return np.asarray(found["id_a"], dtype=np.int64), np.asarray(found["id_b"], dtype=np.int64)
+
+
+def window_sql(date_from: date | None, date_to: date | None) -> str:
+    """SQL condition on report ``r``: its date interval meets [date_from, date_to] (either open)."""
+    if date_from and date_to and date_to < date_from:
+        raise QueryError(f"--to {date_to} is before --from {date_from}.")
+    parts = ["true"]
+    if date_from is not None:
+        parts.append(f"r.date_end >= DATE '{date_from.isoformat()}'")
+    if date_to is not None:
+        parts.append(f"r.date_start <= DATE '{date_to.isoformat()}'")
+    return " AND ".join(parts)
+
+
+def _window_text(date_from: date | None, date_to: date | None) -> str:
+    if date_from is None and date_to is None:
+        return ""
+    return f" between {date_from or 'the start'} and {date_to or 'the end'}"
+
+
+def _summary(
+    store: Store,
+    run_id: int,
+    threshold: float,
+    linked: int,
+    pairs: int,
+    identities: IdentityChanges,
+    seconds: dict[str, float],
+) -> IncidentRun:
+    row = store.rows(
+        "SELECT count(*) FILTER (WHERE n > 1) AS multi, count(*) FILTER (WHERE sources > 1) AS cross "
+        "FROM (SELECT m.incident_id, count(*) AS n, count(DISTINCT r.source_id) AS sources "
+        "FROM incident_member m JOIN report r USING (report_id) WHERE m.run_id = ? GROUP BY ALL)",
+        [run_id],
+    )[0]
+    pairs_linked = store.scalar(
+        "SELECT count(*) FROM link_pair WHERE run_id = ? AND kind = ? AND match_probability >= ?",
+        [run_id, INCIDENTS.kind, threshold],
+    )
+    return IncidentRun(
+        run_id=run_id,
+        threshold=threshold,
+        reports=identities.records,
+        linked_reports=linked,
+        pairs_scored=pairs,
+        pairs_linked=int(pairs_linked),
+        incidents=identities.persons,
+        multi_report_incidents=int(row["multi"]),
+        cross_source_incidents=int(row["cross"]),
+        identities=identities,
+        seconds={k: round(v, 2) for k, v in seconds.items()},
+    )

@@ -1,0 +1,144 @@
+"""Reports out of the store, one row each: where (with precision as a radius), when, who, how, how many.
+
+Columns: ``record_id`` (the report's own id in its source) and ``source``, so a row joins back to the
+input file; the located point (`harmtrace.locate.points.report_points_sql`: the source's coordinates,
+else a gazetteer match) with ``location_precision``, ``radius_m`` (NULL = unbounded) and
+``location_method``; ``adm1_pcode``..``adm3_pcode`` (`harmtrace locate admin`) and how the governorate
+was found; the date interval; perpetrators, means and site kinds; harm counts (``killed_civilians_max``
+...: every category, harm and bound of `harmtrace.model.HARM_COLUMNS`, empty when the report gives none).
+
+Free text (place text, descriptions) can name people: ``free_text=False`` leaves it out, for files that
+are published. The file is written next to its target and renamed into place, so a reader never sees a
+half-written export and a failed run leaves the previous file as it was.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping
+from datetime import date
+from pathlib import Path
+from typing import Any, Final, TypedDict
+
+from harmtrace.errors import InputError
+from harmtrace.locate.points import report_points_sql
+from harmtrace.locate.precision import radii as radius_table
+from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
+from harmtrace.store import Store
+
+FORMATS: Final = ("csv", "parquet", "geojson")
+FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
+LISTS: Final = ("perpetrators", "means", "site_kinds")
+
+
+class ReportExport(TypedDict):
+    path: str
+    format: str
+    rows: int
+    located: int
+    with_adm1: int
+    free_text: bool
+    columns: list[str]
+    radii_m: dict[str, float | None]
+
+
+def _harm_columns() -> str:
+    bound_column = {"min": "count_min", "max": "count_max", "best": "count_best"}
+    return ", ".join(
+        f"max({bound_column[b]}) FILTER (WHERE harm = '{h}' AND category = '{c}') AS {h}_{c}_{b}"
+        for h in HARMS
+        for c in CATEGORIES
+        for b in BOUNDS
+    )
+
+
+def export_sql(radii: Mapping[str, float | None], free_text: bool) -> str:
+    """The SELECT of the export: one row per report, ordered by source, record_id."""
+    text = "".join(f", r.{c}" for c in FREE_TEXT) if free_text else ""
+    harm = ", ".join(f"h.{c}" for c in HARM_COLUMNS)
+    levels = ", ".join(f"max(pcode) FILTER (WHERE level = {n}) AS adm{n}_pcode" for n in (1, 2, 3))
+    return f"""
+    WITH pts AS ({report_points_sql(radii)}),
+    adm AS (SELECT report_id, {levels}, max(method) FILTER (WHERE level = 1) AS adm1_method
+            FROM report_admin GROUP BY report_id),
+    h AS (SELECT report_id, {_harm_columns()} FROM harm GROUP BY report_id)
+    SELECT r.record_id, s.name AS source, r.report_id, r.date_start, r.date_end, r.date_precision,
+           p.latitude, p.longitude, coalesce(p.precision, r.location_precision) AS location_precision,
+           p.radius_m, p.method AS location_method, l.score AS location_score,
+           a.adm1_pcode, a1.name_en AS adm1_name, a.adm2_pcode, a.adm3_pcode, a.adm1_method,
+           r.adm1_source, r.adm2_source, r.perpetrators, r.means, r.site_kinds, r.violence_type,
+           r.source_grade, r.number_of_sources, {harm}{text}
+    FROM report r JOIN source s USING (source_id)
+    LEFT JOIN pts p USING (report_id)
+    LEFT JOIN report_location l ON l.report_id = r.report_id AND p.method <> 'source coordinates'
+    LEFT JOIN adm a ON a.report_id = r.report_id
+    LEFT JOIN admin_area a1 ON a1.pcode = a.adm1_pcode
+    LEFT JOIN h ON h.report_id = r.report_id
+    ORDER BY s.name, r.record_id, r.report_id"""
+
+
+def export_reports(
+    store: Store,
+    path: Path,
+    fmt: str,
+    free_text: bool = True,
+    radii: Mapping[str, float | None] | None = None,
+) -> ReportExport:
+    """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically."""
+    if fmt not in FORMATS:
+        raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    if not path.parent.is_dir():
+        raise InputError(f"Cannot write {path}: folder {path.parent} does not exist.")
+    table = radius_table(radii)
+    select = export_sql(table, free_text)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        columns = _write(store, select, tmp, fmt)
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    counts = store.rows(
+        f"SELECT count(*) AS n, count(latitude) AS located, count(adm1_pcode) AS with_adm1 FROM ({select})"
+    )[0]
+    return {
+        "path": str(path),
+        "format": fmt,
+        "rows": int(counts["n"]),
+        "located": int(counts["located"]),
+        "with_adm1": int(counts["with_adm1"]),
+        "free_text": free_text,
+        "columns": columns,
+        "radii_m": table,
+    }
+
+
+def _write(store: Store, select: str, target: Path, fmt: str) -> list[str]:
+    """Write the rows of `select` to `target`; returns the column names."""
+    columns = [d["column_name"] for d in store.rows(f"DESCRIBE ({select})")]
+    if fmt == "geojson":
+        _write_geojson(store.rows(select), target)
+        return columns
+    if fmt == "csv":
+        lists = ", ".join(f"array_to_string({c}, '; ') AS {c}" for c in LISTS)
+        select = f"SELECT * REPLACE ({lists}) FROM ({select})"
+    options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
+    # COPY takes no parameter for its target: the path is quoted as a SQL string literal
+    quoted = "'" + str(target).replace("'", "''") + "'"
+    store.con.execute(f"COPY ({select}) TO {quoted} ({options})").fetchall()
+    return columns
+
+
+def _write_geojson(rows: list[dict[str, Any]], target: Path) -> None:
+    """A FeatureCollection: a Point per located report, a null geometry for the others (RFC 7946)."""
+
+    def feature(row: dict[str, Any]) -> dict[str, Any]:
+        lon, lat = row.pop("longitude"), row.pop("latitude")
+        geometry = None if lon is None or lat is None else {"type": "Point", "coordinates": [lon, lat]}
+        properties = {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items()}
+        return {"type": "Feature", "geometry": geometry, "properties": properties}
+
+    with target.open("w", encoding="utf-8") as f:
+        json.dump(
+            {"type": "FeatureCollection", "features": [feature(r) for r in rows]}, f, ensure_ascii=False
+        )

@@ -1,0 +1,54 @@
+"""Clustering reports: pairs kept apart by the caller, and two reports of one source chained only
+through others (`same_source_apart`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from harmtrace.link.clusters import cluster_records
+from harmtrace.link.incidents import link_incidents, same_source_apart
+from harmtrace.link.kinds import INCIDENTS
+from harmtrace.simulate.reports import ReportsConfig, import_reports, simulate_reports
+from harmtrace.store import Store
+
+
+def test_pairs_kept_apart_split_a_cluster(store: Store, tmp_path: Path) -> None:
+    import_reports(store, simulate_reports(ReportsConfig(incidents=120, seed=4)).write(tmp_path))
+    run = link_incidents(store)
+    together = cluster_records(store, run.run_id, run.threshold, INCIDENTS)
+    reps, counts = np.unique(together.representatives, return_counts=True)
+    rep = int(reps[counts >= 2][0])
+    members = together.victim_ids[together.representatives == rep]
+    a, b = int(members[0]), int(members[1])
+    apart = cluster_records(
+        store, run.run_id, run.threshold, INCIDENTS, apart=(np.array([a]), np.array([b]))
+    ).representative_of()
+    assert apart[a] != apart[b]
+    assert apart[a] in (a, *members.tolist()) and apart[b] in members.tolist()
+
+
+def test_same_source_pairs_are_only_those_chained_through_others(store: Store, tmp_path: Path) -> None:
+    import_reports(store, simulate_reports(ReportsConfig(incidents=300, seed=8)).write(tmp_path))
+    run = link_incidents(store)
+    clustering = cluster_records(store, run.run_id, run.threshold, INCIDENTS)
+    ids_a, ids_b = same_source_apart(store, run.run_id, run.threshold, clustering)
+    assert ids_a.size > 0, "a third of the incidents share a day and town: some chains join one source twice"
+    cluster = clustering.representative_of()
+    for a, b in zip(ids_a.tolist(), ids_b.tolist(), strict=True):
+        assert cluster[a] == cluster[b]
+        same = store.scalar(
+            "SELECT count(*) FROM report a JOIN report b ON a.source_id = b.source_id "
+            "WHERE a.report_id = ? AND b.report_id = ?",
+            [a, b],
+        )
+        assert same == 1
+        direct = store.scalar(
+            "SELECT count(*) FROM link_pair WHERE run_id = ? AND id_l = ? AND id_r = ? "
+            "AND match_probability >= ?",
+            [run.run_id, a, b, run.threshold],
+        )
+        assert direct == 0
+    final = dict(store.con.execute("SELECT report_id, incident_id FROM incident_member").fetchall())
+    assert all(final[a] != final[b] for a, b in zip(ids_a.tolist(), ids_b.tolist(), strict=True))
