@@ -24,8 +24,10 @@ COLUMNS = (
 
 # UCDP where_prec: 1 exact place, 2 within ~25 km, 3 second-order admin (district),
 # 4 first-order admin (governorate), 5 linear/larger region, 6 country, 7 international waters/air.
+# "Exact place" gives the coordinates of the named village, town or city (Aleppo's events sit at one
+# point), not of the building: it is a town's precision (5 km by default), not a GPS point's.
 WHERE_PREC = {
-    "1": "exact",
+    "1": "town",
     "2": "within_25km",
     "3": "district",
     "4": "governorate",

@@ -111,7 +111,7 @@ def cluster_records(
     different = _index_pairs(ids, decisions, "different")
     if apart is not None:
         different = _with_apart(ids, different, apart)
-    labels, cut = _split_different(labels, u, v, w, different)
+    labels, cut = split_different(labels, u, v, w, different)
     return Clustering(
         victim_ids=ids,
         representatives=ids[labels],
@@ -231,7 +231,7 @@ def _with_apart(
     )
 
 
-def _split_different(
+def split_different(
     labels: IntArray, u: IntArray, v: IntArray, w: FloatArray, apart: tuple[IntArray, IntArray]
 ) -> tuple[IntArray, int]:
     """Re-cluster the components that hold both records of a 'different' decision (Kruskal, rule 3)."""

@@ -37,7 +37,7 @@ from harmtrace.analyse.mse.captures import CaptureTable
 from harmtrace.analyse.mse.histories import VictimRecords, in_window, person_histories
 from harmtrace.analyse.mse.result import Estimate
 from harmtrace.errors import HarmtraceError, QueryError
-from harmtrace.link.clusters import FORCED, _split_different, connected_components
+from harmtrace.link.clusters import FORCED, connected_components, split_different
 from harmtrace.link.decisions import KIND, active_decisions
 from harmtrace.store import Store
 
@@ -90,7 +90,7 @@ def draw_labels(pairs: RunPairs, records: VictimRecords, rng: np.random.Generato
     v = np.concatenate([pairs.v[kept], pairs.same_v])
     w = np.concatenate([pairs.p[kept], np.full(pairs.same_u.size, FORCED)])
     labels = connected_components(records.victim_ids.size, u, v)
-    labels, _ = _split_different(labels, u, v, w, pairs.apart)
+    labels, _ = split_different(labels, u, v, w, pairs.apart)
     return np.where(records.person >= 0, labels, -1)
 
 
