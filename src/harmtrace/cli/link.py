@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -125,6 +126,36 @@ def _describe_incident_run(run: IncidentRun) -> str:
     )
 
 
+def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options every `link evaluate` command takes; `truth_columns` describes its truth CSV."""
+    decorators = (
+        click.option(
+            "--truth",
+            type=click.Path(dir_okay=False, path_type=Path),
+            required=True,
+            help=f"CSV with columns {truth_columns}",
+        ),
+        click.option(
+            "--run", "run_id", type=int, help="Linkage run for blocking recall (default: the latest)."
+        ),
+        click.option(
+            "--threshold",
+            type=click.FloatRange(0, 1),
+            help="Also measure the run's scored pairs at this match probability, before clustering.",
+        ),
+        db_option,
+        json_option,
+        handles_errors,
+    )
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
 @link.group(epilog="Example:\n\n  harmtrace link evaluate victims --truth sim/truth.csv")
 def evaluate() -> None:
     """Measure linkage against a known truth (simulated lists, or a hand-linked sample)."""
@@ -135,21 +166,7 @@ def evaluate() -> None:
     epilog="Example:\n\n\b\n  harmtrace link evaluate victims --truth sim/truth.csv\n"
     "  harmtrace link evaluate victims --truth sim/truth.csv --threshold 0.9 --json",
 )
-@click.option(
-    "--truth",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV with columns source, record_id, person_id (as simulate victims writes truth.csv).",
-)
-@click.option("--run", "run_id", type=int, help="Linkage run for blocking recall (default: the latest).")
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    help="Also measure the run's scored pairs at this match probability, before clustering.",
-)
-@db_option
-@json_option
-@handles_errors
+@_evaluation_options("source, record_id, person_id (as simulate victims writes truth.csv).")
 def evaluate_victims_command(
     truth: Path, run_id: int | None, threshold: float | None, db: Path | None, as_json: bool
 ) -> None:
@@ -168,21 +185,7 @@ def evaluate_victims_command(
     epilog="Example:\n\n\b\n  harmtrace link evaluate incidents --truth sim/truth.csv\n"
     "  harmtrace link evaluate incidents --truth sim/truth.csv --threshold 0.9 --json",
 )
-@click.option(
-    "--truth",
-    type=click.Path(dir_okay=False, path_type=Path),
-    required=True,
-    help="CSV with columns source, record_id, incident_id (as simulate reports writes truth.csv).",
-)
-@click.option("--run", "run_id", type=int, help="Linkage run for blocking recall (default: the latest).")
-@click.option(
-    "--threshold",
-    type=click.FloatRange(0, 1),
-    help="Also measure the run's scored pairs at this match probability, before clustering.",
-)
-@db_option
-@json_option
-@handles_errors
+@_evaluation_options("source, record_id, incident_id (as simulate reports writes truth.csv).")
 def evaluate_incidents_command(
     truth: Path, run_id: int | None, threshold: float | None, db: Path | None, as_json: bool
 ) -> None:
