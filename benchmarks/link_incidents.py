@@ -95,8 +95,12 @@ def step_link(name: str, work: Path) -> dict[str, Any]:
 def run_step(name: str, work: Path) -> dict[str, Any]:
     """One linkage in a fresh interpreter; its last stdout line is the JSON result."""
     cmd = [sys.executable, __file__, "--step", name, "--work", str(work)]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    sys.stderr.write(done.stderr[-2000:])
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    sys.stderr.write(done.stderr[-2000:])  # a failed step's traceback is shown, not lost
+    if done.returncode != 0:
+        raise SystemExit(
+            f"step {name!r} failed with exit status {done.returncode} (--keep DIR keeps its files)"
+        )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
 

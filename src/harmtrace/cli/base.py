@@ -93,3 +93,19 @@ def main() -> None:
 
     Every command works on one store file (--db, $HARMTRACE_DB, or ./harmtrace.duckdb).
     """
+
+
+def describe_import(r: dict[str, Any], what: str, raw: bool = False) -> str:
+    """The text of a file import's result: batch, what it holds, read = accepted + quarantined, reasons."""
+    if r["already_imported"]:
+        return f"{r['file']} was already imported with these options as batch {r['batch_id']}: nothing added."
+    lines = [
+        f"Batch {r['batch_id']}: {r['file']} ({what})",
+        f"read {r['rows_read']:,} = accepted {r['rows_accepted']:,} + quarantined {r['rows_quarantined']:,}",
+    ]
+    lines += [f"  row {row}: {'; '.join(reasons)}" for row, reasons in r["quarantined"].items()]
+    if r["rows_quarantined"]:
+        lines.append(
+            f"See them all with: harmtrace quarantine --batch {r['batch_id']}{' --raw' if raw else ''}"
+        )
+    return "\n".join(lines)

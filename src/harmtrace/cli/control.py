@@ -23,6 +23,7 @@ from harmtrace.analyse.incident_points import IncidentQuery
 from harmtrace.cli.base import (
     Day,
     db_option,
+    describe_import,
     emit,
     handles_errors,
     json_option,
@@ -79,20 +80,11 @@ def import_command(
     options = ControlImport(actor, valid_from, valid_to, actor_field, from_field, to_field, source)
     with store_for(db) as store:
         result = import_control(store, file, options)
-    emit(result, as_json, lambda: _describe_import(result))
-
-
-def _describe_import(r: dict[str, Any]) -> str:
-    if r["already_imported"]:
-        return f"{r['file']} was already imported with these options as batch {r['batch_id']}: nothing added."
-    lines = [
-        f"Batch {r['batch_id']}: {r['file']} (control areas of {', '.join(r['actors']) or 'no actor'})",
-        f"read {r['rows_read']:,} = accepted {r['rows_accepted']:,} + quarantined {r['rows_quarantined']:,}",
-    ]
-    lines += [f"  row {row}: {'; '.join(reasons)}" for row, reasons in r["quarantined"].items()]
-    if r["rows_quarantined"]:
-        lines.append(f"See them all with: harmtrace quarantine --batch {r['batch_id']}")
-    return "\n".join(lines)
+    emit(
+        result,
+        as_json,
+        lambda: describe_import(result, f"control areas of {', '.join(result['actors']) or 'no actor'}"),
+    )
 
 
 @control.command(

@@ -17,7 +17,16 @@ from harmtrace.analyse.sites import (
     sites_report,
     write_geojson,
 )
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
+from harmtrace.cli.base import (
+    db_option,
+    describe_import,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+    window_options,
+)
 from harmtrace.cli.radii import radii_option
 from harmtrace.display import table
 
@@ -43,20 +52,7 @@ def import_command(file: Path, kind: str, source: str | None, db: Path | None, a
     GeoJSON / GeoPackage points with those properties. Bad rows are quarantined with their reasons."""
     with store_for(db) as store:
         result = import_sites(store, file, kind, source)
-    emit(result, as_json, lambda: _describe_import(result))
-
-
-def _describe_import(r: dict[str, Any]) -> str:
-    if r["already_imported"]:
-        return f"{r['file']} was already imported with these options as batch {r['batch_id']}: nothing added."
-    lines = [
-        f"Batch {r['batch_id']}: {r['file']} ({r['kind']} sites)",
-        f"read {r['rows_read']:,} = accepted {r['rows_accepted']:,} + quarantined {r['rows_quarantined']:,}",
-    ]
-    lines += [f"  row {row}: {'; '.join(reasons)}" for row, reasons in r["quarantined"].items()]
-    if r["rows_quarantined"]:
-        lines.append(f"See them all with: harmtrace quarantine --batch {r['batch_id']} --raw")
-    return "\n".join(lines)
+    emit(result, as_json, lambda: describe_import(result, f"{result['kind']} sites", raw=True))
 
 
 @sites.command(
