@@ -6,6 +6,7 @@ Review shows records with their names: the user asked to see them. Nothing here 
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -275,6 +276,27 @@ def _signed(weight: float | None) -> str:
     return "-" if weight is None else f"{weight:+.2f}"
 
 
+def _decision_options(noun: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The arguments and options of every `decide` command; `noun` names what is decided on."""
+    decorators = (
+        click.argument("verdict", type=click.Choice(VERDICTS)),
+        click.argument("record_a", metavar="ID_A"),
+        click.argument("record_b", metavar="ID_B"),
+        click.option("--reason", required=True, help=f"Why: what the {noun} share, or where they differ."),
+        click.option("--author", help=AUTHOR_HELP),
+        db_option,
+        json_option,
+        handles_errors,
+    )
+
+    def apply(command: Callable[..., None]) -> Callable[..., None]:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
 @main.group(
     epilog="Example:\n\n  harmtrace decide victims same 1204 8812 --reason 'same names, date and town'"
 )
@@ -287,14 +309,7 @@ def decide() -> None:
     epilog="Example:\n\n\b\n  harmtrace decide victims same 1204 8812 --reason 'same names, date, town'\n"
     "  harmtrace decide victims different list_a:A-00012 list_b:B-00345 --reason 'father differs'",
 )
-@click.argument("verdict", type=click.Choice(VERDICTS))
-@click.argument("record_a", metavar="ID_A")
-@click.argument("record_b", metavar="ID_B")
-@click.option("--reason", required=True, help="Why: what the records share, or where they differ.")
-@click.option("--author", help=AUTHOR_HELP)
-@db_option
-@json_option
-@handles_errors
+@_decision_options("records")
 def decide_victims(
     verdict: str,
     record_a: str,
@@ -331,14 +346,7 @@ def _decided_text(decision: Decision, earlier: Decision | None, kind: EntityKind
     epilog="Example:\n\n\b\n  harmtrace decide incidents same 120 4410 --reason 'same strike, two channels'\n"
     "  harmtrace decide incidents different ucdp-ged:151045 4410 --reason 'other neighbourhood'",
 )
-@click.argument("verdict", type=click.Choice(VERDICTS))
-@click.argument("record_a", metavar="ID_A")
-@click.argument("record_b", metavar="ID_B")
-@click.option("--reason", required=True, help="Why: what the reports share, or where they differ.")
-@click.option("--author", help=AUTHOR_HELP)
-@db_option
-@json_option
-@handles_errors
+@_decision_options("reports")
 def decide_incidents(
     verdict: str,
     record_a: str,
