@@ -19,21 +19,14 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from linkage_runs import peak_mb, print_table, run_step
+
 CONFIGS = ("arabic", "plain")
-
-
-def peak_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def prepare(records: int, seed: int, work: Path) -> dict[str, Any]:
@@ -74,10 +67,10 @@ def step_link(config: str, work: Path) -> dict[str, Any]:
         evaluation = evaluate_victims(store, work / "lists" / "truth.csv")
     db.unlink()
     return {
-        "config": config,
+        "run": config,
         "records": run.records,
         "pairs": run.pairs_scored,
-        "persons": run.persons,
+        "clusters": run.persons,
         "seconds": seconds,
         "peak_mb": peak,
         "steps": run.seconds,
@@ -88,52 +81,12 @@ def step_link(config: str, work: Path) -> dict[str, Any]:
     }
 
 
-def run_step(config: str, work: Path) -> dict[str, Any]:
-    """One linkage in a fresh interpreter; its last stdout line is the JSON result."""
-    cmd = [sys.executable, __file__, "--step", config, "--work", str(work)]
-    done = subprocess.run(cmd, check=True, capture_output=True, text=True)
-    sys.stderr.write(done.stderr[-2000:])
-    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
-
-
-def print_table(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
+def print_summary(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
     print(
         f"{prepared['records']:,} records of {prepared['people']:,} people in 3 lists: simulated and "
         f"written in {prepared['simulate_s']:.1f} s, imported in {prepared['import_s']:.1f} s"
     )
-    names = (
-        "records",
-        "pairs",
-        "persons",
-        "seconds",
-        "records/s",
-        "peak MB",
-        "F1",
-        "P",
-        "R",
-        "blocking",
-        "x",
-    )
-    widths = (10, 10, 9, 8, 10, 8, 6, 6, 6, 8, 5)
-    header = f"{'link':<8} " + " ".join(f"{n:>{w}}" for n, w in zip(names, widths, strict=True))
-    print(header)
-    print("-" * len(header))
-    base = rows[0]["seconds"]
-    for r in rows:
-        cells = (
-            f"{r['records']:>10,}", f"{r['pairs']:>10,}", f"{r['persons']:>9,}", f"{r['seconds']:>8.1f}",
-            f"{r['records'] / r['seconds']:>10,.0f}", f"{r['peak_mb']:>8,.0f}", _ratio(r["f1"], 6),
-            _ratio(r["precision"], 6), _ratio(r["recall"], 6), _ratio(r["blocking_recall"], 8),
-            f"{r['seconds'] / base:>4.2f}x",
-        )  # fmt: skip
-        print(f"{r['config']:<8} " + " ".join(cells))
-    for r in rows:
-        print(f"  {r['config']} steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items()))
-
-
-def _ratio(value: float | None, width: int) -> str:
-    return f"{'-':>{width}}" if value is None else f"{value:>{width}.3f}"
+    print_table(rows, ("link", "records", "persons"))
 
 
 def main() -> None:
@@ -155,7 +108,7 @@ def main() -> None:
         work = args.keep or Path(tmp)
         work.mkdir(parents=True, exist_ok=True)
         prepared = prepare(args.records, args.seed, work)
-        print_table(prepared, [run_step(config, work) for config in CONFIGS])
+        print_summary(prepared, [run_step(__file__, config, work) for config in CONFIGS])
 
 
 if __name__ == "__main__":

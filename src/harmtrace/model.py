@@ -11,6 +11,9 @@ CATEGORIES: Final = ("all", "civilians", "children", "women", "men", "combatants
 BOUNDS: Final = ("min", "max", "best")
 
 GRADES: Final = ("confirmed", "fair", "weak", "contested", "discounted")
+# Not a grade: the status of an incident none of whose reports alleges civilian harm (a battle whose
+# reports count combatant deaths only). Kept out of the graded set and out of civilian figures.
+NOT_ALLEGED: Final = "not_alleged"
 
 # Location precision words, finest first; issue 5 maps each to a radius in metres.
 LOCATION_PRECISIONS: Final = (

@@ -73,7 +73,8 @@ def test_assessment_grades_each_incident_and_says_why(monitored: Store) -> None:
     )
     assert (raqqa["source_grades"], raqqa["declared_strikes"], raqqa["persons"]) == (["NGO C: fair"], 1, 4)
     grades = {r["incident_id"]: r["grade"] for r in monitored.rows("SELECT * FROM incident_assessment")}
-    assert grades == {"inc-raqqa": "confirmed", "inc-idlib": "contested", "report:6": "discounted"}
+    # the lone report counts combatants killed and no civilian: no civilian harm alleged, not graded
+    assert grades == {"inc-raqqa": "confirmed", "inc-idlib": "contested", "report:6": "not_alleged"}
 
 
 def test_attribution_lists_each_perpetrator_with_its_status_and_reports(monitored: Store) -> None:
@@ -123,7 +124,8 @@ def test_grade_filter_uses_the_incident_grade(monitored: Store) -> None:
 
     assert graded("fair") == 1  # before assessment: the Raqqa incident has a source grade 'fair'
     assess_incidents(monitored)
-    assert (graded("fair"), graded("confirmed"), graded("contested", "discounted")) == (0, 1, 2)
+    # report:6 alleges no civilian harm: it is in no civilian figure, whatever the grades asked
+    assert (graded("fair"), graded("confirmed"), graded("contested", "not_alleged")) == (0, 1, 1)
     decide_grade(monitored, "inc-idlib", "Fair", "two NGOs confirmed on site", "analyst")
     assert (graded("fair"), graded("contested")) == (1, 0)
 

@@ -61,8 +61,15 @@ def test_a_single_source_is_weak() -> None:
 
 def test_two_independent_sources_with_a_perpetrator_named_are_fair() -> None:
     found = tuple(attribute(claims(("Russia",), ("Russia",))))
-    g, reasons = grade(evidence(reports=3, sources=3, independent_sources=2, attribution=found,
-                                copies=("report 3 repeats report 1 (same text)",)))  # fmt: skip
+    g, reasons = grade(
+        evidence(
+            reports=3,
+            sources=3,
+            independent_sources=2,
+            attribution=found,
+            copies=("report 3 repeats report 1 (same text)",),
+        )
+    )
     assert g == "fair"
     assert reasons[:3] == [
         "fair: 2 independent sources, with belligerent action likely nearby (named: Russia)",
@@ -108,17 +115,85 @@ def test_competing_claims_are_contested() -> None:
     )
 
 
-def test_combatant_victims_are_discounted_first() -> None:
+def test_combatant_deaths_only_allege_no_civilian_harm() -> None:
+    # a battle: every report gives figures, none a civilian; even a declared strike is not graded
     found = tuple(attribute(claims(("Coalition",)), declaring=["US-led coalition"]))
-    g, reasons = grade(evidence(attribution=found, civilians_killed_max=0, combatants_killed=12))
+    g, reasons = grade(
+        evidence(
+            attribution=found,
+            civilians_killed_max=0,
+            combatants_killed=12,
+            with_figures=1,
+            counting_combatants=(1,),
+        )
+    )
+    assert (g, reasons[0]) == (
+        "not_alleged",
+        "no civilian harm alleged: every report gives figures and none alleges civilian harm (up to 12 "
+        "combatants killed); not a civilian-harm claim, so not graded",
+    )
+    # a report without any figure (a monitor's record of an attack) keeps the incident graded
+    g, _ = grade(
+        evidence(
+            reports=2,
+            sources=2,
+            independent_sources=2,
+            civilians_killed_max=0,
+            combatants_killed=12,
+            with_figures=1,
+            counting_combatants=(1,),
+        )
+    )
+    assert g == "weak"
+    # a tied person not known to be a combatant is harm to account for
+    g, _ = grade(evidence(with_figures=1, persons=3, combatant_persons=2))
+    assert g == "weak"
+
+
+def test_alleged_civilian_harm_is_discounted_only_on_evidence_of_combatants() -> None:
+    # report 1 counts 5 killed without saying who; report 2 says 0 civilians and 5 combatants
+    g, reasons = grade(
+        evidence(
+            reports=2,
+            sources=2,
+            independent_sources=2,
+            with_figures=2,
+            alleging=(1,),
+            civilians_killed_max=0,
+            combatants_killed=5,
+            counting_combatants=(2,),
+        )
+    )
     assert (g, reasons[0]) == (
         "discounted",
-        "discounted: the victims were combatants (reports give 0 civilians and up to 12 combatants killed)",
+        "discounted: the victims were combatants: report 1 alleged civilian harm without saying who the "
+        "victims were; report 2 counts up to 5 combatants killed and no one else",
     )
-    g, _ = grade(evidence(persons=3, combatant_persons=3))
-    assert g == "discounted"
-    g, _ = grade(evidence(persons=3, combatant_persons=2))
+    g, reasons = grade(evidence(with_figures=1, alleging=(1,), persons=3, combatant_persons=3))
+    assert (g, reasons[0]) == (
+        "discounted",
+        "discounted: report 1 alleged civilian harm, but all 3 persons tied to it were combatants",
+    )
+    # one tied combatant does not outweigh a report counting civilians killed
+    g, _ = grade(
+        evidence(with_figures=1, alleging=(1,), civilians_killed_max=4, persons=1, combatant_persons=1)
+    )
     assert g == "weak"
+    # reports that disagree (civilians killed against combatants only) are not discounted by rule
+    g, reasons = grade(
+        evidence(
+            reports=2,
+            sources=2,
+            independent_sources=2,
+            with_figures=2,
+            alleging=(1,),
+            civilians_killed_max=4,
+            combatants_killed=5,
+            counting_combatants=(2,),
+        )
+    )
+    assert g == "weak"
+    assert any(r.startswith("the reports disagree on who the victims were: report 1") for r in reasons)
 
 
 def test_a_source_grade_is_kept_beside_the_computed_one() -> None:

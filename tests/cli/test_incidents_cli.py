@@ -39,7 +39,10 @@ def test_declared_strikes_import_reports_counts_and_quarantine(db: Path, shared_
 
 def test_assess_then_show_grade_and_stats(db: Path) -> None:
     out = ok(db, "assess", "incidents")
-    assert out.startswith("Assessed 8 incidents: confirmed 0, fair 0, weak 7, contested 0, discounted 1.")
+    assert out.startswith(
+        "Assessed 8 incidents: confirmed 0, fair 0, weak 7, contested 0, discounted 0. "
+        "No civilian harm alleged (not graded): 1."
+    )
     shown = ok(db, "incidents", "show", "report:4")
     assert "Incident report:4: grade weak" in shown and "weak: a single independent source" in shown
     graded = ok(db, "incidents", "grade", "report:4", "fair", "--reason", "two NGOs", "--author", "tester")

@@ -120,7 +120,7 @@ def test_ids_trace_every_report_to_its_document(db: Path) -> None:
         (("--from", "2016-03-01", "--days", "0"), "--days must be at least 1 (got 0)"),
         (("--perpetrator", "government of syra"), "Closest known names: 'Government of Syria'"),
         (("--by", "perpetrator", "--perpetrator", "IS"), "drop --perpetrator"),
-        (("--grade", "sure"), "Known grades: confirmed, contested, discounted, fair, weak"),
+        (("--grade", "sure"), "Known grades: confirmed, contested, discounted, fair, not_alleged, weak"),
     ],
 )
 def test_impossible_queries_say_what_to_do(db: Path, args: tuple[str, ...], message: str) -> None:

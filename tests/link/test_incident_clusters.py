@@ -3,15 +3,19 @@ through others (`same_source_apart`)."""
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import numpy as np
 
+from harmtrace.ingest import get_format, import_file
 from harmtrace.link.clusters import cluster_records
+from harmtrace.link.decisions import record_decision
 from harmtrace.link.incidents import link_incidents, same_source_apart
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.simulate.reports import ReportsConfig, import_reports, simulate_reports
 from harmtrace.store import Store
+from tests.conftest import UCDP_CSV
 
 
 def test_pairs_kept_apart_split_a_cluster(store: Store, tmp_path: Path) -> None:
@@ -52,3 +56,34 @@ def test_same_source_pairs_are_only_those_chained_through_others(store: Store, t
         assert direct == 0
     final = dict(store.con.execute("SELECT report_id, incident_id FROM incident_member").fetchall())
     assert all(final[a] != final[b] for a, b in zip(ids_a.tolist(), ids_b.tolist(), strict=True))
+
+
+def _ucdp_pairs_in_one_incident(store: Store) -> int:
+    return int(
+        store.scalar(
+            "SELECT count(*) FROM incident_member a JOIN incident_member b "
+            "ON a.incident_id = b.incident_id AND a.report_id < b.report_id "
+            "JOIN report ra ON ra.report_id = a.report_id JOIN report rb ON rb.report_id = b.report_id "
+            "WHERE ra.source_id = rb.source_id AND ra.record_id <> rb.record_id"
+        )
+    )
+
+
+def test_curated_event_data_never_joins_its_own_events(store: Store) -> None:
+    """UCDP codes each event once: two UCDP events are never one incident unless an analyst says so."""
+    import_file(store, get_format("ucdp-ged"), UCDP_CSV, source="UCDP")
+    run = link_incidents(store, threshold=0.5, date_from=date(2016, 2, 1), date_to=date(2016, 3, 31))
+    scored_high = store.scalar(
+        "SELECT count(*) FROM link_pair WHERE run_id = ? AND kind = 'incidents' AND match_probability >= ?",
+        [run.run_id, run.threshold],
+    )
+    assert scored_high > 0, "the model scores some UCDP pairs above the threshold: the rule has work to do"
+    assert _ucdp_pairs_in_one_incident(store) == 0
+    pair = store.rows(
+        "SELECT id_l, id_r FROM link_pair WHERE run_id = ? AND kind = 'incidents' "
+        "ORDER BY match_probability DESC LIMIT 1",
+        [run.run_id],
+    )[0]
+    record_decision(store, "same", pair["id_l"], pair["id_r"], "same strike, checked", kind=INCIDENTS)
+    link_incidents(store, threshold=0.5, date_from=date(2016, 2, 1), date_to=date(2016, 3, 31))
+    assert _ucdp_pairs_in_one_incident(store) == 1

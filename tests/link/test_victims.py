@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +19,9 @@ import pytest
 from harmtrace.errors import QueryError
 from harmtrace.link.evaluate import VictimEvaluation, evaluate_victims
 from harmtrace.link.features import build_features, features_arrow
-from harmtrace.link.model import DuckDBBackend, TrainedModel, feature_columns
-from harmtrace.link.victims import REVIEW_FLOOR, LinkRun, link_victims
+from harmtrace.link.model import ARABIC, DuckDBBackend, TrainedModel, feature_columns
+from harmtrace.link.runs import REVIEW_FLOOR
+from harmtrace.link.victims import LinkRun, link_victims
 from harmtrace.simulate import default_config, import_lists, simulate_victims
 from harmtrace.simulate.config import build_config
 from harmtrace.store import Store, open_store
@@ -123,6 +125,38 @@ def test_a_stored_model_scores_the_same_pairs_again(arabic: tuple[Path, LinkRun,
     stored = {(p["id_l"], p["id_r"]): p["match_weight"] for p in _pairs(db) if p["match_probability"] >= 0.5}
     assert rescored.keys() == stored.keys()
     assert all(rescored[k] == pytest.approx(stored[k], abs=1e-6) for k in stored)
+
+
+def _m_probabilities(model: TrainedModel) -> list[float]:
+    return [
+        level["m_probability"]
+        for comparison in model.splink["comparisons"]
+        for level in comparison["comparison_levels"]
+        if "m_probability" in level
+    ]
+
+
+def test_training_on_a_sample_of_pairs_links_as_well(
+    four_lists: Path, tmp_path: Path, arabic: tuple[Path, LinkRun, VictimEvaluation]
+) -> None:
+    """`training_pairs` bounds each EM session to a random sample of its pairs (a few hundred here,
+    of thousands): the estimates move a little, the links hardly."""
+    db = tmp_path / "sampled.duckdb"
+    shutil.copy(four_lists, db)
+    with open_store(db) as store:
+        run = link_victims(store, spec=replace(ARABIC, training_pairs=400))
+        sampled = evaluate_victims(store, four_lists.parent / "lists" / "truth.csv")
+        model = TrainedModel.from_json(
+            store.scalar("SELECT model_json FROM link_run WHERE run_id = ?", [run.run_id])
+        )
+    with open_store(arabic[0], read_only=True) as store:
+        full = TrainedModel.from_json(
+            store.scalar("SELECT model_json FROM link_run WHERE run_id = ?", [arabic[1].run_id])
+        )
+    assert model.spec.training_pairs == 400 and {"train: prior", "train: u", "train: m"} <= run.seconds.keys()
+    assert _m_probabilities(model) != _m_probabilities(full)  # trained on other pairs
+    assert sampled.pairwise.f1 is not None and arabic[2].pairwise.f1 is not None
+    assert sampled.pairwise.f1 >= 0.95 and abs(sampled.pairwise.f1 - arabic[2].pairwise.f1) <= 0.01
 
 
 def _source_ids(store: Store) -> dict[str, int]:

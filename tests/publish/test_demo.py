@@ -1,10 +1,15 @@
 """`make demo` correctness: the demo's numbers against figures computed here from the bundled files.
 
-The expected figures are computed independently of harmtrace: the UCDP CSV read with the csv module,
-governorates by matplotlib's point-in-polygon on the GeoJSON rings, the 1 km tolerance by numpy
-point-to-segment distances. The rules they implement are issue 2's (min: wholly inside and attributed
-to one side alone; max: touching, side among the perpetrators) and the locate rule (precision at least
-'governorate', nearest governorate within 1 km).
+The per-report figures (read before linking) are computed independently of harmtrace: the UCDP CSV
+read with the csv module, governorates by matplotlib's point-in-polygon on the GeoJSON rings, the 1 km
+tolerance by numpy point-to-segment distances. The rules they implement are issue 2's (min: wholly
+inside and attributed to one side alone; max: touching, side among the perpetrators) and the locate
+rule (precision at least 'governorate', nearest governorate within 1 km).
+
+The per-incident part has no independent figures to compare with (linkage is a model's judgement), so
+it is checked by what must hold whatever the model decides: every report in exactly one incident (counted
+in the store), incidents no more than reports, grade counts adding up to the incidents, and an
+incident's minimum (the lowest any of its reports gives) never lifting a group above its per-report sum.
 """
 
 from __future__ import annotations
@@ -23,7 +28,14 @@ from click.testing import CliRunner
 from matplotlib.path import Path as PolygonPath
 
 from harmtrace.cli import main
+from harmtrace.cli.demo import describe_demo
+from harmtrace.display import to_json
+from harmtrace.errors import QueryError
 from harmtrace.ingest import FIXED_FORMATS
+from harmtrace.model import GRADES, NOT_ALLEGED
+from harmtrace.publish.demo import DemoResult, build_demo
+from harmtrace.publish.report import per_report_figures
+from harmtrace.store import open_store
 from tests.conftest import BUNDLED, UCDP_CSV, run_cli
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -112,11 +124,15 @@ def _nearest(point: np.ndarray, areas: list[tuple[str, list[np.ndarray]]]) -> st
 
 
 @pytest.fixture(scope="module")
-def demo_json(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, dict[str, Any]]:
-    out = tmp_path_factory.mktemp("demo")
-    result = CliRunner().invoke(main, ["demo", "--out", str(out), "--json"], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
-    return out, json.loads(result.output)
+def demo_run(tmp_path_factory: pytest.TempPathFactory) -> DemoResult:
+    """One demo for the module: linking the bundled reports takes about a minute."""
+    return build_demo(tmp_path_factory.mktemp("demo"))
+
+
+@pytest.fixture(scope="module")
+def demo_json(demo_run: DemoResult) -> tuple[Path, dict[str, Any]]:
+    """The demo's output folder and what `harmtrace demo --json` prints for it."""
+    return demo_run.report_path.parent, json.loads(to_json(demo_run.as_dict()))
 
 
 def test_demo_imports_every_bundled_row(demo_json: tuple[Path, dict[str, Any]]) -> None:
@@ -148,7 +164,7 @@ def test_deaths_by_year_match_the_csv(demo_json: tuple[Path, dict[str, Any]]) ->
     _, data = demo_json
     got = {
         g["group"]: (g["items_max"], g["count_min"], g["count_best"], g["count_max"])
-        for g in data["figures"]["by_year"]
+        for g in data["figures"]["per_report"]["by_year"]
         if g["items_max"]
     }
     assert got == _expected_by_year(_ucdp())
@@ -158,8 +174,9 @@ def test_deaths_by_year_match_the_csv(demo_json: tuple[Path, dict[str, Any]]) ->
 def test_deaths_by_side_match_the_csv(demo_json: tuple[Path, dict[str, Any]]) -> None:
     _, data = demo_json
     expected = _expected_by_side(_ucdp())
-    shown = data["figures"]["by_side"]
-    assert data["figures"]["sides_total"] >= len(expected)
+    per_report = data["figures"]["per_report"]
+    shown = per_report["by_side"]
+    assert per_report["sides_total"] >= len(expected)
     for g in shown:
         assert (g["items_max"], g["count_min"], g["count_best"], g["count_max"]) == expected[g["group"]]
     top = sorted(expected, key=lambda s: (-expected[s][3], s))[: len(shown)]
@@ -171,19 +188,28 @@ def test_civilians_by_governorate_match_an_independent_placement(
 ) -> None:
     _, data = demo_json
     expected = _expected_civilians(_ucdp())
-    got = {g["key"] and g["group"]: g["count_max"] for g in data["figures"]["civilians_by_adm1"]}
+    got = {
+        g["key"] and g["group"]: g["count_max"] for g in data["figures"]["per_report"]["civilians_by_adm1"]
+    }
     assert got == expected
     assert sum(got.values()) == sum(int(r["deaths_civilians"]) for r in _ucdp())
 
 
-def test_summary_prints_the_figures(tmp_path: Path) -> None:
-    result = CliRunner().invoke(main, ["demo", "--out", str(tmp_path)], catch_exceptions=False)
-    assert result.exit_code == 0, result.output
+def test_summary_prints_the_figures(demo_run: DemoResult) -> None:
+    """The text `harmtrace demo` prints (describe_demo: the same function, without a second demo run)."""
+    output = describe_demo(demo_run)
+    tmp_path = demo_run.report_path.parent
     reports, low, best, high = _expected_by_year(_ucdp())["2017"]
-    assert f"2017  {reports:>7,}  {low:>6,}  {best:>6,}  {high:>6,}" in result.output
-    assert "Civilians killed by governorate" in result.output and "Rural Damascus" in result.output
-    assert "balanced" in result.output and " NO " not in result.output
+    assert f"2017  {reports:>7,}  {low:>6,}  {best:>6,}  {high:>6,}" in output
+    assert "Civilians killed by governorate" in output and "Rural Damascus" in output
+    assert "balanced" in output and " NO " not in output
     assert (tmp_path / "report.html").is_file() and (tmp_path / "demo.duckdb").is_file()
+    with open_store(tmp_path / "demo.duckdb", read_only=True) as store:
+        reports = store.scalar("SELECT count(*) FROM report")
+        incidents = store.scalar("SELECT count(DISTINCT incident_id) FROM incident_member")
+    assert f"Incidents: {reports:,} reports linked into {incidents:,} incidents" in output
+    assert "per report and per incident" in output and "not_alleged" in output
+    assert "not yet deduplicated" not in output
 
 
 def test_report_is_self_contained_with_chart_and_tables(demo_json: tuple[Path, dict[str, Any]]) -> None:
@@ -192,8 +218,9 @@ def test_report_is_self_contained_with_chart_and_tables(demo_json: tuple[Path, d
     assert html.count("<svg") >= 2 and html.count("<table") >= 5
     for heading in ("Killed by year", "Killed by alleged perpetrator", "Civilians killed by governorate"):
         assert heading in html
-    for needle in ("CC BY 4.0", "CC BY-IGO", "Sundberg", "not yet deduplicated", "ريف دمشق"):
+    for needle in ("CC BY 4.0", "CC BY-IGO", "Sundberg", "ريف دمشق", "Deduplicated by incident"):
         assert needle in html
+    assert "not yet deduplicated" not in html
     if data["imports"][1:]:
         assert "CC BY-SA 4.0" in html
     assert "<script" not in html and "<link" not in html and 'src="http' not in html
@@ -209,7 +236,11 @@ def test_report_command_writes_the_same_report(
     result = run_cli(copy, "report", "html", str(tmp_path / "again.html"))
     assert result.exit_code == 0, result.output
     again = (tmp_path / "again.html").read_text(encoding="utf-8")
-    assert again.count("<svg") >= 2 and "48,710" in again
+    assert again.count("<svg") >= 2 and "Reports linked into incidents" in again
+    # per-report figures are read before linking: a linked store no longer gives them
+    assert "What deduplication changed" not in again
+    with open_store(copy, read_only=True) as store, pytest.raises(QueryError, match="before running"):
+        per_report_figures(store)
 
 
 def test_demo_never_overwrites_a_named_store(tmp_path: Path) -> None:
@@ -232,3 +263,107 @@ def test_report_reads_well_in_a_browser(demo_json: tuple[Path, dict[str, Any]], 
         check=True, capture_output=True, timeout=120,
     )  # fmt: skip
     assert png.stat().st_size > 10_000
+
+
+def _incidents_in_store(out: Path) -> dict[str, int]:
+    with open_store(out / "demo.duckdb", read_only=True) as store:
+        return store.rows(
+            "SELECT (SELECT count(*) FROM report) AS reports, count(*) AS memberships, "
+            "count(DISTINCT report_id) AS members, count(DISTINCT incident_id) AS incidents, "
+            "count(*) FILTER (report_id NOT IN (SELECT report_id FROM report)) AS strangers "
+            "FROM incident_member"
+        )[0]
+
+
+def test_every_report_is_in_exactly_one_incident(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    out, data = demo_json
+    got = _incidents_in_store(out)
+    assert got["memberships"] == got["members"] == got["reports"] and got["strangers"] == 0
+    assert 0 < got["incidents"] <= got["reports"]
+    shown = data["figures"]["incidents"]
+    assert (shown["reports"], shown["incidents"]) == (got["reports"], got["incidents"])
+    assert data["linkage"]["incidents"] == got["incidents"]
+    assert shown["multi_report"] <= shown["incidents"] and shown["joining_sources"] <= shown["multi_report"]
+    # a multi-report incident holds at least two reports; the others hold exactly one
+    singles = shown["incidents"] - shown["multi_report"]
+    assert shown["reports_in_multi"] >= 2 * shown["multi_report"]
+    assert shown["reports_in_multi"] + singles == shown["reports"]
+
+
+def test_grade_counts_add_up_to_the_incidents(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    out, data = demo_json
+    grades = {g["grade"]: g["incidents"] for g in data["figures"]["incidents"]["grades"]}
+    assert list(grades)[: len(GRADES) + 1] == [*GRADES, NOT_ALLEGED]
+    assert sum(grades.values()) == _incidents_in_store(out)["incidents"]
+    assert data["assessment"]["grades"] == {g: grades[g] for g in (*GRADES, NOT_ALLEGED)}
+    assert data["figures"]["incidents"]["fresh"] is True
+    with open_store(out / "demo.duckdb", read_only=True) as store:
+        # UCDP battles that count no civilian (deaths_civilians and deaths_unknown 0) allege no civilian harm
+        assert store.scalar("SELECT count(*) FROM incident_assessment WHERE grade = ?", [NOT_ALLEGED]) > 0
+
+
+def test_incident_minimum_never_exceeds_the_per_report_minimum(
+    demo_json: tuple[Path, dict[str, Any]],
+) -> None:
+    """An incident's minimum is the lowest any of its reports gives, so summed over incidents it cannot
+    exceed the reports' sum: for the totals (every item inside an unbounded window), and by year because
+    no bundled report with a count spans two years (asserted in `_expected_by_year`)."""
+    _, data = demo_json
+    figures, per_report = data["figures"], data["figures"]["per_report"]
+    assert figures["deduplicated"] is True
+    _expected_by_year(_ucdp())
+    for now, before in zip(figures["totals"], per_report["totals"], strict=True):
+        assert now["category"] == before["category"]
+        assert now["count_min"] <= before["count_min"] and now["items_max"] <= before["items_max"]
+    years = {g["key"]: g for g in per_report["by_year"]}
+    assert {g["key"] for g in figures["by_year"] if g["items_max"]} <= set(years)
+    for g in figures["by_year"]:
+        assert g["count_min"] <= years[g["key"]]["count_min"], g["key"]
+    # UCDP events are never joined to one another (UCDP codes each event once) and the archive gives no
+    # counts, so everyone killed must add up exactly as per report: a difference is a count lost or merged
+    everyone = [(n, b) for n, b in zip(figures["totals"], per_report["totals"], strict=True)]
+    everyone = [(n, b) for n, b in everyone if n["category"] == "all"]
+    assert everyone, "the totals include everyone killed"
+    for now, before in everyone:
+        assert (now["count_min"], now["count_max"]) == (before["count_min"], before["count_max"])
+
+
+def test_report_shows_incidents_grades_and_what_deduplication_changed(
+    demo_json: tuple[Path, dict[str, Any]],
+) -> None:
+    out, data = demo_json
+    html = (out / "report.html").read_text(encoding="utf-8")
+    shown = data["figures"]["incidents"]
+    assert "Reports linked into incidents" in html and "What deduplication changed" in html
+    assert f"linked into <strong>{shown['incidents']:,} incidents</strong>" in html
+    for g in shown["grades"]:
+        assert f'<td>{g["grade"]}</td><td class="n">{g["incidents"]:,}</td>' in html
+    total_now, total_before = data["figures"]["totals"][0], data["figures"]["per_report"]["totals"][0]
+    row = (
+        f'<td class="n">{total_before["items_max"]:,}</td>',
+        f'<td class="n">{total_now["items_max"]:,}</td>',
+    )
+    assert all(cell in html for cell in row)
+    assert "48,710" in html  # UCDP best estimate for 2016, per report
+
+
+def test_demo_notes_hold(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    _, data = demo_json
+    notes = " ".join(data["notes"])
+    assert "not yet deduplicated" not in notes and "linked into incidents" in notes
+    checks = data["checks"]
+    if data["imports"][1:]:
+        assert 0 <= checks["archive_copies_joined"] <= checks["archive_copies"]
+        assert checks["archive_copies"] == data["imports"][2]["rows_accepted"]
+        assert f"{checks['archive_copies_joined']:,} of the {checks['archive_copies']:,} records" in notes
+
+
+def test_ucdp_events_stay_apart_so_no_counted_item_is_lost(demo_json: tuple[Path, dict[str, Any]]) -> None:
+    """Only UCDP reports give death counts and UCDP codes each event once (never joined by linkage), so
+    every UCDP event is still counted per incident, and the demo has no merge to warn about."""
+    _, data = demo_json
+    checks = data["checks"]
+    assert (checks["ucdp_incidents"], checks["ucdp_events"]) == (0, 0)
+    now, before = data["figures"]["totals"][0], data["figures"]["per_report"]["totals"][0]
+    assert before["items_max"] == len(_ucdp()) == now["items_max"]
+    assert "UCDP events. UCDP codes each event once" not in " ".join(data["notes"])

@@ -9,6 +9,7 @@ import numpy as np
 from harmtrace.ingest import get_format, import_file
 from harmtrace.publish import collect, write_report
 from harmtrace.publish.charts import month_band_svg, month_series
+from harmtrace.publish.report import per_report_figures
 from harmtrace.store import Store
 from tests.conftest import UCDP_CSV, run_cli
 
@@ -46,3 +47,16 @@ def test_months_without_counted_reports_are_gaps_not_zeros() -> None:
 def test_report_command_needs_an_existing_store(tmp_path: Path) -> None:
     result = run_cli(tmp_path / "none.duckdb", "report", "html", str(tmp_path / "r.html"))
     assert result.exit_code == 1 and "No store at" in result.output
+
+
+def test_before_linking_the_figures_are_the_per_report_ones(store: Store, tmp_path: Path) -> None:
+    import_file(store, get_format("ucdp-ged"), UCDP_CSV)
+    per_report = per_report_figures(store)
+    data = write_report(store, tmp_path / "r.html", per_report)
+    assert not data.deduplicated and data.incidents is None
+    assert data.by_year == per_report.by_year and data.totals == per_report.totals
+    # nothing to compare before linking: the report says figures are not yet deduplicated instead
+    assert data.compared("year") == [] and data.compared("all") == []
+    html = (tmp_path / "r.html").read_text(encoding="utf-8")
+    assert "not yet deduplicated" in html and "What deduplication changed" not in html
+    assert "Reports linked into incidents" not in html

@@ -5,8 +5,12 @@ into one event count once; a report no link run has seen stands alone as its own
 (``report:<id>``), so before any link run every report is an item, exactly as before linkage existed.
 An incident's date interval, perpetrators, means, grade and harm ranges come from its reports (the rules
 are in `harmtrace.assess.items`: minimum = the lowest minimum any report gives, never below the persons
-tied to it; maximum = the highest). An item's date is an interval [date_start, date_end]; NULL is
-unknown on that side. The window is [from, to], both days inclusive
+tied to it; maximum = the highest). After `harmtrace assess incidents`, figures read the per-incident
+rows it stored (`harmtrace.assess.snapshot`: one row per incident, perpetrators as canonical actors,
+incidents alleging no civilian harm left out of civilian categories); once reports, links or ties
+change, the rows are stale and figures are aggregated from the reports again, with a warning.
+An item's date is an interval [date_start, date_end]; NULL is unknown on that side. The window is
+[from, to], both days inclusive
 (``days=N``: the N days from ``from``, so to = from + N - 1); a missing bound leaves it unbounded.
 
 - An item *touches* the window when its interval could overlap it: start <= to and end >= from. An
@@ -69,15 +73,16 @@ for the groups (the plan is in `harmtrace.analyse.casualty_sql`).
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final, TypedDict
 
 from harmtrace.analyse.casualty_sql import NOT_LOCATED, figures_sql, ids_sql
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.assess.items import Plan, plan_for
+from harmtrace.assess.snapshot import stored_actors
 from harmtrace.errors import QueryError
-from harmtrace.model import CATEGORIES, GRADES, HARMS
+from harmtrace.model import CATEGORIES, GRADES, HARMS, NOT_ALLEGED
 from harmtrace.store import Store
 
 GROUPINGS: Final = ("month", "year", "adm1", "perpetrator")
@@ -88,6 +93,19 @@ NOT_DEDUPLICATED: Final = (
 DEDUPLICATED: Final = (
     "Items are incidents: reports an incident link run clustered count once; reports it has not seen "
     "count as their own incidents."
+)
+STORED: Final = (
+    "Incidents as the last assessment run stored them (harmtrace assess incidents): perpetrators are "
+    "canonical actors; incidents with no civilian harm alleged are left out of civilian figures."
+)
+STALE: Final = (
+    "WARNING: reports, incident links or victim ties changed since the last assessment run, so its "
+    "stored incidents are stale: these figures were aggregated from the reports now (slower; "
+    "perpetrators as written), but grades are still the last run's. Run harmtrace assess incidents."
+)
+NOT_ASSESSED: Final = (
+    "No assessment run yet: incidents are aggregated from their reports at query time and perpetrators "
+    "are matched as written (run harmtrace assess incidents to count canonical actors, faster)."
 )
 _DEFINITIONS: Final = {
     "min": "Items wholly inside the window{alone}, each at its minimum.",
@@ -208,10 +226,11 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
     """The figure `query` asks for over `store`: bounds, items behind them, groups and caveats."""
     _check_grades(store, query)
     plan = plan_for(store)
+    asked, query = query, _as_actors(store, query, plan)
     rows = _rows(store, *figures_sql(query, query.by, plan))
     total = _figure(next(row for row in rows if row["is_total"]))
     if total["items_max"] + total["items_without_category"] == 0:
-        _check_names(store, query)
+        _check_names(store, query, plan)
     groups = [_group(row, query) for row in _in_order(rows, query.by)] if query.by else None
     if query.with_ids:
         total["ids"] = _ids(store, query, None, plan).get("", _no_ids())
@@ -225,8 +244,31 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
         "definitions": definitions(query),
         "total": total,
         "groups": groups,
-        "notes": _notes(store, query, total),
+        "notes": _actor_notes(asked, query) + _plan_notes(plan) + _notes(store, query, total),
     }
+
+
+def _as_actors(store: Store, query: CasualtyQuery, plan: Plan) -> CasualtyQuery:
+    """`query` with its perpetrator as the canonical actor, when figures read the stored rows (whose
+    perpetrators are actors, `harmtrace.actors`); before an assessment names are matched as written."""
+    if not plan.stored or not query.perpetrator:
+        return query
+    return replace(query, perpetrator=stored_actors(store).canonical(query.perpetrator))
+
+
+def _actor_notes(asked: CasualtyQuery, query: CasualtyQuery) -> list[str]:
+    if asked.perpetrator == query.perpetrator:
+        return []
+    return [f"--perpetrator {asked.perpetrator!r} is a name of the actor {query.perpetrator!r}: every name "
+            "of that actor counts (the actor table of the last assessment run)."]  # fmt: skip
+
+
+def _plan_notes(plan: Plan) -> list[str]:
+    if plan.stored:
+        return [STORED]
+    if plan.stale:
+        return [STALE]
+    return [NOT_ASSESSED]
 
 
 def definitions(query: CasualtyQuery) -> dict[str, str]:
@@ -313,7 +355,7 @@ def _ids(store: Store, query: CasualtyQuery, by: str | None, plan: Plan) -> dict
 
 def _check_grades(store: Store, query: CasualtyQuery) -> None:
     """Grades outside the vocabulary are accepted only when some report carries them."""
-    unknown = [g for g in query.grades if g not in GRADES]
+    unknown = [g for g in query.grades if g not in (*GRADES, NOT_ALLEGED)]
     if not unknown:
         return
     stored = _rows(
@@ -321,7 +363,7 @@ def _check_grades(store: Store, query: CasualtyQuery) -> None:
         "SELECT DISTINCT lower(trim(source_grade)) AS grade FROM report WHERE source_grade IS NOT NULL",
         {},
     )
-    known = sorted({*GRADES, *(r["grade"] for r in stored)})
+    known = sorted({*GRADES, NOT_ALLEGED, *(r["grade"] for r in stored)})
     missing = [g for g in unknown if g not in known]
     if missing:
         raise QueryError(
@@ -330,25 +372,30 @@ def _check_grades(store: Store, query: CasualtyQuery) -> None:
         )
 
 
-def _check_names(store: Store, query: CasualtyQuery) -> None:
+def _check_names(store: Store, query: CasualtyQuery, plan: Plan) -> None:
     """An empty figure because of a misspelt name would mislead: fail, and suggest stored spellings."""
     if query.perpetrator:
-        _require_known(store, "perpetrators", query.perpetrator, "--perpetrator")
+        if plan.stored:
+            # the stored names are actors: say so, as the user may have asked by another of its names
+            _require_known(store, ("actors", "incident_item"), query.perpetrator, "--perpetrator (an actor)")
+        else:
+            _require_known(store, ("perpetrators", "report"), query.perpetrator, "--perpetrator")
     if query.means:
-        _require_known(store, "means", query.means, "--means")
+        _require_known(store, ("means", "report"), query.means, "--means")
 
 
-def _require_known(store: Store, column: str, name: str, option: str) -> None:
-    known = [r["name"] for r in _rows(store, f"SELECT DISTINCT unnest({column}) AS name FROM report", {})]
+def _require_known(store: Store, where: tuple[str, str], name: str, option: str) -> None:
+    column, table = where
+    known = [r["name"] for r in _rows(store, f"SELECT DISTINCT unnest({column}) AS name FROM {table}", {})]
     if name.lower() in {k.lower() for k in known}:
         return
-    what = "perpetrator" if column == "perpetrators" else "means"
+    what = "means" if column == "means" else "perpetrator"
     if not known:
         raise QueryError(f"No report in the store names any {what}, so {option} {name!r} matches nothing.")
     closest = ", ".join(repr(k) for k in closest_names(name, known))
     raise QueryError(
         f"No report in the store names {what} {name!r} ({option}). Closest known names: {closest}. "
-        f"Names match case-insensitively but otherwise exactly: use one of these with {option}."
+        f"Names match case-insensitively but otherwise exactly: use one of these with {option.split()[0]}."
     )
 
 

@@ -26,12 +26,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from harmtrace.analyse.window import period_ctes, period_of
-from harmtrace.assess.items import Plan, harm_sql, items_sql, members_sql
+from harmtrace.assess.items import Plan, harm_sql, items_sql, members_sql, stored_items_sql
+from harmtrace.model import NOT_ALLEGED
 
 if TYPE_CHECKING:
     from harmtrace.analyse.casualties import CasualtyQuery
 
 NOT_LOCATED: Final = "(not located)"
+# categories of civilians: figures of these leave out incidents with no civilian harm alleged
+CIVILIAN_CATEGORIES: Final = ("civilians", "children", "women", "men")
 NO_PERPETRATOR: Final = "(no perpetrator named)"
 NEG_INF: Final = "'-infinity'::DATE"
 POS_INF: Final = "'infinity'::DATE"
@@ -166,6 +169,9 @@ def _reports_cte(sql: Sql, with_lists: bool) -> str:
         where.append(f"list_contains(r.perpetrators, {sql.param('perp', q.perpetrator)} COLLATE nocase)")
     if q.grades:
         where.append(f"list_contains({sql.param('grades', list(q.grades))}, r.grade)")
+    if sql.plan.stored and q.category in CIVILIAN_CATEGORIES:
+        # an incident none of whose reports alleges civilian harm is no civilian-harm claim
+        where.append(f"r.grade IS DISTINCT FROM '{NOT_ALLEGED}'")
     if q.means:
         where.append(f"list_contains(r.means, {sql.param('means', q.means)} COLLATE nocase)")
     # P is in every list here, so a one-element list is P alone; without P attribution does not matter
@@ -176,14 +182,21 @@ def _reports_cte(sql: Sql, with_lists: bool) -> str:
     return (
         f"rep AS {materialised}(SELECT r.item_id{lists}, {sole} AS sole, "
         f"coalesce(r.date_start, {NEG_INF}) AS s, coalesce(r.date_end, {POS_INF}) AS e "
-        f"FROM ({items_sql(bool(q.grades), sql.plan.linked)}) r WHERE {' AND '.join(where)})"
+        f"FROM ({_items(sql)}) r WHERE {' AND '.join(where)})"
     )
+
+
+def _items(sql: Sql) -> str:
+    """The incidents a figure counts: the stored rows when fresh, else aggregated from the reports."""
+    if sql.plan.stored:
+        return stored_items_sql()
+    return items_sql(bool(sql.query.grades), sql.plan.linked)
 
 
 def _harm_cte(sql: Sql) -> str:
     category = sql.param("category", sql.query.category)
     harm = sql.param("harm", sql.query.harm)
-    return f"h AS ({harm_sql(category, harm, sql.plan.linked, sql.plan.tied)})"
+    return f"h AS ({harm_sql(category, harm, sql.plan.linked, sql.plan.tied, sql.plan.stored)})"
 
 
 def _period_ctes(sql: Sql, unit: str) -> list[str]:

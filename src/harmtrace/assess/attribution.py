@@ -9,13 +9,15 @@ Statuses, per perpetrator P named by at least one report of the incident:
   dyad, is not a competing claim);
 - ``alleged``: named, neither declared nor contested.
 
-Actor names match case-insensitively by words: "Coalition" matches "US-led coalition" because its words
-are a subset of the other's. Perpetrators are stored as each source spells them; aliases across spellings
-("Russia" / "Russian Military") are not resolved here.
+Names are canonical actors (`harmtrace.actors`: the assessment run maps "Russian Military" and
+"الطيران الروسي" to Russia before attributing), so a perpetrator is one actor whatever its spelling.
+Names the actor table does not know also match case-insensitively by words: "Coalition" matches
+"US-led coalition" because its words are a subset of the other's.
 """
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -42,10 +44,12 @@ class Attribution:
     why: str
 
 
+@functools.lru_cache(maxsize=65536)
 def actor_words(name: str) -> frozenset[str]:
     return frozenset(_WORD.findall(name.lower()))
 
 
+@functools.lru_cache(maxsize=65536)
 def same_actor(a: str, b: str) -> bool:
     """True when one name's words are all in the other's.
 
@@ -60,34 +64,40 @@ def attribute(claims: Sequence[ReportClaim], declaring: Iterable[str] = ()) -> l
     """The attribution of one incident from its reports' claims and the belligerents that declared a
     strike near it; perpetrators in the order first named (by report id)."""
     declaring = list(declaring)
-    named = _named_in_order(claims)
     found = []
-    for perpetrator in named:
-        by = tuple(c.report_id for c in claims if any(same_actor(perpetrator, p) for p in c.perpetrators))
-        status, why = _status(perpetrator, claims, declaring)
-        found.append(Attribution(perpetrator, status, by, why))
+    for perpetrator in _named_in_order(claims):
+        naming = [c for c in claims if _names(perpetrator, c.perpetrators)]
+        status, why = _status(perpetrator, claims, naming, declaring)
+        found.append(Attribution(perpetrator, status, tuple(c.report_id for c in naming), why))
     return found
+
+
+def _names(actor: str, names: Sequence[str]) -> bool:
+    """True when `names` name `actor`; the same name (the common case: canonical actors) is checked first,
+    as this runs for every perpetrator of every report of a million incidents."""
+    return actor in names or any(same_actor(actor, n) for n in names)
 
 
 def _named_in_order(claims: Sequence[ReportClaim]) -> list[str]:
     named: list[str] = []
     for claim in sorted(claims, key=lambda c: c.report_id):
         for p in claim.perpetrators:
-            if not any(same_actor(p, q) for q in named):
+            if not _names(p, named):
                 named.append(p)
     return named
 
 
-def _status(perpetrator: str, claims: Sequence[ReportClaim], declaring: list[str]) -> tuple[str, str]:
-    """(status, why) of one perpetrator."""
+def _status(
+    perpetrator: str, claims: Sequence[ReportClaim], naming: list[ReportClaim], declaring: list[str]
+) -> tuple[str, str]:
+    """(status, why) of one perpetrator, given the claims `naming` it."""
     own = [c.report_id for c in claims if same_actor(perpetrator, c.source)]
     if own:
         return "declared", f"{perpetrator} reported it itself (report {', '.join(map(str, own))})"
     if any(same_actor(perpetrator, b) for b in declaring):
         return "declared", f"{perpetrator} declared a strike near it"
-    rivals = [
-        c for c in claims if c.perpetrators and not any(same_actor(perpetrator, p) for p in c.perpetrators)
-    ]
+    named_by = {c.report_id for c in naming}
+    rivals = [c for c in claims if c.perpetrators and c.report_id not in named_by]
     if rivals:
         others = sorted({p for c in rivals for p in c.perpetrators})
         ids = ", ".join(str(c.report_id) for c in rivals)

@@ -14,8 +14,10 @@ one (lower report id: the first captured stands as the original) when:
 - ``same source``: the same source reports the incident again (a correction, an update).
 
 A report is recorded once, against its lowest-numbered original, with the first reason found in the
-order above. Detection is set-wise SQL: texts are normalised, shingled and hashed in DuckDB and shingles
-joined within incidents, so a million reports cost one statement, not a Python loop per pair.
+order above. Detection is set-wise SQL (texts normalised, links, videos and agencies extracted, pairs
+formed within incidents), except the shingle similarity of the pairs that need it: Python's sets
+intersect 5-character substrings several times faster than DuckDB's list functions (measured by
+`benchmarks/assess_incidents.py`: 7 s in DuckDB against under 2 s in Python for 50,000 pairs).
 An *independent source* of an incident is a distinct source with at least one report of the
 incident that copies no other (`independent_sources_sql`).
 """
@@ -23,6 +25,8 @@ incident that copies no other (`independent_sources_sql`).
 from __future__ import annotations
 
 from typing import Final
+
+import pyarrow as pa
 
 from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.ingest.sql import lit
@@ -76,7 +80,7 @@ def wires_sql(expr: str) -> str:
 
 
 def _ctes() -> str:
-    """`txt` (reports of incidents with several reports), `pairs` (within an incident), `alike`."""
+    """`txt` (reports of incidents with several reports) and `pairs` (of reports within an incident)."""
     raw = "concat_ws(' ', r.description, r.description_ar)"
     return f"""
     mem AS ({membership_sql()}),
@@ -95,25 +99,24 @@ def _ctes() -> str:
                list_sort(list_intersect(l.wires, e.wires))[1] AS wire,
                l.source_id = e.source_id AS same_source
         FROM txt l JOIN txt e ON e.ik = l.ik AND e.report_id < l.report_id
-    ),
-    -- only texts that may be near-identical without being equal are shingled (equal ones are found
-    -- above); a pair's shingle sets are intersected as lists: no table of every shingle is built
-    shingled AS (
-        SELECT later, earlier, {_shingles("l_norm")} AS a, {_shingles("e_norm")} AS b
-        FROM pairs WHERE both_long AND NOT same_norm
-    ),
-    alike AS (
-        SELECT later, earlier, round(shared / (len(a) + len(b) - shared), 4) AS similarity
-        FROM (SELECT *, len(list_intersect(a, b)) AS shared FROM shingled)
-        WHERE shared / (len(a) + len(b) - shared) >= {TEXT_JACCARD}
     )"""
 
 
-def _shingles(norm: str) -> str:
-    """SQL of the distinct hashed character shingles of a normalised text."""
-    last = f"length({norm}) - {SHINGLE_CHARS} + 1"
-    shingle = f"hash(substring({norm}, i, {SHINGLE_CHARS}))"
-    return f"list_distinct(list_transform(range(1, {last} + 1), lambda i: {shingle}))"
+def shingles(norm: str) -> set[str]:
+    """The distinct character shingles (`SHINGLE_CHARS` long) of a normalised text."""
+    return {norm[i : i + SHINGLE_CHARS] for i in range(len(norm) - SHINGLE_CHARS + 1)}
+
+
+def similarity(a: str, b: str) -> float:
+    """Jaccard similarity of two normalised texts' shingle sets, rounded to 4 places.
+
+    >>> similarity("warplanes struck the market", "warplanes struck the markets")
+    0.9583
+    """
+    sa, sb = shingles(a), shingles(b)
+    shared = len(sa & sb)
+    union = len(sa) + len(sb) - shared
+    return round(shared / union, 4) if union else 0.0
 
 
 def copies_sql() -> str:
@@ -124,11 +127,10 @@ def copies_sql() -> str:
                      WHEN p.wire IS NOT NULL THEN 'same wire story: ' || p.wire
                      WHEN p.same_source THEN 'same source' END"""
     return f"""
-    WITH {_ctes()},
-    why AS (
+    WITH why AS (
         SELECT p.later, p.earlier, {reason} AS reason,
                CASE WHEN p.same_norm THEN 1.0 ELSE s.similarity END AS similarity
-        FROM pairs p LEFT JOIN alike s USING (later, earlier)
+        FROM ht_pairs p LEFT JOIN ht_alike s USING (later, earlier)
     )
     SELECT later AS report_id, min(earlier) AS original_id, arg_min(reason, earlier) AS reason,
            arg_min(similarity, earlier) AS similarity
@@ -138,9 +140,30 @@ def copies_sql() -> str:
 def record_copies(store: Store) -> int:
     """Replace `report_copy` with the copies found now; returns how many reports copy another."""
     with store.transaction() as con:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE ht_pairs AS WITH {_ctes()} SELECT * FROM pairs")
+        con.register("ht_alike", _alike(store))
         con.execute("DELETE FROM report_copy")
         con.execute(f"INSERT INTO report_copy {copies_sql()}")
+        con.unregister("ht_alike")
+        con.execute("DROP TABLE ht_pairs")
     return int(store.scalar("SELECT count(*) FROM report_copy"))
+
+
+def _alike(store: Store) -> pa.Table:
+    """(later, earlier, similarity) of the pairs of long, unequal texts at least `TEXT_JACCARD` alike
+    (equal texts are found in SQL; texts under `MIN_TEXT_CHARS` count only when equal)."""
+    found = store.con.sql(
+        "SELECT later, earlier, l_norm, e_norm FROM ht_pairs WHERE both_long AND NOT same_norm"
+    ).to_arrow_table()
+    later, earlier = found["later"].to_pylist(), found["earlier"].to_pylist()
+    scores = [similarity(a, b) for a, b in zip(found["l_norm"].to_pylist(), found["e_norm"].to_pylist(),
+                                                strict=True)]  # fmt: skip
+    keep = [i for i, score in enumerate(scores) if score >= TEXT_JACCARD]
+    return pa.table({
+        "later": pa.array([later[i] for i in keep], pa.int64()),
+        "earlier": pa.array([earlier[i] for i in keep], pa.int64()),
+        "similarity": pa.array([scores[i] for i in keep], pa.float64()),
+    })  # fmt: skip
 
 
 def independent_sources_sql() -> str:

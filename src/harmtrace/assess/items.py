@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from harmtrace.store import Store
 
 # persons of a category, from victim_record columns; 'all' counts everyone tied
-_PERSON_CATEGORY: Final = {
+PERSON_CATEGORY: Final = {
     "all": "TRUE",
     "civilians": "v.status = 'civilian'",
     "combatants": "v.status = 'combatant'",
@@ -49,13 +49,33 @@ class Plan:
 
     linked: bool = True
     tied: bool = True
+    # the rows the last assessment run stored still describe the store (`harmtrace.assess.snapshot`):
+    # figures read them, one row per incident, instead of aggregating reports
+    stored: bool = False
+    # an assessment run stored rows, but reports, links or ties changed since
+    stale: bool = False
 
 
 def plan_for(store: Store) -> Plan:
+    from harmtrace.assess.snapshot import state
+
+    last = state(store)
     return Plan(
         linked=bool(store.scalar("SELECT count(*) > 0 FROM incident_member")),
         tied=bool(store.scalar("SELECT count(*) > 0 FROM victim_report")),
+        stored=bool(last and last["fresh"]),
+        stale=bool(last and not last["fresh"]),
     )
+
+
+def stored_items_sql() -> str:
+    """(item_id, date_start, date_end, perpetrators, means, grade): the stored rows of the last
+    assessment run; perpetrators are canonical actors, grade the one in force (analyst's, else computed,
+    which may be `NOT_ALLEGED`)."""
+    return f"""
+    SELECT i.item_id, i.date_start, i.date_end, i.actors AS perpetrators, i.means,
+           coalesce(dg.grade, i.grade) AS grade
+    FROM incident_item i LEFT JOIN ({_decided()}) dg USING (incident_id)"""
 
 
 def lead_sql() -> str:
@@ -122,7 +142,7 @@ def _decided() -> str:
 
 def persons_sql(category_sql: str) -> str:
     """(item_id, persons): distinct persons of the category (a SQL text, e.g. $category) per item."""
-    cases = " ".join(f"WHEN '{c}' THEN {cond}" for c, cond in _PERSON_CATEGORY.items())
+    cases = " ".join(f"WHEN '{c}' THEN {cond}" for c, cond in PERSON_CATEGORY.items())
     return f"""
     SELECT mem.item_id, count(DISTINCT coalesce(pm.person_id, 'victim:' || v.victim_id)) AS persons
     FROM victim_report vr JOIN victim_record v USING (victim_id)
@@ -132,13 +152,18 @@ def persons_sql(category_sql: str) -> str:
     GROUP BY mem.item_id"""
 
 
-def harm_sql(category_sql: str, harm_sql_text: str, linked: bool = True, tied: bool = True) -> str:
+def harm_sql(
+    category_sql: str, harm_sql_text: str, linked: bool = True, tied: bool = True, stored: bool = False
+) -> str:
     """(item_id, count_min, count_max, count_best): each incident's range for one (category, harm).
 
     A lone report keeps its own three figures; only the persons floor can raise its minimum. `linked`
-    / `tied` False say no link run / no victim_report row exists (see `Plan`): the plain harm rows.
+    / `tied` False say no link run / no victim_report row exists (see `Plan`): the plain harm rows;
+    `stored` reads the ranges the last assessment run stored (`harmtrace.assess.snapshot`).
     """
     chosen = f"category = {category_sql} AND harm = {harm_sql_text}"
+    if stored:
+        return f"SELECT item_id, count_min, count_max, count_best FROM incident_harm WHERE {chosen}"
     if not linked and not tied:
         return f"SELECT report_id AS item_id, count_min, count_max, count_best FROM harm WHERE {chosen}"
     ranges = f"""

@@ -18,6 +18,7 @@ from harmtrace.cli import review as _review  # noqa: F401
 from harmtrace.cli import simulate as _simulate  # noqa: F401
 from harmtrace.cli import sites as _sites  # noqa: F401
 from harmtrace.cli import stats as _stats  # noqa: F401
+from harmtrace.cli import ties as _ties  # noqa: F401
 from harmtrace.cli.base import main
 
 __all__ = ["main"]

@@ -8,10 +8,11 @@ from typing import Any
 
 import click
 
+from harmtrace.analyse.casualties import Group
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.publish import write_report
-from harmtrace.publish.demo import DEMO_NOTES, DemoResult, build_demo
+from harmtrace.publish.demo import DemoResult, build_demo
 
 SUMMARY_SIDES = 10
 
@@ -27,20 +28,24 @@ SUMMARY_SIDES = 10
 def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -> None:
     """Build a fresh store from the bundled open data, print a summary and write an HTML report.
 
-    Imports UCDP GED Syria and the Syrian Archive records, places reports in OCHA governorates and
-    writes OUT/report.html. The store is OUT/demo.duckdb unless --db names a new file.
+    Imports UCDP GED Syria and the Syrian Archive records, places reports in OCHA governorates, links
+    every report into incidents and grades them (about a minute: linking trains a model), and writes
+    OUT/report.html with the figures per incident beside those per report. The store is
+    OUT/demo.duckdb unless --db names a new file.
     """
     result = build_demo(out_dir, db, data_dir)
     emit(result.as_dict(), as_json, lambda: describe_demo(result))
 
 
 def describe_demo(r: DemoResult) -> str:
-    """The demo's summary: imports, deaths by year and side, civilians by governorate."""
+    """The demo's summary: imports, incidents and grades, deaths by year and governorate per report and
+    per incident, deaths by side per incident."""
     f = r.report
     batches = [b | {"balanced": "yes" if _balanced(b) else "NO"} for b in f.batches]
     columns = ["batch_id", "source", "file_name", "rows_read", "rows_accepted", "rows_quarantined"]
+    steps = ", ".join(f"{step} {s:.1f}" for step, s in r.steps.items())
     lines = [
-        f"Store {r.store_path}, report {r.report_path} ({r.seconds:.1f} s)",
+        f"Store {r.store_path}, report {r.report_path} ({r.seconds:.1f} s: {steps})",
         "",
         "Imports (read = accepted + quarantined):",
         table(batches, [*columns, "rows_flagged", "balanced"]),
@@ -48,14 +53,60 @@ def describe_demo(r: DemoResult) -> str:
     lines += [f"  skipped {s['file']}: {s['format']} {s['why']}" for s in r.skipped]
     p = r.placement
     lines += [f"Governorates: {p.placed:,} of {p.reports:,} reports placed ({_why_not(p.not_placed)}).", ""]
-    lines += ["Killed by year (everyone killed):", table(_figure_rows(f.by_year, "year"), _cols("year"))]
+    lines += _incident_lines(r)
+    per_report = f.per_report
+    if per_report is not None:
+        years = _compared(per_report.by_year, f.by_year, "year")
+        lines += ["", "Killed by year, per report and per incident (deduplicated):", table(years)]
     sides = f"top {SUMMARY_SIDES} of {f.sides_total}" if f.sides_total > SUMMARY_SIDES else "all"
-    lines += ["", f"Killed by alleged perpetrator ({sides}; sides overlap, do not add up):"]
+    lines += ["", f"Killed by alleged perpetrator, per incident ({sides}; sides overlap, do not add up):"]
     lines.append(table(_figure_rows(f.by_side[:SUMMARY_SIDES], "side"), _cols("side")))
-    civilians = _figure_rows(f.civilians_by_adm1, "governorate")
-    lines += ["", "Civilians killed by governorate (OCHA):", table(civilians, _cols("governorate"))]
-    lines += ["", *DEMO_NOTES, "'no count': reports touching the group that give no figure for it."]
+    if per_report is not None:
+        civilians = _compared(per_report.civilians_by_adm1, f.civilians_by_adm1, "governorate")
+        lines += [
+            "",
+            "Civilians killed by governorate (OCHA), per report and per incident (not_alleged left out):",
+            table(civilians),
+        ]
+    lines += ["", *r.notes, "'no count': incidents touching the group that give no figure for it."]
     return "\n".join(lines)
+
+
+def _incident_lines(r: DemoResult) -> list[str]:
+    """How reports were linked, and the incidents per grade."""
+    i = r.report.incidents
+    if i is None:
+        return ["Incidents: no incident link run (figures count reports)."]
+    line = (
+        f"Incidents: {i['reports']:,} reports linked into {i['incidents']:,} incidents; "
+        f"{i['multi_report']:,} incidents of several reports ({i['reports_in_multi']:,} reports), "
+        f"{i['joining_sources']:,} joining sources "
+        f"(link run {r.linkage.run_id}, threshold {r.linkage.threshold})."
+    )
+    return [line, "Grades (incidents):", table(i["grades"], ["grade", "incidents", "meaning"])]
+
+
+def _compared(
+    reports: Sequence[Mapping[str, Any]], incidents: Sequence[Mapping[str, Any]], label: str
+) -> list[dict[str, Any]]:
+    """Per-report groups with the per-incident group of the same key beside them (also groups only
+    one side has: incidents are placed by their lead report, so a governorate may lose all)."""
+    now = {g["key"]: g for g in incidents}
+    keys = [g["key"] for g in reports]
+    before = {g["key"]: g for g in reports}
+    rows = []
+    for key in [*keys, *(k for k in now if k not in before)]:
+        b, a = before.get(key), now.get(key)
+        group = (b or a or {}).get("group")
+        rows.append({label: _short(str(group)), **_side("reports", b), **_side("incidents", a)})
+    return rows
+
+
+def _side(items: str, g: Mapping[str, Any] | None) -> dict[str, Any]:
+    """items counted in the maximum and low / best / high; the incident columns are prefixed "inc."."""
+    prefix = "inc. " if items == "incidents" else ""
+    bounds = _bounds(g) if g else dict.fromkeys(("low", "best", "high"))
+    return {items: g["items_max"] if g else None} | {prefix + k: v for k, v in bounds.items()}
 
 
 def _balanced(b: dict[str, Any]) -> bool:
@@ -66,9 +117,9 @@ def _short(text: str, width: int = 48) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _figure_rows(groups: Sequence[Mapping[str, Any]], label: str) -> list[dict[str, Any]]:
-    """Casualty groups as summary rows: reports counted in the maximum, and low / best / high."""
-    return [{label: _short(str(g["group"])), "reports": g["items_max"], **_bounds(g),
+def _figure_rows(groups: Sequence[Group], label: str) -> list[dict[str, Any]]:
+    """Casualty groups as summary rows: incidents counted in the maximum, and low / best / high."""
+    return [{label: _short(str(g["group"])), "incidents": g["items_max"], **_bounds(g),
              "no count": g["items_without_category"]} for g in groups]  # fmt: skip
 
 
@@ -82,7 +133,7 @@ def _bounds(g: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _cols(label: str) -> list[str]:
-    return [label, "reports", "low", "best", "high", "no count"]
+    return [label, "incidents", "low", "best", "high", "no count"]
 
 
 def _why_not(not_placed: list[dict[str, Any]]) -> str:

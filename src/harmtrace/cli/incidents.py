@@ -15,7 +15,7 @@ from harmtrace.assess.export import FORMATS, export_incidents
 from harmtrace.assess.run import assess_incidents
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.model import GRADES, LOCATION_PRECISIONS
+from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
 
 
 @main.group(epilog="Example:\n\n  harmtrace assess incidents")
@@ -25,27 +25,42 @@ def assess() -> None:
 
 @assess.command(
     "incidents",
-    epilog="Example:\n\n  harmtrace assess incidents --json\n\n  harmtrace incidents export --help",
+    epilog="Example:\n\n  harmtrace assess incidents --actors my-actors.yaml --json\n\n"
+    "  harmtrace incidents export --help",
+)
+@click.option(
+    "--actors",
+    "actors_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="YAML actor table extending (or overriding) the shipped one: canonical name -> other names.",
 )
 @db_option
 @json_option
 @handles_errors
-def assess_incidents_command(db: Path | None, as_json: bool) -> None:
+def assess_incidents_command(actors_file: Path | None, db: Path | None, as_json: bool) -> None:
     """Assess every incident: copies between reports, independent sources, declared strikes nearby,
-    attribution and a computed grade with its reasons (one transaction; replaces the last run)."""
+    attribution per canonical actor and a computed grade with its reasons, and store the per-incident
+    rows `stats casualties` reads (one transaction; replaces the last run)."""
     with store_for(db) as store:
-        summary = assess_incidents(store)
+        summary = assess_incidents(store, actors_file=actors_file)
     emit(summary, as_json, lambda: _assess_text(summary))
 
 
 def _assess_text(s: dict[str, Any]) -> str:
-    grades = ", ".join(f"{g} {n:,}" for g, n in s["grades"].items())
-    return (
-        f"Assessed {s['incidents']:,} incidents: {grades}.\n"
+    grades = ", ".join(f"{g} {n:,}" for g, n in s["grades"].items() if g != NOT_ALLEGED)
+    lines = [
+        f"Assessed {s['incidents']:,} incidents: {grades}. No civilian harm alleged (not graded): "
+        f"{s['grades'][NOT_ALLEGED]:,}.",
         f"{s['reports_copying']:,} reports repeat another report of their incident; "
-        f"{s['declared_matches']:,} incident-strike pairs within the declared-strike tolerances.\n"
-        "See the reasons with: harmtrace incidents show INCIDENT_ID"
-    )
+        f"{s['declared_matches']:,} incident-strike pairs within the declared-strike tolerances.",
+    ]
+    if s["actor_names_not_in_table"]:
+        named = ", ".join(f"{a['name']} ({a['reports']:,})" for a in s["actors_not_in_table"][:8])
+        lines.append(
+            f"{s['actor_names_not_in_table']:,} perpetrator names are not in the actor table and are kept as "
+            f"written (reports naming them): {named}; add them with --actors FILE."
+        )
+    return "\n".join([*lines, "See the reasons with: harmtrace incidents show INCIDENT_ID"])
 
 
 @assess.command(

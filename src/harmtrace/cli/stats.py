@@ -37,7 +37,11 @@ def stats() -> None:
     "--by perpetrator\n  harmtrace stats casualties --perpetrator IS --from 2016-01-01 --to 2016-12-31 "
     "--by month --ids",
 )
-@click.option("--perpetrator", help="Alleged perpetrator, as stored (case-insensitive).")
+@click.option(
+    "--perpetrator",
+    help="Alleged perpetrator: after `assess incidents` any name of an actor in the actor table (Russian "
+    "warplanes = Russia); before, as stored (case-insensitive).",
+)
 @window_options
 @click.option(
     "--grade", "grades", help="Incident grades, comma-separated; ungraded incidents are then left out."

@@ -15,6 +15,8 @@ from harmtrace.ingest.ucdp_ged import FORMAT as UCDP_GED
 
 FIXED_FORMATS: dict[str, Format] = {f.name: f for f in (UCDP_GED, ACLED, SYRIAN_ARCHIVE)}
 MAPPED_FORMATS = ("incidents", "victims")
+# formats whose publisher codes each event once (`Format.deduplicated`)
+DEDUPLICATED_FORMATS: tuple[str, ...] = tuple(n for n, f in FIXED_FORMATS.items() if f.deduplicated)
 
 
 def get_format(name: str, mapping: Path | None = None) -> Format:

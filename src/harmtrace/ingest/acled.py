@@ -181,4 +181,5 @@ FORMAT = Format(
     required_columns=REQUIRED,
     select=select,
     description="ACLED export CSV (codebook columns, 2023 and later)",
+    deduplicated=True,
 )

@@ -33,6 +33,9 @@ class Format:
     sheet: str | None = None  # the spreadsheet sheet to read (default: the first)
     description: str = ""
     layouts: tuple[Format, ...] = ()
+    # the publisher codes each event once (curated event data: UCDP GED, ACLED), so two rows of one
+    # source with different ids are two events; incident linkage never joins them by itself
+    deduplicated: bool = False
 
     def layout_for(self, header: list[str], where: str) -> Format:
         """The first of `layouts` whose required columns `header` has (self when none are declared)."""

@@ -105,4 +105,5 @@ FORMAT = Format(
     required_columns=COLUMNS,
     select=select,
     description="UCDP GED CSV (all official columns)",
+    deduplicated=True,
 )

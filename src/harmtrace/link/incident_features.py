@@ -18,6 +18,10 @@ Columns of the feature table (`INCIDENT_FEATURE_TABLE`):
     cell                a 0.05 degree grid cell (about 5 km) of points with a radius of 10 km or less
     wide_cell           a 0.2 degree cell (about 20 km) of the same points, and wide_cell_shifted the
                         cell of a grid shifted by half a cell: two points within 10 km share one of them
+    town_day_records    for a point in a wide_cell dated to one day, how many records (an archive's
+                        video exported twice is one) that cell holds on that day; NULL otherwise.
+                        Agreeing on day and town is strong evidence in a village that day's reports
+                        barely mention, weak in Aleppo on a day of fifty
     coarse_adm1         adm1, but only for reports without a point finer than 10 km
     place_key           `name_key` of the place's name (`place_name`: its text, Latin script else
                         Arabic, without "GOVERNORATE :" and "town"): both scripts and the
@@ -25,7 +29,18 @@ Columns of the feature table (`INCIDENT_FEATURE_TABLE`):
     place_skel          `skeleton` of place_key: its consonants, for blocking
     adm1                governorate P-code: from report_admin when the store has boundaries, else the
                         source's governorate name through the crosswalk
-    perpetrators, means lower-cased lists (NULL when empty)
+    perpetrators        the canonical actors (`harmtrace.actors`) of the report's perpetrators, sorted;
+                        for a report whose perpetrator field is empty, the actors its description
+                        names (`strike_terms.PERPETRATOR_TERMS`: "Russian warplanes", "الطيران
+                        الروسي"); NULL when none
+    perp_sides          the sides of the war its perpetrators fought on (`ALLIANCES`), NULL when none:
+                        a report naming Russia and one naming the Syrian government may well be of
+                        one strike (UCDP codes Russian air strikes to the government's dyad)
+    means               the kinds of means the report names, in its means field or its description
+                        (`strike_terms.MEANS_TERMS`: "barrel bomb" and "برميل متفجر" are one kind);
+                        a means field naming no known kind is kept as its lower-cased words
+    sites               the kinds of site its description names (`strike_terms.SITE_TERMS`:
+                        hospital / مشفى, school / مدرسة, market / سوق ...), NULL when none
     killed_lo, killed_hi  civilians killed as the report gives them (any category when it gives no
                         civilian count): the lowest minimum and highest maximum
     desc_script         'arabic' or 'latin' (the description's script)
@@ -34,9 +49,11 @@ Columns of the feature table (`INCIDENT_FEATURE_TABLE`):
                         similarity of the two sets, so near-verbatim copies score near 1
     desc_keys           hashes of the description's rare words, keyed across scripts: each word's
                         `name_key` skeleton (numbers as themselves), kept when it occurs in at most
-                        RARE_SHARE of the descriptions. Proper nouns (a neighbourhood, a family, a
-                        street) and large numbers survive; the common words of any language do not,
-                        so an Arabic and an English report of one strike share their rare keys
+                        RARE_SHARE of the descriptions, and not a number of the report's own date
+                        ("Syria Daily Report 04/02/2016": the date comparison weighs it). Proper
+                        nouns (a neighbourhood, a family, a street) and large numbers survive; the
+                        common words of any language do not, so an Arabic and an English report of
+                        one strike share their rare keys
 
 Place texts go through Python once per distinct text (`name_key`); everything else, the MinHash
 signatures included, is set-wise SQL in the store's DuckDB.
@@ -51,8 +68,16 @@ from typing import Final
 import duckdb
 import pyarrow as pa
 
+from harmtrace.actors import ActorTable, load_actors
 from harmtrace.link.features import governorate_lookup, skeleton
 from harmtrace.link.names import name_key, normalise_arabic
+from harmtrace.link.strike_terms import (
+    MEANS_TERMS,
+    PERPETRATOR_TERMS,
+    SITE_TERMS,
+    term_word_pattern,
+    terms_sql,
+)
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.points import report_points_sql
 from harmtrace.store import Store
@@ -63,11 +88,21 @@ CELL_DEGREES: Final = 0.05
 WIDE_DEGREES: Final = 0.2
 RARE_SHARE: Final = 0.05
 FINE_RADIUS_KM: Final = 10.0  # points this precise get a grid cell for blocking
+# canonical actor -> the side it fought on, for actors that fought on one side with others. In 2016
+# Russia's air force, Iran and Hezbollah fought for the Syrian government; UCDP codes their strikes
+# to the government's dyad (Russia is a supporting state, not a side), while a video names Russia.
+ALLIANCES: Final = {
+    "Government of Syria": "pro-government",
+    "Russia": "pro-government",
+    "Government of Iran": "pro-government",
+    "Hezbollah": "pro-government",
+}
 INCIDENT_FEATURE_COLUMNS: Final = (
     "source_dataset", "record_id", "day_start", "day_end", "day_width", "month", "week", "coarse_month",
     "latitude", "longitude",
-    "radius_km", "cell", "wide_cell", "wide_cell_shifted", "coarse_adm1", "place_key", "place_skel", "adm1",
-    "perpetrators", "means",
+    "radius_km", "cell", "wide_cell", "wide_cell_shifted", "coarse_adm1",
+    "place_key", "place_skel", "adm1",
+    "town_day_records", "perpetrators", "perp_sides", "means", "sites",
     "killed_lo", "killed_hi", "desc_script", "desc_sig", "desc_keys",
 )  # fmt: skip
 
@@ -83,8 +118,19 @@ def build_incident_features(
     con = store.con
     _register_places(con, governorate_lookup(store), where)
     _register_signatures(con, where)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS {_features_sql(where, radii)}")
-    for helper in ("ht_incident_places", "ht_incident_sigs", "ht_incident_words", "ht_incident_keys"):
+    actors = load_actors()
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE {table} AS WITH f AS ({_features_sql(where, radii, actors)}) "
+        f"SELECT f.*, {_sides_sql('f.perpetrators')} AS perp_sides, n.town_day_records "
+        f"FROM f LEFT JOIN ({_TOWN_DAY_SQL}) n "
+        "ON n.wide_cell = f.wide_cell AND n.day_start = f.day_start AND f.day_width = 0"
+    )
+    for helper in (
+        "ht_incident_places",
+        "ht_incident_sigs",
+        "ht_incident_words",
+        "ht_incident_keys",
+    ):
         con.execute(f"DROP TABLE IF EXISTS {helper}")
     return int(store.scalar(f"SELECT count(*) FROM {table}"))
 
@@ -167,13 +213,17 @@ def _register_signatures(con: duckdb.DuckDBPyConnection, where: str) -> None:
             SELECT report_id, unnest(list_concat(w, list_transform(range(1, len(w)),
                 lambda i: w[i] || ' ' || w[i + 1]))) AS shingle FROM ht_incident_words WHERE len(w) > 0),
         sigs AS (SELECT report_id, [{minima}] AS desc_sig FROM shingles WHERE shingle <> '' GROUP BY ALL),
-        -- a description naming its own town repeats what the location comparisons weigh already
+        -- a description naming its own town or date repeats what the location and date comparisons
+        -- weigh already
         rare AS (SELECT u.report_id, list(DISTINCT hash(k.key)) AS desc_keys
                  FROM (SELECT report_id, unnest(w) AS word FROM ht_incident_words) u
                  JOIN ht_incident_keys k USING (word) JOIN report r ON r.report_id = u.report_id
                  LEFT JOIN ht_incident_places p ON p.text = coalesce(r.place_text, r.place_text_ar)
                  LEFT JOIN ht_incident_places g ON g.text = r.adm1_source
                  WHERE k.rare AND NOT list_contains(coalesce(p.word_keys, []), k.key)
+                     AND (r.date_start IS NULL OR k.key NOT IN (CAST(day(r.date_start) AS VARCHAR),
+                         CAST(month(r.date_start) AS VARCHAR), CAST(year(r.date_start) AS VARCHAR),
+                         CAST(year(r.date_start) % 100 AS VARCHAR)))
                      AND NOT list_contains(coalesce(g.word_keys, []), k.key) GROUP BY ALL)
         SELECT w.report_id, CASE WHEN w.arabic THEN 'arabic' ELSE 'latin' END AS desc_script,
             s.desc_sig, r.desc_keys
@@ -185,6 +235,8 @@ def _register_word_keys(con: duckdb.DuckDBPyConnection) -> None:
     """ht_incident_keys: description word -> cross-script key, and whether the key is rare.
 
     A key is rare when at most RARE_SHARE of the descriptions (and never fewer than two) hold it.
+    A word naming a kind of site or means (`strike_terms`) is never rare: the sites and means
+    comparisons weigh it already.
     """
     words = [row[0] for row in con.execute(
         "SELECT DISTINCT unnest(w) FROM ht_incident_words").fetchall() if row[0]]  # fmt: skip
@@ -197,7 +249,9 @@ def _register_word_keys(con: duckdb.DuckDBPyConnection) -> None:
             "(SELECT report_id, unnest(w) AS word FROM ht_incident_words) u "
             "JOIN ht_arrow_words k USING (word) WHERE k.key IS NOT NULL GROUP BY k.key) "
             f"SELECT k.word, k.key, df.n <= greatest(2, {RARE_SHARE} * "
-            "(SELECT count(*) FROM ht_incident_words)) AS rare FROM ht_arrow_words k JOIN df USING (key)"
+            "(SELECT count(*) FROM ht_incident_words)) "
+            f"AND NOT regexp_matches(k.word, '{term_word_pattern()}') AS rare "
+            "FROM ht_arrow_words k JOIN df USING (key)"
         )
     finally:
         con.unregister("ht_arrow_words")
@@ -220,7 +274,26 @@ def word_key(word: str) -> str | None:
     return key if key and len(key) >= 2 else None
 
 
-def _features_sql(where: str, radii: Mapping[str, float | None] | None) -> str:
+# records (not reports: an archive's video exported twice is one) of each 20 km cell and day
+_TOWN_DAY_SQL: Final = """
+    SELECT wide_cell, day_start,
+        count(DISTINCT coalesce(source_dataset || '/' || record_id, CAST(unique_id AS VARCHAR)))
+            AS town_day_records
+    FROM f WHERE wide_cell IS NOT NULL AND day_width = 0 GROUP BY ALL
+"""
+
+
+def _sides_sql(perpetrators: str) -> str:
+    """SQL: the distinct sides (`ALLIANCES`) of the actor list `perpetrators`, sorted; NULL when none."""
+    entries = ", ".join(f"'{actor}': '{side}'" for actor, side in ALLIANCES.items())
+    sides = (
+        f"list_distinct(list_filter(list_transform({perpetrators}, lambda a: MAP {{{entries}}}[a]), "
+        "lambda x: x IS NOT NULL))"
+    )
+    return f"CASE WHEN len({sides}) > 0 THEN list_sort({sides}) END"
+
+
+def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: ActorTable) -> str:
     cell = (
         f"CASE WHEN pt.radius_m <= {FINE_RADIUS_KM * 1000} THEN "
         f"CAST(floor(pt.latitude / {CELL_DEGREES}) AS BIGINT) || ':' || "
@@ -230,7 +303,7 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None) -> str:
     wide = {
         name: f"CASE WHEN pt.radius_m <= {FINE_RADIUS_KM * 1000} THEN "
         f"CAST(floor(pt.latitude / {WIDE_DEGREES} + {shift}) AS BIGINT) || ':' || "
-        f"CAST(floor(pt.longitude / {WIDE_DEGREES} + {shift}) AS BIGINT) END AS {name}"
+        f"CAST(floor(pt.longitude / {WIDE_DEGREES} + {shift}) AS BIGINT) END"
         for name, shift in (("wide_cell", 0.0), ("wide_cell_shifted", 0.5))
     }
     return f"""
@@ -242,14 +315,14 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None) -> str:
             datediff('day', DATE '1970-01-01', r.date_start) // 7 AS week,
             CASE WHEN r.date_end > r.date_start THEN strftime(r.date_start, '%Y-%m') END AS coarse_month,
             pt.latitude, pt.longitude, pt.radius_m / 1000.0 AS radius_km, {cell} AS cell,
-            {wide["wide_cell"]}, {wide["wide_cell_shifted"]},
+            {wide["wide_cell"]} AS wide_cell, {wide["wide_cell_shifted"]} AS wide_cell_shifted,
             CASE WHEN pt.radius_m IS NULL OR pt.radius_m > {FINE_RADIUS_KM * 1000} THEN {adm1} END
                 AS coarse_adm1,
             pp.key AS place_key, pp.skel AS place_skel, {adm1} AS adm1,
-            CASE WHEN len(r.perpetrators) > 0 THEN list_sort(list_transform(r.perpetrators,
-                lambda x: lower(trim(x)))) END AS perpetrators,
-            CASE WHEN len(r.means) > 0 THEN list_sort(list_transform(r.means,
-                lambda x: lower(trim(x)))) END AS means,
+            CASE WHEN len(r.perpetrators) > 0 THEN list_sort({actors.canonical_list_sql("r.perpetrators")})
+                WHEN len(tm.actors) > 0 THEN tm.actors END AS perpetrators,
+            CASE WHEN len(tm.named) > 0 THEN list_sort(list_distinct(tm.named)) END AS means,
+            CASE WHEN len(tm.sites) > 0 THEN tm.sites END AS sites,
             h.killed_lo, h.killed_hi, g.desc_script, g.desc_sig, g.desc_keys
         FROM report r
         JOIN source s ON s.source_id = r.source_id
@@ -260,7 +333,25 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None) -> str:
                    WHERE level = 1 AND pcode IS NOT NULL GROUP BY report_id) ra ON ra.report_id = r.report_id
         LEFT JOIN ({_killed_sql()}) h ON h.report_id = r.report_id
         LEFT JOIN ht_incident_sigs g ON g.report_id = r.report_id
+        LEFT JOIN ({_terms_sql(where)}) tm ON tm.report_id = r.report_id
         WHERE {where}
+    """
+
+
+_TEXT: Final = "concat_ws(' ', r.description, r.description_ar)"
+
+
+def _terms_sql(where: str) -> str:
+    """Per report: the kinds of means it names (`named`: its means field's kinds, else the field's
+    own words, and its description's kinds), the kinds of site and the actors its description names."""
+    field = terms_sql("array_to_string(r.means, ' ')", MEANS_TERMS)
+    own = "CASE WHEN len(r.means) > 0 THEN list_transform(r.means, lambda x: lower(trim(x))) END"
+    return f"""
+        SELECT report_id, list_concat(coalesce(nullif(field, []), own, []), coalesce(text, [])) AS named,
+            sites, actors
+        FROM (SELECT r.report_id, {field} AS field, {own} AS own, {terms_sql(_TEXT, MEANS_TERMS)} AS text,
+                {terms_sql(_TEXT, SITE_TERMS)} AS sites, {terms_sql(_TEXT, PERPETRATOR_TERMS)} AS actors
+              FROM report r WHERE {where})
     """
 
 

@@ -8,16 +8,35 @@ words tell them apart.
 
 Comparisons (output column names are stable: they key the detail JSON of every scored pair):
 
-- ``date``: both exact days and equal; intervals overlapping with both at most a week wide;
-  overlapping with a wider one (a month); one day apart; within 3 days; further.
-- ``distance``: great-circle distance d between the points against the sum r of the radii their
-  precision words stand for (`harmtrace.locate.precision`): both precise (r <= 2.5 km) and
-  d <= r; both precise and d <= 3 km; d <= r with r <= 25 km (town-level); d <= r (coarser);
-  d <= r + 10 km; further. No point or an unbounded precision is the null level.
+- ``date``: when, and for reports dated within 3 days of each other also where, in one comparison:
+  same day with precise points that agree (both radii summing to at most 2.5 km, d <= r, where d is
+  the great-circle distance between the points and r the sum of the radii their precision words
+  stand for, `harmtrace.locate.precision`), with precise points 1-3 km apart, within town precision
+  (r <= 25 km, d <= r) on a quiet day there (at most QUIET records of that 20 km cell and day, a
+  copy of one record counted once) or on any day, within coarser precision (d <= r), or without a
+  point; a day apart or overlapping within a week, in one town, or coarse or without a point;
+  overlapping with a month;
+  within 3 days; within 3 days but further apart than their precision allows; further apart.
+  Day and place are one comparison because they are not independent among different strikes:
+  strikes come in waves, several on one day in one town, so two reports of different strikes agree
+  on both far more often than the product of the two agreement rates says. As separate comparisons
+  the model multiplied the two and, since the product shrinks with the square of the number of
+  reports while waves grow with it, grew surer of "same day, same town" the more reports there were.
+  One comparison's u is measured on random pairs as it is, waves included.
+- ``distance``: for reports dated more than 3 days apart only (the others: ``date``): within town
+  precision; within coarser precision; further.
 - ``place`` (only when a report has no point: two points already say where, and counting the names
   too would count one piece of evidence twice): same `name_key`, same consonant skeleton, keys
   close (Jaro-Winkler >= 0.85), same governorate, different governorates; m fixed (`PLACE_M`).
-- ``perpetrators`` and ``means``: the same list, overlapping lists, disjoint lists; none given is null.
+- ``perpetrators``: canonical actors (`harmtrace.actors`; for a report naming none, the actors its
+  description names): the same list; overlapping lists (UCDP names both sides of a dyad, a video
+  one); allies (`incident_features.ALLIANCES`: UCDP codes a Russian air strike to the Syrian
+  government's dyad, a video of it names Russia); different. The last three have m fixed.
+- ``means`` and ``sites``: the same list (its weight adjusted for how common the list is: two reports
+  naming a car bomb agree on more than two naming an air strike), overlapping lists, disjoint lists;
+  none given is null. Means are the kinds the report names in its means field or its description,
+  sites the kinds of site its description names (`harmtrace.link.strike_terms`: "مشفى" and
+  "hospital" are one kind): two strikes of one day in one town most often hit different sites.
 - ``killed``: civilians killed as [lo, hi]: the same exact number; ranges overlapping; within 2 or
   30%; further apart.
 - ``source``: the same record id in one source (one video in two exports); one source, two records
@@ -26,7 +45,9 @@ Comparisons (output column names are stable: they key the detail JSON of every s
   matches are within one source.
 - ``description``: in one script, the MinHash estimate of the Jaccard similarity of the two texts'
   words and word pairs: >= 0.75 (a copy), >= 0.45; then, in any script, how many rare words the
-  texts share, keyed across scripts (`incident_features.word_key`): 3 or more, 2, 1, none.
+  texts share, keyed across scripts (`incident_features.word_key`): 3 or more, 2, 1; both have
+  rare words but share none (each names its own neighbourhood or family). A text with no rare word
+  (a bulletin title, "Syria Daily Report 04/02/2016": its own date is no rare word) is no evidence.
 
 Blocking rules, chosen for recall at a million reports (each block is one place and one day, or one
 place and a month for the few reports dated that loosely, so blocks stay small however many reports
@@ -51,20 +72,41 @@ from harmtrace.link.model import BlockingRule, LinkageSpec
 # m of the levels that tell strikes of one day in one city apart, fixed rather than estimated: EM
 # sees those strikes' reports agree on day and town and takes many of them for matches, learning that
 # a disagreement on who or what struck is common among matches. These are the shares of reports of
-# one strike that disagree so (sources name another perpetrator or weapon a few percent of the time;
-# precise points of one strike lie within a kilometre or so).
+# one strike that disagree so (a source names another perpetrator one time in ten, counting competing
+# claims, another weapon or site more seldom; precise points of one strike lie within a kilometre or
+# so: "same day, near points" is the same-day share, about 0.7, times 0.03). The "coarse points"
+# levels are the pairs of one strike where a report is placed only to its governorate (about one in
+# ten), on the same day (0.7 of them) or a day or a week apart (0.3): EM trains on blocks of one
+# place name or grid cell, which such reports never share with the others of their strike, and
+# estimated them at a sixth of what they are on simulated reports, so that "same governorate, same
+# day" counted against a match. "far_points" is reports of one strike within 3 days of each other
+# but further apart than their precisions allow (a wrong point, a wrong governorate).
 FIXED_M: Final = {
-    "perpetrators": 0.06,
+    "perpetrators": 0.1,
+    # a report naming one side of a dyad that another lists whole (UCDP's state-based events), or the
+    # ally of the other's perpetrator: shares of matches, judged rather than measured (no truth on
+    # real data; the simulator's sources name one perpetrator and no allies)
+    "perpetrators overlap": 0.1,
+    "perpetrators allies": 0.1,
     "means": 0.06,
     "killed": 0.05,
-    "near_points": 0.03,
-    "far_points": 0.003,
+    # a source may call the building a house and another the market beside it
+    "sites": 0.1,
+    "same day, near points": 0.02,
+    "same day, coarse points": 0.07,
+    "near days, coarse points": 0.03,
+    "far_points": 0.005,
     # how the reports of one incident are spread over sources: an archive's video in two exports,
     # a source's update of its own report, and (most) reports by different sources
     "same record": 0.05,
     "same source": 0.05,
     "two sources": 0.9,
 }
+# the least share of reports a "same means / sites" list counts as (`_lists`): rarer lists weigh as it
+TF_MINIMUM: Final = 0.005
+# a town and day with this many records or fewer (`incident_features` town_day_records) is a quiet
+# one: reports agreeing on it are far likelier of one strike than in a city struck all day
+QUIET: Final = 3
 PLACE_M: Final = {
     "same place": 0.6,
     "same skeleton": 0.15,
@@ -95,15 +137,45 @@ def _fixed(condition: str, label: str, m: float) -> dict[str, Any]:
     return {**_level(condition, label), "m_probability": m, "fix_m_probability": True}
 
 
+_UNLOCATED: Final = "latitude_l IS NULL OR latitude_r IS NULL OR radius_km_l IS NULL OR radius_km_r IS NULL"
+_SAME_DAY: Final = "day_width_l = 0 AND day_width_r = 0 AND day_start_l = day_start_r"
+_NEAR_DAYS: Final = f"(({_GAP} <= 0 AND day_width_l <= 7 AND day_width_r <= 7) OR {_GAP} = 1)"
+_IN_TOWN: Final = f"(NOT ({_UNLOCATED}) AND {_RADII} <= 25 AND {_KM} <= {_RADII})"
+_FAR: Final = f"(NOT ({_UNLOCATED}) AND {_KM} > {_RADII})"
+
+
 def _date() -> ComparisonCreator:
+    """When, and where for reports dated within 3 days of each other (module docstring)."""
+    precise = f"NOT ({_UNLOCATED}) AND {_RADII} <= 2.5"
     return cl.CustomComparison(
         [
             _level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
-            _level("day_width_l = 0 AND day_width_r = 0 AND day_start_l = day_start_r", "same day"),
-            _level(f"{_GAP} <= 0 AND day_width_l <= 7 AND day_width_r <= 7", "overlap (week or finer)"),
-            _level(f"{_GAP} <= 0", "overlap (month or coarser)"),
-            _level(f"{_GAP} <= 1", "a day apart"),
-            _level(f"{_GAP} <= 3", "within 3 days"),
+            _level(f"{_SAME_DAY} AND {precise} AND {_KM} <= {_RADII}", "same day, precise points agree"),
+            _fixed(
+                f"{_SAME_DAY} AND {precise} AND {_KM} <= 3",
+                "same day, precise points 1-3 km apart",
+                FIXED_M["same day, near points"],
+            ),
+            _level(
+                f"{_SAME_DAY} AND {_IN_TOWN} AND greatest(town_day_records_l, town_day_records_r) <= {QUIET}",
+                f"same day, within town precision, {QUIET} or fewer records there that day",
+            ),
+            _level(f"{_SAME_DAY} AND {_IN_TOWN}", "same day, within town precision"),
+            _fixed(
+                f"{_SAME_DAY} AND NOT {_FAR} AND NOT ({_UNLOCATED})",
+                "same day, within coarse precision",
+                FIXED_M["same day, coarse points"],
+            ),
+            _level(f"{_SAME_DAY} AND ({_UNLOCATED})", "same day, no point"),
+            _level(f"{_NEAR_DAYS} AND {_IN_TOWN}", "a day apart or in one week, same town"),
+            _fixed(
+                f"{_NEAR_DAYS} AND NOT {_FAR}",
+                "a day apart or in one week, coarse or no point",
+                FIXED_M["near days, coarse points"],
+            ),
+            _level(f"{_GAP} <= 0 AND NOT {_FAR}", "overlap (month or coarser)"),
+            _level(f"{_GAP} <= 3 AND NOT {_FAR}", "within 3 days"),
+            _fixed(f"{_GAP} <= 3", "within 3 days, far apart", FIXED_M["far_points"]),
             _else("further apart"),
         ],
         output_column_name="date",
@@ -111,16 +183,17 @@ def _date() -> ComparisonCreator:
 
 
 def _distance() -> ComparisonCreator:
-    unknown = "latitude_l IS NULL OR latitude_r IS NULL OR radius_km_l IS NULL OR radius_km_r IS NULL"
+    """Where, for reports dated more than 3 days apart (closer ones: `_date`)."""
     return cl.CustomComparison(
         [
-            _level(unknown, "unknown", null=True),
-            _level(f"{_RADII} <= 2.5 AND {_KM} <= {_RADII}", "precise points agree"),
-            _fixed(f"{_RADII} <= 2.5 AND {_KM} <= 3", "precise points 1-3 km apart", FIXED_M["near_points"]),
+            _level(
+                f"{_UNLOCATED} OR day_start_l IS NULL OR day_start_r IS NULL OR {_GAP} <= 3",
+                "unknown, or within 3 days",
+                null=True,
+            ),
             _level(f"{_RADII} <= 25 AND {_KM} <= {_RADII}", "within town precision"),
             _level(f"{_KM} <= {_RADII}", "within coarse precision"),
-            _level(f"{_KM} <= {_RADII} + 10", "within 10 km beyond precision"),
-            _else("far apart", FIXED_M["far_points"]),
+            _else("far apart"),
         ],
         output_column_name="distance",
     )
@@ -154,14 +227,43 @@ def _place() -> ComparisonCreator:
 
 
 def _lists(column: str) -> ComparisonCreator:
+    """The same list, overlapping lists, disjoint lists. "The same" is adjusted for how common the
+    list is (Splink's term frequencies): two reports naming a car bomb, chlorine or a hospital agree
+    on more than two naming an air strike, the means of most reports."""
+    same = {
+        **_level(f"{column}_l = {column}_r", "same"),
+        "tf_adjustment_column": column,
+        "tf_adjustment_weight": 1.0,
+        # a list named by fewer than 1 report in 200 (a rare combination of kinds) counts as 1 in 200:
+        # at most about 5 bits above the level's mean weight, whatever the list
+        "tf_minimum_u_value": TF_MINIMUM,
+    }
     return cl.CustomComparison(
         [
             _level(f"{column}_l IS NULL OR {column}_r IS NULL", "unknown", null=True),
-            _level(f"{column}_l = {column}_r", "same"),
+            same,
             _level(f"list_has_any({column}_l, {column}_r)", "overlap"),
             _else("different", FIXED_M[column]),
         ],
         output_column_name=column,
+    )
+
+
+def _perpetrators() -> ComparisonCreator:
+    """Who struck, as canonical actors: the same; overlapping (m fixed: UCDP names both sides of a
+    dyad, a video one of them); allies (`incident_features.ALLIANCES`, m fixed: UCDP codes a Russian
+    air strike to the Syrian government's dyad, a video of it names Russia); different."""
+    return cl.CustomComparison(
+        [
+            _level("perpetrators_l IS NULL OR perpetrators_r IS NULL", "unknown", null=True),
+            _level("perpetrators_l = perpetrators_r", "same"),
+            _fixed(
+                "list_has_any(perpetrators_l, perpetrators_r)", "overlap", FIXED_M["perpetrators overlap"]
+            ),
+            _fixed("list_has_any(perp_sides_l, perp_sides_r)", "allies", FIXED_M["perpetrators allies"]),
+            _else("different", FIXED_M["perpetrators"]),
+        ],
+        output_column_name="perpetrators",
     )
 
 
@@ -195,7 +297,10 @@ def _description(size: int) -> ComparisonCreator:
             _level(f"{shared} >= 3", "3 or more rare words shared"),
             _level(f"{shared} = 2", "2 rare words shared"),
             _level(f"{shared} = 1", "1 rare word shared"),
-            _else("no rare word shared"),
+            # each names its own neighbourhood, family or street: most often two strikes
+            _level("len(desc_keys_l) > 0 AND len(desc_keys_r) > 0", "rare words, none shared"),
+            # a text naming nothing rare ("Syria Daily Report 04/02/2016") says nothing of which strike
+            _level("true", "a text without rare words", null=True),
         ],
         output_column_name="description",
     )
@@ -224,8 +329,9 @@ def incident_comparisons(signature_size: int) -> list[ComparisonCreator | dict[s
         _date(),
         _distance(),
         _place(),
-        _lists("perpetrators"),
+        _perpetrators(),
         _lists("means"),
+        _lists("sites"),
         _killed(),
         _description(signature_size),
     ]
@@ -262,6 +368,7 @@ _M_FLOORS: Final = (
     ("place", 0.005),
     ("perpetrators", 0.01),
     ("means", 0.01),
+    ("sites", 0.01),
     ("killed", 0.01),
     ("description", 0.01),
 )
@@ -286,4 +393,5 @@ INCIDENTS_SPEC: Final = LinkageSpec(
     linkable="true",
     prior_recall=0.8,
     m_floors=_M_FLOORS,
+    training_pairs=1e6,  # EM on a random million pairs per session at any size (LinkageSpec)
 )

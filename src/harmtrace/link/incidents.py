@@ -6,10 +6,11 @@ told apart by kind 'incidents':
 1. builds the features of every report in the window (`harmtrace.link.incident_features`);
 2. trains the incident model (`harmtrace.link.incident_model`) on them, unsupervised;
 3. scores the candidate pairs of its blocking rules and keeps those with a match probability of at
-   least REVIEW_FLOOR in `link_pair`, each with its per-comparison detail JSON;
+   least REVIEW_FLOOR in `link_pair`, each with its per-comparison detail JSON (`harmtrace.link.runs`);
 4. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
    (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
-   chain together (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
+   chain together, or two records of curated event data (UCDP GED, ACLED: each event coded once)
+   (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
    (`harmtrace.link.identity`), with `link_event` history.
 
 `date_from` / `date_to` limit the run to reports whose date interval meets the window; every other
@@ -28,6 +29,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
+from harmtrace.ingest import DEDUPLICATED_FORMATS
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.identity import IdentityChanges, assign_ids
 from harmtrace.link.incident_features import (
@@ -38,7 +40,7 @@ from harmtrace.link.incident_features import (
 from harmtrace.link.incident_model import INCIDENTS_SPEC
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.model import Backend, LinkageSpec
-from harmtrace.link.victims import Clock, finish_run, score_features, write_run
+from harmtrace.link.runs import Clock, finish_run, score_features, write_run
 from harmtrace.store import Store
 
 DEFAULT_THRESHOLD: Final = 0.9  # see docs/linkage.md: pairwise F1 on simulated reports
@@ -95,7 +97,7 @@ def link_incidents(
     model, scored = score_features(table, spec, backend, clock)
     with store.transaction():
         with clock("write pairs"):
-            run_id = write_run(store, model, scored, started, linked, threshold, kind=INCIDENTS.kind)
+            run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)
         with clock("incidents"):
             clustering = cluster_records(store, run_id, threshold, INCIDENTS)
             clustering = cluster_records(
@@ -121,18 +123,23 @@ def same_source_apart(
     A source seldom reports one strike twice (an update links directly: same words, same facts), so
     two of its reports joined only through others' are most often two strikes of one day in one town
     that a third report resembles both: clustering keeps them apart (`cluster_records`, ``apart``).
+    A source imported from curated event data (`harmtrace.ingest.DEDUPLICATED_FORMATS`: UCDP GED,
+    ACLED) codes each event once, so two of its records with different ids are kept apart even when
+    their own pair clears the threshold (two dyads fighting in one town on one day are two events).
     """
     members = pa.table({"report_id": clustering.victim_ids, "rep": clustering.representatives})
     store.con.register("ht_clustered_reports", members)
     try:
         found = store.con.execute(
-            "WITH m AS (SELECT c.report_id, c.rep, r.source_id FROM ht_clustered_reports c "
-            "JOIN report r USING (report_id)), "
+            "WITH m AS (SELECT c.report_id, c.rep, r.source_id, r.record_id, "
+            f"list_contains({_curated_formats()}, f.format) AS curated FROM ht_clustered_reports c "
+            "JOIN report r USING (report_id) JOIN batch f USING (batch_id)), "
             "shared AS (SELECT rep, source_id FROM m GROUP BY ALL HAVING count(*) > 1) "
             "SELECT a.report_id AS id_a, b.report_id AS id_b FROM m a JOIN shared USING (rep, source_id) "
             "JOIN m b ON b.rep = a.rep AND b.source_id = a.source_id AND b.report_id > a.report_id "
-            "WHERE NOT EXISTS (SELECT 1 FROM link_pair p WHERE p.run_id = ? AND p.kind = ? "
-            "AND p.id_l = a.report_id AND p.id_r = b.report_id AND p.match_probability >= ?) "
+            "WHERE (a.curated AND b.curated AND a.record_id IS DISTINCT FROM b.record_id "
+            "OR NOT EXISTS (SELECT 1 FROM link_pair p WHERE p.run_id = ? AND p.kind = ? "
+            "AND p.id_l = a.report_id AND p.id_r = b.report_id AND p.match_probability >= ?)) "
             "AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.kind = ? AND d.superseded_by IS NULL "
             "AND d.verdict = 'same' AND d.id_a = a.report_id AND d.id_b = b.report_id)",
             [run_id, INCIDENTS.kind, threshold, INCIDENTS.kind],
@@ -140,6 +147,11 @@ def same_source_apart(
     finally:
         store.con.unregister("ht_clustered_reports")
     return np.asarray(found["id_a"], dtype=np.int64), np.asarray(found["id_b"], dtype=np.int64)
+
+
+def _curated_formats() -> str:
+    """SQL list literal of the formats whose publisher codes each event once."""
+    return "[" + ", ".join(f"'{name}'" for name in DEDUPLICATED_FORMATS) + "]::VARCHAR[]"
 
 
 def window_sql(date_from: date | None, date_to: date | None) -> str:

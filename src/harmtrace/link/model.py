@@ -23,7 +23,9 @@ one family, as VDC writes them).
 Training is unsupervised (never on truth): u probabilities from random pairs; m probabilities by
 expectation maximisation on blocks dense in matches (`_training`), the veto levels fixed so that EM
 does not take siblings for one person; a first prior from deterministic rules, then calibrated on the
-scored pairs (`calibrated_prior`). Afterwards every m probability is floored (`LinkageSpec.m_floors`):
+scored pairs (`calibrated_prior`). At scale EM trains on a random sample of each block's pairs
+(`LinkageSpec.training_pairs`), so that its cost stops growing with the blocks (Splink sizes a block
+from a tenth of its records on each side). Afterwards every m probability is floored (`LinkageSpec.m_floors`):
 the simulator's lists never disagree on status or cause, and a list with few duplicates never shows
 EM a family-name typo among its matches; EM would make one such disagreement decisive, and real lists
 do disagree. The trained model is Splink's settings JSON plus the specification
@@ -42,8 +44,8 @@ import logging
 import math
 import os
 import tempfile
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Any, Final, Literal, Protocol
 
@@ -103,6 +105,11 @@ class LinkageSpec:
     calibrated, see `calibrated_prior`); `u_max_pairs` random pairs estimate u; each of
     `training_rules` blocks one EM session; `m_floors` maps a comparison to the least m probability
     any of its levels keeps after training.
+
+    `training_pairs` bounds the work of training at any size: each EM session trains on about that
+    many of its block's pairs, a random sample (Splink's ``max_pairs``: a hash of the record id keeps
+    a record on each side of the join, so matches and non-matches are thinned alike and m keeps its
+    expectation). None trains on every pair (small data; the default).
     """
 
     config: Config
@@ -113,6 +120,7 @@ class LinkageSpec:
     prior_recall: float = 0.6
     u_max_pairs: float = 1e7
     seed: int = 1
+    training_pairs: float | None = None
     m_floors: tuple[tuple[str, float], ...] = ()
     given_name_veto: bool = False
     strict_parts: tuple[str, ...] = ()
@@ -538,18 +546,33 @@ class TrainedModel:
         return labels
 
 
-def train(spec: LinkageSpec, frame: SplinkDataFrame) -> TrainedModel:
-    """Estimate the model of `spec` on the records of `frame`, unsupervised (module docstring)."""
+Step = Callable[[str], AbstractContextManager[None]]
+
+
+@contextmanager
+def _untimed(step: str) -> Iterator[None]:
+    yield
+
+
+def train(spec: LinkageSpec, frame: SplinkDataFrame, step: Step = _untimed) -> TrainedModel:
+    """Estimate the model of `spec` on the records of `frame`, unsupervised (module docstring).
+
+    `step` times the parts ("train: prior", "train: u", "train: m"), e.g. a `harmtrace.link.runs.Clock`.
+    """
     linker = Linker(frame, settings(spec), log_level=None)
     training = linker.training
     with quiet_splink(), _em_floor():
-        training.estimate_probability_two_random_records_match(
-            [r.creator() for r in spec.prior_rules], recall=spec.prior_recall
-        )
-        _usable_prior(linker)
-        training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
-        for rule in spec.training_rules:
-            _em_session(training, rule)
+        with step("train: prior"):
+            training.estimate_probability_two_random_records_match(
+                [r.creator() for r in spec.prior_rules],
+                recall=spec.prior_recall,
+            )
+            _usable_prior(linker)
+        with step("train: u"):
+            training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
+        with step("train: m"):
+            for rule in spec.training_rules:
+                _em_session(training, rule, spec.training_pairs)
     model = linker.misc.save_model_to_json()
     return TrainedModel(spec, floor_m(model, dict(spec.m_floors)))
 
@@ -569,8 +592,14 @@ def _usable_prior(linker: Linker) -> None:
         settings_obj._probability_two_random_records_match = FALLBACK_PRIOR
 
 
-def _em_session(training: Any, rule: BlockingRule) -> None:
-    """One EM session on the pairs of `rule`; skipped when it cannot run.
+# Splink counts a session's pairs on this share of the records (each side: 1% of the pairs) to choose
+# its sample; its default (1%, 0.01% of the pairs) finds no pair in a block of a few thousand.
+EM_PROBE: Final = 0.1
+
+
+def _em_session(training: Any, rule: BlockingRule, max_pairs: float | None = None) -> None:
+    """One EM session on the pairs of `rule` (about `max_pairs` of them at random, if given); skipped
+    when it cannot run.
 
     A block can hold no pair (Splink's EMTrainingException), or pairs that all look alike (real
     reports: one source's rows with the same counts and means), and EM then drives the prior to 0
@@ -579,7 +608,10 @@ def _em_session(training: Any, rule: BlockingRule) -> None:
     """
     try:
         training.estimate_parameters_using_expectation_maximisation(
-            rule.creator(), estimate_without_term_frequencies=True
+            rule.creator(),
+            estimate_without_term_frequencies=True,
+            max_pairs=max_pairs,
+            record_sample_proportion=EM_PROBE,
         )
     except (ValueError, ZeroDivisionError, EMTrainingException) as exc:
         logging.getLogger(__name__).warning("EM session on %s skipped: %s", rule.sql(), exc)

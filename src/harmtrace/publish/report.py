@@ -2,8 +2,13 @@
 
 One file, no JavaScript, no external CSS, fonts or network: charts are inline SVG (see `charts`),
 tables are HTML. Figures are deaths (everyone killed, as each source counts them) unless a table says
-civilians. The report reads whatever the store holds: sources it has no attribution text for are
-listed with a reminder to check their terms before publishing.
+civilians. They count incidents once an incident link run has clustered the reports (deduplicated:
+`harmtrace.analyse.casualties`), else reports. The report reads whatever the store holds: sources it
+has no attribution text for are listed with a reminder to check their terms before publishing.
+
+Once reports are linked, the store no longer gives per-report figures; a caller that read them before
+linking (`per_report_figures`, as the demo does) passes them to `collect` and the report sets them
+beside the per-incident figures, so a reader sees what deduplication changed.
 """
 
 from __future__ import annotations
@@ -17,12 +22,32 @@ import jinja2
 from markupsafe import Markup
 
 import harmtrace
-from harmtrace.analyse.casualties import CasualtyQuery, Group, casualties
+from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, casualties
+from harmtrace.assess.decisions import decided_grades_sql
+from harmtrace.assess.incident_sql import membership_sql
+from harmtrace.assess.snapshot import state
+from harmtrace.errors import QueryError
 from harmtrace.ingest.records import batches
 from harmtrace.locate.crosswalk import adm1_agreement
+from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.store import Store
 
 TOP_SIDES: Final = 20
+# (name, category, by) of each casualty figure the report shows
+FIGURES: Final = (
+    ("all", "all", None), ("civilians", "civilians", None), ("year", "all", "year"),
+    ("month", "all", "month"), ("side", "all", "perpetrator"), ("adm1", "civilians", "adm1"),
+)  # fmt: skip
+# What each grade says (docs/assessment.md: Airwars' scale; NOT_ALLEGED is no grade)
+GRADE_MEANINGS: Final = {
+    "confirmed": "a belligerent accepted responsibility",
+    "fair": "two or more independent credible sources, belligerent action likely nearby",
+    "weak": "a single source",
+    "contested": "competing claims of responsibility",
+    "discounted": "victims were combatants, or another party most likely responsible",
+    NOT_ALLEGED: "no civilian harm alleged: left out of civilian figures",
+}
+NOT_ASSESSED: Final = "(not assessed)"
 
 # Attribution each licence requires, by import format (see data/README.md).
 ATTRIBUTION: Final[dict[str, str]] = {
@@ -44,11 +69,28 @@ OCHA_ATTRIBUTION: Final = (
 
 
 @dataclass
+class PerReport:
+    """Casualty figures with every report counted as its own event (read before any incident link run)."""
+
+    totals: list[dict[str, Any]]
+    by_year: list[Group]
+    by_side: list[Group]
+    sides_total: int
+    civilians_by_adm1: list[dict[str, Any]]
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+@dataclass
 class ReportData:
-    """Everything the report shows; `as_dict` is its `--json` form. Figures are casualty groups."""
+    """Everything the report shows; `as_dict` is its `--json` form. Figures are casualty groups, of
+    incidents when `deduplicated` (then `incidents` says how reports were linked and graded), else of
+    reports; `per_report` holds the per-report figures when the caller read them before linking."""
 
     generated_at: datetime
     store_path: str
+    deduplicated: bool
     totals: list[dict[str, Any]]
     by_year: list[Group]
     by_side: list[Group]
@@ -59,24 +101,60 @@ class ReportData:
     notes: list[str] = field(default_factory=list)
     placement: dict[str, Any] | None = None
     attributions: list[str] = field(default_factory=list)
+    incidents: dict[str, Any] | None = None
+    per_report: PerReport | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
+        return dict(self.__dict__) | {"per_report": self.per_report and self.per_report.as_dict()}
+
+    def compared(self, name: str) -> list[dict[str, Any]]:
+        """Per-report and per-incident figures side by side: rows of `per_report` ("all" / "civilians"
+        totals, "year" groups) with the incident figure of the same key as ``incidents``; [] without
+        per-report figures or before linking."""
+        if self.per_report is None or not self.deduplicated:
+            return []
+        if name == "year":
+            years: dict[Any, Any] = {g["key"]: g for g in self.by_year}
+            return [dict(g) | {"incidents": years.get(g["key"])} for g in self.per_report.by_year]
+        totals = {t["category"]: t for t in self.totals}
+        return [dict(t) | {"incidents": totals.get(t["category"])} for t in self.per_report.totals]
 
 
-def collect(store: Store) -> ReportData:
-    """Read the figures (harmtrace.analyse.casualties), the import accounting and the attributions."""
-    figures = {
-        name: casualties(store, CasualtyQuery(category=category, by=by))
-        for name, category, by in (
-            ("all", "all", None), ("civilians", "civilians", None), ("year", "all", "year"),
-            ("month", "all", "month"), ("side", "all", "perpetrator"), ("adm1", "civilians", "adm1"),
+def _figures(store: Store) -> dict[str, CasualtyFigures]:
+    return {
+        name: casualties(store, CasualtyQuery(category=category, by=by)) for name, category, by in FIGURES
+    }
+
+
+def per_report_figures(store: Store) -> PerReport:
+    """The figures with each report its own event; only a store no incident link run has touched has them
+    (after a run, `casualties` counts incidents), so read them before linking."""
+    figures = _figures(store)
+    if any(f["deduplicated"] for f in figures.values()):
+        raise QueryError(
+            f"{store.path} has incident links, so its figures count incidents: read the per-report "
+            "figures before running harmtrace link incidents."
         )
-    }  # fmt: skip
     sides = figures["side"]["groups"] or []
+    return PerReport(
+        totals=[{"category": name} | dict(figures[name]["total"]) for name in ("all", "civilians")],
+        by_year=figures["year"]["groups"] or [],
+        by_side=sides[:TOP_SIDES],
+        sides_total=len(sides),
+        civilians_by_adm1=_with_arabic(store, list(figures["adm1"]["groups"] or [])),
+    )
+
+
+def collect(store: Store, per_report: PerReport | None = None) -> ReportData:
+    """Read the figures (harmtrace.analyse.casualties), the incidents and their grades, the import
+    accounting and the attributions; `per_report` figures, read before linking, are shown beside."""
+    figures = _figures(store)
+    sides = figures["side"]["groups"] or []
+    deduplicated = any(f["deduplicated"] for f in figures.values())
     return ReportData(
         generated_at=datetime.now().replace(microsecond=0),
         store_path=str(store.path),
+        deduplicated=deduplicated,
         totals=[{"category": name} | dict(figures[name]["total"]) for name in ("all", "civilians")],
         by_year=figures["year"]["groups"] or [],
         by_side=sides[:TOP_SIDES],
@@ -87,7 +165,49 @@ def collect(store: Store) -> ReportData:
         notes=list(dict.fromkeys(note for f in figures.values() for note in f["notes"])),
         placement=placement(store),
         attributions=attributions(store),
+        incidents=incidents(store) if deduplicated else None,
+        per_report=per_report,
     )
+
+
+def incidents(store: Store) -> dict[str, Any]:
+    """How the reports were linked into incidents, and the incidents per grade in force.
+
+    reports, incidents; multi_report (incidents of two or more reports) and reports_in_multi;
+    joining_sources (incidents whose reports come from two or more sources); assessed_at and fresh (of
+    the last assessment run, None before one); grades: [{grade, incidents, meaning}] for every grade and
+    `NOT_ALLEGED`, then any other grade in force, then NOT_ASSESSED for incidents no run graded.
+    """
+    counts = store.rows(
+        "SELECT count(*) AS incidents, coalesce(sum(n), 0) AS reports, "
+        "count(*) FILTER (n > 1) AS multi_report, coalesce(sum(n) FILTER (n > 1), 0) AS reports_in_multi, "
+        "count(*) FILTER (sources > 1) AS joining_sources FROM (SELECT incident_id, count(*) AS n, "
+        f"count(DISTINCT r.source_id) AS sources FROM ({membership_sql()}) JOIN report r USING (report_id) "
+        "GROUP BY incident_id)"
+    )[0]
+    last = state(store)
+    return {k: int(v) for k, v in counts.items()} | {
+        "grades": grade_counts(store),
+        "assessed_at": last and last["assessed_at"],
+        "fresh": last and last["fresh"],
+    }
+
+
+def grade_counts(store: Store) -> list[dict[str, Any]]:
+    """Incidents per grade in force (the analyst's, else the last assessment run's), every grade listed."""
+    found = {
+        r["grade"]: int(r["n"])
+        for r in store.rows(
+            f"SELECT coalesce(d.grade, a.grade, '{NOT_ASSESSED}') AS grade, count(*) AS n "
+            f"FROM (SELECT DISTINCT incident_id FROM ({membership_sql()})) "
+            "LEFT JOIN incident_assessment a USING (incident_id) "
+            f"LEFT JOIN ({decided_grades_sql()}) d USING (incident_id) GROUP BY ALL"
+        )
+    }
+    listed = (*GRADES, NOT_ALLEGED, NOT_ASSESSED)
+    order = [*GRADES, NOT_ALLEGED, *sorted(g for g in found if g not in listed)]
+    order += [NOT_ASSESSED] if NOT_ASSESSED in found else []
+    return [{"grade": g, "incidents": found.get(g, 0), "meaning": GRADE_MEANINGS.get(g, "")} for g in order]
 
 
 def _with_arabic(store: Store, groups: list[Group]) -> list[dict[str, Any]]:
@@ -140,9 +260,9 @@ def render_html(data: ReportData) -> str:
     )
 
 
-def write_report(store: Store, out: Path) -> ReportData:
-    """Collect the figures from `store` and write the HTML report to `out`."""
-    data = collect(store)
+def write_report(store: Store, out: Path, per_report: PerReport | None = None) -> ReportData:
+    """Collect the figures from `store` (and `per_report`, see `collect`); write the HTML report to `out`."""
+    data = collect(store, per_report)
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(render_html(data), encoding="utf-8")
     return data

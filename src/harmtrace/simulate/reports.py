@@ -6,10 +6,13 @@
     sim.truth                      # source, record_id, incident_id, copied_from, duplicate_of
     sim.write("out/")              # reports_<source>.csv per source, truth.csv, incidents.csv
 
-True incidents (`incidents.csv`): a day, a town (`syrian_places.TOWNS`, drawn by weight) and a point
-near it, an alleged perpetrator and means, civilians and children killed, a neighbourhood and a kind
-of site. A share of incidents (`same_day_share`) happen on the same day in the same town as an earlier
-one, in another neighbourhood: the hard case for linkage, strikes of one wave.
+True incidents (`incidents.csv`): a day, a town (`syrian_places.TOWNS`, drawn by weight; beyond
+1,000 incidents also invented villages, `invented_towns.towns_for`, so that a larger conflict covers
+more places instead of striking each town more often a day) and a point near it, an alleged
+perpetrator and means, civilians and children killed, a neighbourhood and a kind of site. A share
+of incidents (`same_day_share`) happen on the same day in the same town as an earlier one, in another
+neighbourhood: the hard case for linkage, strikes of one wave. That share, the sources' habits, the
+copies and the scripts do not change with the size: only the number of places does.
 
 Each source (`ReportSource`) reports an incident with probability `coverage`, in its own way:
 
@@ -51,6 +54,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from harmtrace.simulate.invented_towns import invented_point, towns_for
 from harmtrace.simulate.syrian_names import FAMILY
 from harmtrace.simulate.syrian_places import GOVERNORATES, TOWNS, Town
 
@@ -111,6 +115,7 @@ NEIGHBOURHOODS: Final = (
 )  # fmt: skip
 
 _FAMILY_WEIGHTS: Final = tuple(entry.weight for entry in FAMILY)
+_DEFAULT_TOWNS: Final = frozenset(TOWNS)
 DAY_SOURCES: Final = ("day", "shifted", "week", "month")
 LOCATIONS: Final = ("exact", "neighbourhood", "town", "governorate", "name_only")
 
@@ -217,7 +222,7 @@ class ReportSimulation:
             path.write_bytes(_csv(self.reports[name]))
         written = WrittenReports(out, paths, out / "truth.csv", out / "incidents.csv")
         written.truth.write_bytes(_csv(self.truth))
-        written.incidents.write_bytes(_csv(_incident_table(self.incidents)))
+        written.incidents.write_bytes(_csv(_incident_table(self.incidents, towns_for(self.config.incidents))))
         return written
 
     def summary(self) -> list[dict[str, int | str]]:
@@ -229,7 +234,7 @@ def simulate_reports(config: ReportsConfig | None = None) -> ReportSimulation:
     """Simulate the incidents and every source's reports (module docstring)."""
     config = config or ReportsConfig()
     incidents = simulate_incidents(config, np.random.default_rng([config.seed, 1]))
-    writer = _Writer(config)
+    writer = _Writer(config, towns_for(config.incidents))
     for index, incident in enumerate(incidents):
         writer.report(incident, np.random.default_rng([config.seed, 2, index]))
     return ReportSimulation(config, incidents, writer.tables(), writer.truth(), writer.counts)
@@ -253,7 +258,10 @@ def mapping_path() -> Path:
 
 
 def town_point(town: Town) -> tuple[float, float]:
-    """The town's simulated point (degrees): a fixed pseudo-random offset from its governorate's centre."""
+    """The town's simulated point (degrees): a fixed pseudo-random offset from its governorate's centre
+    (an invented town's: `invented_towns.invented_point`)."""
+    if town not in _DEFAULT_TOWNS:
+        return invented_point(town, _CENTRES[town.adm1])
     lat, lon = _CENTRES[town.adm1]
     digest = hashlib.sha256(town.arabic.encode()).digest()
     spread = 0.02 if town.adm1 == "SY01" else 0.25
@@ -264,8 +272,9 @@ def town_point(town: Town) -> tuple[float, float]:
 def simulate_incidents(config: ReportsConfig, rng: np.random.Generator) -> list[Incident]:
     """True incidents: a share on the day and in the town of an earlier one (module docstring)."""
     days = (config.period_end - config.period_start).days + 1
-    weights = np.array([t.weight for t in TOWNS])
-    towns = rng.choice(len(TOWNS), size=config.incidents, p=weights / weights.sum())
+    places = towns_for(config.incidents)
+    weights = np.array([t.weight for t in places])
+    towns = rng.choice(len(places), size=config.incidents, p=weights / weights.sum())
     day_offsets = rng.integers(0, days, size=config.incidents)
     wave = rng.random(config.incidents) < config.same_day_share
     earlier = (rng.random(config.incidents) * np.arange(config.incidents)).astype(np.int64)
@@ -275,14 +284,16 @@ def simulate_incidents(config: ReportsConfig, rng: np.random.Generator) -> list[
     width = len(str(config.incidents))
     return [
         _incident(f"I{i + 1:0{width}d}", config.period_start + timedelta(days=int(day_offsets[i])),
-                  int(towns[i]), int(killed[i]), rng)
+                  int(towns[i]), places[int(towns[i])], int(killed[i]), rng)
         for i in range(config.incidents)
     ]  # fmt: skip
 
 
-def _incident(incident_id: str, day: date, town: int, killed: int, rng: np.random.Generator) -> Incident:
-    lat, lon = town_point(TOWNS[town])
-    spread_km = 3.0 if TOWNS[town].weight >= 3 else 1.0
+def _incident(
+    incident_id: str, day: date, town: int, place: Town, killed: int, rng: np.random.Generator
+) -> Incident:
+    lat, lon = town_point(place)
+    spread_km = 3.0 if place.weight >= 3 else 1.0
     dlat, dlon = rng.normal(0, spread_km / 111, size=2)
     return Incident(
         incident_id=incident_id,
@@ -300,13 +311,13 @@ def _incident(incident_id: str, day: date, town: int, killed: int, rng: np.rando
     )
 
 
-def _incident_table(incidents: list[Incident]) -> pa.Table:
+def _incident_table(incidents: list[Incident], towns: tuple[Town, ...]) -> pa.Table:
     return pa.table(
         {
             "incident_id": [i.incident_id for i in incidents],
             "date": [i.day.isoformat() for i in incidents],
-            "town": [TOWNS[i.town].english[0] for i in incidents],
-            "town_ar": [TOWNS[i.town].arabic for i in incidents],
+            "town": [towns[i.town].english[0] for i in incidents],
+            "town_ar": [towns[i.town].arabic for i in incidents],
             "latitude": [i.latitude for i in incidents],
             "longitude": [i.longitude for i in incidents],
             "perpetrator": [PERPETRATORS[i.perpetrator][0] for i in incidents],
@@ -326,8 +337,9 @@ def _incident_table(incidents: list[Incident]) -> pa.Table:
 class _Writer:
     """Collects the reports of every source, row by row, and the truth."""
 
-    def __init__(self, config: ReportsConfig) -> None:
+    def __init__(self, config: ReportsConfig, towns: tuple[Town, ...]) -> None:
         self.config = config
+        self.towns = towns
         self.rows: dict[str, dict[str, list[object]]] = {
             s.name: {c: [] for c in REPORT_COLUMNS} for s in config.sources
         }
@@ -359,10 +371,11 @@ class _Writer:
         counts["duplicates"] += duplicate_of is not None
         record_id = f"{source.id_prefix}{counts['reports']:07d}"
         arabic = source.script == "arabic" or (source.script == "mixed" and rng.random() < 0.4)
+        town = self.towns[incident.town]
         row = {
             "record_id": record_id,
             **_date_cells(incident.day, source, rng),
-            **_location_cells(incident, source, arabic, rng),
+            **_location_cells(incident, town, source, arabic, rng),
             **_attribution_cells(incident, source, rng),
             **_count_cells(incident, source, rng),
         }
@@ -374,7 +387,7 @@ class _Writer:
             copied_from = f"{original[0]}:{original[1]}"
             counts["copies"] += 1
         else:
-            row["description"] = describe(incident, source.style, arabic, rng)
+            row["description"] = describe(incident, town, source.style, arabic, rng)
         for column in REPORT_COLUMNS:
             self.rows[source.name][column].append(row[column])
         written.append((source.name, record_id, str(row["description"])))
@@ -414,10 +427,9 @@ def _date_cells(day: date, source: ReportSource, rng: np.random.Generator) -> di
 
 
 def _location_cells(
-    incident: Incident, source: ReportSource, arabic: bool, rng: np.random.Generator
+    incident: Incident, town: Town, source: ReportSource, arabic: bool, rng: np.random.Generator
 ) -> dict[str, object]:
     """Place text, governorate and point with its precision word (module docstring)."""
-    town = TOWNS[incident.town]
     how = LOCATIONS[_pick(source.location_weights, rng)]
     governorate = next(g for g in GOVERNORATES if g.pcode == town.adm1)
     place = town.arabic if arabic else _spelling(town.english, rng)
@@ -500,9 +512,9 @@ _ARABIC_STYLES: Final = (
 )
 
 
-def describe(incident: Incident, style: int, arabic: bool, rng: np.random.Generator) -> str:
-    """A source's own sentence about `incident`, in Arabic or English; some facts left out at random."""
-    town = TOWNS[incident.town]
+def describe(incident: Incident, town: Town, style: int, arabic: bool, rng: np.random.Generator) -> str:
+    """A source's own sentence about `incident` in `town`, in Arabic or English; some facts left out at
+    random."""
     kids_n = incident.children if rng.random() < 0.7 else 0
     if arabic:
         words = {

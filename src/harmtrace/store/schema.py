@@ -380,6 +380,50 @@ CREATE TABLE site (
 );
 """
 
+# What figures read, stored by `assess incidents` (replaced by each run): one row per incident with its
+# interval, point, perpetrators (as written and as canonical actors), means and grade, and its harm
+# ranges; the actor table the run used; and a fingerprint of what it read, so a figure can tell when
+# reports, links or ties changed since (stale rows).
+V8_ASSESS: Final = """
+CREATE TABLE incident_item (
+    item_id       BIGINT PRIMARY KEY,
+    incident_id   VARCHAR NOT NULL,
+    linked        BOOLEAN NOT NULL,
+    reports       INTEGER NOT NULL,
+    date_start    DATE,
+    date_end      DATE,
+    latitude      DOUBLE,
+    longitude     DOUBLE,
+    precision     VARCHAR NOT NULL,
+    radius_m      DOUBLE,
+    perpetrators  VARCHAR[] NOT NULL,
+    actors        VARCHAR[] NOT NULL,
+    means         VARCHAR[] NOT NULL,
+    source_grade  VARCHAR,
+    grade         VARCHAR NOT NULL
+);
+CREATE TABLE incident_harm (
+    item_id     BIGINT NOT NULL,
+    category    VARCHAR NOT NULL,
+    harm        VARCHAR NOT NULL,
+    count_min   INTEGER,
+    count_max   INTEGER,
+    count_best  INTEGER,
+    persons     INTEGER NOT NULL
+);
+CREATE TABLE assessment_actor (
+    alias_key  VARCHAR PRIMARY KEY,
+    actor      VARCHAR NOT NULL,
+    origin     VARCHAR NOT NULL
+);
+CREATE TABLE assessment_state (
+    assessed_at  TIMESTAMP NOT NULL,
+    fingerprint  VARCHAR NOT NULL,
+    incidents    BIGINT NOT NULL,
+    actors_file  VARCHAR
+);
+"""
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     V1_CORE,
     V2_ADMIN,
@@ -388,4 +432,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V5_ASSESS,
     V6_PLACES,
     V7_GEO,
+    V8_ASSESS,
 )

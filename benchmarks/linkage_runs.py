@@ -1,0 +1,82 @@
+"""What the linkage benchmarks share: a link in a fresh subprocess, its peak memory, the results table.
+
+`benchmarks/link_victims.py` and `benchmarks/link_incidents.py` each link a store more than once, each
+run in its own interpreter (`run_step`: the script again with ``--step NAME --work DIR``) so that each
+run's peak memory (`peak_mb`, the process's VmHWM) is its own, and print one table (`print_table`).
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+# column, width (the first column is the run's name); "x" is the time as a multiple of the first run's
+COLUMNS = (
+    ("records", 10),
+    ("pairs", 10),
+    ("clusters", 10),
+    ("seconds", 8),
+    ("records/s", 10),
+    ("peak MB", 8),
+    ("F1", 6),
+    ("P", 6),
+    ("R", 6),
+    ("blocking", 8),
+    ("x", 6),
+)
+
+
+def peak_mb() -> float:
+    """This process's peak resident memory (VmHWM) in MB; NaN where /proc has none."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def run_step(script: str, name: str, work: Path) -> dict[str, Any]:
+    """`script --step name --work work` in a fresh interpreter; its last stdout line is the JSON result.
+
+    A failed step's stderr (its traceback) is shown, not lost, and ends the benchmark.
+    """
+    cmd = [sys.executable, script, "--step", name, "--work", str(work)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    sys.stderr.write(done.stderr[-4000:])
+    if done.returncode != 0:
+        raise SystemExit(
+            f"step {name!r} failed with exit status {done.returncode} (--keep DIR keeps its files)"
+        )
+    result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return result
+
+
+def print_table(rows: list[dict[str, Any]], words: tuple[str, str, str]) -> None:
+    """One line per run, then its seconds per step. `words` names the first column, the records and
+    the clusters ("link", "records", "persons"). Each row has: run, records, pairs, clusters, seconds,
+    peak_mb, steps, and f1, precision, recall, blocking_recall (None when not evaluated)."""
+    first, records, clusters = words
+    names = [
+        {"records": records, "records/s": f"{records}/s", "clusters": clusters}.get(n, n) for n, _ in COLUMNS
+    ]
+    width = max(6, *(len(r["run"]) for r in rows))
+    header = f"{first:<{width}} " + " ".join(f"{n:>{w}}" for n, (_, w) in zip(names, COLUMNS, strict=True))
+    print(header)
+    print("-" * len(header))
+    base = rows[0]["seconds"]
+    for r in rows:
+        cells = (
+            f"{r['records']:>10,}", f"{r['pairs']:>10,}", f"{r['clusters']:>10,}", f"{r['seconds']:>8.1f}",
+            f"{r['records'] / r['seconds']:>10,.0f}", f"{r['peak_mb']:>8,.0f}", _ratio(r["f1"], 6),
+            _ratio(r["precision"], 6), _ratio(r["recall"], 6), _ratio(r["blocking_recall"], 8),
+            f"{r['seconds'] / base:>5.2f}x",
+        )  # fmt: skip
+        print(f"{r['run']:<{width}} " + " ".join(cells))
+    for r in rows:
+        print(f"  {r['run']} steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items()))
+
+
+def _ratio(value: float | None, width: int) -> str:
+    return f"{'-':>{width}}" if value is None else f"{value:>{width}.3f}"
