@@ -1,5 +1,5 @@
 # harmtrace: two commands on a fresh machine (Python 3.11, package registries only).
-#   make demo   build the environment, ingest the bundled open data, print a summary, write an HTML report
+#   make demo   build the environment, ingest the bundled open data, link reports into incidents and assess them, print a summary, write an HTML report
 #   make test   lint, type-check and run the test suite (scale tests: make test-scale)
 export UV_PYTHON_DOWNLOADS := never
 PYTHON ?= python3
