@@ -23,7 +23,6 @@ Reported site hits: incidents whose reports say a site of the kind was hit (`rep
 
 from __future__ import annotations
 
-import json
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -384,7 +383,3 @@ def sites_geojson(store: Store) -> dict[str, Any]:
         props = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
         features.append({"type": "Feature", "properties": props, "geometry": point})
     return {"type": "FeatureCollection", "features": features}
-
-
-def write_geojson(collection: dict[str, Any], path: Path) -> None:
-    path.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")

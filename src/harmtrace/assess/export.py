@@ -24,17 +24,16 @@ are empty and `grade` falls back to the sources' grades.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Final
 
 from harmtrace.assess.decisions import decided_grades_sql
 from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
 from harmtrace.errors import InputError
 from harmtrace.ingest.sql import lit
+from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
 FORMATS: Final = ("csv", "parquet", "geojson")
@@ -90,27 +89,8 @@ def export_incidents(store: Store, fmt: str, path: Path, free_text: bool = True)
     """Write the export to `path` in `fmt` (csv, parquet, geojson); returns the rows written."""
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}.")
-    if not path.parent.is_dir():
-        raise InputError(f"Cannot write {path}: folder {path.parent} does not exist. Create it first.")
     sql = export_sql(free_text)
     if fmt == "geojson":
-        return _write_geojson(store, sql, path)
-    options = "FORMAT csv, HEADER true" if fmt == "csv" else "FORMAT parquet"
-    store.con.execute(f"COPY ({sql}) TO {lit(str(path))} ({options})")
+        return write_features(store.rows(sql), path)
+    copy_query(store, sql, path, fmt)
     return int(store.scalar(f"SELECT count(*) FROM ({members_sql()})"))
-
-
-def _write_geojson(store: Store, sql: str, path: Path) -> int:
-    """A FeatureCollection: a Point per report at its incident's point (null geometry when unplaced)."""
-    rows = store.rows(sql)
-    features = [_feature(row) for row in rows]
-    with path.open("w", encoding="utf-8") as fh:
-        json.dump({"type": "FeatureCollection", "features": features}, fh, ensure_ascii=False)
-    return len(features)
-
-
-def _feature(row: dict[str, Any]) -> dict[str, Any]:
-    lat, lon = row["latitude"], row["longitude"]
-    geometry = None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
-    props = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in row.items()}
-    return {"type": "Feature", "geometry": geometry, "properties": props}

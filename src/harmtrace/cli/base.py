@@ -19,6 +19,18 @@ from harmtrace.store import Store, open_store
 F = TypeVar("F", bound=Callable[..., Any])
 
 
+def stacked(*decorators: Callable[[Any], Any]) -> Callable[[F], F]:
+    """One decorator applying `decorators` as if written above a command in this order: the options
+    that several commands share (victims and incidents alike) are declared once."""
+
+    def apply(command: F) -> F:
+        for decorator in reversed(decorators):
+            command = decorator(command)
+        return command
+
+    return apply
+
+
 def db_option(func: F) -> F:
     return click.option(
         "--db",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -33,6 +32,7 @@ from harmtrace.cli.base import (
 )
 from harmtrace.cli.radii import radii_option
 from harmtrace.display import table
+from harmtrace.publish.files import write_json
 
 
 @main.group(
@@ -209,7 +209,7 @@ def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every control area (proxies labelled) as GeoJSON, WGS84 lon/lat."""
     with store_for(db, read_only=True) as store:
         collection = control_geojson(store)
-    file.write_text(json.dumps(collection, ensure_ascii=False), encoding="utf-8")
+    write_json(collection, file)
     proxies = sum(1 for f in collection["features"] if f["properties"]["proxy"])
     click.echo(
         f"Wrote {len(collection['features']):,} areas to {file} ({proxies:,} are proxies: {PROXY_LABEL})."

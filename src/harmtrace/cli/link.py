@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, stacked, store_for
 from harmtrace.display import table
 from harmtrace.link.evaluate import VictimEvaluation, evaluate_incidents, evaluate_victims
 from harmtrace.link.incidents import DEFAULT_THRESHOLD as INCIDENT_THRESHOLD
@@ -128,7 +128,7 @@ def _describe_incident_run(run: IncidentRun) -> str:
 
 def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """The options every `link evaluate` command takes; `truth_columns` describes its truth CSV."""
-    decorators = (
+    return stacked(
         click.option(
             "--truth",
             type=click.Path(dir_okay=False, path_type=Path),
@@ -147,13 +147,6 @@ def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], C
         json_option,
         handles_errors,
     )
-
-    def apply(command: Callable[..., None]) -> Callable[..., None]:
-        for decorator in reversed(decorators):
-            command = decorator(command)
-        return command
-
-    return apply
 
 
 @link.group(epilog="Example:\n\n  harmtrace link evaluate victims --truth sim/truth.csv")

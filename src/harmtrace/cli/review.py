@@ -12,7 +12,7 @@ from typing import Any, Final
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, stacked, store_for
 from harmtrace.display import table
 from harmtrace.errors import HarmtraceError
 from harmtrace.link.decisions import VERDICTS, Decision, list_decisions, record_decision, resolve_record
@@ -25,6 +25,23 @@ AUTHOR_HELP: Final = "Who decides (default: $HARMTRACE_AUTHOR, else the operatin
 APPLIES: Final = "Decisions take effect at the next link run: harmtrace link victims"
 
 
+def _review_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+    """The options of every `review` command; `kind` names the linkage runs reviewed."""
+    return stacked(
+        click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs."),
+        click.option("--run", "run_id", type=int, help=f"Linkage run (default: the latest {kind} run)."),
+        click.option("--author", help=AUTHOR_HELP),
+        click.option(
+            "--interactive/--no-interactive",
+            default=None,
+            help="Ask for a decision on each pair (default: in a terminal, unless --json).",
+        ),
+        db_option,
+        json_option,
+        handles_errors,
+    )
+
+
 @main.group(epilog="Example:\n\n  harmtrace review victims --limit 10")
 def review() -> None:
     """Look at the pairs linkage is least sure of, side by side, and decide them."""
@@ -34,17 +51,7 @@ def review() -> None:
     "victims",
     epilog="Example:\n\n\b\n  harmtrace review victims\n  harmtrace review victims --run 3 --limit 50 --json",
 )
-@click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs.")
-@click.option("--run", "run_id", type=int, help="Linkage run (default: the latest victims run).")
-@click.option("--author", help=AUTHOR_HELP)
-@click.option(
-    "--interactive/--no-interactive",
-    default=None,
-    help="Ask for a decision on each pair (default: in a terminal, unless --json).",
-)
-@db_option
-@json_option
-@handles_errors
+@_review_options("victims")
 def review_victims(
     limit: int,
     run_id: int | None,
@@ -67,17 +74,7 @@ def review_victims(
     "incidents",
     epilog="Example:\n\n\b\n  harmtrace review incidents\n  harmtrace review incidents --limit 50 --json",
 )
-@click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs.")
-@click.option("--run", "run_id", type=int, help="Linkage run (default: the latest incidents run).")
-@click.option("--author", help=AUTHOR_HELP)
-@click.option(
-    "--interactive/--no-interactive",
-    default=None,
-    help="Ask for a decision on each pair (default: in a terminal, unless --json).",
-)
-@db_option
-@json_option
-@handles_errors
+@_review_options("incidents")
 def review_incidents(
     limit: int,
     run_id: int | None,
@@ -278,7 +275,7 @@ def _signed(weight: float | None) -> str:
 
 def _decision_options(noun: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """The arguments and options of every `decide` command; `noun` names what is decided on."""
-    decorators = (
+    return stacked(
         click.argument("verdict", type=click.Choice(VERDICTS)),
         click.argument("record_a", metavar="ID_A"),
         click.argument("record_b", metavar="ID_B"),
@@ -288,13 +285,6 @@ def _decision_options(noun: str) -> Callable[[Callable[..., None]], Callable[...
         json_option,
         handles_errors,
     )
-
-    def apply(command: Callable[..., None]) -> Callable[..., None]:
-        for decorator in reversed(decorators):
-            command = decorator(command)
-        return command
-
-    return apply
 
 
 @main.group(

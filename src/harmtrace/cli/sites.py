@@ -15,7 +15,6 @@ from harmtrace.analyse.sites import (
     import_sites,
     sites_geojson,
     sites_report,
-    write_geojson,
 )
 from harmtrace.cli.base import (
     db_option,
@@ -29,6 +28,7 @@ from harmtrace.cli.base import (
 )
 from harmtrace.cli.radii import radii_option
 from harmtrace.display import table
+from harmtrace.publish.files import write_json
 
 
 @main.group(epilog="Example:\n\n  harmtrace sites import hospitals.csv --kind hospital")
@@ -137,5 +137,5 @@ def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every site as GeoJSON points (WGS84 lon/lat) with kind, names, period and source."""
     with store_for(db, read_only=True) as store:
         collection = sites_geojson(store)
-    write_geojson(collection, file)
+    write_json(collection, file)
     click.echo(f"Wrote {len(collection['features']):,} sites to {file}.")

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Final, Literal, TypedDict
 
 from harmtrace.errors import InputError, QueryError
+from harmtrace.publish.files import copy_query
 from harmtrace.store import Store
 
 FORMATS: Final = ("csv", "parquet")
@@ -41,8 +42,6 @@ def export_persons(
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     if not store.scalar("SELECT count(*) FROM person_member"):
         raise QueryError("No persons yet: link the victim records first (harmtrace link victims).")
-    if not path.parent.is_dir():
-        raise InputError(f"Cannot write {path}: folder {path.parent} does not exist.")
     columns = [*COLUMNS, *(NAME_COLUMNS if with_names else ())]
     select = (
         "SELECT v.record_id, s.name AS source, m.person_id, m.probability AS match_probability"
@@ -50,10 +49,7 @@ def export_persons(
         + " FROM victim_record v JOIN source s USING (source_id) LEFT JOIN person_member m USING (victim_id) "
         "ORDER BY s.name, v.record_id, v.victim_id"
     )
-    options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
-    # COPY takes no parameter for its target: the path is quoted as a SQL string literal
-    target = "'" + str(path).replace("'", "''") + "'"
-    store.con.execute(f"COPY ({select}) TO {target} ({options})").fetchall()
+    copy_query(store, select, path, fmt)
     counts = store.rows(
         "SELECT count(*) AS rows, count(DISTINCT m.person_id) AS persons, count_if(m.person_id IS NULL) "
         "AS unlinked FROM victim_record v LEFT JOIN person_member m USING (victim_id)"

@@ -30,6 +30,7 @@ from harmtrace.errors import QueryError
 from harmtrace.ingest.records import batches
 from harmtrace.locate.crosswalk import adm1_agreement
 from harmtrace.model import GRADES, NOT_ALLEGED
+from harmtrace.publish.files import replacing
 from harmtrace.store import Store
 
 TOP_SIDES: Final = 20
@@ -264,7 +265,8 @@ def write_report(store: Store, out: Path, per_report: PerReport | None = None) -
     """Collect the figures from `store` (and `per_report`, see `collect`); write the HTML report to `out`."""
     data = collect(store, per_report)
     out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(render_html(data), encoding="utf-8")
+    with replacing(out) as tmp:
+        tmp.write_text(render_html(data), encoding="utf-8")
     return data
 
 

@@ -20,6 +20,7 @@ import shapely
 from harmtrace.errors import InputError, QueryError
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
+from harmtrace.publish.files import replacing
 from harmtrace.store import Store
 
 # (label, largest radius in metres of the class, colour); unbounded radii fall in the last class
@@ -88,13 +89,11 @@ def draw_report_map(
     ax.set_title(title or f"{len(points):,} located reports ({without:,} without a point not shown)")
     ax.legend(loc="lower left", fontsize=8, title="location precision", title_fontsize=8, frameon=True)
     fig.tight_layout()
-    tmp = path.with_name(f".{path.name}.tmp.png")
     try:
-        fig.savefig(tmp, format="png", metadata={"Software": None})
-        tmp.replace(path)
+        with replacing(path) as tmp:
+            fig.savefig(tmp, format="png", metadata={"Software": None})
     finally:
         plt.close(fig)
-        tmp.unlink(missing_ok=True)
     return {
         "path": str(path),
         "reports_drawn": len(points),

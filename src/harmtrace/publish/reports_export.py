@@ -14,17 +14,15 @@ half-written export and a failed run leaves the previous file as it was.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Mapping
-from datetime import date
 from pathlib import Path
-from typing import Any, Final, TypedDict
+from typing import Final, TypedDict
 
 from harmtrace.errors import InputError
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
+from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
 FORMATS: Final = ("csv", "parquet", "geojson")
@@ -88,16 +86,9 @@ def export_reports(
     """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically."""
     if fmt not in FORMATS:
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
-    if not path.parent.is_dir():
-        raise InputError(f"Cannot write {path}: folder {path.parent} does not exist.")
     table = radius_table(radii)
     select = export_sql(table, free_text)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    try:
-        columns = _write(store, select, tmp, fmt)
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
+    columns = _write(store, select, path, fmt)
     counts = store.rows(
         f"SELECT count(*) AS n, count(latitude) AS located, count(adm1_pcode) AS with_adm1 FROM ({select})"
     )[0]
@@ -114,31 +105,13 @@ def export_reports(
 
 
 def _write(store: Store, select: str, target: Path, fmt: str) -> list[str]:
-    """Write the rows of `select` to `target`; returns the column names."""
+    """Write the rows of `select` to `target`, atomically; returns the column names."""
     columns = [d["column_name"] for d in store.rows(f"DESCRIBE ({select})")]
     if fmt == "geojson":
-        _write_geojson(store.rows(select), target)
+        write_features(store.rows(select), target)
         return columns
     if fmt == "csv":
         lists = ", ".join(f"array_to_string({c}, '; ') AS {c}" for c in LISTS)
         select = f"SELECT * REPLACE ({lists}) FROM ({select})"
-    options = "FORMAT csv, HEADER" if fmt == "csv" else "FORMAT parquet"
-    # COPY takes no parameter for its target: the path is quoted as a SQL string literal
-    quoted = "'" + str(target).replace("'", "''") + "'"
-    store.con.execute(f"COPY ({select}) TO {quoted} ({options})").fetchall()
+    copy_query(store, select, target, fmt)
     return columns
-
-
-def _write_geojson(rows: list[dict[str, Any]], target: Path) -> None:
-    """A FeatureCollection: a Point per located report, a null geometry for the others (RFC 7946)."""
-
-    def feature(row: dict[str, Any]) -> dict[str, Any]:
-        lon, lat = row.pop("longitude"), row.pop("latitude")
-        geometry = None if lon is None or lat is None else {"type": "Point", "coordinates": [lon, lat]}
-        properties = {k: v.isoformat() if isinstance(v, date) else v for k, v in row.items()}
-        return {"type": "Feature", "geometry": geometry, "properties": properties}
-
-    with target.open("w", encoding="utf-8") as f:
-        json.dump(
-            {"type": "FeatureCollection", "features": [feature(r) for r in rows]}, f, ensure_ascii=False
-        )
