@@ -23,13 +23,12 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, print_table, run_step
+from linkage_runs import peak_mb, print_table, run_all, step_row
 
 PERIOD_START, PERIOD_END = date(2016, 1, 1), date(2019, 12, 31)
 
@@ -80,19 +79,8 @@ def step_link(name: str, work: Path) -> dict[str, Any]:
         peak = peak_mb()
         evaluation = evaluate_incidents(store, work / "sim" / "truth.csv") if name != "tenth" else None
     db.unlink()
-    return {
-        "run": name,
-        "records": run.linked_reports,
-        "pairs": run.pairs_scored,
-        "clusters": run.incidents,
-        "seconds": seconds,
-        "peak_mb": peak,
-        "steps": run.seconds,
-        "f1": evaluation.pairwise.f1 if evaluation else None,
-        "precision": evaluation.pairwise.precision if evaluation else None,
-        "recall": evaluation.pairwise.recall if evaluation else None,
-        "blocking_recall": evaluation.blocking_recall if evaluation else None,
-    }
+    counts = (run.linked_reports, run.pairs_scored, run.incidents)
+    return step_row(name, counts, seconds, peak, run.seconds, evaluation)
 
 
 def print_summary(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -121,11 +109,8 @@ def main() -> None:
     if args.step:
         print(json.dumps(step_link(args.step, args.work)))
         return
-    with tempfile.TemporaryDirectory(prefix="harmtrace-bench-") as tmp:
-        work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        prepared = prepare(args.reports, args.seed, work)
-        print_summary(prepared, [run_step(__file__, name, work) for name in args.runs.split(",")])
+    steps = args.runs.split(",")
+    run_all(__file__, args.keep, lambda work: prepare(args.reports, args.seed, work), steps, print_summary)
 
 
 if __name__ == "__main__":

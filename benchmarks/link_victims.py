@@ -19,12 +19,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, print_table, run_step
+from linkage_runs import peak_mb, print_table, run_all, step_row
 
 CONFIGS = ("arabic", "plain")
 
@@ -66,19 +65,9 @@ def step_link(config: str, work: Path) -> dict[str, Any]:
         peak = peak_mb()
         evaluation = evaluate_victims(store, work / "lists" / "truth.csv")
     db.unlink()
-    return {
-        "run": config,
-        "records": run.records,
-        "pairs": run.pairs_scored,
-        "clusters": run.persons,
-        "seconds": seconds,
-        "peak_mb": peak,
-        "steps": run.seconds,
-        "f1": evaluation.pairwise.f1,
-        "precision": evaluation.pairwise.precision,
-        "recall": evaluation.pairwise.recall,
-        "blocking_recall": evaluation.blocking_recall,
-    }
+    return step_row(
+        config, (run.records, run.pairs_scored, run.persons), seconds, peak, run.seconds, evaluation
+    )
 
 
 def print_summary(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
@@ -104,11 +93,9 @@ def main() -> None:
     if args.step:
         print(json.dumps(step_link(args.step, args.work)))
         return
-    with tempfile.TemporaryDirectory(prefix="harmtrace-bench-") as tmp:
-        work = args.keep or Path(tmp)
-        work.mkdir(parents=True, exist_ok=True)
-        prepared = prepare(args.records, args.seed, work)
-        print_summary(prepared, [run_step(__file__, config, work) for config in CONFIGS])
+    run_all(
+        __file__, args.keep, lambda work: prepare(args.records, args.seed, work), list(CONFIGS), print_summary
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,8 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,48 @@ def run_step(script: str, name: str, work: Path) -> dict[str, Any]:
         )
     result: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
     return result
+
+
+def step_row(
+    run: str,
+    counts: tuple[int, int, int],
+    seconds: float,
+    peak: float,
+    steps: dict[str, float],
+    evaluation: Any,
+) -> dict[str, Any]:
+    """A step's result for `print_table`: `counts` are (records linked, pairs scored, clusters);
+    `evaluation` a `harmtrace.link.evaluate` result, or None when the run is not scored."""
+    pairwise = evaluation.pairwise if evaluation is not None else None
+    return {
+        "run": run,
+        "records": counts[0],
+        "pairs": counts[1],
+        "clusters": counts[2],
+        "seconds": seconds,
+        "peak_mb": peak,
+        "steps": steps,
+        "f1": pairwise.f1 if pairwise else None,
+        "precision": pairwise.precision if pairwise else None,
+        "recall": pairwise.recall if pairwise else None,
+        "blocking_recall": evaluation.blocking_recall if evaluation is not None else None,
+    }
+
+
+def run_all(
+    script: str,
+    keep: Path | None,
+    prepare: Callable[[Path], dict[str, Any]],
+    steps: list[str],
+    summary: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+) -> None:
+    """Prepare the store in `keep` (else a temporary folder), run each step in its own process, and
+    print `summary` of the preparation and the steps' rows."""
+    with tempfile.TemporaryDirectory(prefix="harmtrace-bench-") as tmp:
+        work = keep or Path(tmp)
+        work.mkdir(parents=True, exist_ok=True)
+        prepared = prepare(work)
+        summary(prepared, [run_step(script, name, work) for name in steps])
 
 
 def print_table(rows: list[dict[str, Any]], words: tuple[str, str, str]) -> None:

@@ -44,7 +44,10 @@ def stats() -> None:
 )
 @window_options
 @click.option(
-    "--grade", "grades", help="Incident grades, comma-separated; ungraded incidents are then left out."
+    "--grade",
+    "grades",
+    help="Incident grades, comma-separated (confirmed, fair, weak, contested, discounted, or not_alleged: "
+    "no civilian harm alleged); ungraded incidents are then left out.",
 )
 @click.option("--means", help="Only reports listing this means (airstrike, shelling, ...).")
 @click.option("--category", type=click.Choice(CATEGORIES), default="all", show_default=True)
