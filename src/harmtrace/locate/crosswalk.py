@@ -42,7 +42,8 @@ def normalise_name(name: str) -> str:
     >>> normalise_name("Rif Dimashq Governorate"), normalise_name("Dar'a"), normalise_name(" Deir-ez-Zor ")
     ('rif dimashq', 'dara', 'deir ez zor')
     """
-    decomposed = unicodedata.normalize("NFKD", name.casefold())
+    # compatibility forms may decompose into capitals ("🄐" -> "(A)"): fold case after decomposing
+    decomposed = unicodedata.normalize("NFKD", unicodedata.normalize("NFKD", name).casefold())
     text = "".join(c for c in decomposed if not unicodedata.combining(c))
     text = re.sub(r"['’‘`ʿʾ]", "", text)
     text = re.sub(r"[^\w]+", " ", text)
