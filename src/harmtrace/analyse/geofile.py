@@ -25,7 +25,7 @@ from pyproj import CRS, Transformer
 
 import harmtrace
 from harmtrace.errors import InputError
-from harmtrace.store import Store, scalar
+from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 GEO_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp")
 
@@ -176,7 +176,7 @@ def close_batch(
         con.execute("INSERT INTO quarantine VALUES (?, ?, ?)", [record.batch_id, row, reasons])
     text = json.dumps(options, sort_keys=True, default=str)
     con.execute(
-        "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+        f"INSERT INTO batch ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
         [
             record.batch_id,
             record.source_id,

@@ -30,7 +30,7 @@ import harmtrace
 from harmtrace.errors import InputError
 from harmtrace.ingest.rawfile import RawFile, raw_documents, read_raw, record_bytes, split_records
 from harmtrace.model import LOCATION_PRECISIONS
-from harmtrace.store import Store, scalar
+from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 FORMAT: Final = "declared-strikes"
 REQUIRED: Final = ("date", "place", "strikes")
@@ -133,7 +133,7 @@ def import_declared(
         _write(store, result, accepted, rejected)
         source_id = _source_id(store, result.belligerent)
         con.execute(
-            "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
+            f"INSERT INTO batch ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
             [batch_id, source_id, FORMAT, raw.path.name, raw.sha256, len(raw.data), raw.encoding,
              mapping_sha, mapping, header, result.rows_read, result.rows_accepted, result.rows_quarantined,
              started, datetime.now(), harmtrace.__version__],

@@ -21,7 +21,7 @@ from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
 from harmtrace.ingest.sql import message_list
 from harmtrace.ingest.staging import Staged, stage_csv
 from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, harm_column
-from harmtrace.store import Store, scalar
+from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 SAMPLE_ROWS = 5
 
@@ -264,7 +264,7 @@ def _write_batch(
 ) -> None:
     result.file_name = raw.path.name
     con.execute(
-        "INSERT INTO batch VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO batch ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.batch_id, source_id, fmt.name, raw.path.name, raw.sha256, len(raw.data),
             raw.encoding, _sha(fmt.mapping_text), fmt.mapping_text, staged.header,

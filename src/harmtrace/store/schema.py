@@ -424,6 +424,77 @@ CREATE TABLE assessment_state (
 );
 """
 
+# Records over time, doubt at the field, and who died. A row is identified by its source and record id:
+# a re-import of a corrected file adds new records, leaves unchanged ones alone and records changed ones
+# as a new version of the same report (or victim record), whose id is kept; earlier versions and
+# withdrawn records leave the live tables for `record_version`, kept whole (as JSON) and visible. A
+# field that fails its check is set aside (`field_issue`) while the rest of its row is accepted.
+# `harm_side` holds the deaths a source says a named party sustained (UCDP deaths_a / deaths_b), so a
+# side's figures need not count its own dead as deaths it caused.
+V9_VERSIONS: Final = """
+ALTER TABLE report ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE report ADD COLUMN content_sha256 VARCHAR;
+ALTER TABLE victim_record ADD COLUMN version INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE victim_record ADD COLUMN content_sha256 VARCHAR;
+-- an earlier version of a record, or a withdrawn record, as it was (the record and its harm rows)
+CREATE TABLE record_version (
+    kind         VARCHAR NOT NULL,
+    record_key   BIGINT NOT NULL,
+    version      INTEGER NOT NULL,
+    source_id    INTEGER NOT NULL,
+    record_id    VARCHAR,
+    batch_id     INTEGER NOT NULL,
+    row_number   BIGINT NOT NULL,
+    content      JSON NOT NULL,
+    ended_batch  INTEGER NOT NULL,
+    ended_how    VARCHAR NOT NULL,
+    ended_at     TIMESTAMP NOT NULL
+);
+-- a data row of a batch that is a record already in the store: 'unchanged' or 'changed' (a new version)
+CREATE TABLE batch_match (
+    batch_id    INTEGER NOT NULL,
+    row_number  BIGINT NOT NULL,
+    kind        VARCHAR NOT NULL,
+    record_key  BIGINT NOT NULL,
+    outcome     VARCHAR NOT NULL
+);
+-- a field of an accepted row set aside as faulty (its value is unknown in the record); field is the
+-- normalised field or group ('killed_men', 'coordinates'), reason "code: detail"
+CREATE TABLE field_issue (
+    batch_id    INTEGER NOT NULL,
+    row_number  BIGINT NOT NULL,
+    field       VARCHAR NOT NULL,
+    reason      VARCHAR NOT NULL
+);
+CREATE TABLE harm_side (
+    report_id   BIGINT NOT NULL,
+    side        VARCHAR NOT NULL,
+    harm        VARCHAR NOT NULL,
+    count_min   INTEGER,
+    count_max   INTEGER,
+    count_best  INTEGER
+);
+-- per stored incident (item) and canonical actor: the deaths its reports say that actor's side sustained
+CREATE TABLE incident_harm_side (
+    item_id     BIGINT NOT NULL,
+    actor       VARCHAR NOT NULL,
+    harm        VARCHAR NOT NULL,
+    count_best  INTEGER
+);
+ALTER TABLE batch ADD COLUMN rows_new BIGINT;
+ALTER TABLE batch ADD COLUMN rows_unchanged BIGINT;
+ALTER TABLE batch ADD COLUMN rows_changed BIGINT;
+ALTER TABLE batch ADD COLUMN rows_withdrawn BIGINT;
+ALTER TABLE batch ADD COLUMN rows_with_field_issues BIGINT;
+"""
+
+# The batch columns every importer fills, in order (later migrations add columns some importers fill)
+BATCH_COLUMNS: Final = (
+    "batch_id, source_id, format, file_name, file_sha256, file_bytes, encoding, mapping_sha256, "
+    "mapping_text, header, rows_read, rows_accepted, rows_quarantined, rows_flagged, started_at, finished_at, "
+    "harmtrace_version"
+)
+
 MIGRATIONS: Final[tuple[str, ...]] = (
     V1_CORE,
     V2_ADMIN,
@@ -433,4 +504,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V6_PLACES,
     V7_GEO,
     V8_ASSESS,
+    V9_VERSIONS,
 )
