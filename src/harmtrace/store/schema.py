@@ -491,8 +491,8 @@ ALTER TABLE batch ADD COLUMN rows_with_field_issues BIGINT;
 # The batch columns every importer fills, in order (later migrations add columns some importers fill)
 BATCH_COLUMNS: Final = (
     "batch_id, source_id, format, file_name, file_sha256, file_bytes, encoding, mapping_sha256, "
-    "mapping_text, header, rows_read, rows_accepted, rows_quarantined, rows_flagged, started_at, finished_at, "
-    "harmtrace_version"
+    "mapping_text, header, rows_read, rows_accepted, rows_quarantined, rows_flagged, started_at, "
+    "finished_at, harmtrace_version"
 )
 
 MIGRATIONS: Final[tuple[str, ...]] = (
