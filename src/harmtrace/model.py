@@ -45,3 +45,11 @@ def harm_column(harm: str, category: str, bound: str) -> str:
 
 
 HARM_COLUMNS: Final = tuple(harm_column(h, c, b) for h in HARMS for c in CATEGORIES for b in BOUNDS)
+
+# Deaths (or injuries) a source says a named party sustained: UCDP's deaths_a / deaths_b. Normalised as a
+# list column of each import, stored in `harm_side`; a side's figures do not count its own dead as deaths
+# it caused (see harmtrace.analyse.casualties).
+SIDE_HARM_COLUMN: Final = "side_harm"
+SIDE_HARM_TYPE: Final = (
+    "STRUCT(side VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)[]"
+)

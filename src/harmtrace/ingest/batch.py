@@ -20,7 +20,7 @@ from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
 from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
 from harmtrace.ingest.sql import message_list
 from harmtrace.ingest.staging import Staged, stage_csv
-from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, harm_column
+from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE, harm_column
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 SAMPLE_ROWS = 5
@@ -128,6 +128,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
     defaults = REPORT_FIELDS if fmt.kind == "report" else VICTIM_FIELDS
     if fmt.kind == "report":
         defaults = defaults | {c: "NULL::INTEGER" for c in HARM_COLUMNS}
+        defaults[SIDE_HARM_COLUMN] = f"[]::{SIDE_HARM_TYPE}"
     unknown = set(select.fields) - set(defaults)
     if unknown:
         raise ValueError(f"format {fmt.name} sets unknown fields {sorted(unknown)}")
@@ -238,6 +239,13 @@ def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: in
             )
     if parts:
         con.execute("INSERT INTO harm " + " UNION ALL ".join(parts), [base] * len(parts))
+    if SIDE_HARM_COLUMN in given:
+        con.execute(
+            "INSERT INTO harm_side SELECT ? + row_number, s.side, s.harm, s.count_min, s.count_max, "
+            f"s.count_best FROM (SELECT row_number, unnest({SIDE_HARM_COLUMN}) AS s FROM checked "
+            "WHERE len(reasons) = 0) WHERE s.side IS NOT NULL",
+            [base],
+        )
 
 
 def _summarise(

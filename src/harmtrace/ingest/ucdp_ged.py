@@ -4,13 +4,16 @@ Each event is a report. Deaths: `low`/`high`/`best` give everyone killed; `death
 civilians; `deaths_a + deaths_b` the combatants of both sides; `deaths_unknown` stays in the total only.
 Attribution: UCDP does not say which side killed whom in a dyadic event (violence types 1 and 2), so
 both sides are alleged perpetrators there (shared attribution); in one-sided violence (type 3) side A
-alone is. The raw row keeps every column, including the source fields.
+alone is. What UCDP does say is who died: deaths_a and deaths_b are the deaths each side sustained,
+kept as side rows (`harm_side`), so a side's figures never count its own dead as deaths it caused.
+The raw row keeps every column, including the source fields.
 """
 
 from __future__ import annotations
 
 from harmtrace.ingest.formats import Format
 from harmtrace.ingest.sql import Select, date_from, integer, missing, number, q, text, unparsed
+from harmtrace.model import SIDE_HARM_COLUMN
 
 COLUMNS = (
     "id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name",
@@ -75,6 +78,7 @@ def select(columns: list[str]) -> Select:
         f"CASE WHEN NOT ({best} BETWEEN {low} AND {high}) THEN 'count_widened: best ' || {best} || "
         f"' outside low ' || {low} || ' - high ' || {high} || '; range widened to include best' END"
     )
+    s.set(SIDE_HARM_COLUMN, _side_deaths())
     for bound in ("min", "max", "best"):
         s.set(f"killed_civilians_{bound}", integer("deaths_civilians"))
         s.set(f"killed_combatants_{bound}", f"{integer('deaths_a')} + {integer('deaths_b')}")
@@ -97,6 +101,19 @@ def select(columns: list[str]) -> Select:
     ):
         s.reasons.append(unparsed(col, integer(col), "count_invalid", "a whole number"))
     return s
+
+
+def _side_deaths() -> str:
+    """Deaths of side A and of side B in a dyadic event (UCDP's best estimates, so min = max = best).
+
+    In one-sided violence side B is "Civilians", whose deaths are deaths_civilians: no side row.
+    """
+    rows = [
+        f"struct_pack(side := {text(side)}, harm := 'killed', count_min := {integer(col)}, "
+        f"count_max := {integer(col)}, count_best := {integer(col)})"
+        for side, col in (("side_a", "deaths_a"), ("side_b", "deaths_b"))
+    ]
+    return f"CASE WHEN trim(type_of_violence) IN ('1', '2') THEN [{', '.join(rows)}] ELSE [] END"
 
 
 FORMAT = Format(
