@@ -26,6 +26,8 @@ class R:
     harm: dict[tuple[str, str], tuple[int | None, int | None, int | None]] = field(default_factory=dict)
     record_id: str | None = None
     day_end: date | None = None
+    # the dead of each named side, as UCDP's deaths_a / deaths_b (harm_side, killed)
+    sides: dict[str, int] = field(default_factory=dict)
 
 
 def source_id(store: Store, name: str) -> int:
@@ -55,6 +57,10 @@ def add_reports(store: Store, reports: Sequence[R]) -> list[int]:
         for (category, harm), (lo, hi, best) in r.harm.items():
             store.con.execute(
                 "INSERT INTO harm VALUES (?, ?, ?, ?, ?, ?)", [rid, category, harm, lo, hi, best]
+            )
+        for side, dead in r.sides.items():
+            store.con.execute(
+                "INSERT INTO harm_side VALUES (?, ?, 'killed', ?, ?, ?)", [rid, side, dead, dead, dead]
             )
         ids.append(rid)
     return ids

@@ -34,7 +34,8 @@ def assessed(store: Store) -> Store:
         R("NGO C", day=date(2016, 5, 1), perpetrators=["Syrian government"],
           harm={CIV: (2, 2, 2), ALL: (2, 2, 2)}),
         R("UCDP", day=date(2016, 5, 9), perpetrators=["Government of Syria", "Syrian insurgents"],
-          harm={CIV: (0, 0, 0), ALL: (7, 9, 7), COMB: (7, 7, 7)}),
+          harm={CIV: (0, 0, 0), ALL: (7, 9, 7), COMB: (7, 7, 7)},
+          sides={"Government of Syria": 3, "Syrian insurgents": 4}),
     ])  # fmt: skip
     link(store, "inc-market", ids[:2])
     link(store, "inc-april", ids[2:4])
@@ -84,8 +85,25 @@ def test_the_persons_tied_floor_the_stored_minimum(assessed: Store) -> None:
         "SELECT h.* FROM incident_harm h JOIN incident_item i USING (item_id) "
         "WHERE i.incident_id = 'inc-market' AND h.category = 'civilians' AND h.harm = 'killed'"
     )
-    # reports give 3-5 and 4-9; six persons are tied: the minimum rises to 6
-    assert [(r["count_min"], r["count_max"], r["count_best"], r["persons"]) for r in market] == [(6, 9, 4, 6)]
+    # reports give 3-5 and 4-9; six persons are tied: the minimum rises to 6, and the best with it
+    assert [(r["count_min"], r["count_max"], r["count_best"], r["persons"]) for r in market] == [(6, 9, 6, 6)]
+
+
+def test_a_side_figure_is_the_same_from_stored_rows(assessed: Store) -> None:
+    """Stored side deaths are keyed by canonical actor ('Syrian insurgents' is 'Armed opposition'),
+    and give each side the same figure as the deaths named as written."""
+
+    def by_side(stored: bool) -> list[tuple[Any, ...]]:
+        plan = replace(plan_for(assessed), stored=stored)
+        query = CasualtyQuery(by="perpetrator", category="combatants")
+        sql, params = figures_sql(query, "perpetrator", plan)
+        rows = [r for r in _named(assessed, sql, params) if not r["is_total"] and r["items_max"]]
+        keys = ("items_max", "count_max", "best_prorated", "items_best_shared")
+        return sorted(tuple(r[k] for k in keys) for r in rows)
+
+    # the battle: 7 combatants dead, 3 of the government's side and 4 insurgents; each side killed the
+    # other's: the government at most and at best 7 - 3, the insurgents 7 - 4
+    assert by_side(True) == by_side(False) == [(1, 3, 3.0, 0), (1, 4, 4.0, 0)]
 
 
 def test_every_spelling_of_an_actor_counts_for_it(assessed: Store) -> None:

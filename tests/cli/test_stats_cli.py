@@ -37,10 +37,13 @@ def test_table_shows_the_range_the_filters_and_the_caveat(db: Path) -> None:
         "(both days inclusive, 31 days)"
     )
     assert lines[1] == "Filters: perpetrator government of syria"
+    assert lines[2] == "Sources: ucdp-ged (6 reports). Period of the reports: 2016-03-01 to 2016-03-31."
     header = next(line for line in lines if line.startswith("group"))
     total = next(line for line in lines if line.startswith("total"))
     assert header.split()[:7] == ["group", "items", "min", "items", "max", "min", "best"]
-    assert total.split() == ["total", "1", "4", "2", "60", "81", "4", "0"]
+    # 1004 is shared with the insurgents and UCDP does not say who killed its civilians: no best
+    assert total.split() == ["total", "1", "4", "2", "no", "best", "76", "3", "0"]
+    assert "No best estimate: 1 item names other perpetrators too" in out
     assert "Reports are not yet deduplicated across sources" in out
 
 
@@ -53,7 +56,13 @@ def test_days_counts_from_from_inclusive(db: Path) -> None:
 
 def test_json_keys_are_stable(db: Path) -> None:
     data = json.loads(stats(db, *MARCH, "--category", "civilians", "--by", "month", "--json"))
-    assert set(data) == {"filters", "window", "deduplicated", "definitions", "total", "groups", "notes"}
+    assert set(data) == {
+        "filters", "window", "scope", "deduplicated", "definitions", "total", "groups", "notes",
+    }  # fmt: skip
+    assert set(data["scope"]) == {
+        "sources", "data_from", "data_to", "reports_undated", "filters", "coverage", "text",
+    }  # fmt: skip
+    assert data["scope"]["sources"] == [{"source": "ucdp-ged", "reports": 6, "reports_with_category": 6}]
     assert set(data["filters"]) == {
         "perpetrator",
         "from",
@@ -64,10 +73,13 @@ def test_json_keys_are_stable(db: Path) -> None:
         "category",
         "harm",
         "by",
+        "unprorated",
     }
     figure = {
         "items_min", "items_max", "items_best", "count_min", "count_max", "count_best",
-        "items_without_category", "items_min_missing", "items_max_missing", "items_date_unknown", "ids",
+        "count_best_unprorated", "best_missing", "items_without_category", "items_min_missing",
+        "items_max_missing", "items_date_unknown", "items_best_range_only", "items_best_shared",
+        "items_prorated", "ids",
     }  # fmt: skip
     assert set(data["total"]) == figure
     assert [set(g) for g in data["groups"]] == [figure | {"group", "key", "window"}]
@@ -76,19 +88,39 @@ def test_json_keys_are_stable(db: Path) -> None:
         "2016-03",
         9,
         55,
-        55,
+        26,  # prorated: 1002, 1003 and 1007 count for their days in March only
     )
+    assert march["count_best_unprorated"] is None  # only when asked: --unprorated
     assert data["deduplicated"] is False
     assert data["total"]["ids"] is None
 
 
 def test_by_perpetrator_table_lists_each_perpetrator(db: Path) -> None:
     out = stats(db, *MARCH, "--by", "perpetrator")
-    rows = {line.split("  ")[0].strip(): line.split()[-7:] for line in out.splitlines() if "  " in line}
-    assert rows["Government of Syria"] == ["1", "4", "2", "60", "81", "4", "0"]
-    assert rows["IS"] == ["1", "2", "3", "5", "6", "2", "0"]
-    assert rows["Syrian insurgents"] == ["0", "1", "0", "12", "20", "1", "0"]
+    rows = {line.split("  ")[0].strip(): line.split()[-8:] for line in out.splitlines() if "  " in line}
+    assert rows["Government of Syria"] == ["1", "4", "2", "no", "best", "76", "3", "0"]
+    assert rows["IS"][-7:] == ["1", "2", "3", "5", "6", "2", "0"]
+    assert rows["Syrian insurgents"] == ["0", "1", "0", "no", "best", "15", "0", "0"]
     assert "counts in the maximum of each" in out
+
+
+def test_unprorated_is_shown_beside_the_best_only_when_asked(db: Path) -> None:
+    data = json.loads(stats(db, *MARCH, "--unprorated", "--json"))
+    # 1002, 1003 and 1007 run beyond March: whole, their bests give the old sum 3+5+1+12+4+40
+    assert (data["total"]["count_best"], data["total"]["count_best_unprorated"]) == (36, 65)
+    out = stats(db, *MARCH, "--unprorated")
+    header = next(line for line in out.splitlines() if line.startswith("group"))
+    assert "best unprorated" in header
+
+
+def test_a_window_no_report_touches_reads_no_count(db: Path) -> None:
+    out = stats(db, "--from", "2016-01-01", "--to", "2016-01-31", "--category", "children")
+    total = next(line for line in out.splitlines() if line.startswith("total"))
+    assert total.split()[3:9] == ["no", "count", "no", "count", "no", "count"]
+    data = json.loads(stats(db, "--from", "2016-01-01", "--to", "2016-01-31", "--json"))
+    assert (data["total"]["count_min"], data["total"]["count_best"], data["total"]["count_max"]) == (
+        None,
+    ) * 3
 
 
 def test_ids_trace_every_report_to_its_document(db: Path) -> None:

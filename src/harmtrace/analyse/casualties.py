@@ -77,7 +77,7 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final, TypedDict
 
-from harmtrace.analyse.casualty_sql import NOT_LOCATED, figures_sql, ids_sql
+from harmtrace.analyse.casualty_sql import NOT_LOCATED, SIDE_CATEGORIES, figures_sql, ids_sql
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.assess.items import Plan, plan_for
 from harmtrace.assess.snapshot import stored_actors
@@ -109,8 +109,12 @@ NOT_ASSESSED: Final = (
 )
 _DEFINITIONS: Final = {
     "min": "Items wholly inside the window{alone}, each at its minimum.",
-    "max": "Items touching the window{naming}, each at its maximum.",
-    "best": "The sources' best estimates summed over the items of the maximum that give one.",
+    "max": "Items touching the window{naming}, each at its maximum{own}.",
+    "best": (
+        "The items of the maximum, each at its best estimate (its sources' best, else its one count), "
+        "prorated by the share of its date interval's days inside the window{own}; none when an item "
+        "gives only a range{shared}."
+    ),
 }
 
 
@@ -133,14 +137,37 @@ class Figure(TypedDict):
     items_min: int
     items_max: int
     items_best: int
-    count_min: int
-    count_max: int
+    count_min: int | None
+    count_max: int | None
     count_best: int | None
+    count_best_unprorated: int | None
+    best_missing: str | None
     items_without_category: int
     items_min_missing: int
     items_max_missing: int
     items_date_unknown: int
+    items_best_range_only: int
+    items_best_shared: int
+    items_prorated: int
     ids: ItemIds | None
+
+
+class SourceScope(TypedDict):
+    source: str
+    reports: int
+    reports_with_category: int
+
+
+class Scope(TypedDict):
+    """What a figure rests on, to be shown beside it: sources, the period their reports cover, filters."""
+
+    sources: list[SourceScope]
+    data_from: date | None
+    data_to: date | None
+    reports_undated: int
+    filters: str
+    coverage: str
+    text: str
 
 
 class Group(Figure):
@@ -152,6 +179,7 @@ class Group(Figure):
 class CasualtyFigures(TypedDict):
     filters: dict[str, Any]
     window: Window
+    scope: Scope
     deduplicated: bool
     definitions: dict[str, str]
     total: Figure
@@ -177,6 +205,7 @@ class CasualtyQuery:
     harm: str = "killed"
     by: str | None = None
     with_ids: bool = False
+    unprorated: bool = False
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "perpetrator", _blank_to_none(self.perpetrator))
@@ -201,6 +230,7 @@ class CasualtyQuery:
             "category": self.category,
             "harm": self.harm,
             "by": self.by,
+            "unprorated": self.unprorated,
         }
 
 
@@ -223,15 +253,17 @@ def _word_problems(q: CasualtyQuery) -> list[str]:
 
 
 def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
-    """The figure `query` asks for over `store`: bounds, items behind them, groups and caveats."""
+    """The figure `query` asks for over `store`: bounds, items behind them, groups, scope and caveats."""
+    _require_reports(store)
     _check_grades(store, query)
     plan = plan_for(store)
     asked, query = query, _as_actors(store, query, plan)
     rows = _rows(store, *figures_sql(query, query.by, plan))
-    total = _figure(next(row for row in rows if row["is_total"]))
+    total = _figure(next(row for row in rows if row["is_total"]), query)
     if total["items_max"] + total["items_without_category"] == 0:
         _check_names(store, query, plan)
     groups = [_group(row, query) for row in _in_order(rows, query.by)] if query.by else None
+    scope = scope_of(store, query)
     if query.with_ids:
         total["ids"] = _ids(store, query, None, plan).get("", _no_ids())
         found = _ids(store, query, query.by, plan) if groups else {}
@@ -240,12 +272,105 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
     return {
         "filters": query.filters(),
         "window": query.window,
+        "scope": scope,
         "deduplicated": _linked(store),
         "definitions": definitions(query),
         "total": total,
         "groups": groups,
-        "notes": _actor_notes(asked, query) + _plan_notes(plan) + _notes(store, query, total),
+        "notes": _actor_notes(asked, query) + _plan_notes(plan) + _notes(store, query, total, groups),
     }
+
+
+def _require_reports(store: Store) -> None:
+    """A store with no report gives no figure at all: say so rather than print 0 killed."""
+    if not store.scalar("SELECT count(*) FROM report"):
+        raise QueryError(
+            f"The store {store.path} holds no reports, so there is no figure to give (not 0: nothing is "
+            "known). Import reports first, e.g. harmtrace ingest ucdp-ged FILE (see harmtrace ingest --help)."
+        )
+
+
+def scope_of(store: Store, query: CasualtyQuery) -> Scope:
+    """The sources whose reports touch the window (with how many give the figure's category), the
+    period those reports cover within the window, and the filters, as data and as one sentence."""
+    window = query.window
+    bounds = {"lo": window["from"] or date.min, "hi": window["to"] or date.max}
+    rows = _rows(store, _SCOPE_SQL, {"c": query.category, "h": query.harm, **bounds})
+    sources: list[SourceScope] = [
+        {
+            "source": r["source"],
+            "reports": int(r["reports"]),
+            "reports_with_category": int(r["with_category"]),
+        }
+        for r in rows
+    ]
+    firsts = [r["first"] for r in rows if r["first"] is not None]
+    lasts = [r["last"] for r in rows if r["last"] is not None]
+    data_from = max([min(firsts), *([window["from"]] if window["from"] else [])]) if firsts else None
+    data_to = min([max(lasts), *([window["to"]] if window["to"] else [])]) if lasts else None
+    undated = sum(int(r["undated"]) for r in rows)
+    filters = _filters_text(query)
+    scope: Scope = {
+        "sources": sources, "data_from": data_from, "data_to": data_to, "reports_undated": undated,
+        "filters": filters, "coverage": "", "text": "",
+    }  # fmt: skip
+    scope["coverage"] = coverage_text(scope, f"{query.category} {query.harm}")
+    scope["text"] = f"{scope['coverage']} Filters: {filters}."
+    return scope
+
+
+_SCOPE_SQL: Final = """
+    SELECT s.name AS source, count(*) AS reports, count(h.report_id) AS with_category,
+           min(r.date_start) AS first, max(r.date_end) AS last,
+           count_if(r.date_start IS NULL OR r.date_end IS NULL) AS undated
+    FROM report r JOIN source s USING (source_id)
+    LEFT JOIN (SELECT DISTINCT report_id FROM harm WHERE category = $c AND harm = $h) h USING (report_id)
+    WHERE coalesce(r.date_start, $lo) <= $hi AND coalesce(r.date_end, $hi) >= $lo
+    GROUP BY s.name ORDER BY reports DESC, s.name"""
+
+
+def _filters_text(query: CasualtyQuery) -> str:
+    parts = []
+    if query.perpetrator:
+        parts.append(f"perpetrator {query.perpetrator}")
+    if query.grades:
+        parts.append("grades " + ", ".join(query.grades))
+    if query.means:
+        parts.append(f"means {query.means}")
+    return "; ".join(parts) or "none"
+
+
+def coverage_text(scope: Scope, what: str) -> str:
+    """The sources and the period their reports cover, in words.
+
+    >>> ucdp = {"source": "UCDP", "reports": 6170, "reports_with_category": 6170}
+    >>> sa = {"source": "SA", "reports": 20, "reports_with_category": 0}
+    >>> coverage_text({"sources": [ucdp, sa], "data_from": date(2016, 1, 1),  # doctest: +ELLIPSIS
+    ...                "data_to": date(2016, 12, 31), "reports_undated": 0, "filters": "none",
+    ...                "coverage": "", "text": ""}, "all killed")
+    'Sources: UCDP (6,170 reports), SA (20 reports, none giving all killed). Period of the reports: ...'
+    """
+    listed = []
+    for src in scope["sources"]:
+        given = src["reports_with_category"]
+        extra = (
+            ""
+            if given == src["reports"]
+            else f", {given:,} giving {what}"
+            if given
+            else f", none giving {what}"
+        )
+        listed.append(f"{src['source']} ({src['reports']:,} reports{extra})")
+    sources = ", ".join(listed) or "no source has reports in this window"
+    period = "no dated report"
+    if scope["data_from"] and scope["data_to"]:
+        period = f"{scope['data_from']} to {scope['data_to']}"
+    undated = (
+        f" ({scope['reports_undated']:,} reports with an unknown start or end)"
+        if scope["reports_undated"]
+        else ""
+    )
+    return f"Sources: {sources}. Period of the reports: {period}{undated}."
 
 
 def _as_actors(store: Store, query: CasualtyQuery, plan: Plan) -> CasualtyQuery:
@@ -278,9 +403,18 @@ def definitions(query: CasualtyQuery) -> dict[str, str]:
         who = "the perpetrator"
     elif query.by == "perpetrator":
         who = "the group's perpetrator"
-    alone = f" and attributed to {who} alone" if who else ""
-    naming = f" whose alleged perpetrators include {who}" if who else ""
-    return {k: v.format(alone=alone, naming=naming) for k, v in _DEFINITIONS.items()}
+    words = {
+        "alone": f" and attributed to {who} alone" if who else "",
+        "naming": f" whose alleged perpetrators include {who}" if who else "",
+        "own": f", less the dead of {who}'s own side where its sources give them" if who else "",
+        "shared": (
+            f" or when {who} shares an item with other perpetrators and its sources do not say which "
+            "side's dead it caused"
+            if who
+            else ""
+        ),
+    }
+    return {k: v.format(**words) for k, v in _DEFINITIONS.items()}
 
 
 def _in_order(rows: list[dict[str, Any]], by: str | None) -> list[dict[str, Any]]:
@@ -293,24 +427,52 @@ def _in_order(rows: list[dict[str, Any]], by: str | None) -> list[dict[str, Any]
     return sorted(groups, key=lambda r: (r["key"] == "", -(r["count_max"] or 0), r["label"]))
 
 
-def _figure(row: dict[str, Any]) -> Figure:
+def _figure(row: dict[str, Any], query: CasualtyQuery) -> Figure:
+    """A figure from its SQL row: no item with the category = no count (null), never 0."""
+
     def count(name: str) -> int:
         return int(row[name] or 0)
 
-    best = row["count_best"]
+    counted = count("items_max") > 0
+    missing = best_missing(count("items_best_range_only"), count("items_best_shared"))
+    best = round(row["best_prorated"]) if counted and missing is None else None
+    unprorated = round(row["best_unprorated"]) if query.unprorated and best is not None else None
     return {
         "items_min": count("items_min"),
         "items_max": count("items_max"),
-        "items_best": count("items_best"),
-        "count_min": count("count_min"),
-        "count_max": count("count_max"),
-        "count_best": None if best is None else int(best),
-        "items_without_category": count("items_without_category"),
+        "items_best": count("items_best") if counted else 0,
+        "count_min": count("count_min") if counted else None,
+        "count_max": count("count_max") if counted else None,
+        "count_best": best,
+        "count_best_unprorated": unprorated,
+        "best_missing": missing if counted else "no item gives a figure for this category",
+        "items_without_category": count("reports") - count("items_max"),
         "items_min_missing": count("items_min_missing"),
         "items_max_missing": count("items_max_missing"),
         "items_date_unknown": count("items_date_unknown"),
+        "items_best_range_only": count("items_best_range_only"),
+        "items_best_shared": count("items_best_shared"),
+        "items_prorated": count("items_prorated"),
         "ids": None,
     }
+
+
+def best_missing(range_only: int, shared: int) -> str | None:
+    """Why a figure has no best, or None when it has one.
+
+    >>> best_missing(2, 0)
+    '2 items give a range (min-max) without a best estimate'
+    """
+    reasons = []
+    if range_only:
+        reasons.append(f"{range_only:,} item{'s' * (range_only != 1)} give{'s' * (range_only == 1)} a "
+                       "range (min-max) without a best estimate")  # fmt: skip
+    if shared:
+        reasons.append(
+            f"{shared:,} item{'s' * (shared != 1)} name{'s' * (shared == 1)} other perpetrators too and "
+            "their sources do not say which side caused these deaths"
+        )
+    return "; ".join(reasons) or None
 
 
 def _group(row: dict[str, Any], query: CasualtyQuery) -> Group:
@@ -318,7 +480,7 @@ def _group(row: dict[str, Any], query: CasualtyQuery) -> Group:
     if row["g_from"] is not None:
         days = (row["g_to"] - row["g_from"]).days + 1
         window = {"from": row["g_from"], "to": row["g_to"], "days": days}
-    return {**_figure(row), "group": row["label"], "key": row["key"] or None, "window": window}
+    return {**_figure(row, query), "group": row["label"], "key": row["key"] or None, "window": window}
 
 
 def _rows(store: Store, sql: str, params: dict[str, Any]) -> list[dict[str, Any]]:
@@ -349,7 +511,7 @@ def _ids(store: Store, query: CasualtyQuery, by: str | None, plan: Plan) -> dict
         if row["in_min"]:
             ids["min"].append(ref)
         if row["has_best"]:
-            ids["best"].append(ref)
+            ids["best"].append(ref)  # the items whose best the figure's best counts
     return found
 
 
@@ -415,9 +577,10 @@ def closest_names(name: str, known: list[str], n: int = 5) -> list[str]:
     return (containing + rest)[:n]
 
 
-def _notes(store: Store, query: CasualtyQuery, total: Figure) -> list[str]:
+def _notes(store: Store, query: CasualtyQuery, total: Figure, groups: list[Group] | None) -> list[str]:
     """The caveats a reader must see next to the numbers."""
     notes = [DEDUPLICATED if _linked(store) else NOT_DEDUPLICATED, *_count_notes(query, total)]
+    notes += _side_note(query) + _group_notes(query, groups)
     if query.grades:
         notes.append(
             "Grades are the incidents' (analyst's decision, else computed by harmtrace assess incidents, "
@@ -446,19 +609,21 @@ def _linked(store: Store) -> bool:
 def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
     what = f"{query.category} {query.harm}"
     notes = []
-    if total["items_without_category"]:
+    if not total["items_max"]:
+        notes.append(f"No item touching the window gives a figure for {what}: no count (unknown, not zero).")
+    elif total["items_without_category"]:
         notes.append(
-            f"{total['items_without_category']:,} reports touching the window give no figure for {what}; "
+            f"{total['items_without_category']:,} items touching the window give no figure for {what}; "
             "they add nothing here, so these figures may be low (UCDP, for example, gives no 'children')."
         )
-    missing_best = total["items_max"] - total["items_best"]
-    if missing_best and total["items_best"]:
+    if total["items_max"] and total["best_missing"]:
+        notes.append(f"No best estimate: {total['best_missing']}. The minimum and maximum still hold.")
+    if total["count_best"] is not None and total["items_prorated"]:
         notes.append(
-            f"best sums the best estimates of {total['items_best']:,} of the {total['items_max']:,} items "
-            f"of the maximum; {missing_best:,} give none, so best is not comparable with min and max."
+            f"best prorates {total['items_prorated']:,} items whose date interval runs beyond the window: "
+            "each counts in proportion to the days of its interval inside the window (deaths spread "
+            "evenly over the interval); --unprorated shows their whole best estimates summed beside it."
         )
-    elif missing_best:
-        notes.append("No item of the maximum gives a best estimate, so there is no best figure.")
     if total["items_min_missing"]:
         notes.append(f"{total['items_min_missing']:,} items of the minimum give no minimum and add 0 to it.")
     if total["items_max_missing"]:
@@ -470,9 +635,29 @@ def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
     if total["items_date_unknown"] and bounded:
         notes.append(
             f"{total['items_date_unknown']:,} items of the maximum have an unknown start or end date: they "
-            "touch every window, so they count in the maximum and never in the minimum."
+            "touch every window, so they count in the maximum, never in the minimum, and add nothing to "
+            "the best (an interval unknown on a side cannot be prorated)."
         )
     return notes
+
+
+def _side_note(query: CasualtyQuery) -> list[str]:
+    if query.category not in SIDE_CATEGORIES or not (query.perpetrator or query.by == "perpetrator"):
+        return []
+    return [
+        "A side's maximum and best leave out the dead its sources give for that side itself (UCDP's "
+        "deaths of side A and side B): a side's own dead are not deaths it caused."
+    ]
+
+
+def _group_notes(query: CasualtyQuery, groups: list[Group] | None) -> list[str]:
+    without = [g for g in groups or [] if g["items_max"] and g["count_best"] is None]
+    if not without:
+        return []
+    return [
+        f"{len(without):,} of the {len(groups or []):,} groups have no best estimate (their best_missing "
+        "says why); their minimum and maximum still hold."
+    ]
 
 
 def _adm1_note(store: Store) -> str:

@@ -4,21 +4,27 @@ Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties
 
     rep      incidents in reach of the maximum (`harmtrace.assess.items`: a report no link run has
              seen is its own incident): touching the window, naming P, with the grade and means asked;
-             s/e are the date interval with unknown ends made infinite; item_id is the lead report
-    h        the chosen (category, harm) range of each incident that has one
-    keyed    each incident of rep with a compact grouping key (its perpetrator list, its first and last
-             period, its governorate) and whether it counts in its group's minimum (in_min) and in
-             the whole window's (in_win)
-    compact  per compact key: reports, and the bounds over keyed ⋈ h; a few hundred rows at most
-    total    the sums of all compact rows (they partition the reports)
-    expand   compact keys → groups (a list to each of its perpetrators, a span to each of its periods);
-             summing the compact rows of each group gives the group's bounds
+             s/e are the date interval with unknown ends made infinite; item_id is the lead report;
+             np the number of perpetrators it names
+    h        the chosen (category, harm) range of each incident that has one: lo, hi and b, the
+             incident's best (its sources' best, else its one count when min = max), within [lo, hi]
+    sides    (a side's figures only) the deaths each perpetrator named by an incident sustained, as
+             its sources say (UCDP deaths_a / deaths_b); `assigned` sums them per incident
+    keyed    each incident of rep with a compact grouping key (its perpetrator list, its period, its
+             governorate), whether it counts in its group's minimum (in_min) and in the window's
+             (in_win), f (the share of its date interval inside the window) and `detailed`: whether it
+             needs figures of its own (an interval spanning several periods or unknown on a side when
+             grouping by period; deaths of a side when a side's figure is asked)
+    parts    per compact key: sums over keyed ⋈ h of the plain incidents; a few hundred rows at most
+    detail   per (detailed incident, group) and per detailed incident for the total: its own share
+             of each period, its side's own dead taken out, whether its best can be given
+    counted  incidents in reach per compact key, with or without the category (items_without_category)
 
-Aggregating before expanding keeps the work at one pass over the reports and one join with their harm
-rows: a million reports with two perpetrators each are never unnested. The harm join is inner and the
-reports are counted apart, because a LEFT JOIN of a million reports to their harm rows costs DuckDB
-about twice as much. The `ids` statement applies the same expansion to single incidents and lists
-their reports.
+The total sums the parts and the detail total rows; each group sums the parts expanded to it (a list to
+each of its perpetrators, a period to itself) and its detail rows. Aggregating before expanding keeps
+the work at one pass over the reports and one join with their harm rows; only the few incidents that
+need it are taken one by one. The `ids` statement runs every incident through the detail path and
+lists its reports.
 """
 
 from __future__ import annotations
@@ -26,7 +32,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Final
 
 from harmtrace.analyse.window import period_ctes, period_of
-from harmtrace.assess.items import Plan, harm_sql, items_sql, members_sql, stored_items_sql
+from harmtrace.assess.items import Plan, harm_sql, items_sql, members_sql, side_sql, stored_items_sql
 from harmtrace.model import NOT_ALLEGED
 
 if TYPE_CHECKING:
@@ -35,37 +41,40 @@ if TYPE_CHECKING:
 NOT_LOCATED: Final = "(not located)"
 # categories of civilians: figures of these leave out incidents with no civilian harm alleged
 CIVILIAN_CATEGORIES: Final = ("civilians", "children", "women", "men")
+# categories that hold the dead of a side (its combatants): a side's own dead are not deaths it caused
+SIDE_CATEGORIES: Final = ("all", "combatants")
 NO_PERPETRATOR: Final = "(no perpetrator named)"
 NEG_INF: Final = "'-infinity'::DATE"
 POS_INF: Final = "'infinity'::DATE"
 # SQL right for any store, linked or not (casualties passes the plan of the store it reads)
 ANY_STORE: Final = Plan()
 
-# Plain sums over (report, harm row) pairs, split by the minimum flags: DuckDB groups by two booleans
-# far faster than it evaluates a FILTER per aggregate over a million rows. s or e infinite = undated.
-_PARTS: Final = f"""
-    count(*) AS n, sum(coalesce(count_min, 0)) AS lo, sum(coalesce(count_max, count_best, count_min)) AS hi,
-    sum(count_best) AS best, count(count_best) AS n_best, count_if(count_min IS NULL) AS n_no_min,
-    count_if(count_max IS NULL) AS n_no_max, count_if(s = {NEG_INF} OR e = {POS_INF}) AS n_undated"""
+# the columns every group part carries, summed by `_MEASURES`
+PART_COLUMNS: Final = (
+    "n", "lo", "hi", "bw", "bu", "n_best", "n_nobest", "n_unattr", "n_prorated", "n_no_min", "n_no_max",
+    "n_undated",
+)  # fmt: skip
 
-# The bounds from the parts; the minimum once for the groups (in_min) and once for the window (in_win).
+# Sums over plain incidents, split by the minimum flags: DuckDB groups by two booleans far faster than
+# it evaluates a FILTER per aggregate over a million rows. f = 0 leaves an incident out of the best.
+_PLAIN: Final = f"""
+    count(*) AS n, sum(lo) AS lo, sum(hi) AS hi, sum(f * coalesce(b, 0)) AS bw, sum(coalesce(b, 0)) AS bu,
+    count_if(b IS NOT NULL AND f > 0) AS n_best, count_if(b IS NULL AND f > 0) AS n_nobest,
+    count_if(b > 0 AND f > 0) AS n_pos, count_if(b > 0 AND f > 0 AND NOT sole) AS n_pos_shared,
+    count_if(b IS NOT NULL AND f > 0 AND f < 1) AS n_prorated, count_if(no_min) AS n_no_min,
+    count_if(no_max) AS n_no_max, count_if(s = {NEG_INF} OR e = {POS_INF}) AS n_undated"""
+
+_PLAIN_SUMS: Final = (
+    "n, lo, hi, bw, bu, n_best, n_nobest, n_pos, n_pos_shared, n_prorated, n_no_min, n_no_max, n_undated"
+)
+
+# The bounds of a group from its parts: the minimum's sums only over parts that count in it.
 _MEASURES: Final = """
-    sum(n) FILTER (in_min) AS items_min, sum(n) AS items_max, sum(n_best) AS items_best,
-    sum(lo) FILTER (in_min) AS count_min, sum(hi) AS count_max, sum(best) AS count_best,
-    sum(n_no_min) FILTER (in_min) AS items_min_missing, sum(n_no_max) AS items_max_missing,
-    sum(n_undated) AS items_date_unknown, sum(n) FILTER (in_win) AS w_items_min,
-    sum(lo) FILTER (in_win) AS w_count_min, sum(n_no_min) FILTER (in_win) AS w_items_min_missing"""
-
-
-def _sums(minimum: str = "") -> str:
-    """Sums of compact rows; `minimum` = "w_" sums the window's minimum instead of the groups'."""
-    return f"""
-    sum({minimum}items_min) AS items_min, sum(items_max) AS items_max, sum(items_best) AS items_best,
-    sum({minimum}count_min) AS count_min, sum(count_max) AS count_max, sum(count_best) AS count_best,
-    sum({minimum}items_min_missing) AS items_min_missing, sum(items_max_missing) AS items_max_missing,
-    sum(items_date_unknown) AS items_date_unknown,
-    sum(reports) - coalesce(sum(items_max), 0) AS items_without_category"""
-
+    sum(n) FILTER (in_min) AS items_min, sum(n) AS items_max, sum(n_best) - sum(n_unattr) AS items_best,
+    sum(lo) FILTER (in_min) AS count_min, sum(hi) AS count_max, sum(bw) AS best_prorated,
+    sum(bu) AS best_unprorated, sum(n_nobest) AS items_best_range_only, sum(n_unattr) AS items_best_shared,
+    sum(n_prorated) AS items_prorated, sum(n_no_min) FILTER (in_min) AS items_min_missing,
+    sum(n_no_max) AS items_max_missing, sum(n_undated) AS items_date_unknown"""
 
 # compact key columns of `keyed`, per grouping
 _COMPACT_KEYS: Final[dict[str | None, tuple[str, ...]]] = {
@@ -77,12 +86,22 @@ _COMPACT_KEYS: Final[dict[str | None, tuple[str, ...]]] = {
 }
 
 
+def fraction(s: str, e: str, lo: str, hi: str) -> str:
+    """SQL: the share of the days of [s, e] that fall in [lo, hi] (deaths spread evenly over the
+    interval). An interval unknown on a side cannot be spread: 1 when it lies wholly inside, else 0."""
+    return (
+        f"CASE WHEN isinf({s}) OR isinf({e}) THEN CASE WHEN {s} >= {lo} AND {e} <= {hi} THEN 1.0 ELSE 0.0 "
+        f"END ELSE greatest(0, least({e}, {hi}) - greatest({s}, {lo}) + 1)::DOUBLE / ({e} - {s} + 1) END"
+    )
+
+
 class Sql:
     """Named parameters, registered as the SQL text uses them (DuckDB refuses unused ones)."""
 
-    def __init__(self, query: CasualtyQuery, plan: Plan) -> None:
+    def __init__(self, query: CasualtyQuery, plan: Plan, by: str | None) -> None:
         self.query = query
         self.plan = plan
+        self.by = by
         self.params: dict[str, Any] = {}
 
     def param(self, name: str, value: Any) -> str:
@@ -100,67 +119,116 @@ class Sql:
     def inside(self) -> str:
         return f"s >= {self.window_from()} AND e <= {self.window_to()}"
 
+    @property
+    def sided(self) -> bool:
+        """Whether the deaths of sides matter: a side's figure, of a category holding combatants."""
+        asked = bool(self.query.perpetrator) or self.by == "perpetrator"
+        return asked and self.plan.sided and self.query.category in SIDE_CATEGORIES
+
+    @property
+    def lists(self) -> bool:
+        """Whether `rep` carries each incident's perpetrator list."""
+        return self.by == "perpetrator" or self.sided
+
 
 def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """The whole window's row (is_total) and, with `by`, one row per group; unordered.
 
-    Compact rows partition the reports, so their plain sums give the total as well as the groups.
+    Each row: key, label, g_from, g_to, reports (incidents in reach) and the `_MEASURES`.
     """
-    sql = Sql(query, plan)
+    sql = Sql(query, plan, by)
     keys = ", ".join(_COMPACT_KEYS[by])
-    # without a compact key both aggregates are ungrouped: one row each, even over no reports
     select, group = (f"{keys}, ", f" GROUP BY {keys}") if keys else ("", "")
-    counted = f"SELECT {select}count(*) AS reports FROM keyed{group}"
-    parts = (
-        f"SELECT {select}in_min, in_win, {_PARTS} FROM keyed JOIN h USING (item_id) "
-        f"GROUP BY {select}in_min, in_win"
+    ctes = [
+        *_ctes(sql),
+        f"counted AS (SELECT {select}count(*) AS reports FROM keyed{group})",
+        f"parts AS (SELECT {select}in_min, in_win, {_PLAIN} FROM keyed JOIN h USING (item_id) "
+        f"WHERE NOT detailed GROUP BY {select}in_min, in_win)",
+        f"detail AS ({_detail(sql, by)})",
+    ]
+    if by:
+        ctes.append(f"detail_total AS ({_detail(sql, None)})")
+    total_detail = "detail_total" if by else "detail"
+    total_parts = (
+        f"SELECT in_win AS in_min, {_part_columns(_unattr(sql, None))} FROM parts UNION ALL BY NAME "
+        f"SELECT in_min, {', '.join(PART_COLUMNS)} FROM {total_detail}"
     )
-    bounded = f"SELECT {select}{_MEASURES} FROM ({parts}){group}"
-    joined = f"LEFT JOIN ({bounded}) USING ({keys})" if keys else f"CROSS JOIN ({bounded})"
     text = (
-        f"{_with(sql, by)}, compact AS (SELECT * FROM ({counted}) {joined}) "
-        "SELECT TRUE AS is_total, NULL::VARCHAR AS key, 'total' AS label, NULL::DATE AS g_from, "
-        f"NULL::DATE AS g_to, {_sums('w_')} FROM compact"
+        f"WITH {', '.join(ctes)} SELECT TRUE AS is_total, NULL::VARCHAR AS key, 'total' AS label, "
+        f"NULL::DATE AS g_from, NULL::DATE AS g_to, (SELECT sum(reports) FROM counted) AS reports, "
+        f"{_MEASURES} FROM ({total_parts})"
     )
     if by:
-        text += (
-            " UNION ALL BY NAME SELECT FALSE AS is_total, key, min(label) AS label, min(g_from) AS g_from, "
-            f"min(g_to) AS g_to, {_sums()} FROM ({_expand(by, 'compact')}) GROUP BY key"
-        )
+        text += " UNION ALL BY NAME " + _groups_sql(sql, by)
     return text, sql.params
+
+
+def _part_columns(unattr: str) -> str:
+    """The PART_COLUMNS of a plain part, with `unattr` (SQL) as its count of unattributable bests."""
+    return ", ".join(f"{unattr} AS n_unattr" if c == "n_unattr" else c for c in PART_COLUMNS)
+
+
+def _groups_sql(sql: Sql, by: str) -> str:
+    """One row per group: its plain parts expanded to it, its detail rows, and its incidents in reach."""
+    keys = ", ".join(_COMPACT_KEYS[by])
+    plain = f"SELECT in_min, {_PLAIN_SUMS}, {keys} FROM parts"
+    expanded = (
+        f"SELECT key, label, g_from, g_to, in_min, {_part_columns(_unattr(sql, by))} "
+        f"FROM ({_expand(by, f'({plain})')})"
+    )
+    detail = f"SELECT key, label, g_from, g_to, in_min, {', '.join(PART_COLUMNS)} FROM detail"
+    measured = f"SELECT key, {_MEASURES} FROM ({expanded} UNION ALL BY NAME {detail}) GROUP BY key"
+    # every group of the window gets a row, with its incidents in reach, even one no incident counts in
+    counted = (
+        "SELECT key, min(label) AS label, min(g_from) AS g_from, min(g_to) AS g_to, "
+        f"coalesce(sum(reports), 0) AS reports FROM ({_expand(by, 'counted')}) GROUP BY key"
+    )
+    return (
+        "SELECT FALSE AS is_total, c.key, c.label, c.g_from, c.g_to, c.reports, m.* EXCLUDE (key) "
+        f"FROM ({counted}) c LEFT JOIN ({measured}) m USING (key)"
+    )
+
+
+def _unattr(sql: Sql, by: str | None) -> str:
+    """SQL over an expanded plain part: its incidents whose best the figure cannot attribute, i.e. the
+    incidents with deaths it shares with other perpetrators (plain incidents give no side's dead)."""
+    if by == "perpetrator":
+        return "CASE WHEN np_list >= 2 THEN n_pos ELSE 0 END"
+    return "n_pos_shared" if sql.query.perpetrator else "0"
 
 
 def ids_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
-    """(group key, report, its document, whether it counts in the minimum and has a best) per item."""
-    sql = Sql(query, plan)
-    items = (
-        "(SELECT keyed.*, h.count_best, mem.incident_id, r.report_id, r.record_id, r.batch_id, r.row_number, "
-        f"src.name AS source FROM keyed JOIN h USING (item_id) JOIN ({members_sql(plan.linked)}) mem "
-        "ON mem.item_id = keyed.item_id JOIN report r ON r.report_id = mem.report_id "
-        "JOIN source src ON src.source_id = r.source_id)"
+    """(group key, report, its document, whether it counts in the minimum and in the best) per item."""
+    sql = Sql(query, plan, by)
+    rows = (
+        f"(SELECT d.*, mem.incident_id, r.report_id, r.record_id, r.batch_id, r.row_number, "
+        f"src.name AS source FROM ({_detail(sql, by, every=True)}) d "
+        f"JOIN ({members_sql(plan.linked)}) mem ON mem.item_id = d.item_id "
+        "JOIN report r ON r.report_id = mem.report_id JOIN source src ON src.source_id = r.source_id)"
     )
     text = (
-        f"{_with(sql, by)} SELECT key, in_min, count_best IS NOT NULL AS has_best, incident_id, report_id, "
-        f"source, record_id, batch_id, row_number FROM ({_expand(by, items)}) WHERE report_id IS NOT NULL "
-        "ORDER BY key, item_id, report_id"
+        f"WITH {', '.join(_ctes(sql))} SELECT key, in_min, n_best > n_unattr AS has_best, incident_id, "
+        f"report_id, source, record_id, batch_id, row_number FROM {rows} ORDER BY key, item_id, report_id"
     )
     return text, sql.params
 
 
-def _with(sql: Sql, by: str | None) -> str:
-    ctes = [_reports_cte(sql, with_lists=by == "perpetrator"), _harm_cte(sql)]
-    if by in ("month", "year"):
-        ctes += _period_ctes(sql, by)
-    if by == "perpetrator":
+def _ctes(sql: Sql) -> list[str]:
+    ctes = [_reports_cte(sql), _harm_cte(sql)]
+    if sql.by in ("month", "year"):
+        ctes += _period_ctes(sql, sql.by)
+    if sql.by == "perpetrator":
         # reports are grouped by a 64-bit hash of their perpetrator list, far cheaper than by the list;
         # two of the few thousand distinct lists a store holds sharing a hash has odds near 1e-12
         ctes.append("lists AS (SELECT hash(perpetrators) AS list_hash, any_value(perpetrators) AS "
                     "perpetrators FROM rep GROUP BY list_hash)")  # fmt: skip
-    ctes.append(_keyed_cte(sql, by))
-    return "WITH " + ", ".join(ctes)
+    if sql.sided:
+        ctes += _side_ctes(sql)
+    ctes.append(_keyed_cte(sql))
+    return ctes
 
 
-def _reports_cte(sql: Sql, with_lists: bool) -> str:
+def _reports_cte(sql: Sql) -> str:
     """`rep`: reports in reach of the maximum; a missing date end is infinite (unknown)."""
     q = sql.query
     where = [f"coalesce(r.date_start, {NEG_INF}) <= {sql.window_to()}"]
@@ -176,11 +244,11 @@ def _reports_cte(sql: Sql, with_lists: bool) -> str:
         where.append(f"list_contains(r.means, {sql.param('means', q.means)} COLLATE nocase)")
     # P is in every list here, so a one-element list is P alone; without P attribution does not matter
     sole = "len(r.perpetrators) = 1" if q.perpetrator else "TRUE"
-    lists = ", r.perpetrators" if with_lists else ""
+    lists = ", r.perpetrators" if sql.lists else ""
     # two readers (lists, keyed) would make DuckDB store a million lists: reading twice is cheaper
-    materialised = "NOT MATERIALIZED " if with_lists else ""
+    materialised = "NOT MATERIALIZED " if sql.lists else ""
     return (
-        f"rep AS {materialised}(SELECT r.item_id{lists}, {sole} AS sole, "
+        f"rep AS {materialised}(SELECT r.item_id{lists}, len(r.perpetrators) AS np, {sole} AS sole, "
         f"coalesce(r.date_start, {NEG_INF}) AS s, coalesce(r.date_end, {POS_INF}) AS e "
         f"FROM ({_items(sql)}) r WHERE {' AND '.join(where)})"
     )
@@ -194,9 +262,33 @@ def _items(sql: Sql) -> str:
 
 
 def _harm_cte(sql: Sql) -> str:
+    """`h`: lo (the minimum, 0 when unknown), hi (the maximum, else best, else minimum) and b, the
+    incident's best: its sources' best, else its one count when min = max, else none; within [lo, hi]."""
     category = sql.param("category", sql.query.category)
     harm = sql.param("harm", sql.query.harm)
-    return f"h AS ({harm_sql(category, harm, sql.plan.linked, sql.plan.tied, sql.plan.stored)})"
+    ranges = harm_sql(category, harm, sql.plan.linked, sql.plan.tied, sql.plan.stored)
+    best = (
+        "CASE WHEN coalesce(count_max, count_best, count_min) = 0 THEN 0 "
+        "WHEN count_best IS NOT NULL THEN least(greatest(count_best, count_min), count_max) "
+        "WHEN count_min = count_max THEN count_min END"
+    )
+    return (
+        f"h AS (SELECT item_id, coalesce(count_min, 0) AS lo, coalesce(count_max, count_best, count_min) "
+        f"AS hi, {best} AS b, count_min IS NULL AS no_min, count_max IS NULL AS no_max FROM ({ranges}))"
+    )
+
+
+def _side_ctes(sql: Sql) -> list[str]:
+    """`sides` (item_id, side_key, own): the dead of each perpetrator an incident names, as its sources
+    give them; `assigned` (item_id, assigned): their sum per incident."""
+    harm = sql.param("harm", sql.query.harm)
+    given = side_sql(harm, sql.plan.linked, sql.plan.stored)
+    return [
+        f"sides AS (SELECT x.item_id, lower(x.side) AS side_key, sum(x.best) AS own FROM ({given}) x "
+        "JOIN rep USING (item_id) WHERE list_contains(list_transform(rep.perpetrators, lambda p: lower(p)), "
+        "lower(x.side)) GROUP BY ALL)",
+        "assigned AS (SELECT item_id, sum(own) AS assigned FROM sides GROUP BY item_id)",
+    ]
 
 
 def _period_ctes(sql: Sql, unit: str) -> list[str]:
@@ -207,45 +299,129 @@ def _period_ctes(sql: Sql, unit: str) -> list[str]:
     return period_ctes(unit, given_from, given_to, known, "rep")
 
 
-def _keyed_cte(sql: Sql, by: str | None) -> str:
-    """`keyed`: each report with its compact key and whether it counts in the minimum."""
-    if by == "perpetrator":
+def _keyed_cte(sql: Sql) -> str:
+    """`keyed`: each report with its compact key, its minimum flags, its share f of the window and
+    whether it is `detailed` (needs figures of its own, see the module docstring)."""
+    f = fraction("s", "e", sql.window_from(), sql.window_to())
+    sided = "a.assigned IS NOT NULL" if sql.sided else "FALSE"
+    assigned = "LEFT JOIN assigned a USING (item_id)" if sql.sided else ""
+    common = f"item_id, s, e, np, sole, {f} AS f, {sql.inside()} AS inside, {sided} AS sided"
+    plain = "sole AND inside AS in_min, sole AND inside AS in_win, sided AS detailed"
+    if sql.by == "perpetrator":
         # the minimum of P's group: P alone (or, for the unattributed group, nobody named)
-        return (
-            "keyed AS (SELECT item_id, s, e, hash(perpetrators) AS list_hash, "
-            f"len(perpetrators) <= 1 AND {sql.inside()} AS in_min, {sql.inside()} AS in_win FROM rep)"
+        inner = f"SELECT {common}, hash(perpetrators) AS list_hash FROM rep {assigned}"
+        flags = "np <= 1 AND inside AS in_min, inside AS in_win, sided AS detailed"
+        return f"keyed AS (SELECT *, {flags} FROM ({inner}))"
+    if sql.by == "adm1":
+        inner = (
+            f"SELECT {common}, coalesce(ra.pcode, '') AS key FROM rep "
+            f"LEFT JOIN report_admin ra ON ra.report_id = rep.item_id AND ra.level = 1 {assigned}"
         )
-    if by == "adm1":
-        return (
-            f"keyed AS (SELECT rep.item_id, s, e, coalesce(ra.pcode, '') AS key, "
-            f"sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep "
-            "LEFT JOIN report_admin ra ON ra.report_id = rep.item_id AND ra.level = 1)"
+        return f"keyed AS (SELECT *, {plain} FROM ({inner}))"
+    if sql.by in ("month", "year"):
+        return _keyed_periods(sql, common, assigned)
+    return f"keyed AS (SELECT *, {plain} FROM (SELECT {common} FROM rep {assigned}))"
+
+
+def _keyed_periods(sql: Sql, common: str, assigned: str) -> str:
+    """`keyed` by period: first_p and last_p are the periods the report's span (clipped to the bounds)
+    starts and ends in; b_lo / b_hi the bounds."""
+    assert sql.by is not None
+    first, last = period_of(sql.by, "greatest(s, lo)"), period_of(sql.by, "least(e, hi)")
+    inner = (
+        f"SELECT {common}, lo AS b_lo, hi AS b_hi, {first} AS first_p, {last} AS last_p "
+        f"FROM rep CROSS JOIN bounds {assigned} "
+        # no dated report and no window: there are no periods to place anything in
+        "WHERE lo IS NOT NULL AND hi IS NOT NULL"
+    )
+    # a report lies inside a period's sub-window only when its whole span falls in that one period and
+    # inside the window; one spanning several periods is in the minimum of none, and needs its own
+    # share of each period (detailed), as does one whose span is unknown on a side
+    flags = (
+        "sole AND inside AS in_win, sole AND inside AND first_p = last_p AND s >= b_lo AND e <= b_hi "
+        "AS in_min, sided OR first_p < last_p OR isinf(s) OR isinf(e) AS detailed"
+    )
+    return f"keyed AS (SELECT *, {flags} FROM ({inner}))"
+
+
+def _detail(sql: Sql, by: str | None, every: bool = False) -> str:
+    """Per (detailed incident, group of `by`) — or per detailed incident for the total when `by` is
+    None — the PART_COLUMNS, with item_id, key, label, g_from, g_to and in_min. `every` takes every
+    incident (the ids statement), not only the detailed ones."""
+    join, assigned = (
+        ("LEFT JOIN assigned USING (item_id)", "assigned") if sql.sided else ("", "NULL AS assigned")
+    )
+    base = f"SELECT keyed.*, h.* EXCLUDE (item_id), {assigned} FROM keyed JOIN h USING (item_id) {join}"
+    if not every:
+        base += " WHERE detailed"
+    asked = sql.param("perp", sql.query.perpetrator) if sql.query.perpetrator else "NULL::VARCHAR"
+    if by == "perpetrator":
+        listed = "CASE WHEN len(lists.perpetrators) = 0 THEN [NULL::VARCHAR] ELSE lists.perpetrators END"
+        grouped = (
+            f"SELECT x.*, coalesce(lower(p), '') AS key, coalesce(p, '{NO_PERPETRATOR}') AS label, "
+            "NULL::DATE AS g_from, NULL::DATE AS g_to, p AS side, f AS f_g FROM "
+            f"(SELECT b.*, unnest({listed}) AS p FROM ({base}) b JOIN lists USING (list_hash)) x"
         )
-    if by in ("month", "year"):
-        # a report lies inside a period's sub-window only when its whole span falls in that one
-        # period and inside the window; one spanning several periods is in the minimum of none
-        return (
-            f"keyed AS (SELECT item_id, s, e, first_p, last_p, sole AND {sql.inside()} AS in_win, "
-            "in_win AND first_p = last_p AND s >= lo AND e <= hi AS in_min FROM "
-            f"(SELECT rep.*, lo, hi, {period_of(by, 'greatest(s, lo)')} AS first_p, "
-            f"{period_of(by, 'least(e, hi)')} AS last_p FROM rep, bounds "
-            # no dated report and no window: there are no periods to place anything in
-            "WHERE lo IS NOT NULL AND hi IS NOT NULL))"
+    elif by in ("month", "year"):
+        label = _period_label(by)
+        grouped = (
+            f"SELECT x.*, {label} AS key, {label} AS label, periods.g_from, periods.g_to, {asked} AS side, "
+            f"{fraction('x.s', 'x.e', 'periods.g_from', 'periods.g_to')} AS f_g FROM "
+            f"(SELECT *, unnest(range(first_p, last_p + 1)) AS i FROM ({base})) x JOIN periods USING (i)"
         )
-    return f"keyed AS (SELECT item_id, s, e, sole AND {sql.inside()} AS in_min, in_min AS in_win FROM rep)"
+    elif by == "adm1":
+        grouped = (
+            f"SELECT x.*, coalesce(a.name_en, '{NOT_LOCATED}') AS label, NULL::DATE AS g_from, "
+            f"NULL::DATE AS g_to, {asked} AS side, f AS f_g FROM ({base}) x "
+            "LEFT JOIN admin_area a ON a.pcode = x.key AND a.level = 1"
+        )
+    else:
+        total_min = "in_win" if sql.by else "in_min"
+        grouped = (
+            f"SELECT x.* EXCLUDE (in_min), {total_min} AS in_min, '' AS key, 'total' AS label, "
+            f"NULL::DATE AS g_from, NULL::DATE AS g_to, {asked} AS side, f AS f_g FROM ({base}) x"
+        )
+    return _adjusted(sql, grouped)
+
+
+def _adjusted(sql: Sql, grouped: str) -> str:
+    """The PART_COLUMNS of one (incident, group) row: the side's own dead out of its maximum and best,
+    and its best unattributable when it shares the incident and the sources do not say who died."""
+    own = "0"
+    join = ""
+    if sql.sided:
+        own = "CASE WHEN g.side IS NOT NULL AND g.np >= 2 THEN coalesce(sd.own, 0) ELSE 0 END"
+        join = "LEFT JOIN sides sd ON sd.item_id = g.item_id AND sd.side_key = lower(g.side)"
+    unattr = (
+        "g.side IS NOT NULL AND g.np >= 2 AND g.f_g > 0 AND g.b > 0 "
+        "AND NOT (g.np = 2 AND coalesce(g.assigned, 0) >= g.b)"
+    )
+    return f"""
+    SELECT g.item_id, g.key, g.label, g.g_from, g.g_to, g.in_min, 1 AS n, g.lo,
+           g.hi - least({own}, g.hi) AS hi, g.f_g * coalesce(g.b - least({own}, g.b), 0) AS bw,
+           coalesce(g.b - least({own}, g.b), 0) AS bu, (g.b IS NOT NULL AND g.f_g > 0)::INT AS n_best,
+           (g.b IS NULL AND g.f_g > 0)::INT AS n_nobest, ({unattr})::INT AS n_unattr,
+           (g.b IS NOT NULL AND g.f_g > 0 AND g.f_g < 1)::INT AS n_prorated, g.no_min::INT AS n_no_min,
+           g.no_max::INT AS n_no_max, (isinf(g.s) OR isinf(g.e))::INT AS n_undated
+    FROM ({grouped}) g {join}"""
+
+
+def _period_label(unit: str) -> str:
+    return f"strftime(periods.p_start, '{'%Y-%m' if unit == 'month' else '%Y'}')"
 
 
 def _expand(by: str | None, source: str) -> str:
-    """Rows of `source` (compact or single reports) as (key, label, g_from, g_to, ...) group rows."""
+    """Rows of `source` (parts or counted, by compact key) as (key, label, g_from, g_to, ...) rows."""
     if by == "perpetrator":
         listed = "CASE WHEN len(lists.perpetrators) = 0 THEN [NULL::VARCHAR] ELSE lists.perpetrators END"
         return (
             f"SELECT coalesce(lower(p), '') AS key, coalesce(p, '{NO_PERPETRATOR}') AS label, "
-            f"NULL::DATE AS g_from, NULL::DATE AS g_to, * EXCLUDE (p) FROM (SELECT src.*, unnest({listed}) "
-            f"AS p FROM {source} src JOIN lists USING (list_hash))"
+            f"NULL::DATE AS g_from, NULL::DATE AS g_to, * EXCLUDE (p) FROM (SELECT src.*, "
+            f"len(lists.perpetrators) AS np_list, unnest({listed}) AS p FROM {source} src "
+            "JOIN lists USING (list_hash))"
         )
     if by in ("month", "year"):
-        label = f"strftime(periods.p_start, '{'%Y-%m' if by == 'month' else '%Y'}')"
+        label = _period_label(by)
         return (
             f"SELECT {label} AS key, {label} AS label, periods.g_from, periods.g_to, x.* EXCLUDE (i) "
             f"FROM periods LEFT JOIN (SELECT *, unnest(range(first_p, last_p + 1)) AS i FROM {source}) x "

@@ -54,6 +54,8 @@ class Plan:
     stored: bool = False
     # an assessment run stored rows, but reports, links or ties changed since
     stale: bool = False
+    # some report gives the deaths of a named side (`harm_side`, e.g. UCDP deaths_a / deaths_b)
+    sided: bool = True
 
 
 def plan_for(store: Store) -> Plan:
@@ -65,6 +67,7 @@ def plan_for(store: Store) -> Plan:
         tied=bool(store.scalar("SELECT count(*) > 0 FROM victim_report")),
         stored=bool(last and last["fresh"]),
         stale=bool(last and not last["fresh"]),
+        sided=bool(store.scalar("SELECT count(*) > 0 FROM harm_side")),
     )
 
 
@@ -76,6 +79,24 @@ def stored_items_sql() -> str:
     SELECT i.item_id, i.date_start, i.date_end, i.actors AS perpetrators, i.means,
            coalesce(dg.grade, i.grade) AS grade
     FROM incident_item i LEFT JOIN ({_decided()}) dg USING (incident_id)"""
+
+
+def side_sql(harm_sql_text: str, linked: bool = True, stored: bool = False) -> str:
+    """(item_id, side, best): the dead of each side an incident's reports name (`harm_side`: e.g. UCDP's
+    deaths_a of side A), the lower median of its reports' figures; `stored` reads those the last
+    assessment run stored, with sides as canonical actors."""
+    if stored:
+        return (
+            "SELECT item_id, actor AS side, count_best AS best FROM incident_harm_side "
+            f"WHERE harm = {harm_sql_text}"
+        )
+    if not linked:
+        where = f"WHERE harm = {harm_sql_text}"
+        return f"SELECT report_id AS item_id, side, count_best AS best FROM harm_side {where}"
+    return f"""
+    SELECT mem.item_id, hs.side, quantile_disc(hs.count_best, 0.5) AS best
+    FROM harm_side hs JOIN ({members_sql()}) mem USING (report_id) WHERE hs.harm = {harm_sql_text}
+    GROUP BY mem.item_id, hs.side"""
 
 
 def lead_sql() -> str:
@@ -184,5 +205,6 @@ def harm_sql(
                AS count_min,
            CASE WHEN p.persons IS NULL OR h.count_max IS NULL THEN h.count_max
                 ELSE greatest(h.count_max, p.persons) END AS count_max,
-           h.count_best
+           least(greatest(h.count_best, p.persons), CASE WHEN p.persons IS NULL OR h.count_max IS NULL
+                 THEN h.count_max ELSE greatest(h.count_max, p.persons) END) AS count_best
     FROM ({ranges}) h FULL JOIN ({floor}) p USING (item_id)"""

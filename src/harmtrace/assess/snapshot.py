@@ -6,6 +6,8 @@ run aggregates them once and stores (replacing the last run's):
 - ``incident_item``: one row per incident, keyed by its lead report (`harmtrace.assess.items`): date
   interval, point, perpetrators as written and as canonical actors (`harmtrace.actors`), means, the
   lead source grade and the computed grade (or `NOT_ALLEGED`);
+- ``incident_harm_side``: per incident, actor and harm, the dead of that actor's side its reports give
+  (UCDP deaths_a / deaths_b), so a side's figures leave its own dead out;
 - ``incident_harm``: per incident and (category, harm), the range with the rules of
   `harmtrace.assess.items` (minimum = the lowest any report gives, never below the distinct persons
   tied to the incident; maximum = the highest; best = the clamped lower median) and ``persons``;
@@ -72,11 +74,12 @@ def record_snapshot(
     are precision radii (`harmtrace.locate.precision`) for the incidents' points."""
     with store.transaction() as con:
         con.execute(
-            "DELETE FROM incident_item; DELETE FROM incident_harm; DELETE FROM assessment_actor; "
-            "DELETE FROM assessment_state"
+            "DELETE FROM incident_item; DELETE FROM incident_harm; DELETE FROM incident_harm_side; "
+            "DELETE FROM assessment_actor; DELETE FROM assessment_state"
         )
         con.execute(f"INSERT INTO incident_item {_items_sql(actors, overrides)}")
         con.execute(f"INSERT INTO incident_harm {harm_ranges_sql()}")
+        con.execute(f"INSERT INTO incident_harm_side {side_deaths_sql(actors)}")
         for row in actors.rows():
             con.execute("INSERT INTO assessment_actor VALUES ($alias_key, $actor, $origin)", row)
         incidents = int(store.scalar("SELECT count(*) FROM incident_item"))
@@ -103,6 +106,19 @@ def _items_sql(actors: ActorTable, overrides: Mapping[str, float | None] | None)
            a.grade
     FROM per JOIN ({incidents_sql(overrides)}) i USING (incident_id)
     JOIN incident_assessment a USING (incident_id)"""
+
+
+def side_deaths_sql(actors: ActorTable) -> str:
+    """SQL of incident_harm_side rows: per incident, actor and harm, the dead of that actor's side as
+    its reports give them (sides of one report naming one actor summed; the lower median over reports)."""
+    return f"""
+    WITH mem AS ({members_sql()}),
+    per AS (
+        SELECT mem.item_id, hs.report_id, {actors.canonical_sql("hs.side")} AS actor, hs.harm,
+               sum(hs.count_best) AS best
+        FROM harm_side hs JOIN mem USING (report_id) GROUP BY ALL
+    )
+    SELECT item_id, actor, harm, quantile_disc(best, 0.5) FROM per GROUP BY item_id, actor, harm"""
 
 
 def harm_ranges_sql() -> str:
@@ -132,5 +148,8 @@ def harm_ranges_sql() -> str:
            CASE WHEN p.persons IS NULL THEN h.lo ELSE greatest(h.lo, p.persons) END AS count_min,
            CASE WHEN p.persons IS NULL OR h.hi IS NULL THEN h.hi ELSE greatest(h.hi, p.persons) END
                AS count_max,
-           h.best AS count_best, coalesce(p.persons, 0) AS persons
+           -- a best below the persons tied (or above the maximum) is no best of this range
+           least(greatest(h.best, p.persons), CASE WHEN p.persons IS NULL OR h.hi IS NULL THEN h.hi
+                 ELSE greatest(h.hi, p.persons) END) AS count_best,
+           coalesce(p.persons, 0) AS persons
     FROM ranges h FULL JOIN floor p USING (item_id, category, harm)"""

@@ -15,6 +15,8 @@ from harmtrace.display import table
 from harmtrace.model import CATEGORIES, HARMS
 
 LABEL_WIDTH = 48
+NO_COUNT = "no count"  # no item gives a figure for the category: unknown, never 0
+NO_BEST = "no best"  # the sources cannot support a best for this figure (see its notes)
 FIGURE_COLUMNS = {
     "items_min": "items min",
     "items_max": "items max",
@@ -61,6 +63,11 @@ def stats() -> None:
     is_flag=True,
     help="List the incidents, their reports and documents behind each bound.",
 )
+@click.option(
+    "--unprorated",
+    is_flag=True,
+    help="Also give the best estimates summed whole, without prorating items that run beyond the window.",
+)
 @db_option
 @json_option
 @handles_errors
@@ -75,18 +82,21 @@ def casualties_command(
     harm: str,
     by: str | None,
     with_ids: bool,
+    unprorated: bool,
     db: Path | None,
     as_json: bool,
 ) -> None:
     """People killed or injured in a window, as a range: min, best and max.
 
     The minimum counts incidents wholly inside the window and attributed to the perpetrator alone; the
-    maximum every incident touching the window that names the perpetrator among others. Reports an
-    incident link run clustered count once; a report it has not seen counts as its own incident.
+    maximum every incident touching the window that names the perpetrator among others. The best
+    prorates each incident's best estimate by the share of its days inside the window, and is left out
+    where the sources cannot support one (docs/figures.md). Reports an incident link run clustered count
+    once; a report it has not seen counts as its own incident. "no count" means no source gives a figure.
     """
     query = CasualtyQuery(
         perpetrator, date_from, date_to, days, tuple((grades or "").split(",")),
-        means, category, harm, by, with_ids,
+        means, category, harm, by, with_ids, unprorated,
     )  # fmt: skip
     with store_for(db, read_only=True) as store:
         figures = casualties(store, query)
@@ -95,7 +105,7 @@ def casualties_command(
 
 def describe_casualties(f: CasualtyFigures) -> str:
     """The figure as a reader sees it: what was counted, the table, the definitions and the caveats."""
-    lines = [_headline(f), _filters_line(f), "", table(_figure_rows(f)), ""]
+    lines = [_headline(f), _filters_line(f), f["scope"]["coverage"], "", table(_figure_rows(f)), ""]
     lines += [f"{bound}: {text}" for bound, text in f["definitions"].items()]
     lines += ["", "Notes:", *(f"  - {note}" for note in f["notes"])]
     if f["total"]["ids"] is not None:
@@ -132,9 +142,10 @@ def _filters_line(f: CasualtyFigures) -> str:
 
 def _figure_rows(f: CasualtyFigures) -> list[dict[str, Any]]:
     periods = f["filters"]["by"] in ("month", "year")
-    rows = [_figure_row("total", f["total"], f["window"] if periods else None)]
+    unprorated = bool(f["filters"]["unprorated"])
+    rows = [_figure_row("total", f["total"], f["window"] if periods else None, unprorated)]
     for group in f["groups"] or []:
-        rows.append(_figure_row(group["group"], group, group["window"] if periods else None))
+        rows.append(_figure_row(group["group"], group, group["window"] if periods else None, unprorated))
     return rows
 
 
@@ -143,12 +154,20 @@ def _short(name: str) -> str:
     return name if len(name) <= LABEL_WIDTH else name[: LABEL_WIDTH - 1] + "…"
 
 
-def _figure_row(name: str, figure: Figure, window: Window | None) -> dict[str, Any]:
+def _figure_row(name: str, figure: Figure, window: Window | None, unprorated: bool) -> dict[str, Any]:
     row: dict[str, Any] = {"group": _short(name)}
     if window is not None:
         row |= {"from": window["from"], "to": window["to"]}
     values: dict[str, Any] = dict(figure)
-    return row | {label: values[key] for key, label in FIGURE_COLUMNS.items()}
+    if not figure["items_max"]:
+        values |= dict.fromkeys(("count_min", "count_best", "count_max"), NO_COUNT)
+    elif figure["count_best"] is None:
+        values["count_best"] = NO_BEST
+    columns = list(FIGURE_COLUMNS.items())
+    if unprorated:
+        at = columns.index(("count_best", "best")) + 1
+        columns.insert(at, ("count_best_unprorated", "best unprorated"))
+    return row | {label: values[key] for key, label in columns}
 
 
 def _id_rows(f: CasualtyFigures) -> list[dict[str, Any]]:
