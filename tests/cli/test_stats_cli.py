@@ -37,7 +37,9 @@ def test_table_shows_the_range_the_filters_and_the_caveat(db: Path) -> None:
         "(both days inclusive, 31 days)"
     )
     assert lines[1] == "Filters: perpetrator government of syria"
-    assert lines[2] == "Sources: ucdp-ged (6 reports). Period of the reports: 2016-03-01 to 2016-03-31."
+    assert lines[2] == (
+        "Sources: ucdp-ged (6 reports). Period of the reports giving all killed: 2016-03-01 to 2016-03-31."
+    )
     header = next(line for line in lines if line.startswith("group"))
     total = next(line for line in lines if line.startswith("total"))
     assert header.split()[:7] == ["group", "items", "min", "items", "max", "min", "best"]

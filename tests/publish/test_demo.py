@@ -65,16 +65,22 @@ def _expected_by_year(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int, i
     return {y: (a[0], a[1], a[2], a[3]) for y, a in out.items()}
 
 
-def _expected_by_side(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int, int, int]]:
-    """side -> (reports, low: that side alone, best, high: side among the perpetrators)."""
-    out: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
+def _expected_by_side(rows: list[dict[str, Any]]) -> dict[str, tuple[int, int, int | None, int]]:
+    """side -> (reports, low: that side alone, best, high: side among the perpetrators), by the rules of
+    docs/figures.md: a side's own dead (deaths_a / deaths_b) out of its high and best; no best once a
+    shared event has dead UCDP assigns to neither side (civilians, unknown)."""
+    out: dict[str, list[Any]] = defaultdict(lambda: [0, 0, 0, 0])
     for r in rows:
+        shared = len(r["sides"]) > 1
+        assigned = int(r["deaths_a"]) + int(r["deaths_b"])
         for side in r["sides"]:
+            own = (int(r["deaths_a"]) if side == r["side_a"] else int(r["deaths_b"])) if shared else 0
             acc = out[side]
             acc[0] += 1
-            acc[1] += r["lo"] if r["sides"] == [side] else 0
-            acc[2] += r["best_n"]
-            acc[3] += r["hi"]
+            acc[1] += 0 if shared else r["lo"]
+            unattributable = shared and r["best_n"] > assigned
+            acc[2] = None if acc[2] is None or unattributable else acc[2] + r["best_n"] - own
+            acc[3] += r["hi"] - own
     return {s: (a[0], a[1], a[2], a[3]) for s, a in out.items()}
 
 
@@ -200,7 +206,13 @@ def test_summary_prints_the_figures(demo_run: DemoResult) -> None:
     output = describe_demo(demo_run)
     tmp_path = demo_run.report_path.parent
     reports, low, best, high = _expected_by_year(_ucdp())["2017"]
-    assert f"2017  {reports:>7,}  {low:>6,}  {best:>6,}  {high:>6,}" in output
+    year = next(line.split() for line in output.splitlines() if line.startswith("2017 "))
+    assert year[:5] == ["2017", f"{reports:,}", f"{low:,}", f"{best:,}", f"{high:,}"]
+    assert next(line.split() for line in output.splitlines() if line.startswith("2015 "))[2:4] == [
+        "no",
+        "count",
+    ]
+    assert "Sources: UCDP (16,566 reports)" in output and "no best" in output
     assert "Civilians killed by governorate" in output and "Rural Damascus" in output
     assert "balanced" in output and " NO " not in output
     assert (tmp_path / "report.html").is_file() and (tmp_path / "demo.duckdb").is_file()
@@ -221,6 +233,12 @@ def test_report_is_self_contained_with_chart_and_tables(demo_json: tuple[Path, d
     for needle in ("CC BY 4.0", "CC BY-IGO", "Sundberg", "ريف دمشق", "Deduplicated by incident"):
         assert needle in html
     assert "not yet deduplicated" not in html
+    # the headline carries its period and its sources; a year without counts reads "no count", never 0
+    assert "<h1>People killed, 1 January 2016 to 1 December 2019: 104,742–119,193</h1>" in html
+    assert "Sources: UCDP (16,566 reports), Syrian Archive" in html.split("</p>")[0]
+    assert html.count('<p class="scope">') >= 4
+    years = html.split("<h2>Killed by year</h2>")[1].split("</table>")[0]
+    assert "<td>2015</td>" in years and '<td class="n nocount" colspan="3">no count</td>' in years
     if data["imports"][1:]:
         assert "CC BY-SA 4.0" in html
     assert "<script" not in html and "<link" not in html and 'src="http' not in html
@@ -318,7 +336,10 @@ def test_incident_minimum_never_exceeds_the_per_report_minimum(
     years = {g["key"]: g for g in per_report["by_year"]}
     assert {g["key"] for g in figures["by_year"] if g["items_max"]} <= set(years)
     for g in figures["by_year"]:
-        assert g["count_min"] <= years[g["key"]]["count_min"], g["key"]
+        if g["items_max"]:
+            assert g["count_min"] <= years[g["key"]]["count_min"], g["key"]
+        else:  # no count (null), never 0
+            assert (g["count_min"], g["count_best"], g["count_max"]) == (None, None, None)
     # UCDP events are never joined to one another (UCDP codes each event once) and the archive gives no
     # counts, so everyone killed must add up exactly as per report: a difference is a count lost or merged
     everyone = [(n, b) for n, b in zip(figures["totals"], per_report["totals"], strict=True)]

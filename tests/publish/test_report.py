@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pytest
 
+from harmtrace.errors import QueryError
 from harmtrace.ingest import get_format, import_file
 from harmtrace.publish import collect, write_report
 from harmtrace.publish.charts import month_band_svg, month_series
@@ -14,11 +16,13 @@ from harmtrace.store import Store
 from tests.conftest import UCDP_CSV, run_cli
 
 
-def test_an_empty_store_gives_a_report_without_charts(store: Store, tmp_path: Path) -> None:
-    data = write_report(store, tmp_path / "empty.html")
-    html = (tmp_path / "empty.html").read_text(encoding="utf-8")
-    assert data.batches == [] and "<svg" not in html
-    assert "Methods and limits" in html and "<script" not in html
+def test_an_empty_store_gives_no_report_and_says_why(store: Store, tmp_path: Path) -> None:
+    with pytest.raises(QueryError, match="holds no reports, so there is no figure to give"):
+        write_report(store, tmp_path / "empty.html")
+    assert not (tmp_path / "empty.html").exists()
+    store.close()
+    result = run_cli(store.path, "report", "html", str(tmp_path / "empty.html"))
+    assert result.exit_code == 1 and "Import reports first" in result.output
 
 
 def test_without_locate_every_report_is_not_located(store: Store, tmp_path: Path) -> None:

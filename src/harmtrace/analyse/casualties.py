@@ -321,8 +321,9 @@ def scope_of(store: Store, query: CasualtyQuery) -> Scope:
 
 _SCOPE_SQL: Final = """
     SELECT s.name AS source, count(*) AS reports, count(h.report_id) AS with_category,
-           min(r.date_start) AS first, max(r.date_end) AS last,
-           count_if(r.date_start IS NULL OR r.date_end IS NULL) AS undated
+           min(r.date_start) FILTER (h.report_id IS NOT NULL) AS first,
+           max(r.date_end) FILTER (h.report_id IS NOT NULL) AS last,
+           count_if((r.date_start IS NULL OR r.date_end IS NULL) AND h.report_id IS NOT NULL) AS undated
     FROM report r JOIN source s USING (source_id)
     LEFT JOIN (SELECT DISTINCT report_id FROM harm WHERE category = $c AND harm = $h) h USING (report_id)
     WHERE coalesce(r.date_start, $lo) <= $hi AND coalesce(r.date_end, $hi) >= $lo
@@ -348,29 +349,23 @@ def coverage_text(scope: Scope, what: str) -> str:
     >>> coverage_text({"sources": [ucdp, sa], "data_from": date(2016, 1, 1),  # doctest: +ELLIPSIS
     ...                "data_to": date(2016, 12, 31), "reports_undated": 0, "filters": "none",
     ...                "coverage": "", "text": ""}, "all killed")
-    'Sources: UCDP (6,170 reports), SA (20 reports, none giving all killed). Period of the reports: ...'
+    'Sources: UCDP (6,170 reports), SA (20 reports, none giving all killed). Period of the reports giving...'
     """
-    listed = []
-    for src in scope["sources"]:
-        given = src["reports_with_category"]
-        extra = (
-            ""
-            if given == src["reports"]
-            else f", {given:,} giving {what}"
-            if given
-            else f", none giving {what}"
-        )
-        listed.append(f"{src['source']} ({src['reports']:,} reports{extra})")
+    listed = [f"{src['source']} ({src['reports']:,} reports{_giving(src, what)})" for src in scope["sources"]]
     sources = ", ".join(listed) or "no source has reports in this window"
-    period = "no dated report"
+    period = f"no dated report gives {what}"
     if scope["data_from"] and scope["data_to"]:
         period = f"{scope['data_from']} to {scope['data_to']}"
-    undated = (
-        f" ({scope['reports_undated']:,} reports with an unknown start or end)"
-        if scope["reports_undated"]
-        else ""
-    )
-    return f"Sources: {sources}. Period of the reports: {period}{undated}."
+    undated = scope["reports_undated"]
+    unknown = f" ({undated:,} with an unknown start or end)" if undated else ""
+    return f"Sources: {sources}. Period of the reports giving {what}: {period}{unknown}."
+
+
+def _giving(src: SourceScope, what: str) -> str:
+    given = src["reports_with_category"]
+    if given == src["reports"]:
+        return ""
+    return f", {given:,} giving {what}" if given else f", none giving {what}"
 
 
 def _as_actors(store: Store, query: CasualtyQuery, plan: Plan) -> CasualtyQuery:

@@ -15,6 +15,13 @@ from harmtrace.publish import write_report
 from harmtrace.publish.demo import DemoResult, build_demo
 
 SUMMARY_SIDES = 10
+LEGEND = (
+    "'no count': no incident touching the group gives a figure for it (unknown, not zero); the column "
+    "'no count' counts the incidents touching the group that give none.",
+    "'no best': the sources give only ranges, or do not say which side caused the deaths of incidents "
+    "the side shares with another; best estimates are prorated by the days of an incident inside the "
+    "period (docs/figures.md).",
+)
 
 
 @main.command(epilog="Example:\n\n  harmtrace demo --out demo-out\n\n  open demo-out/report.html")
@@ -58,17 +65,20 @@ def describe_demo(r: DemoResult) -> str:
     if per_report is not None:
         years = _compared(per_report.by_year, f.by_year, "year")
         lines += ["", "Killed by year, per report and per incident (deduplicated):", table(years)]
+        lines.append(f.scopes["year"]["text"])
     sides = f"top {SUMMARY_SIDES} of {f.sides_total}" if f.sides_total > SUMMARY_SIDES else "all"
     lines += ["", f"Killed by alleged perpetrator, per incident ({sides}; sides overlap, do not add up):"]
     lines.append(table(_figure_rows(f.by_side[:SUMMARY_SIDES], "side"), _cols("side")))
+    lines.append(f.scopes["side"]["text"])
     if per_report is not None:
         civilians = _compared(per_report.civilians_by_adm1, f.civilians_by_adm1, "governorate")
         lines += [
             "",
             "Civilians killed by governorate (OCHA), per report and per incident (not_alleged left out):",
             table(civilians),
+            f.scopes["adm1"]["text"],
         ]
-    lines += ["", *r.notes, "'no count': incidents touching the group that give no figure for it."]
+    lines += ["", *r.notes, *LEGEND]
     return "\n".join(lines)
 
 
@@ -124,12 +134,12 @@ def _figure_rows(groups: Sequence[Group], label: str) -> list[dict[str, Any]]:
 
 
 def _bounds(g: Mapping[str, Any]) -> dict[str, Any]:
-    """low / best / high; none at all where no report with a count was found (not a zero)."""
-    counted = bool(g["items_max"])
-    return {
-        k: g[f"count_{b}"] if counted else None
-        for k, b in (("low", "min"), ("best", "best"), ("high", "max"))
-    }
+    """low / best / high; "no count" where no report with a count was found (never a zero), "no best"
+    where the figure has no best estimate."""
+    if not g["items_max"]:
+        return dict.fromkeys(("low", "best", "high"), "no count")
+    best = "no best" if g["count_best"] is None else g["count_best"]
+    return {"low": g["count_min"], "best": best, "high": g["count_max"]}
 
 
 def _cols(label: str) -> list[str]:

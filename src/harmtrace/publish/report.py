@@ -22,7 +22,7 @@ import jinja2
 from markupsafe import Markup
 
 import harmtrace
-from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, casualties
+from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, Scope, casualties
 from harmtrace.assess.decisions import decided_grades_sql
 from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.assess.snapshot import state
@@ -104,6 +104,8 @@ class ReportData:
     attributions: list[str] = field(default_factory=list)
     incidents: dict[str, Any] | None = None
     per_report: PerReport | None = None
+    # per figure shown (FIGURES' names): the sources, period and filters it rests on
+    scopes: dict[str, Scope] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return dict(self.__dict__) | {"per_report": self.per_report and self.per_report.as_dict()}
@@ -168,6 +170,7 @@ def collect(store: Store, per_report: PerReport | None = None) -> ReportData:
         attributions=attributions(store),
         incidents=incidents(store) if deduplicated else None,
         per_report=per_report,
+        scopes={name: f["scope"] for name, f in figures.items()},
     )
 
 
@@ -249,6 +252,8 @@ def render_html(data: ReportData) -> str:
         lstrip_blocks=True,
     )
     env.filters["num"] = _num
+    env.filters["best"] = _best
+    env.filters["day"] = _day
     month_chart = data.by_month and charts.month_band_svg(data.by_month, "Killed per month")
     adm1_chart = data.civilians_by_adm1 and charts.bars_svg(
         data.civilians_by_adm1, "group", "Civilians killed by governorate (OCHA boundaries)"
@@ -268,6 +273,16 @@ def write_report(store: Store, out: Path, per_report: PerReport | None = None) -
     with replacing(out) as tmp:
         tmp.write_text(render_html(data), encoding="utf-8")
     return data
+
+
+def _best(value: Any) -> str:
+    """A best estimate, or "no best" where the figure has none (its best_missing says why)."""
+    return "no best" if value is None else _num(value)
+
+
+def _day(value: Any) -> str:
+    """A day written out: 1 January 2016."""
+    return f"{value.day} {value:%B %Y}"
 
 
 def _num(value: Any) -> str:
