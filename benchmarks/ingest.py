@@ -45,6 +45,8 @@ FIGURES: list[tuple[str, dict[str, Any]]] = [
     ("305 days by perpetrator", {"date_from": date(2016, 1, 1), "days": 305, "by": "perpetrator"}),
     ("305 days, one side, civilians", {"date_from": date(2016, 1, 1), "days": 305,
                                        "perpetrator": "Government of Syria", "category": "civilians"}),
+    ("305 days, one side, everyone", {"date_from": date(2016, 1, 1), "days": 305,
+                                      "perpetrator": "Government of Syria"}),
     ("all time by month", {"by": "month"}),
     ("2017 by governorate", {"date_from": date(2017, 1, 1), "date_to": date(2017, 12, 31), "by": "adm1"}),
 ]  # fmt: skip

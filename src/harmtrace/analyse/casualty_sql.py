@@ -58,9 +58,11 @@ PART_COLUMNS: Final = (
 # Sums over plain incidents, split by the minimum flags: DuckDB groups by two booleans far faster than
 # it evaluates a FILTER per aggregate over a million rows. f = 0 leaves an incident out of the best.
 _PLAIN: Final = f"""
-    count(*) AS n, sum(lo) AS lo, sum(hi) AS hi, sum(f * coalesce(b, 0)) AS bw, sum(coalesce(b, 0)) AS bu,
-    count_if(b IS NOT NULL AND f > 0) AS n_best, count_if(b IS NULL AND f > 0) AS n_nobest,
-    count_if(b > 0 AND f > 0) AS n_pos, count_if(b > 0 AND f > 0 AND NOT sole) AS n_pos_shared,
+    count(*) AS n, sum(lo) AS lo, sum(hi - least(own, hi)) AS hi,
+    sum(f * coalesce(b - least(own, b), 0)) AS bw, sum(coalesce(b - least(own, b), 0)) AS bu,
+    count_if(b IS NOT NULL AND f > 0) AS n_best,
+    count_if(b IS NULL AND f > 0) AS n_nobest, count_if(b > 0 AND f > 0) AS n_pos,
+    count_if(b > 0 AND f > 0 AND np >= 2 AND NOT (np = 2 AND assigned >= b)) AS n_pos_shared,
     count_if(b IS NOT NULL AND f > 0 AND f < 1) AS n_prorated, count_if(no_min) AS n_no_min,
     count_if(no_max) AS n_no_max, count_if(s = {NEG_INF} OR e = {POS_INF}) AS n_undated"""
 
@@ -178,6 +180,8 @@ def _groups_sql(sql: Sql, by: str) -> str:
     )
     detail = f"SELECT key, label, g_from, g_to, in_min, {', '.join(PART_COLUMNS)} FROM detail"
     measured = f"SELECT key, {_MEASURES} FROM ({expanded} UNION ALL BY NAME {detail}) GROUP BY key"
+    if by == "perpetrator" and sql.sided:
+        measured = _less_own_dead(measured)
     # every group of the window gets a row, with its incidents in reach, even one no incident counts in
     counted = (
         "SELECT key, min(label) AS label, min(g_from) AS g_from, min(g_to) AS g_to, "
@@ -189,12 +193,25 @@ def _groups_sql(sql: Sql, by: str) -> str:
     )
 
 
+def _less_own_dead(measured: str) -> str:
+    """Each side's figures less its own dead in the incidents it shares (their maximum and best)."""
+    own = (
+        "SELECT sd.side_key AS key, sum(least(sd.own, h.hi)) AS hi, "
+        "sum(k.f * least(sd.own, coalesce(h.b, 0))) AS bw, sum(least(sd.own, coalesce(h.b, 0))) AS bu "
+        "FROM sides sd JOIN keyed k USING (item_id) "
+        "JOIN h USING (item_id) WHERE k.np >= 2 GROUP BY sd.side_key"
+    )
+    return (
+        "SELECT m.* REPLACE (m.count_max - coalesce(o.hi, 0) AS count_max, m.best_prorated - "
+        "coalesce(o.bw, 0) AS best_prorated, m.best_unprorated - coalesce(o.bu, 0) AS best_unprorated) "
+        f"FROM ({measured}) m LEFT JOIN ({own}) o USING (key)"
+    )
+
+
 def _unattr(sql: Sql, by: str | None) -> str:
     """SQL over an expanded plain part: its incidents whose best the figure cannot attribute, i.e. the
-    incidents with deaths it shares with other perpetrators (plain incidents give no side's dead)."""
-    if by == "perpetrator":
-        return "CASE WHEN np_list >= 2 THEN n_pos ELSE 0 END"
-    return "n_pos_shared" if sql.query.perpetrator else "0"
+    incidents with deaths it shares with other perpetrators that the sources assign to no side."""
+    return "n_pos_shared" if sql.query.perpetrator or by == "perpetrator" else "0"
 
 
 def ids_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
@@ -279,15 +296,24 @@ def _harm_cte(sql: Sql) -> str:
 
 
 def _side_ctes(sql: Sql) -> list[str]:
-    """`sides` (item_id, side_key, own): the dead of each perpetrator an incident names, as its sources
-    give them; `assigned` (item_id, assigned): their sum per incident."""
+    """`side_items` (item_id, assigned, own): per incident in reach, the dead its sources assign to a
+    side and, when a perpetrator is asked, those of that perpetrator's own side; with --by perpetrator
+    also `sides` (item_id, side_key, own), one row per side. A side row always names a perpetrator of
+    its report (importers write them so), so no check against the incident's perpetrators is made."""
     harm = sql.param("harm", sql.query.harm)
-    given = side_sql(harm, sql.plan.linked, sql.plan.stored)
+    given = (
+        f"(SELECT * FROM ({side_sql(harm, sql.plan.linked, sql.plan.stored)}) SEMI JOIN rep USING (item_id))"
+    )
+    if sql.by == "perpetrator":
+        return [
+            # side_sql gives one row per (incident, side): no grouping needed
+            f"sides AS (SELECT item_id, lower(side) AS side_key, best AS own FROM {given})",
+            "side_items AS (SELECT item_id, sum(own) AS assigned, 0 AS own FROM sides GROUP BY item_id)",
+        ]
+    perp = sql.param("perp", sql.query.perpetrator)
     return [
-        f"sides AS (SELECT x.item_id, lower(x.side) AS side_key, sum(x.best) AS own FROM ({given}) x "
-        "JOIN rep USING (item_id) WHERE list_contains(list_transform(rep.perpetrators, lambda p: lower(p)), "
-        "lower(x.side)) GROUP BY ALL)",
-        "assigned AS (SELECT item_id, sum(own) AS assigned FROM sides GROUP BY item_id)",
+        f"side_items AS (SELECT item_id, sum(best) AS assigned, coalesce(sum(best) FILTER "
+        f"(lower(side) = lower({perp})), 0) AS own FROM {given} GROUP BY item_id)"
     ]
 
 
@@ -303,14 +329,22 @@ def _keyed_cte(sql: Sql) -> str:
     """`keyed`: each report with its compact key, its minimum flags, its share f of the window and
     whether it is `detailed` (needs figures of its own, see the module docstring)."""
     f = fraction("s", "e", sql.window_from(), sql.window_to())
-    sided = "a.assigned IS NOT NULL" if sql.sided else "FALSE"
-    assigned = "LEFT JOIN assigned a USING (item_id)" if sql.sided else ""
-    common = f"item_id, s, e, np, sole, {f} AS f, {sql.inside()} AS inside, {sided} AS sided"
-    plain = "sole AND inside AS in_min, sole AND inside AS in_win, sided AS detailed"
+    if sql.query.window["from"] is None and sql.query.window["to"] is None:
+        f = "1.0"  # every item lies inside an unbounded window
+    # a shared incident's own dead of the asked side; its dead assigned to sides (see `_side_ctes`)
+    sides = "0 AS own, 0 AS assigned, FALSE AS sided"
+    assigned = ""
+    if sql.sided:
+        own = "CASE WHEN np >= 2 THEN coalesce(a.own, 0) ELSE 0 END"
+        sides = f"{own} AS own, coalesce(a.assigned, 0) AS assigned, a.item_id IS NOT NULL AS sided"
+        assigned = "LEFT JOIN side_items a USING (item_id)"
+    common = f"item_id, s, e, np, sole, {f} AS f, {sql.inside()} AS inside, {sides}"
+    # per-side figures need each side's own dead: an incident with side rows is taken one by one
+    plain = "sole AND inside AS in_min, sole AND inside AS in_win, FALSE AS detailed"
     if sql.by == "perpetrator":
         # the minimum of P's group: P alone (or, for the unattributed group, nobody named)
         inner = f"SELECT {common}, hash(perpetrators) AS list_hash FROM rep {assigned}"
-        flags = "np <= 1 AND inside AS in_min, inside AS in_win, sided AS detailed"
+        flags = "np <= 1 AND inside AS in_min, inside AS in_win, FALSE AS detailed"
         return f"keyed AS (SELECT *, {flags} FROM ({inner}))"
     if sql.by == "adm1":
         inner = (
@@ -339,7 +373,7 @@ def _keyed_periods(sql: Sql, common: str, assigned: str) -> str:
     # share of each period (detailed), as does one whose span is unknown on a side
     flags = (
         "sole AND inside AS in_win, sole AND inside AND first_p = last_p AND s >= b_lo AND e <= b_hi "
-        "AS in_min, sided OR first_p < last_p OR isinf(s) OR isinf(e) AS detailed"
+        "AS in_min, first_p < last_p OR isinf(s) OR isinf(e) AS detailed"
     )
     return f"keyed AS (SELECT *, {flags} FROM ({inner}))"
 
@@ -348,10 +382,7 @@ def _detail(sql: Sql, by: str | None, every: bool = False) -> str:
     """Per (detailed incident, group of `by`) — or per detailed incident for the total when `by` is
     None — the PART_COLUMNS, with item_id, key, label, g_from, g_to and in_min. `every` takes every
     incident (the ids statement), not only the detailed ones."""
-    join, assigned = (
-        ("LEFT JOIN assigned USING (item_id)", "assigned") if sql.sided else ("", "NULL AS assigned")
-    )
-    base = f"SELECT keyed.*, h.* EXCLUDE (item_id), {assigned} FROM keyed JOIN h USING (item_id) {join}"
+    base = "SELECT keyed.*, h.* EXCLUDE (item_id) FROM keyed JOIN h USING (item_id)"
     if not every:
         base += " WHERE detailed"
     asked = sql.param("perp", sql.query.perpetrator) if sql.query.perpetrator else "NULL::VARCHAR"
@@ -381,20 +412,22 @@ def _detail(sql: Sql, by: str | None, every: bool = False) -> str:
             f"SELECT x.* EXCLUDE (in_min), {total_min} AS in_min, '' AS key, 'total' AS label, "
             f"NULL::DATE AS g_from, NULL::DATE AS g_to, {asked} AS side, f AS f_g FROM ({base}) x"
         )
+        if sql.by == "perpetrator":  # the total counts every death whoever caused it: no side's own dead
+            grouped = f"SELECT * REPLACE (0 AS own) FROM ({grouped})"
     return _adjusted(sql, grouped)
 
 
 def _adjusted(sql: Sql, grouped: str) -> str:
     """The PART_COLUMNS of one (incident, group) row: the side's own dead out of its maximum and best,
     and its best unattributable when it shares the incident and the sources do not say who died."""
-    own = "0"
+    # the asked perpetrator's own dead are on the incident's row (keyed.own); a group's side's, in sides
+    own = "g.own"
     join = ""
-    if sql.sided:
+    if sql.sided and sql.by == "perpetrator":
         own = "CASE WHEN g.side IS NOT NULL AND g.np >= 2 THEN coalesce(sd.own, 0) ELSE 0 END"
         join = "LEFT JOIN sides sd ON sd.item_id = g.item_id AND sd.side_key = lower(g.side)"
     unattr = (
-        "g.side IS NOT NULL AND g.np >= 2 AND g.f_g > 0 AND g.b > 0 "
-        "AND NOT (g.np = 2 AND coalesce(g.assigned, 0) >= g.b)"
+        "g.side IS NOT NULL AND g.np >= 2 AND g.f_g > 0 AND g.b > 0 AND NOT (g.np = 2 AND g.assigned >= g.b)"
     )
     return f"""
     SELECT g.item_id, g.key, g.label, g.g_from, g.g_to, g.in_min, 1 AS n, g.lo,

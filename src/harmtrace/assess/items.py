@@ -82,9 +82,10 @@ def stored_items_sql() -> str:
 
 
 def side_sql(harm_sql_text: str, linked: bool = True, stored: bool = False) -> str:
-    """(item_id, side, best): the dead of each side an incident's reports name (`harm_side`: e.g. UCDP's
-    deaths_a of side A), the lower median of its reports' figures; `stored` reads those the last
-    assessment run stored, with sides as canonical actors."""
+    """(item_id, side, best), one row per (incident, side): the dead of each side an incident's reports
+    name (`harm_side`: e.g. UCDP's deaths_a of side A; an importer writes one row per side of a report),
+    the lower median of its reports' figures; `stored` reads those the last assessment run stored, with
+    sides as canonical actors."""
     if stored:
         return (
             "SELECT item_id, actor AS side, count_best AS best FROM incident_harm_side "
