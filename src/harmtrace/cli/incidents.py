@@ -93,7 +93,7 @@ def declared_command(
     Every row becomes a document; it is accepted or quarantined with every reason found. Run
     `harmtrace assess incidents` afterwards to match incidents to the strikes.
     """
-    with store_for(db) as store:
+    with store_for(db, create=True) as store:
         result = import_declared(store, file, places, belligerent, place_precision)
     emit(result.as_dict(), as_json, lambda: _declared_text(result))
 
