@@ -38,9 +38,8 @@ ENCODINGS: dict[str, str] = {
     "cp1252": "Western European (Windows-1252, Latin-1)",
     "cp1254": "Turkish (Windows-1254)",
 }
-# A reading is clearly better than another when one of these measures favours it by at least its margin
-# and none favours the other: charset-normalizer's share of implausible characters ("chaos", percent) and
-# of text that looks like a language ("coherence", percent), and the share of odd words (`_odd_share`).
+# How readings are compared (`_clearly_better`): the share of odd words (`_odd_share`), charset-normalizer's
+# share of implausible characters ("chaos", percent) and of text that looks like a language ("coherence").
 _CHAOS_MARGIN = 1.0
 _COHERENCE_MARGIN = 10.0
 _ODD_MARGIN = 0.25
@@ -205,13 +204,12 @@ def _high_byte_lines(data: bytes) -> bytes:
 
 
 def _clearly_better(best: _Reading, other: _Reading) -> bool:
-    """Some measure favours `best` by its margin, and none favours `other` by its margin."""
-    gains = (
-        (other.odd - best.odd) / _ODD_MARGIN,
-        (other.chaos - best.chaos) / _CHAOS_MARGIN,
-        (best.coherence - other.coherence) / _COHERENCE_MARGIN,
-    )
-    return max(gains) >= 1 and min(gains) > -1
+    """Odd words or chaos favour `best` by their margin and neither favours `other` so; when both are
+    even, coherence decides (it weighs whole texts, so in mixed-script files it only breaks ties)."""
+    gains = ((other.odd - best.odd) / _ODD_MARGIN, (other.chaos - best.chaos) / _CHAOS_MARGIN)
+    if min(gains) <= -1:
+        return False
+    return max(gains) >= 1 or best.coherence - other.coherence >= _COHERENCE_MARGIN
 
 
 def _ambiguous(path: Path, data: bytes, readings: list[_Reading]) -> str:

@@ -124,9 +124,13 @@ def _side_deaths() -> str:
 
     In one-sided violence side B is "Civilians", whose deaths are deaths_civilians: no side row.
     """
+    # a negative count is no count: unknown here, and its problem is the combatants' field issue
+    counts = {
+        col: f"CASE WHEN {integer(col)} >= 0 THEN {integer(col)} END" for col in ("deaths_a", "deaths_b")
+    }
     rows = [
-        f"struct_pack(side := {text(side)}, harm := 'killed', count_min := {integer(col)}, "
-        f"count_max := {integer(col)}, count_best := {integer(col)})"
+        f"struct_pack(side := {text(side)}, harm := 'killed', count_min := {counts[col]}, "
+        f"count_max := {counts[col]}, count_best := {counts[col]})"
         for side, col in (("side_a", "deaths_a"), ("side_b", "deaths_b"))
     ]
     return f"CASE WHEN trim(type_of_violence) IN ('1', '2') THEN [{', '.join(rows)}] ELSE [] END"
