@@ -15,6 +15,7 @@ from harmtrace.store.schema import MIGRATIONS
 
 DEFAULT_DB = "harmtrace.duckdb"
 ENV_DB = "HARMTRACE_DB"
+DUCKDB_MAGIC = b"DUCK"
 
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -95,6 +96,9 @@ def open_store(
     db = resolve_db_path(path)
     if not db.exists() and (read_only or not create):
         raise StoreError(_no_store(db))
+    if db.is_file() and not _is_duckdb_file(db):
+        # DuckDB itself would open a CSV or Parquet file as a database of one view
+        raise StoreError(_not_a_store(db))
     try:
         con = duckdb.connect(str(db), read_only=read_only)
     except duckdb.Error as exc:
@@ -118,14 +122,24 @@ def _no_store(db: Path) -> str:
     )
 
 
+def _is_duckdb_file(db: Path) -> bool:
+    """Does `db` start as a DuckDB database file does (its magic bytes at offset 8)?"""
+    with db.open("rb") as fh:
+        return fh.read(12)[8:12] == DUCKDB_MAGIC
+
+
+def _not_a_store(db: Path) -> str:
+    return (
+        f"Cannot open store {db}: the file exists but is not a harmtrace store (not a DuckDB "
+        f"database). Check --db (or ${ENV_DB}); a new store needs a path where no file is yet."
+    )
+
+
 def _cannot_open(db: Path, exc: duckdb.Error) -> str:
     if db.is_dir():
         return f"Cannot open store {db}: it is a folder. Give the store file with --db (or ${ENV_DB})."
     if "not a valid DuckDB database" in str(exc):
-        return (
-            f"Cannot open store {db}: the file exists but is not a harmtrace store (not a DuckDB "
-            f"database). Check --db (or ${ENV_DB}); a new store needs a path where no file is yet."
-        )
+        return _not_a_store(db)
     return f"Cannot open store {db}: {exc}"
 
 
