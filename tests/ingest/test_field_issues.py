@@ -7,6 +7,8 @@ import csv
 import json
 from pathlib import Path
 
+from openpyxl import Workbook
+
 from harmtrace.ingest import get_format, import_file
 from harmtrace.ingest.records import field_issues_by_report
 from harmtrace.store import Store
@@ -162,3 +164,43 @@ def test_a_victims_impossible_date_is_set_aside(store: Store, tmp_path: Path) ->
     assert (rows[0]["date_start"], rows[0]["date_precision"], rows[0]["age_min"]) == (None, "unknown", 34)
     assert (rows[1]["age_min"], rows[1]["age_max"], str(rows[1]["date_start"])) == (None, None, "2013-04-02")
     assert {k: v[1] for k, v in result.field_issues.items()} == {"date_future": [1], "age_order": [2]}
+
+
+def _formula_sheet(path: Path) -> Path:
+    """A sheet as a program writes it: formula cells without a saved value (openpyxl never computes)."""
+    book = Workbook()
+    sheet = book.active
+    sheet.append(["Code", "Date", "Civilians killed", "Men killed", "Women killed", "Total check"])
+    sheet.append([])  # a blank row: not a row, but the cells below keep their sheet addresses
+    sheet.append(["INV-1", "2016-10-01", 3, 1, 2, 6])
+    sheet.append(["INV-2", "2016-10-02", "=D4+E4", 1, 2, "=SUM(C4:E4)"])
+    book.save(path)
+    return path
+
+
+def test_an_uncached_formula_is_set_aside_not_read_as_empty(store: Store, tmp_path: Path) -> None:
+    mapping = tmp_path / "sheet.yaml"
+    mapping.write_text(
+        "kind: incidents\nfields:\n  record_id: Code\n  date: Date\n"
+        "  killed_civilians: {column: Civilians killed}\n  killed_men: {column: Men killed}\n",
+        encoding="utf-8",
+    )
+    result = import_file(store, get_format("incidents", mapping), _formula_sheet(tmp_path / "sheet.xlsx"))
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (2, 2, 0)
+    issue = store.rows("SELECT row_number, field, reason FROM field_issue")
+    assert issue == [
+        {
+            "row_number": 2,
+            "field": "killed_civilians",
+            "reason": "formula_uncached: cell C4 holds the formula =D4+E4 but no saved value: open and save "
+            "the file in a spreadsheet program (or export it as CSV) and import it again",
+        }
+    ]
+    # the column no field reads gets a row flag saying the same
+    flags = store.scalar("SELECT flags FROM report WHERE row_number = 2")
+    assert flags == [
+        "formula_uncached: cell F4 holds the formula =SUM(C4:E4) but no saved value: open and save the file "
+        "in a spreadsheet program (or export it as CSV) and import it again"
+    ]
+    assert _harm(store, "INV-2") == {"men": (1, 1)}
+    assert store.scalar("SELECT flags FROM report WHERE row_number = 1") == []

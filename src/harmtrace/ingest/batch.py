@@ -18,7 +18,7 @@ import harmtrace
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
 from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
-from harmtrace.ingest.sql import issue_list, lit, message_list
+from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
 from harmtrace.ingest.staging import Staged, stage_csv
 from harmtrace.ingest.units import set_aside
 from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE, harm_column
@@ -138,6 +138,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
     """
     columns = [r[0] for r in con.execute("DESCRIBE staged").fetchall()]
     select = fmt.select(columns)
+    select.flags += _formula_flags(select, columns)
     defaults = _defaults(fmt)
     unknown = set(select.fields) - set(defaults)
     if unknown:
@@ -162,6 +163,12 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
         f"REPLACE ({set_aside_sql}) FROM ({_with_units(merged)})"
     )
     return set(select.fields)
+
+
+def _formula_flags(select: Select, columns: list[str]) -> list[str]:
+    """Row flags for spreadsheet formulas with no saved value in columns no field of the format noted."""
+    noted = {formula_column(c) for c in select.noted_columns}
+    return [q(c) for c in columns if c.startswith(FORMULA_PREFIX) and c not in noted]
 
 
 def _with_units(sql: str) -> str:

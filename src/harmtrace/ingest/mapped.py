@@ -29,6 +29,7 @@ from harmtrace.ingest.mapping import (
     WHITESPACE_RE2,
     FieldSpec,
     FieldType,
+    Mapping,
     MappingFile,
     column_problems,
     date_format_grain,
@@ -39,7 +40,16 @@ from harmtrace.ingest.mapping import (
     normalise_keys,
     range_fields,
 )
-from harmtrace.ingest.sql import Select, lit, q, show, whole_number, whole_problem
+from harmtrace.ingest.sql import (
+    FORMULA_PREFIX,
+    Select,
+    formula_column,
+    lit,
+    q,
+    show,
+    whole_number,
+    whole_problem,
+)
 from harmtrace.ingest.units import unit_of
 from harmtrace.model import HARM_COLUMNS
 
@@ -69,7 +79,9 @@ def _prepare(
     located: MappingFile, static_problems: list[str], con: duckdb.DuckDBPyConnection, table: str
 ) -> None:
     """Refuse a mapping with any problem (all listed), then add the used columns' text and keys."""
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    columns = [
+        r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if not r[0].startswith(FORMULA_PREFIX)
+    ]
     problems = [*static_problems, *column_problems(located, columns)]
     if problems:
         raise MappingError(str(located.path), problems)
@@ -89,7 +101,7 @@ def _key(column: str) -> str:
     return f"ht_key:{column}"
 
 
-def _select(located: MappingFile, _columns: list[str]) -> Select:
+def _select(located: MappingFile, columns: list[str]) -> Select:
     """The normalised fields, reasons and flags of every row (`_prepare` has checked the columns).
 
     A cell's problem sets its field aside (`units`), unless the field is `required` (a faulty required
@@ -109,6 +121,7 @@ def _select(located: MappingFile, _columns: list[str]) -> Select:
         else:
             _add(s, name, spec, _scalar(name, spec, types[name], _code(name, types[name])))
     _check_age_order(s)
+    _note_formulas(s, m, columns)
     defaults = REPORT_FIELDS if m.kind == "incidents" else VICTIM_FIELDS
     for name, expr in s.fields.items():
         if not defaults.get(name, "NULL").startswith("NULL"):
@@ -122,6 +135,23 @@ def _check_age_order(s: Select) -> None:
         low, high = s.fields["age_min"], s.fields["age_max"]
         s.set_aside(
             "age", f"CASE WHEN {low} > {high} THEN 'age_order: age min ' || {low} || ' > max ' || {high} END"
+        )
+
+
+def _note_formulas(s: Select, m: Mapping, columns: list[str]) -> None:
+    """A spreadsheet cell holding a formula with no saved value: a problem of each field read from it."""
+    for name, spec in m.fields.items():
+        column = spec.column.strip() if spec.column else None
+        if column is None or formula_column(column) not in columns:
+            continue
+        s.noted_columns.add(column)
+        date = name in _DATE_FIELDS
+        unit = "date" if date else unit_of(name)
+        _note(
+            s,
+            unit,
+            Parsed("", problems=[q(formula_column(column))]),
+            spec.required or (date and m.kind == "incidents"),
         )
 
 

@@ -19,6 +19,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+FORMULA_PREFIX = "ht_formula:"
+
+
+def formula_column(column: str) -> str:
+    """The staging column holding, per row, the uncached-formula message of spreadsheet column `column`
+    (see `harmtrace.ingest.spreadsheet`)."""
+    return FORMULA_PREFIX + column
+
 
 def q(name: str) -> str:
     """Quote an identifier for DuckDB."""
@@ -141,6 +149,9 @@ class Select:
     reasons: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
     field_reasons: list[tuple[str, str]] = field(default_factory=list)
+    # source columns whose uncached spreadsheet formulas the format has made field issues of (the
+    # others become row flags: `batch._normalise`)
+    noted_columns: set[str] = field(default_factory=set)
 
     def set(self, name: str, expr: str) -> None:
         self.fields[name] = expr
