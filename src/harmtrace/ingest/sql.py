@@ -69,8 +69,12 @@ def whole_number(text: str) -> str:
     """
     t = f"trim({text})"
     value = f"TRY_CAST(regexp_replace({t}, '[,]|[.]0*$', '', 'g') AS BIGINT)"
+    # fast path: text that is the canonical form of its integer ('3', '-2'), most cells; DuckDB's own
+    # cast is lax ('2.5', '1e9', '0x10', '1_000' all cast), hence the round trip
+    plain = f"TRY_CAST({text} AS INTEGER)"
     return (
-        f"CASE WHEN regexp_full_match({t}, {lit(_WHOLE_RE)}) AND abs({value}) <= {MAX_COUNT} "
+        f"CASE WHEN {plain}::VARCHAR = {text} THEN CASE WHEN abs({plain}) <= {MAX_COUNT} THEN {plain} END "
+        f"WHEN regexp_full_match({t}, {lit(_WHOLE_RE)}) AND abs({value}) <= {MAX_COUNT} "
         f"THEN {value}::INTEGER END"
     )
 
