@@ -2,7 +2,8 @@
 
 A plausible area and period catch coordinates and dates no source could mean; 1970-01-01 (the Unix
 epoch) is a placeholder some exports write for "unknown": it is flagged and the date treated as unknown,
-never trusted.
+never trusted. A report's date problems quarantine it (`generic_reasons`: a report needs a date); every
+other check sets its field aside (`generic_issues`, see `harmtrace.ingest.units`).
 """
 
 from __future__ import annotations
