@@ -365,7 +365,7 @@ def test_cli_imports_a_mapped_sheet(db_path: Path) -> None:
     result = run_cli(db_path, "ingest", "incidents", str(SHEET_CSV), "--mapping", str(INCIDENTS_MAPPING))
     assert result.exit_code == 0, result.output
     assert "read 12 = accepted 11 + quarantined 1" in result.output
-    assert "accepted with a field set aside 1 x value_unmapped (rows 10)" in result.output
+    assert "accepted with a field set aside: 1 x value_unmapped (rows 10)" in result.output
     listing = run_cli(db_path, "batches", "--json")
     assert json.loads(listing.output)[0]["source"] == "Example monitor"
 

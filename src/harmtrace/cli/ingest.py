@@ -79,7 +79,7 @@ def describe_import(r: ImportResult) -> str:
     for code, (n, rows) in r.reasons.items():
         lines.append(f"  quarantined {n:,} x {code} (rows {_rows(rows, n)})")
     for code, (n, rows) in r.field_issues.items():
-        lines.append(f"  accepted with a field set aside {n:,} x {code} (rows {_rows(rows, n)})")
+        lines.append(f"  accepted with a field set aside: {n:,} x {code} (rows {_rows(rows, n)})")
     for code, (n, rows) in r.flags.items():
         lines.append(f"  accepted with flag {n:,} x {code} (rows {_rows(rows, n)})")
     if r.rows_quarantined or r.rows_with_field_issues:
