@@ -144,12 +144,7 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
     if unknown:
         raise ValueError(f"format {fmt.name} sets unknown fields {sorted(unknown)}")
     fields = [f"{n if n in select.fields else d} AS {n}" for n, d in defaults.items()]
-    harm = set(HARM_COLUMNS) if fmt.kind == "report" else set()  # victims have no harm counts
-    own_units = {unit for unit, _ in select.field_reasons}
-    generic = generic_issues(fmt.kind, area, harm)
-    # a unit the format has already set aside is not checked again (a half-read coordinate pair is
-    # coordinates_invalid, not also coordinates_partial)
-    issues = issue_list([(u, _unless_set_aside(u, m) if u in own_units else m) for u, m in generic])
+    units, issues = _generic_issues(select, fmt, area)
     merged = (
         f"SELECT row_number, {', '.join(fields)}, "
         f"list_concat(reasons, {message_list(generic_reasons(fmt.kind))}) AS reasons, "
@@ -157,12 +152,22 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
         f"list_concat(issues, {issues}) AS issues, {placeholder_flag()} IS NOT NULL AS placeholder "
         f"FROM ({_with_units(select.sql('staged'))})"
     )
-    set_aside_sql = _set_aside_sql(own_units | {u for u, _ in generic}, defaults)
     con.execute(
         "CREATE OR REPLACE TEMP TABLE checked AS SELECT * EXCLUDE (placeholder, ht_units) "
-        f"REPLACE ({set_aside_sql}) FROM ({_with_units(merged)})"
+        f"REPLACE ({_set_aside_sql(units, defaults)}) FROM ({_with_units(merged)})"
     )
     return set(select.fields)
+
+
+def _generic_issues(select: Select, fmt: Format, area: PlausibleArea) -> tuple[set[str], str]:
+    """(every unit the import may set aside, SQL list of the generic checks' issues)."""
+    harm = set(HARM_COLUMNS) if fmt.kind == "report" else set()  # victims have no harm counts
+    own_units = {unit for unit, _ in select.field_reasons}
+    generic = generic_issues(fmt.kind, area, harm)
+    # a unit the format has already set aside is not checked again (a half-read coordinate pair is
+    # coordinates_invalid, not also coordinates_partial)
+    issues = issue_list([(u, _unless_set_aside(u, m) if u in own_units else m) for u, m in generic])
+    return own_units | {u for u, _ in generic}, issues
 
 
 def _formula_flags(select: Select, columns: list[str]) -> list[str]:
