@@ -83,7 +83,7 @@ def run(rows: int, work: Path) -> list[dict[str, Any]]:
 
     csv_path = work / f"ged_{rows}.csv"
     generate(rows, csv_path)
-    with open_store(work / "assess.duckdb") as store:
+    with open_store(work / "assess.duckdb", create=True) as store:
         import_file(store, get_format("ucdp-ged"), csv_path)
         results = figures(store, "per report")
         store.con.execute(

@@ -56,7 +56,7 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     rows: Rows = []
-    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.duckdb") as store:
+    with tempfile.TemporaryDirectory() as tmp, open_store(Path(tmp) / "bench.duckdb", create=True) as store:
         for i, name in enumerate(("list_a", "list_b", "list_c"), start=1):
             store.con.execute("INSERT INTO source (source_id, name) VALUES (?, ?)", [i, name])
         person = add_records(store, 1, args.records, rng, None)

@@ -123,7 +123,7 @@ def step_ingest(csv_path: Path, work: Path, profile: bool = False) -> list[dict[
     from harmtrace.ingest import get_format, import_file
     from harmtrace.store import open_store
 
-    with open_store(work / "bench.duckdb") as store:
+    with open_store(work / "bench.duckdb", create=True) as store:
         profiler = cProfile.Profile() if profile else None
         started = time.perf_counter()
         if profiler:
@@ -143,7 +143,7 @@ def step_locate(work: Path) -> list[dict[str, Any]]:
     from harmtrace.locate import locate_admin
     from harmtrace.store import open_store
 
-    with open_store(work / "bench.duckdb") as store:
+    with open_store(work / "bench.duckdb", create=True) as store:
         started = time.perf_counter()
         placement = locate_admin(store, ADMIN1, level=1)
         seconds = time.perf_counter() - started

@@ -44,7 +44,7 @@ def prepare(reports: int, seed: int, work: Path) -> dict[str, Any]:
     written = simulate_reports(config).write(work / "sim")
     simulated = time.perf_counter() - started
     started = time.perf_counter()
-    with open_store(work / "reports.duckdb") as store:
+    with open_store(work / "reports.duckdb", create=True) as store:
         results = import_reports(store, written)
     return {
         "incidents": config.incidents,
@@ -71,7 +71,7 @@ def step_link(name: str, work: Path) -> dict[str, Any]:
     shutil.copy(work / "reports.duckdb", db)
     days = (PERIOD_END - PERIOD_START).days
     date_to = PERIOD_START + timedelta(days=days // 10) if name == "tenth" else None
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         started = time.perf_counter()
         spec = replace(INCIDENTS_SPEC, training_pairs=None) if name == "unsampled" else INCIDENTS_SPEC
         run = link_incidents(store, date_to=date_to, spec=spec)

@@ -40,7 +40,7 @@ def prepare(records: int, seed: int, work: Path) -> dict[str, Any]:
     written = simulate_victims(config).write(work / "lists")
     simulated = time.perf_counter() - started
     started = time.perf_counter()
-    with open_store(work / "lists.duckdb") as store:
+    with open_store(work / "lists.duckdb", create=True) as store:
         results = import_lists(store, written)
     return {
         "people": config.people,
@@ -58,7 +58,7 @@ def step_link(config: str, work: Path) -> dict[str, Any]:
 
     db = work / f"{config}.duckdb"
     shutil.copy(work / "lists.duckdb", db)
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         started = time.perf_counter()
         run = link_victims(store, config=config)  # type: ignore[arg-type]
         seconds = time.perf_counter() - started

@@ -173,7 +173,10 @@ def main() -> None:
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
     rows: Rows = []
-    with tempfile.TemporaryDirectory() as tmp, open_store(args.keep or Path(tmp) / "bench.duckdb") as store:
+    with (
+        tempfile.TemporaryDirectory() as tmp,
+        open_store(args.keep or Path(tmp) / "bench.duckdb", create=True) as store,
+    ):
         for i, name in enumerate(("list_a", "list_b", "list_c", "list_d"), start=1):
             store.con.execute("INSERT INTO source (source_id, name) VALUES (?, ?)", [i, name])
         person = timed(

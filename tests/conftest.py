@@ -25,7 +25,7 @@ def db_path(tmp_path: Path) -> Path:
 
 @pytest.fixture
 def store(db_path: Path) -> Iterator[Store]:
-    with open_store(db_path) as s:
+    with open_store(db_path, create=True) as s:
         yield s
 
 

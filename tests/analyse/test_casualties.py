@@ -466,7 +466,7 @@ def _window(drawn: tuple[int | None, int | None]) -> tuple[date | None, date | N
 
 @pytest.fixture(scope="module")
 def scratch(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Store]:
-    with open_store(tmp_path_factory.mktemp("prop") / "store.duckdb") as s:
+    with open_store(tmp_path_factory.mktemp("prop") / "store.duckdb", create=True) as s:
         yield s
 
 
@@ -628,7 +628,7 @@ def ucdp_real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store,
         pytest.skip(f"bundled UCDP file not found at {UCDP_CSV}")
     with UCDP_CSV.open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    with open_store(tmp_path_factory.mktemp("ucdp") / "store.duckdb") as s:
+    with open_store(tmp_path_factory.mktemp("ucdp") / "store.duckdb", create=True) as s:
         _import(s, UCDP_CSV)
         yield s, rows
 

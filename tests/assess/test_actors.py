@@ -118,7 +118,7 @@ def test_assess_incidents_takes_a_user_actor_file_and_lists_unknown_names(
     from tests.assess.reports import R, add_reports
     from tests.conftest import run_cli
 
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         add_reports(
             store, [R("A", perpetrators=["Russian warplanes", "Fatah Halab"]), R("B", perpetrators=["FSA"])]
         )
@@ -131,7 +131,7 @@ def test_assess_incidents_takes_a_user_actor_file_and_lists_unknown_names(
     result = run_cli(db_path, "assess", "incidents", "--actors", str(mine), "--json")
     assert result.exit_code == 0, result.output
     assert '"actor_names_not_in_table": 0' in result.output
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         named = store.rows("SELECT perpetrator FROM incident_attribution ORDER BY perpetrator")
         origin = store.scalar("SELECT origin FROM assessment_actor WHERE alias_key = 'fsa'")
     assert [r["perpetrator"] for r in named] == ["Fatah Halab", "Free Syrian Army", "Russia"]

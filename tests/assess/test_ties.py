@@ -94,7 +94,7 @@ def fixture_db(tmp_path: Path, db_path: Path) -> Path:
     ):
         result = run_cli(db_path, *args)
         assert result.exit_code == 0, result.output
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         ids = _report_ids(store)
         (toll,) = add_reports(
             store, [R("Monitor", day=date(2016, 3, 7), harm={("all", "killed"): (1, 4, 2)})]
@@ -135,7 +135,7 @@ def test_ties_by_media_and_by_day_and_place(fixture_db: Path) -> None:
     result = run_cli(fixture_db, "link", "victims-to-reports", "--json")
     assert result.exit_code == 0, result.output
     out = json.loads(result.output)
-    with open_store(fixture_db) as store:
+    with open_store(fixture_db, create=True) as store:
         assert _ties(store) == EXPECTED_TIES
     assert out["ties"] == {"media": 2, "date_place": 3}
     review = {(r["record_id"], r["method"], r["reason"]) for r in out["review"]}
@@ -152,7 +152,7 @@ def test_ties_by_media_and_by_day_and_place(fixture_db: Path) -> None:
 
 def test_the_floor_counts_distinct_persons(fixture_db: Path) -> None:
     assert run_cli(fixture_db, "link", "victims-to-reports").exit_code == 0
-    with open_store(fixture_db) as store:
+    with open_store(fixture_db, create=True) as store:
         lead = _report_ids(store)["AA_1"]
         assert _killed_min(store, lead) == 3  # three records tied, no victim link run: three persons
         # a victim link run that finds 902 and 903 to be one person
@@ -162,14 +162,14 @@ def test_the_floor_counts_distinct_persons(fixture_db: Path) -> None:
         assert _killed_min(store, lead) == 2
     result = run_cli(fixture_db, "assess", "incidents")
     assert result.exit_code == 0, result.output
-    with open_store(fixture_db) as store:
+    with open_store(fixture_db, create=True) as store:
         assert store.scalar("SELECT persons FROM incident_assessment WHERE incident_id = 'inc-market'") == 2
         # BB_1 gives no toll: its two tied persons are its minimum
         assert _killed_min(store, _report_ids(store)["BB_1"]) == 2
 
 
 def test_rerun_replaces_and_keeps_other_methods(fixture_db: Path) -> None:
-    with open_store(fixture_db) as store:
+    with open_store(fixture_db, create=True) as store:
         tie_victims(store)
         vid = store.scalar("SELECT victim_id FROM victim_record WHERE record_id = '905'")
         store.con.execute(
@@ -185,7 +185,7 @@ def test_rerun_replaces_and_keeps_other_methods(fixture_db: Path) -> None:
 
 
 def test_a_failing_run_writes_nothing(fixture_db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    with open_store(fixture_db) as store:
+    with open_store(fixture_db, create=True) as store:
         tie_victims(store)
         before = _ties(store)
 
@@ -202,7 +202,7 @@ def test_declared_ties_read_the_lists_own_column(fixture_db: Path) -> None:
     args = ("link", "victims-to-reports", "--declared-column", "incident_code")
     result = run_cli(fixture_db, *args, "--declared-source", "Syrian Archive", "--json")
     assert result.exit_code == 0, result.output
-    with open_store(fixture_db) as store:
+    with open_store(fixture_db, create=True) as store:
         assert ("909", "EE_1", "declared") in _ties(store)
     assert json.loads(result.output)["ties"]["declared"] == 1
     missing = run_cli(fixture_db, *args, "--declared-source", "Airwars")

@@ -169,7 +169,7 @@ def partial_store(db: Path) -> None:
                 }
             )
         pairs += [(a, b, 0.99) for a, b in itertools.pairwise(ids)]
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         add_sources(store, "list_a", "list_b", "list_c")
         add_records(store, records)
         run = add_run(store, pairs)

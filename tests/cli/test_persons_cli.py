@@ -21,7 +21,7 @@ from tests.link.victim_rows import add_records
 
 @pytest.fixture
 def db(db_path: Path) -> Path:
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         linked_people(store)
         store.con.execute("UPDATE victim_record SET name = 'Invented Name ' || victim_id")
     return db_path
@@ -59,7 +59,7 @@ def test_export_parquet_with_names(db: Path, tmp_path: Path) -> None:
 
 
 def test_export_counts_records_not_linked_yet(db: Path, tmp_path: Path) -> None:
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         add_records(store, [{"victim_id": 11}])
     out = tmp_path / "persons.csv"
     result = run_cli(db, "persons", "export", "--format", "csv", str(out))
@@ -74,7 +74,7 @@ def test_export_before_linking_and_to_a_missing_folder_are_errors(
     missing = run_cli(db, "persons", "export", "--format", "csv", str(tmp_path / "no" / "x.csv"))
     assert missing.exit_code == 1 and "does not exist" in missing.output
     empty = tmp_path / "empty.duckdb"
-    with open_store(empty):
+    with open_store(empty, create=True):
         pass
     unlinked = run_cli(empty, "persons", "export", "--format", "csv", str(tmp_path / "x.csv"))
     assert unlinked.exit_code == 1 and "No persons yet" in unlinked.output

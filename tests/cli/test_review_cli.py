@@ -49,7 +49,7 @@ def _records(store: Store) -> None:
 
 @pytest.fixture
 def db(db_path: Path) -> Path:
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         _records(store)
         add_run(store, [(1, 2, 0.52), (3, 4, 0.4), (5, 6, 0.9)], [DETAIL, DETAIL, None])
     return db_path
@@ -161,7 +161,7 @@ def test_decide_errors_say_what_to_do(db: Path) -> None:
 
 
 def test_review_before_any_link_run_is_a_clear_error(db_path: Path) -> None:
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         _records(store)
     result = run_cli(db_path, "review", "victims")
     assert result.exit_code == 1

@@ -18,15 +18,20 @@ from tests.conftest import TEST_DATA, run_cli
 
 ACLED = get_format("acled")
 SAMPLE = TEST_DATA / "acled_syria_sample.csv"
-# the fixture's deliberately bad rows (1-based data rows) and the reason codes each must get
-BAD_ROWS = {
+# the fixture's deliberately bad rows (1-based data rows) and the reason codes each must get: rows that
+# cannot be a report are quarantined, the others accepted with the faulty field set aside
+QUARANTINED = {
     11: {"date_invalid", "date_missing"},  # 2017-02-30
-    12: {"coordinates_outside"},  # a point in Iraq
-    13: {"count_negative"},  # fatalities -3
-    14: {"precision_invalid"},  # time_precision 4
+    14: {"precision_invalid"},  # time_precision 4: the date interval cannot be set
     15: {"id_missing"},
-    16: {"count_invalid"},  # fatalities "several"
 }
+SET_ASIDE = {
+    12: {("coordinates", "coordinates_outside")},  # a point in Iraq
+    13: {("killed_all", "count_negative")},  # fatalities -3
+    # fatalities "several", in an event targeting civilians: their count is the same number
+    16: {("killed_all", "count_invalid"), ("killed_civilians", "count_invalid")},
+}
+BAD_ROWS = QUARANTINED | SET_ASIDE
 
 
 def _sample_rows() -> list[dict[str, str]]:
@@ -67,11 +72,28 @@ def test_every_row_is_accepted_or_quarantined_with_the_expected_reasons(store: S
     rows = _sample_rows()
     result = import_file(store, ACLED, SAMPLE)
     assert result.rows_read == len(rows) == store.scalar("SELECT count(*) FROM document")
-    assert result.rows_quarantined == len(BAD_ROWS)
-    assert result.rows_accepted == len(rows) - len(BAD_ROWS) == store.scalar("SELECT count(*) FROM report")
+    assert result.rows_quarantined == len(QUARANTINED)
+    assert result.rows_accepted == len(rows) - len(QUARANTINED) == store.scalar("SELECT count(*) FROM report")
     quarantined = store.rows("SELECT row_number, reasons FROM quarantine")
     codes = {q["row_number"]: {r.split(":")[0] for r in q["reasons"]} for q in quarantined}
-    assert codes == BAD_ROWS
+    assert codes == QUARANTINED
+    issues = store.rows("SELECT row_number, field, reason FROM field_issue")
+    aside: dict[int, set[tuple[str, str]]] = {}
+    for i in issues:
+        aside.setdefault(i["row_number"], set()).add((i["field"], i["reason"].split(":")[0]))
+    assert aside == SET_ASIDE and result.rows_with_field_issues == len(SET_ASIDE)
+
+
+def test_a_set_aside_field_is_unknown_and_the_rest_of_the_row_kept(store: Store) -> None:
+    import_file(store, ACLED, SAMPLE)
+    rows = store.rows(
+        "SELECT row_number, latitude, location_precision, place_text, "
+        "(SELECT count(*) FROM harm h WHERE h.report_id = r.report_id) AS harm_rows FROM report r "
+        "WHERE row_number IN (12, 13, 16) ORDER BY row_number"
+    )
+    assert (rows[0]["latitude"], rows[0]["location_precision"]) == (None, "unknown")
+    assert rows[0]["place_text"] is not None and rows[0]["harm_rows"] > 0
+    assert [r["harm_rows"] for r in rows[1:]] == [0, 0]
 
 
 def test_date_interval_widens_with_time_precision(store: Store) -> None:
@@ -89,8 +111,8 @@ def test_location_precision_follows_geo_precision(store: Store) -> None:
     import_file(store, ACLED, SAMPLE)
     words = {"1": "town", "2": "within_25km", "3": "region"}
     reports = _reports(store)
-    for row in _sample_rows():
-        if row["event_id_cnty"] in reports:
+    for i, row in enumerate(_sample_rows(), start=1):
+        if row["event_id_cnty"] in reports and i not in SET_ASIDE:
             assert reports[row["event_id_cnty"]]["location_precision"] == words[row["geo_precision"]]
 
 
@@ -115,7 +137,7 @@ def test_means_come_from_the_sub_event_type(store: Store) -> None:
 
 def test_fatalities_are_everyone_killed_and_civilians_when_targeted(store: Store) -> None:
     result = import_file(store, ACLED, SAMPLE)
-    good = [r for i, r in enumerate(_sample_rows(), start=1) if i not in BAD_ROWS]
+    good = [r for i, r in enumerate(_sample_rows(), start=1) if i not in BAD_ROWS or i == 12]
     killed = store.rows(
         "SELECT category, sum(count_min) lo, sum(count_max) hi, sum(count_best) best, count(*) n "
         "FROM harm WHERE harm = 'killed' GROUP BY category"
@@ -154,12 +176,16 @@ def test_cli_imports_reports_and_reimport_adds_nothing(db_path: Path) -> None:
     first = run_cli(db_path, "ingest", "acled", str(SAMPLE), "--json")
     assert first.exit_code == 0, first.output
     summary = json.loads(first.output)
-    assert (summary["rows_read"], summary["rows_quarantined"]) == (len(rows), len(BAD_ROWS))
-    assert summary["quarantine_reasons"]["coordinates_outside"] == {"rows": 1, "first_rows": [12]}
+    assert (summary["rows_read"], summary["rows_quarantined"]) == (len(rows), len(QUARANTINED))
+    assert summary["field_issues"]["coordinates_outside"] == {"rows": 1, "first_rows": [12]}
+    assert summary["rows_with_field_issues"] == len(SET_ASIDE)
     again = run_cli(db_path, "ingest", "acled", str(SAMPLE))
     assert again.exit_code == 0, again.output
     assert "already imported as batch 1" in again.output
     listed = json.loads(run_cli(db_path, "quarantine", "--batch", "1", "--json").output)
-    assert [q["row_number"] for q in listed] == sorted(BAD_ROWS)
+    assert [(q["row_number"], q["field"]) for q in listed] == [
+        (11, "row"), (12, "coordinates"), (13, "killed_all"), (14, "row"), (15, "row"), (16, "killed_all"),
+        (16, "killed_civilians"),
+    ]  # fmt: skip
     batches = json.loads(run_cli(db_path, "batches", "--json").output)
     assert [(b["format"], b["rows_read"]) for b in batches] == [("acled", len(rows))]

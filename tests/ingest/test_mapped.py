@@ -81,20 +81,31 @@ def _reasons(store: Store, batch_id: int) -> dict[int, list[str]]:
     return {r["row_number"]: sorted({m.split(":")[0] for m in r["reasons"]}) for r in rows}
 
 
+def _issues(store: Store, batch_id: int) -> dict[int, list[tuple[str, str]]]:
+    """Row -> (field, code) of each field set aside."""
+    rows = store.rows("SELECT row_number, field, reason FROM field_issue WHERE batch_id = ?", [batch_id])
+    found: dict[int, set[tuple[str, str]]] = {}
+    for r in rows:
+        found.setdefault(r["row_number"], set()).add((r["field"], r["reason"].split(":")[0]))
+    return {row: sorted(issues) for row, issues in found.items()}
+
+
 # --- the incident sheet ----------------------------------------------------------------------------------
 
 
 def test_incident_sheet_rows_are_accepted_or_quarantined_with_reasons(store: Store) -> None:
     result = import_file(store, get_format("incidents", INCIDENTS_MAPPING), SHEET_CSV)
-    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (12, 7, 5)
-    assert _reasons(store, result.batch_id) == {
-        6: ["count_order"],
-        8: ["coordinates_outside"],
-        9: ["coordinates_outside"],
-        10: ["value_unmapped"],
-        11: ["count_invalid", "date_invalid", "date_missing"],
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (12, 11, 1)
+    # only a row that cannot be a report (no date) is quarantined, with every reason found
+    assert _reasons(store, result.batch_id) == {11: ["count_invalid", "date_invalid", "date_missing"]}
+    # the other bad rows are kept, the faulty field set aside
+    assert _issues(store, result.batch_id) == {
+        6: [("killed_civilians", "count_order")],
+        8: [("coordinates", "coordinates_outside")],
+        9: [("coordinates", "coordinates_outside")],
+        10: [("source_grade", "value_unmapped")],
     }
-    assert "look swapped" in store.scalar("SELECT reasons[1] FROM quarantine WHERE row_number = 9")
+    assert "look swapped" in store.scalar("SELECT reason FROM field_issue WHERE row_number = 9")
     assert {k: v[1] for k, v in result.flags.items()} == {
         "date_placeholder": [7],
         "value_as_unknown": [12],
@@ -184,8 +195,9 @@ def test_xlsx_sheet_imports_like_the_csv(store: Store, tmp_path: Path) -> None:
     xlsx = _xlsx_from_csv(tmp_path / "incidents.xlsx", with_cover_sheet=True)
     from_csv = import_file(store, get_format("incidents", INCIDENTS_MAPPING), SHEET_CSV)
     from_xlsx = import_file(store, get_format("incidents", mapping), xlsx)
-    assert (from_xlsx.rows_read, from_xlsx.rows_accepted, from_xlsx.rows_quarantined) == (12, 7, 5)
+    assert (from_xlsx.rows_read, from_xlsx.rows_accepted, from_xlsx.rows_quarantined) == (12, 11, 1)
     assert from_xlsx.reasons.keys() == from_csv.reasons.keys()
+    assert from_xlsx.field_issues.keys() == from_csv.field_issues.keys()
     by_batch = [
         store.rows(f"SELECT row_number, {REPORT_COLUMNS} FROM report WHERE batch_id = ? ORDER BY 1", [b])
         for b in (from_csv.batch_id, from_xlsx.batch_id)
@@ -279,8 +291,8 @@ def test_reimport_is_recognised_but_a_changed_mapping_is_a_new_batch(store: Stor
 
 def test_victim_list_fields_and_reasons(store: Store, tmp_path: Path) -> None:
     result = _victims_import(store, tmp_path, _csv(tmp_path / "victims.csv", VICTIMS_HEADER, VICTIMS))
-    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (5, 4, 1)
-    assert _reasons(store, result.batch_id) == {5: ["age_order", "value_unmapped"]}
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (5, 5, 0)
+    assert _issues(store, result.batch_id) == {5: [("age", "age_order"), ("status", "value_unmapped")]}
     rows = {r["record_id"]: r for r in store.rows("SELECT * FROM victim_record")}
     assert (rows["V1"]["sex"], rows["V1"]["age_min"], rows["V1"]["age_max"]) == ("male", 34, 34)
     assert (rows["V2"]["age_min"], rows["V2"]["age_max"], rows["V2"]["date_precision"]) == (7, 9, "month")
@@ -298,7 +310,7 @@ def test_windows_1256_arabic_arrives_as_utf8_and_the_raw_bytes_are_kept(store: S
     with pytest.raises(UnicodeDecodeError):
         path.read_bytes().decode("utf-8")  # really Windows-1256 bytes, not UTF-8
     result = _victims_import(store, tmp_path, path)
-    assert result.rows_accepted == 4
+    assert result.rows_accepted == 5
     assert store.scalar("SELECT encoding FROM batch") == "cp1256"
     names = store.rows("SELECT record_id, name, place_of_death_ar FROM victim_record ORDER BY row_number")
     assert [(r["name"], r["place_of_death_ar"]) for r in names[:2]] == [
@@ -317,7 +329,7 @@ def test_windows_1256_arabic_arrives_as_utf8_and_the_raw_bytes_are_kept(store: S
 def test_utf8_with_bom_has_a_clean_first_column(store: Store, tmp_path: Path) -> None:
     path = _csv(tmp_path / "victims_bom.csv", VICTIMS_HEADER, VICTIMS, encoding="utf-8-sig")
     result = _victims_import(store, tmp_path, path)
-    assert result.rows_accepted == 4 and store.scalar("SELECT encoding FROM batch") == "utf-8-sig"
+    assert result.rows_accepted == 5 and store.scalar("SELECT encoding FROM batch") == "utf-8-sig"
     assert store.scalar("SELECT header[1] FROM batch") == "id"
 
 
@@ -352,8 +364,8 @@ def test_a_cell_matches_its_value_key_whatever_its_case_and_spacing(key: str) ->
 def test_cli_imports_a_mapped_sheet(db_path: Path) -> None:
     result = run_cli(db_path, "ingest", "incidents", str(SHEET_CSV), "--mapping", str(INCIDENTS_MAPPING))
     assert result.exit_code == 0, result.output
-    assert "read 12 = accepted 7 + quarantined 5" in result.output
-    assert "quarantined 1 x value_unmapped (rows 10)" in result.output
+    assert "read 12 = accepted 11 + quarantined 1" in result.output
+    assert "accepted with a field set aside: 1 x value_unmapped (rows 10)" in result.output
     listing = run_cli(db_path, "batches", "--json")
     assert json.loads(listing.output)[0]["source"] == "Example monitor"
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from harmtrace.ingest.sql import date_from, integer, number, split_list
+from harmtrace.ingest.sql import MAX_COUNT, date_from, integer, number, split_list, whole_problem
 
 CON = duckdb.connect()
 
@@ -53,15 +53,52 @@ def test_impossible_dates_do_not_parse(text: str) -> None:
 
 @settings(max_examples=200, deadline=None)
 @given(
-    st.integers(min_value=0, max_value=2_000_000_000), st.sampled_from(["{:d}", "{:,d}", " {:d} ", "{:d}.0"])
+    st.integers(min_value=-MAX_COUNT, max_value=MAX_COUNT),
+    st.sampled_from(["{:d}", "{:,d}", " {:d} ", "{:d}.0", "{:d}.00", "+{:d}"]),
 )
 def test_counts_read_back_whatever_their_thousands_and_spacing(n: int, fmt: str) -> None:
-    assert _eval(integer("v"), fmt.format(n)) == n
+    """Every whole number up to the cap, written as exports write it, reads back as itself."""
+    text = fmt.format(n) if n >= 0 or not fmt.startswith("+") else fmt[1:].format(n)
+    assert _eval(integer("v"), text) == n
 
 
-@pytest.mark.parametrize("text", ["many", "3 killed", "1e400", "--", "½"])
+@settings(max_examples=200, deadline=None)
+@given(
+    st.integers(min_value=-MAX_COUNT, max_value=MAX_COUNT),
+    st.integers(min_value=1, max_value=999),
+    st.sampled_from(["{n}.{f:03d}", "{n:,}.{f}", " {n}.{f} "]),
+)
+def test_a_number_with_a_fraction_is_never_a_count(n: int, f: int, fmt: str) -> None:
+    """'2.5' is not rounded to 3 (DuckDB's own cast would): a count with a fraction is no count."""
+    text = fmt.format(n=n, f=f)
+    assert _eval(integer("v"), text) is None
+    assert _eval(whole_problem("v", "c", "count_invalid"), text).startswith("count_invalid:")
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.floats(allow_nan=False, allow_infinity=False).filter(lambda x: not x.is_integer()))
+def test_a_float_as_python_writes_it_is_never_a_count(value: float) -> None:
+    assert _eval(integer("v"), repr(value)) is None
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.integers(min_value=MAX_COUNT + 1, max_value=10**30))
+def test_a_count_beyond_the_cap_is_implausible(n: int) -> None:
+    assert _eval(integer("v"), str(n)) is None
+    assert _eval(whole_problem("v", "c", "count_invalid"), f"{n:,}").startswith("count_implausible:")
+
+
+@pytest.mark.parametrize("text", ["1e9", "1E+09", "2.5e3", "1,5E+06", "3e0"])
+def test_scientific_notation_is_refused_saying_why(text: str) -> None:
+    assert _eval(integer("v"), text) is None
+    message = _eval(whole_problem("v", "c", "count_invalid"), text)
+    assert message.startswith("count_invalid:") and "scientific notation" in message
+
+
+@pytest.mark.parametrize("text", ["many", "3 killed", "1e400", "--", "½", "2.5", "1,2", "1,2345", "0x10"])
 def test_non_numbers_are_not_counts(text: str) -> None:
     assert _eval(integer("v"), text) is None
+    assert _eval(whole_problem("v", "c", "count_invalid"), text) is not None
 
 
 @settings(max_examples=150, deadline=None)

@@ -34,7 +34,10 @@ def test_bundled_ucdp_file_is_fully_accounted_for(store: Store) -> None:
     civilians = store.scalar("SELECT sum(count_best) FROM harm WHERE category = 'civilians'")
     assert civilians == sum(int(r["deaths_civilians"]) for r in rows)
     widened = sum(1 for r in rows if not int(r["low"]) <= int(r["best"]) <= int(r["high"]))
-    assert result.flags["count_widened"][0] == widened
+    assert result.flags["count_widened"][0] == widened == result.rows_flagged == 101
+    # the real release has no faulty field: nothing is set aside
+    assert (result.rows_accepted, result.rows_with_field_issues, result.field_issues) == (16566, 0, {})
+    assert store.scalar("SELECT count(*) FROM field_issue") == 0
 
 
 def test_documents_keep_the_raw_row_bytes_and_their_hash(store: Store, tmp_path: Path) -> None:
@@ -60,6 +63,8 @@ def test_reimport_adds_nothing_and_says_so(db_path: Path, tmp_path: Path) -> Non
 
 
 def test_bad_rows_are_quarantined_with_every_reason(store: Store, tmp_path: Path) -> None:
+    """A row that cannot be a report (no usable date) is quarantined with every reason; a bad field
+    of an otherwise good row is set aside, the row accepted."""
     header, rows = ucdp_rows(8)
     rows[0]["date_start"] = "2016-02-30"
     rows[1]["date_start"], rows[1]["date_end"] = "2016-05-02", "2016-05-01"
@@ -68,18 +73,22 @@ def test_bad_rows_are_quarantined_with_every_reason(store: Store, tmp_path: Path
     rows[4]["latitude"], rows[4]["date_end"] = "48.85", "2090-01-01"
     rows[5]["date_start"] = rows[5]["date_end"] = "1970-01-01"
     result = import_file(store, UCDP, write_csv(tmp_path / "bad.csv", header, rows))
-    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (8, 3, 5)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (8, 5, 3)
     reasons = _reasons(store, result.batch_id)
     codes = {row: sorted({r.split(":")[0] for r in rs}) for row, rs in reasons.items()}
-    assert codes == {
-        1: ["date_invalid"],
-        2: ["date_order"],
-        3: ["coordinates_outside"],
-        4: ["count_invalid", "count_negative"],
-        5: ["coordinates_outside", "date_future"],
-    }
-    assert "look swapped" in reasons[3][0]
+    assert codes == {1: ["date_invalid"], 2: ["date_order"], 5: ["coordinates_outside", "date_future"]}
     assert "'2016-02-30'" in " ".join(reasons[1])
+    issues = store.rows("SELECT row_number, field, reason FROM field_issue ORDER BY ALL")
+    assert [(i["row_number"], i["field"], i["reason"].split(":")[0]) for i in issues] == [
+        (3, "coordinates", "coordinates_outside"),
+        (4, "killed_all", "count_invalid"),
+        (4, "killed_combatants", "count_negative"),
+    ]
+    assert "look swapped" in issues[0]["reason"] and result.rows_with_field_issues == 2
+    accepted = store.rows("SELECT row_number, latitude, location_precision FROM report WHERE row_number = 3")
+    assert (accepted[0]["latitude"], accepted[0]["location_precision"]) == (None, "unknown")
+    sides = store.rows("SELECT count_best FROM harm_side JOIN report USING (report_id) WHERE row_number = 4")
+    assert all(s["count_best"] is None or s["count_best"] >= 0 for s in sides)
 
 
 def test_epoch_placeholder_date_is_flagged_and_not_trusted(store: Store, tmp_path: Path) -> None:

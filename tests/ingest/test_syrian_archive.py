@@ -223,18 +223,23 @@ def test_known_bad_rows_are_quarantined_with_their_reasons(store: Store, tmp_pat
         ],
     )
     result = import_file(store, ARCHIVE, path)
-    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (7, 1, 6)
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (7, 5, 2)
     quarantined = store.rows("SELECT row_number, reasons FROM quarantine ORDER BY row_number")
     codes = {q["row_number"]: sorted({r.split(":")[0] for r in q["reasons"]}) for q in quarantined}
-    assert codes == {
-        2: ["coordinates_invalid", "coordinates_partial"],
-        3: ["date_invalid", "date_missing"],
-        4: ["id_missing"],
-        5: ["coordinates_outside"],
-        6: ["coordinates_invalid"],
-        7: ["coordinates_partial"],
-    }
-    point = store.rows("SELECT latitude, longitude FROM report")[0]
+    assert codes == {3: ["date_invalid", "date_missing"], 4: ["id_missing"]}
+    # bad coordinates are set aside: the record is kept, placed by its place text if at all
+    issues = store.rows(
+        "SELECT DISTINCT row_number, field, split_part(reason, ':', 1) AS code FROM field_issue"
+    )
+    assert sorted((i["row_number"], i["field"], i["code"]) for i in issues) == [
+        (2, "coordinates", "coordinates_invalid"),
+        (5, "coordinates", "coordinates_outside"),
+        (6, "coordinates", "coordinates_invalid"),
+        (7, "coordinates", "coordinates_partial"),
+    ]
+    unplaced = store.scalar("SELECT count(*) FROM report WHERE latitude IS NULL AND longitude IS NULL")
+    assert unplaced == 4
+    point = store.rows("SELECT latitude, longitude FROM report WHERE row_number = 1")[0]
     assert point == {
         "latitude": pytest.approx(35 + 57 / 60 + 29 / 3600),
         "longitude": pytest.approx(36 + 42 / 60 + 43 / 3600),

@@ -94,7 +94,7 @@ def test_lists_to_persons_and_back(lists: Path, tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
     for name in ("list_a", "list_b", "list_c"):
         ingest(db, lists, name)
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         first = link_victims(store)
         assert first.identities.new == first.persons and first.persons > 0
         before = members(store)
@@ -106,13 +106,13 @@ def test_lists_to_persons_and_back(lists: Path, tmp_path: Path) -> None:
     precision, recall = pairwise_precision_recall(found, true)
     assert precision > 0.8 and recall > 0.8, (precision, recall)
 
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         again = link_victims(store)
         assert (again.identities.kept, again.identities.new, again.identities.merged) == (first.persons, 0, 0)
         assert members(store) == before
 
     ingest(db, lists, "list_d")
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         grown = link_victims(store)
         after = members(store)
         persisting = persisting_clusters(before, after)
@@ -125,7 +125,7 @@ def test_decisions_hold_across_runs(lists: Path, tmp_path: Path) -> None:
     db = tmp_path / "store.duckdb"
     for name in ("list_a", "list_b", "list_c"):
         ingest(db, lists, name)
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         link_victims(store)
         joined = next(sorted(ids) for ids in members(store).values() if len(ids) >= 2)
         alone = sorted(next(ids for ids in members(store).values() if len(ids) == 1))
@@ -135,7 +135,7 @@ def test_decisions_hold_across_runs(lists: Path, tmp_path: Path) -> None:
     queue = run_cli(db, "review", "victims", "--json")
     assert queue.exit_code == 0, queue.output
     ingest(db, lists, "list_d")
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         link_victims(store)
         of = {v: p for p, ids in members(store).items() for v in ids}
         assert of[a] != of[b] and of[a] == of[c]

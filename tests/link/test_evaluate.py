@@ -152,7 +152,7 @@ def test_truth_without_its_columns_or_file_is_refused_with_what_to_do(store: Sto
 def test_the_command_prints_the_measures_and_json(db_path: Path, tmp_path: Path) -> None:
     from harmtrace.store import open_store
 
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         records(store)
         cluster(store, CLUSTERS)
     truth = write_truth(tmp_path / "truth.csv", TRUTH)

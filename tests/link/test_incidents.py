@@ -37,7 +37,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
     folder = tmp_path_factory.mktemp("reports")
     written = simulate_reports(ReportsConfig(incidents=INCIDENTS_N, seed=SEED)).write(folder / "sim")
     db = folder / "linked.duckdb"
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         import_reports(store, written)
         link_incidents(store)
     return db, written.truth
@@ -53,7 +53,7 @@ def copy(linked: tuple[Path, Path], tmp_path: Path) -> Path:
 
 def test_pairwise_f1_on_simulated_reports(linked: tuple[Path, Path]) -> None:
     db, truth = linked
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         result = evaluate_incidents(store, truth)
     assert result.truth_not_stored == 0 and result.stored_not_in_truth == 0
     # the aim: pairwise F1 at least 0.95 (measured 0.974: precision 0.995, recall 0.955)
@@ -65,7 +65,7 @@ def test_pairwise_f1_on_simulated_reports(linked: tuple[Path, Path]) -> None:
 
 
 def test_a_rerun_keeps_every_incident_id(copy: Path) -> None:
-    with open_store(copy) as store:
+    with open_store(copy, create=True) as store:
         before = _membership(store)
         run = link_incidents(store)
         assert run.identities.new == 0 and run.identities.kept == run.incidents
@@ -76,7 +76,7 @@ def test_a_rerun_keeps_every_incident_id(copy: Path) -> None:
 
 
 def test_decisions_split_and_join_incidents(copy: Path) -> None:
-    with open_store(copy) as store:
+    with open_store(copy, create=True) as store:
         linked_pair = store.rows(
             "SELECT a.report_id AS a, b.report_id AS b FROM incident_member a JOIN incident_member b "
             "USING (incident_id) WHERE a.report_id < b.report_id ORDER BY a.report_id LIMIT 1"
@@ -94,7 +94,7 @@ def test_decisions_split_and_join_incidents(copy: Path) -> None:
 
 
 def test_the_window_links_only_its_reports(copy: Path) -> None:
-    with open_store(copy) as store:
+    with open_store(copy, create=True) as store:
         run = link_incidents(store, date_from=date(2017, 1, 1), date_to=date(2017, 12, 31))
         outside = store.rows(
             "SELECT count(*) AS n, count(DISTINCT m.incident_id) AS incidents FROM incident_member m "
@@ -107,7 +107,7 @@ def test_the_window_links_only_its_reports(copy: Path) -> None:
 
 
 def test_review_queue_shows_reports_and_reasons(linked: tuple[Path, Path]) -> None:
-    with open_store(linked[0]) as store:
+    with open_store(linked[0], create=True) as store:
         queue = review_queue(store, limit=5, kind=INCIDENTS)
     assert queue and len(queue) <= 5
     left, right = queue[0]["records"]
@@ -136,7 +136,7 @@ def test_commands_link_review_decide_and_evaluate(copy: Path, linked: tuple[Path
 
 
 def test_victims_and_incidents_keep_their_own_decisions(copy: Path) -> None:
-    with open_store(copy) as store:
+    with open_store(copy, create=True) as store:
         record_decision(store, "same", 1, 2, "one strike", "t", INCIDENTS)
         assert store.scalar("SELECT kind FROM decision") == "incidents"
         assert review_queue(store, limit=1, kind=INCIDENTS)[0]["run_id"] >= 1

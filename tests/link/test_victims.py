@@ -37,7 +37,7 @@ def simulated_store(
     for source, value in zip(data["sources"], coverage or [], strict=False):
         source["coverage"] = value
     written = simulate_victims(build_config(data)).write(folder / "lists")
-    with open_store(folder / "lists.duckdb") as store:
+    with open_store(folder / "lists.duckdb", create=True) as store:
         import_lists(store, written)
     return folder / "lists.duckdb"
 
@@ -45,7 +45,7 @@ def simulated_store(
 def linked(template: Path, folder: Path, config: str = "arabic") -> tuple[Path, LinkRun, VictimEvaluation]:
     db = folder / f"{config}.duckdb"
     shutil.copy(template, db)
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         run = link_victims(store, config=config)  # type: ignore[arg-type]
         evaluation = evaluate_victims(store, template.parent / "lists" / "truth.csv")
     return db, run, evaluation
@@ -143,7 +143,7 @@ def test_training_on_a_sample_of_pairs_links_as_well(
     of thousands): the estimates move a little, the links hardly."""
     db = tmp_path / "sampled.duckdb"
     shutil.copy(four_lists, db)
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         run = link_victims(store, spec=replace(ARABIC, training_pairs=400))
         sampled = evaluate_victims(store, four_lists.parent / "lists" / "truth.csv")
         model = TrainedModel.from_json(
@@ -176,7 +176,7 @@ def test_brothers_and_numbered_names_stay_apart_and_one_man_in_two_scripts_is_on
     }
     latin = {"place_of_death": "Kafr Batna", "province": "Rif Dimashq", **day_}
     arabic = {"place_of_death_ar": "كفر بطنا", "province": "ريف دمشق", **day_}
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         a, b = _source_ids(store)["list_a"], _source_ids(store)["list_b"]
         records = [
             (900001, a, {"name": "Khaled Ahmad Abdo al-Zein", "age_min": 12, "age_max": 12, **latin}),
@@ -204,7 +204,7 @@ def test_an_empty_store_or_a_bad_threshold_is_refused(store: Store) -> None:
 def test_a_run_that_cannot_cluster_leaves_no_trace(four_lists: Path, tmp_path: Path) -> None:
     db = tmp_path / "conflict.duckdb"
     shutil.copy(four_lists, db)
-    with open_store(db) as store:
+    with open_store(db, create=True) as store:
         # contradictory decisions written behind the recorder's back: clustering must refuse them
         store.con.execute(
             "INSERT INTO decision VALUES"

@@ -11,14 +11,14 @@ from harmtrace.store.schema import MIGRATIONS
 
 
 def test_new_store_has_every_migration(db_path: Path) -> None:
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         assert store.schema_version == len(MIGRATIONS)
         tables = {r["table_name"] for r in store.rows("SELECT table_name FROM information_schema.tables")}
     assert {"source", "batch", "document", "quarantine", "report", "harm", "victim_record"} <= tables
 
 
 def test_older_store_is_upgraded_in_place(db_path: Path) -> None:
-    with open_store(db_path, migrations=MIGRATIONS[:1]) as store:
+    with open_store(db_path, create=True, migrations=MIGRATIONS[:1]) as store:
         assert store.schema_version == 1
         store.con.execute("INSERT INTO source (source_id, name) VALUES (1, 'kept')")
     with open_store(db_path) as store:
@@ -28,7 +28,7 @@ def test_older_store_is_upgraded_in_place(db_path: Path) -> None:
 
 
 def test_newer_store_is_refused_with_a_clear_message(db_path: Path) -> None:
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         store.con.execute("INSERT INTO schema_version VALUES (99, current_timestamp)")
     with pytest.raises(StoreError, match=r"schema version 99.*newer harmtrace"):
         open_store(db_path)
@@ -37,7 +37,7 @@ def test_newer_store_is_refused_with_a_clear_message(db_path: Path) -> None:
 def test_failed_migration_leaves_the_store_at_its_old_version(db_path: Path) -> None:
     broken = (*MIGRATIONS, "CREATE TABLE fine (x INTEGER); CREATE TABLE broken (x NOSUCHTYPE);")
     with pytest.raises(duckdb.Error):
-        open_store(db_path, migrations=broken)
+        open_store(db_path, create=True, migrations=broken)
     with open_store(db_path) as store:
         assert store.schema_version == len(MIGRATIONS)
         assert store.scalar("SELECT count(*) FROM information_schema.tables WHERE table_name='fine'") == 0
@@ -46,6 +46,30 @@ def test_failed_migration_leaves_the_store_at_its_old_version(db_path: Path) -> 
 def test_read_only_open_of_a_missing_store_says_what_to_do(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match=r"No store at .*ingest"):
         open_store(tmp_path / "absent.duckdb", read_only=True)
+
+
+def test_a_missing_store_is_not_created_and_the_stores_beside_it_are_named(tmp_path: Path) -> None:
+    with open_store(tmp_path / "harmtrace.duckdb", create=True):
+        pass
+    typo = tmp_path / "harmtrce.duckdb"
+    with pytest.raises(StoreError, match=r"No store at .*harmtrce.duckdb.*ingest.*--db.*harmtrace.duckdb"):
+        open_store(typo)
+    assert not typo.exists()
+
+
+@pytest.mark.parametrize("content", [b"", b"id,name\n1,x\n"])
+def test_a_file_that_is_not_a_store_is_refused_clearly(tmp_path: Path, content: bytes) -> None:
+    path = tmp_path / "victims.csv"
+    path.write_bytes(content)
+    for create in (False, True):
+        with pytest.raises(StoreError, match=r"exists but is not a harmtrace store .*Check --db"):
+            open_store(path, create=create)
+    assert path.read_bytes() == content
+
+
+def test_a_folder_is_not_a_store(tmp_path: Path) -> None:
+    with pytest.raises(StoreError, match="it is a folder"):
+        open_store(tmp_path, create=True)
 
 
 def test_db_path_resolution_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -57,7 +81,7 @@ def test_db_path_resolution_order(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
 
 
 def test_a_nested_transaction_joins_the_outer_one(db_path: Path) -> None:
-    with open_store(db_path) as store:
+    with open_store(db_path, create=True) as store:
         with pytest.raises(RuntimeError), store.transaction() as con:
             con.execute("INSERT INTO source (source_id, name) VALUES (1, 'outer')")
             with store.transaction() as inner:

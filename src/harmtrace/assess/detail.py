@@ -6,6 +6,7 @@ from typing import Any
 
 from harmtrace.assess.decisions import current_incident_id, decided_grades_sql
 from harmtrace.errors import QueryError
+from harmtrace.ingest.records import field_issues_by_report
 from harmtrace.store import Store
 
 
@@ -22,6 +23,7 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     computed = assessed[0]["grade"] if assessed else None
     analyst = decided[0] if decided else None
     reports = _reports(store, current)
+    set_aside = field_issues_by_report(store, [r["report_id"] for r in reports])
     source_grade = next((r["source_grade"] for r in reports if r["source_grade"]), None)
     return {
         "incident_id": current,
@@ -36,6 +38,10 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
             [current],
         ),
         "reports": reports,
+        # fields of its reports set aside at import as faulty (unknown in the store), with the reason
+        "fields_set_aside": [
+            {"report_id": report_id, **issue} for report_id, issues in set_aside.items() for issue in issues
+        ],
         "declared": store.rows(
             "SELECT s.belligerent, s.place_text AS place, s.date_start AS day, s.strikes, d.days_apart, "
             "d.distance_min_km, d.distance_max_km, d.tolerance_days, d.tolerance_km FROM incident_declared d "

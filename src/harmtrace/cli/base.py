@@ -91,8 +91,10 @@ def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
     click.echo(to_json(data) if as_json else text())
 
 
-def store_for(db: Path | None, read_only: bool = False) -> Store:
-    return open_store(db, read_only=read_only)
+def store_for(db: Path | None, read_only: bool = False, create: bool = False) -> Store:
+    """The store of `--db` (or $HARMTRACE_DB, or ./harmtrace.duckdb). Only commands that import data
+    pass `create`: any other command given a path with no store fails, saying so."""
+    return open_store(db, read_only=read_only, create=create)
 
 
 @click.group(

@@ -78,7 +78,7 @@ def import_command(
     outside its polygons was not held by it. Bad features are quarantined with their reasons.
     """
     options = ControlImport(actor, valid_from, valid_to, actor_field, from_field, to_field, source)
-    with store_for(db) as store:
+    with store_for(db, create=True) as store:
         result = import_control(store, file, options)
     emit(
         result,

@@ -93,7 +93,7 @@ def declared_command(
     Every row becomes a document; it is accepted or quarantined with every reason found. Run
     `harmtrace assess incidents` afterwards to match incidents to the strikes.
     """
-    with store_for(db) as store:
+    with store_for(db, create=True) as store:
         result = import_declared(store, file, places, belligerent, place_precision)
     emit(result.as_dict(), as_json, lambda: _declared_text(result))
 
@@ -149,7 +149,8 @@ def _grade_text(d: dict[str, Any]) -> str:
 @json_option
 @handles_errors
 def show_command(incident_id: str, db: Path | None, as_json: bool) -> None:
-    """Show INCIDENT_ID: its reports, grades with reasons, attribution and declared strikes nearby."""
+    """Show INCIDENT_ID: its reports, grades with reasons, attribution, declared strikes nearby, and the
+    fields of its reports set aside at import."""
     with store_for(db, read_only=True) as store:
         detail = incident_detail(store, incident_id)
     emit(detail, as_json, lambda: _show_text(detail))
@@ -162,6 +163,9 @@ def _show_text(d: dict[str, Any]) -> str:
         lines.append(f"  analyst: {d['grade_analyst']['grade']} ({d['grade_analyst']['reason']})")
     lines += ["Reasons:", *(f"  - {r}" for r in d["grade_reasons"])]
     lines += ["", table(d["reports"])] if d["reports"] else []
+    if d["fields_set_aside"]:
+        lines += ["", "Fields set aside at import (unknown in these reports; see harmtrace quarantine):"]
+        lines += [f"  report {f['report_id']}: {f['field']}: {f['reason']}" for f in d["fields_set_aside"]]
     if d["declared"]:
         lines += ["", "Declared strikes nearby:", table(d["declared"])]
     return "\n".join(lines)

@@ -26,6 +26,11 @@ from harmtrace.ingest.records import batches, quarantined
     default=None,
     help="Plausible area lon_min,lat_min,lon_max,lat_max (default: Syria with a margin).",
 )
+@click.option(
+    "--encoding",
+    default=None,
+    help="The CSV file's text encoding (e.g. cp1256, cp1252, cp1254), when detection cannot tell.",
+)
 @db_option
 @json_option
 @handles_errors
@@ -35,18 +40,19 @@ def ingest(
     source: str | None,
     mapping: Path | None,
     area: str | None,
+    encoding: str | None,
     db: Path | None,
     as_json: bool,
 ) -> None:
     """Import FILE in FORMAT: ucdp-ged, acled, syrian-archive, incidents or victims.
 
-    Every row becomes a document; it is accepted or quarantined with every reason found.
-    Importing the same file again adds nothing.
+    Every row becomes a document; it is accepted (a faulty field set aside, with its reason) or
+    quarantined with every reason found. Importing the same file again adds nothing.
     """
     fmt = get_format(format_name, mapping)
     plausible = _area(area)
-    with store_for(db) as store:
-        result = import_file(store, fmt, file, source=source, area=plausible)
+    with store_for(db, create=True) as store:
+        result = import_file(store, fmt, file, source=source, area=plausible, encoding=encoding)
     emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
@@ -72,9 +78,11 @@ def describe_import(r: ImportResult) -> str:
     ]
     for code, (n, rows) in r.reasons.items():
         lines.append(f"  quarantined {n:,} x {code} (rows {_rows(rows, n)})")
+    for code, (n, rows) in r.field_issues.items():
+        lines.append(f"  accepted with a field set aside: {n:,} x {code} (rows {_rows(rows, n)})")
     for code, (n, rows) in r.flags.items():
         lines.append(f"  accepted with flag {n:,} x {code} (rows {_rows(rows, n)})")
-    if r.rows_quarantined:
+    if r.rows_quarantined or r.rows_with_field_issues:
         lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
     return "\n".join(lines)
 
@@ -93,24 +101,29 @@ def batches_command(db: Path | None, as_json: bool) -> None:
     with store_for(db) as store:
         rows = batches(store)
     columns = ["batch_id", "source", "format", "file_name", "rows_read", "rows_accepted",
-               "rows_quarantined", "rows_flagged", "finished_at"]  # fmt: skip
+               "rows_quarantined", "rows_flagged", "rows_with_field_issues", "finished_at"]  # fmt: skip
     emit(rows, as_json, lambda: table(rows, columns))
 
 
 @main.command(epilog="Example:\n\n  harmtrace quarantine --batch 3 --raw")
 @click.option("--batch", "batch_id", type=int, help="Only this batch.")
 @click.option("--raw", is_flag=True, help="Show each row's raw content too.")
-@click.option("--limit", type=int, default=200, show_default=True, help="At most this many rows.")
+@click.option("--limit", type=int, default=200, show_default=True, help="At most this many entries.")
 @db_option
 @json_option
 @handles_errors
 def quarantine(batch_id: int | None, raw: bool, limit: int, db: Path | None, as_json: bool) -> None:
-    """List quarantined rows with every reason; fix the file and import it again."""
+    """List quarantined rows and the fields set aside in accepted rows, with every reason.
+
+    The field column says what was set aside: "row" (the whole row was quarantined) or the field of an
+    accepted row (killed_men, coordinates, ...), whose value is unknown in the store. Fix the file and
+    import it again.
+    """
     with store_for(db) as store:
         rows = quarantined(store, batch_id, limit, with_raw=raw)
-    columns = ["batch_id", "row_number", "reasons"] + (["raw"] if raw else [])
+    columns = ["batch_id", "row_number", "field", "reasons"] + (["raw"] if raw else [])
     emit(rows, as_json, lambda: _quarantine_text(rows, columns))
 
 
 def _quarantine_text(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    return table(rows, columns) if rows else "No quarantined rows."
+    return table(rows, columns) if rows else "No quarantined rows and no fields set aside."

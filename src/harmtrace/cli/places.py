@@ -36,7 +36,7 @@ def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None
     the admin areas and re-place reports at that level), admin points, admin capitals, neighbourhoods.
     syrian-archive: the 2015 locations gazetteer or syrian_places CSV. geonames: a GeoNames dump.
     """
-    with store_for(db) as store:
+    with store_for(db, create=True) as store:
         summary = import_places(store, file, fmt)
     emit(summary, as_json, lambda: _import_text(summary))
 

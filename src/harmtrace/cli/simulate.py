@@ -85,7 +85,7 @@ def victims(
     written = sim.write(out)
     result: dict[str, Any] = {"folder": str(written.folder), "sources": sim.summary(), "imports": []}
     if import_:
-        with store_for(db) as store:
+        with store_for(db, create=True) as store:
             imports = import_lists(store, written)
         result["imports"] = [r.as_dict() for r in imports]
     emit(result, as_json, lambda: _describe(result, imports if import_ else []))
@@ -332,7 +332,7 @@ def reports(
     result: dict[str, Any] = {"folder": str(written.folder), "sources": sim.summary(), "imports": []}
     imported = []
     if import_:
-        with store_for(db) as store:
+        with store_for(db, create=True) as store:
             imported = import_reports(store, written)
         result["imports"] = [r.as_dict() for r in imported]
     lines = [table(result["sources"], ["source", "reports", "incidents", "copies", "duplicates"])]

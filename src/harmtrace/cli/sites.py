@@ -50,7 +50,7 @@ def sites() -> None:
 def import_command(file: Path, kind: str, source: str | None, db: Path | None, as_json: bool) -> None:
     """Import sites from CSV (name_en, name_ar, latitude, longitude, open_from, open_to, radius_m, id) or
     GeoJSON / GeoPackage points with those properties. Bad rows are quarantined with their reasons."""
-    with store_for(db) as store:
+    with store_for(db, create=True) as store:
         result = import_sites(store, file, kind, source)
     emit(result, as_json, lambda: describe_import(result, f"{result['kind']} sites", raw=True))
 

@@ -51,6 +51,7 @@ from harmtrace.ingest.sql import (
     split_list,
     text,
     unparsed,
+    unparsed_count,
 )
 
 # The codebook's columns since March 2023; earlier exports lack disorder_type, civilian_targeting and tags.
@@ -120,13 +121,14 @@ def _place(s: Select) -> None:
     s.set("location_precision", _case(precision, GEO_PRECISION, "'unknown'"))
     s.set("adm1_source", text("admin1"))
     s.set("adm2_source", text("admin2"))
-    s.reasons += [
-        unparsed("latitude", number("latitude"), "coordinates_invalid", "a number"),
-        unparsed("longitude", number("longitude"), "coordinates_invalid", "a number"),
+    for col in ("latitude", "longitude"):
+        s.set_aside("coordinates", unparsed(col, number(col), "coordinates_invalid", "a number"))
+    s.set_aside(
+        "location_precision",
         f"CASE WHEN {text('geo_precision')} IS NOT NULL AND coalesce({precision} NOT IN (1, 2, 3), true) "
         f"THEN 'precision_invalid: column \"geo_precision\" value ' || {show(q('geo_precision'))} || "
         "' is not 1, 2 or 3' END",
-    ]
+    )
 
 
 def _perpetrators() -> str:
@@ -155,10 +157,14 @@ def _harm(s: Select, columns: list[str]) -> None:
     for bound in ("min", "max", "best"):
         s.set(f"killed_all_{bound}", killed)
         s.set(f"killed_civilians_{bound}", f"CASE WHEN {targeted} THEN {killed} END")
-    s.reasons += [
+    problems = [
         missing("fatalities", "count_missing", "ACLED gives a number for every event (0 if none reported)"),
-        unparsed("fatalities", killed, "count_invalid", "a whole number"),
+        unparsed_count("fatalities"),
     ]
+    for problem in problems:
+        s.set_aside("killed_all", problem)
+        # the civilians killed of a civilian-targeting event are the same number: set aside with it
+        s.set_aside("killed_civilians", f"CASE WHEN {targeted} THEN {problem} END")
 
 
 def select(columns: list[str]) -> Select:

@@ -15,11 +15,12 @@ import duckdb
 import pyarrow as pa
 
 import harmtrace
-from harmtrace.ingest.checks import PlausibleArea, generic_reasons, placeholder_flag
+from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
 from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
-from harmtrace.ingest.sql import message_list
+from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
 from harmtrace.ingest.staging import Staged, stage_csv
+from harmtrace.ingest.units import set_aside
 from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE, harm_column
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
@@ -28,7 +29,7 @@ SAMPLE_ROWS = 5
 
 @dataclass
 class ImportResult:
-    """What an import did; `reasons` maps a reason code to (count, first rows)."""
+    """What an import did; `reasons`, `flags` and `field_issues` map a code to (rows, first rows)."""
 
     batch_id: int
     file_name: str
@@ -38,8 +39,11 @@ class ImportResult:
     rows_accepted: int = 0
     rows_quarantined: int = 0
     rows_flagged: int = 0
+    rows_with_field_issues: int = 0
     reasons: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
     flags: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
+    # accepted rows with a field set aside: reason code -> (rows, first rows)
+    field_issues: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,8 +55,10 @@ class ImportResult:
             "rows_accepted": self.rows_accepted,
             "rows_quarantined": self.rows_quarantined,
             "rows_flagged": self.rows_flagged,
+            "rows_with_field_issues": self.rows_with_field_issues,
             "quarantine_reasons": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.reasons.items()},
             "flags": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.flags.items()},
+            "field_issues": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.field_issues.items()},
         }
 
 
@@ -62,14 +68,19 @@ def import_file(
     path: Path,
     source: str | None = None,
     area: PlausibleArea | None = None,
+    encoding: str | None = None,
 ) -> ImportResult:
-    """Import `path` as `fmt` into `store` under `source` (default: the format name)."""
-    raw = read_raw(path)
+    """Import `path` as `fmt` into `store` under `source` (default: the format name).
+
+    `encoding` overrides the detection of a CSV file's encoding (`rawfile.read_raw`); the same bytes
+    read in another encoding are another import.
+    """
+    raw = read_raw(path, encoding)
     mapping_sha = _sha(fmt.mapping_text)
     previous = store.scalar(
         "SELECT min(batch_id) FROM batch WHERE file_sha256 = ? AND format = ? "
-        "AND mapping_sha256 IS NOT DISTINCT FROM ?",
-        [raw.sha256, fmt.name, mapping_sha],
+        "AND mapping_sha256 IS NOT DISTINCT FROM ? AND encoding = ?",
+        [raw.sha256, fmt.name, mapping_sha, raw.encoding],
     )
     if previous is not None:
         return _already(store, int(previous), raw, fmt)
@@ -115,38 +126,95 @@ def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportRe
         row["rows_accepted"],
         row["rows_quarantined"],
         row["rows_flagged"],
+        row["rows_with_field_issues"] or 0,
     )
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> set[str]:
-    """TEMP table `checked`: every normalised field, with format and generic reasons merged.
+    """TEMP table `checked`: every normalised field, with format and generic checks merged.
 
-    Returns the fields the format sets (the others hold their defaults).
+    `reasons` quarantine a row; `issues` (field, reason) set a unit of it aside (`units`), its fields
+    taking their defaults in the same pass; `flags` are notes. Returns the fields the format sets.
     """
     columns = [r[0] for r in con.execute("DESCRIBE staged").fetchall()]
     select = fmt.select(columns)
-    defaults = REPORT_FIELDS if fmt.kind == "report" else VICTIM_FIELDS
-    if fmt.kind == "report":
-        defaults = defaults | {c: "NULL::INTEGER" for c in HARM_COLUMNS}
-        defaults[SIDE_HARM_COLUMN] = f"[]::{SIDE_HARM_TYPE}"
+    select.flags += _formula_flags(select, columns)
+    defaults = _defaults(fmt)
     unknown = set(select.fields) - set(defaults)
     if unknown:
         raise ValueError(f"format {fmt.name} sets unknown fields {sorted(unknown)}")
     fields = [f"{n if n in select.fields else d} AS {n}" for n, d in defaults.items()]
-    harm = set(HARM_COLUMNS) if fmt.kind == "report" else set()  # victims have no harm counts
-    reasons = message_list(generic_reasons(fmt.kind, area, harm))
-    placeholder = f"{placeholder_flag()} IS NOT NULL"
-    # one pass: normalise, merge reasons, and treat placeholder dates as unknown
+    units, issues = _generic_issues(select, fmt, area)
+    merged = (
+        f"SELECT row_number, {', '.join(fields)}, "
+        f"list_concat(reasons, {message_list(generic_reasons(fmt.kind))}) AS reasons, "
+        f"list_concat(flags, {message_list([placeholder_flag()])}) AS flags, "
+        f"list_concat(issues, {issues}) AS issues, {placeholder_flag()} IS NOT NULL AS placeholder "
+        f"FROM ({_with_units(select.sql('staged'))})"
+    )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE checked AS SELECT * EXCLUDE (placeholder) REPLACE ("
-        "CASE WHEN placeholder THEN NULL ELSE date_start END AS date_start, "
-        "CASE WHEN placeholder THEN NULL ELSE date_end END AS date_end, "
-        "CASE WHEN placeholder THEN 'unknown' ELSE date_precision END AS date_precision) FROM ("
-        f"SELECT row_number, {', '.join(fields)}, list_concat(reasons, {reasons}) AS reasons, "
-        f"list_concat(flags, {message_list([placeholder_flag()])}) AS flags, {placeholder} AS placeholder "
-        f"FROM ({select.sql('staged')}))"
+        "CREATE OR REPLACE TEMP TABLE checked AS SELECT * EXCLUDE (placeholder, ht_units) "
+        f"REPLACE ({_set_aside_sql(units, defaults)}) FROM ({_with_units(merged)})"
     )
     return set(select.fields)
+
+
+def _generic_issues(select: Select, fmt: Format, area: PlausibleArea) -> tuple[set[str], str]:
+    """(every unit the import may set aside, SQL list of the generic checks' issues)."""
+    harm = set(HARM_COLUMNS) if fmt.kind == "report" else set()  # victims have no harm counts
+    own_units = {unit for unit, _ in select.field_reasons}
+    generic = generic_issues(fmt.kind, area, harm)
+    # a unit the format has already set aside is not checked again (a half-read coordinate pair is
+    # coordinates_invalid, not also coordinates_partial)
+    issues = issue_list([(u, _unless_set_aside(u, m) if u in own_units else m) for u, m in generic])
+    return own_units | {u for u, _ in generic}, issues
+
+
+def _formula_flags(select: Select, columns: list[str]) -> list[str]:
+    """Row flags for spreadsheet formulas with no saved value in columns no field of the format noted."""
+    noted = {formula_column(c) for c in select.noted_columns}
+    return [q(c) for c in columns if c.startswith(FORMULA_PREFIX) and c not in noted]
+
+
+def _with_units(sql: str) -> str:
+    """`sql` (with an `issues` column) plus `ht_units`: the units its issues set aside."""
+    return f"SELECT *, list_transform(issues, lambda x: x.field) AS ht_units FROM ({sql})"
+
+
+def _defaults(fmt: Format) -> dict[str, str]:
+    """Every normalised field of `fmt`'s kind with the value it takes when not given (or set aside)."""
+    if fmt.kind == "victim":
+        return dict(VICTIM_FIELDS)
+    defaults = REPORT_FIELDS | {c: "NULL::INTEGER" for c in HARM_COLUMNS}
+    defaults[SIDE_HARM_COLUMN] = f"[]::{SIDE_HARM_TYPE}"
+    return defaults
+
+
+def _unless_set_aside(unit: str, message: str) -> str:
+    return f"CASE WHEN NOT list_contains(ht_units, {lit(unit)}) THEN {message} END"
+
+
+def _set_aside_sql(units: set[str], defaults: dict[str, str]) -> str:
+    """REPLACE items: each field of a unit that may be set aside takes its default where it is; a
+    placeholder date (1970-01-01) is unknown."""
+    by_field: dict[str, list[str]] = {}
+    for unit in sorted(units):
+        for name in set_aside(unit, defaults):
+            by_field.setdefault(name, []).append(unit)
+    for name in ("date_start", "date_end", "date_precision"):
+        by_field.setdefault(name, [])
+    items = []
+    for name, field_units in by_field.items():
+        when = [f"list_has_any(ht_units, {_varchar_list(field_units)})"] if field_units else []
+        if name.startswith("date_"):
+            when.append("placeholder")
+        default = "'unknown'" if name == "date_precision" else defaults[name]
+        items.append(f"CASE WHEN {' OR '.join(when)} THEN {default} ELSE {name} END AS {name}")
+    return ", ".join(items)
+
+
+def _varchar_list(values: list[str]) -> str:
+    return f"[{', '.join(lit(v) for v in values)}]::VARCHAR[]"
 
 
 def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
@@ -185,8 +253,10 @@ def _write_outcomes(
         )
         con.execute("INSERT INTO quarantine SELECT ?, row_number, reasons FROM ht_rejected", [batch_id])
         con.unregister("ht_rejected")
+    # a quarantined row lists every reason found, its fields' included
     con.execute(
-        "INSERT INTO quarantine SELECT ?, row_number, reasons FROM checked WHERE len(reasons) > 0",
+        "INSERT INTO quarantine SELECT ?, row_number, list_concat(reasons, "
+        "list_transform(issues, lambda x: x.reason)) FROM checked WHERE len(reasons) > 0",
         [batch_id],
     )
     if fmt.kind == "report":
@@ -203,7 +273,25 @@ def _write_outcomes(
     result.rows_flagged = scalar(
         con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"
     )
+    _write_field_issues(con, batch_id, result)
     return result
+
+
+def _write_field_issues(con: duckdb.DuckDBPyConnection, batch_id: int, result: ImportResult) -> None:
+    """The field issues of the accepted rows, into `field_issue` and the result's summary."""
+    con.execute(
+        "INSERT INTO field_issue SELECT ?, row_number, i.field, i.reason FROM "
+        "(SELECT row_number, unnest(issues) AS i FROM checked WHERE len(reasons) = 0 AND len(issues) > 0)",
+        [batch_id],
+    )
+    result.field_issues = _summarise(
+        con,
+        "SELECT row_number, list(reason) FROM field_issue WHERE batch_id = ? GROUP BY row_number",
+        batch_id,
+    )
+    result.rows_with_field_issues = scalar(
+        con, "SELECT count(DISTINCT row_number) FROM field_issue WHERE batch_id = ?", [batch_id]
+    )
 
 
 def _insert_accepted(
@@ -272,11 +360,12 @@ def _write_batch(
 ) -> None:
     result.file_name = raw.path.name
     con.execute(
-        f"INSERT INTO batch ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO batch ({BATCH_COLUMNS}, rows_with_field_issues) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
         [
             result.batch_id, source_id, fmt.name, raw.path.name, raw.sha256, len(raw.data),
             raw.encoding, _sha(fmt.mapping_text), fmt.mapping_text, staged.header,
             result.rows_read, result.rows_accepted, result.rows_quarantined, result.rows_flagged,
-            started, datetime.now(), harmtrace.__version__,
+            started, datetime.now(), harmtrace.__version__, result.rows_with_field_issues,
         ],
     )  # fmt: skip

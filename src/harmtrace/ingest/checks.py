@@ -2,7 +2,8 @@
 
 A plausible area and period catch coordinates and dates no source could mean; 1970-01-01 (the Unix
 epoch) is a placeholder some exports write for "unknown": it is flagged and the date treated as unknown,
-never trusted.
+never trusted. A report's date problems quarantine it (`generic_reasons`: a report needs a date); every
+other check sets its field aside (`generic_issues`, see `harmtrace.ingest.units`).
 """
 
 from __future__ import annotations
@@ -47,12 +48,40 @@ def placeholder_flag() -> str:
     )
 
 
-def generic_reasons(kind: Kind, area: PlausibleArea, columns: set[str]) -> list[str]:
-    """SQL expressions yielding a reason (or NULL) for each normalised row."""
+def generic_reasons(kind: Kind) -> list[str]:
+    """SQL expressions yielding a row-level reason (or NULL) for each normalised row.
+
+    Only reports have any: a report needs a date, so every date problem quarantines it.
+    """
+    if kind != "report":
+        return []
+    return [
+        *_date_checks(),
+        "CASE WHEN date_start IS NULL AND date_end IS NULL THEN "
+        "'date_missing: the row gives no date; a report needs at least a date range' END",
+    ]
+
+
+def generic_issues(kind: Kind, area: PlausibleArea, columns: set[str]) -> list[tuple[str, str]]:
+    """(unit, SQL message or NULL) for each normalised row: the fields every format's checks set aside.
+
+    Counts out of order or negative (their harm pair), coordinates outside the plausible area or only
+    half given (coordinates), and a victim's impossible date (date).
+    """
+    issues: list[tuple[str, str]] = []
+    if kind == "report":
+        issues += [("coordinates", c) for c in _coordinate_reasons(area)]
+    else:
+        issues += [("date", c) for c in _date_checks()]
+    issues += [(f"{h}_{c}", _order_reason(h, c)) for h in HARMS for c in CATEGORIES if _has(columns, h, c)]
+    return issues
+
+
+def _date_checks() -> list[str]:
     today = lit(date.today().isoformat())
     real_start = f"nullif(date_start, DATE {lit(PLACEHOLDER_DATE)})"
     real_end = f"nullif(date_end, DATE {lit(PLACEHOLDER_DATE)})"
-    reasons = [
+    return [
         f"CASE WHEN {real_end} < {real_start} THEN 'date_order: end ' || {real_end} || "
         f"' is before start ' || {real_start} END",
         f"CASE WHEN greatest({real_start}, {real_end}) > DATE {today} THEN "
@@ -60,14 +89,6 @@ def generic_reasons(kind: Kind, area: PlausibleArea, columns: set[str]) -> list[
         f"CASE WHEN least({real_start}, {real_end}) < DATE '1900-01-01' THEN "
         f"'date_implausible: ' || least({real_start}, {real_end}) || ' is before 1900' END",
     ]
-    if kind == "report":
-        reasons.append(
-            "CASE WHEN date_start IS NULL AND date_end IS NULL THEN "
-            "'date_missing: the row gives no date; a report needs at least a date range' END"
-        )
-        reasons += _coordinate_reasons(area)
-    reasons += [_order_reason(h, c) for h in HARMS for c in CATEGORIES if _has(columns, h, c)]
-    return reasons
 
 
 def _has(columns: set[str], harm: str, category: str) -> bool:

@@ -29,6 +29,7 @@ from harmtrace.ingest.mapping import (
     WHITESPACE_RE2,
     FieldSpec,
     FieldType,
+    Mapping,
     MappingFile,
     column_problems,
     date_format_grain,
@@ -39,7 +40,17 @@ from harmtrace.ingest.mapping import (
     normalise_keys,
     range_fields,
 )
-from harmtrace.ingest.sql import Select, lit, q, show
+from harmtrace.ingest.sql import (
+    FORMULA_PREFIX,
+    Select,
+    formula_column,
+    lit,
+    q,
+    show,
+    whole_number,
+    whole_problem,
+)
+from harmtrace.ingest.units import unit_of
 from harmtrace.model import HARM_COLUMNS
 
 _ITEM = "ht_item"  # lambda parameter: a name no sheet column is likely to shadow
@@ -68,7 +79,9 @@ def _prepare(
     located: MappingFile, static_problems: list[str], con: duckdb.DuckDBPyConnection, table: str
 ) -> None:
     """Refuse a mapping with any problem (all listed), then add the used columns' text and keys."""
-    columns = [r[0] for r in con.execute(f"DESCRIBE {table}").fetchall()]
+    columns = [
+        r[0] for r in con.execute(f"DESCRIBE {table}").fetchall() if not r[0].startswith(FORMULA_PREFIX)
+    ]
     problems = [*static_problems, *column_problems(located, columns)]
     if problems:
         raise MappingError(str(located.path), problems)
@@ -88,22 +101,27 @@ def _key(column: str) -> str:
     return f"ht_key:{column}"
 
 
-def _select(located: MappingFile, _columns: list[str]) -> Select:
-    """The normalised fields, reasons and flags of every row (`_prepare` has checked the columns)."""
+def _select(located: MappingFile, columns: list[str]) -> Select:
+    """The normalised fields, reasons and flags of every row (`_prepare` has checked the columns).
+
+    A cell's problem sets its field aside (`units`), unless the field is `required` (a faulty required
+    field is a missing one) or is a report's date (a report needs one): then it quarantines the row.
+    """
     m = located.mapping
     types, ranges = field_types(m.kind), range_fields(m.kind)
     s = Select()
-    _add_dates(s, m.fields)
+    _add_dates(s, m.fields, row_level=m.kind == "incidents")
     for name, spec in m.fields.items():
         if name in _DATE_FIELDS:
             continue
         if name in ranges:
             _add_range(s, name, spec, ranges[name], types[ranges[name][0]])
         elif types[name] == "list":
-            _add(s, name, _list(name, spec))
+            _add(s, name, spec, _list(name, spec))
         else:
-            _add(s, name, _scalar(name, spec, types[name], _code(name, types[name])))
+            _add(s, name, spec, _scalar(name, spec, types[name], _code(name, types[name])))
     _check_age_order(s)
+    _note_formulas(s, m, columns)
     defaults = REPORT_FIELDS if m.kind == "incidents" else VICTIM_FIELDS
     for name, expr in s.fields.items():
         if not defaults.get(name, "NULL").startswith("NULL"):
@@ -112,31 +130,61 @@ def _select(located: MappingFile, _columns: list[str]) -> Select:
 
 
 def _check_age_order(s: Select) -> None:
-    """Quarantine a row whose age range is upside down (harm ranges are checked for every format)."""
+    """Set aside an age range that is upside down (harm ranges are checked for every format)."""
     if {"age_min", "age_max"} <= set(s.fields):
         low, high = s.fields["age_min"], s.fields["age_max"]
-        s.reasons.append(
-            f"CASE WHEN {low} > {high} THEN 'age_order: age min ' || {low} || ' > max ' || {high} END"
+        s.set_aside(
+            "age", f"CASE WHEN {low} > {high} THEN 'age_order: age min ' || {low} || ' > max ' || {high} END"
+        )
+
+
+def _note_formulas(s: Select, m: Mapping, columns: list[str]) -> None:
+    """A spreadsheet cell holding a formula with no saved value: a problem of each field read from it."""
+    for name, spec in m.fields.items():
+        column = spec.column.strip() if spec.column else None
+        if column is None or formula_column(column) not in columns:
+            continue
+        s.noted_columns.add(column)
+        date = name in _DATE_FIELDS
+        unit = "date" if date else unit_of(name)
+        _note(
+            s,
+            unit,
+            Parsed("", problems=[q(formula_column(column))]),
+            spec.required or (date and m.kind == "incidents"),
         )
 
 
 @dataclass
 class Parsed:
-    """One field's SQL value with the reasons (quarantine) and flags (accept with a note) it raises."""
+    """One field's SQL value with what it raises: `reasons` always quarantine the row (a required
+    field is blank), `problems` set the field aside (or quarantine the row, see `_select`), `flags`
+    accept it with a note."""
 
     value: str
     reasons: list[str] = field(default_factory=list)
     flags: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
 
-    def then(self, value: str, reasons: Sequence[str] = (), flags: Sequence[str] = ()) -> Parsed:
+    def then(self, value: str, problems: Sequence[str] = (), flags: Sequence[str] = ()) -> Parsed:
         """A later step of the same cell: a new value, notes so far kept."""
-        return Parsed(value, [*self.reasons, *reasons], [*self.flags, *flags])
+        return Parsed(value, self.reasons, [*self.flags, *flags], [*self.problems, *problems])
 
 
-def _add(s: Select, name: str, parsed: Parsed) -> None:
+def _add(s: Select, name: str, spec: FieldSpec, parsed: Parsed) -> None:
     s.set(name, parsed.value)
+    _note(s, unit_of(name), parsed, row_level=spec.required)
+
+
+def _note(s: Select, unit: str, parsed: Parsed, row_level: bool) -> None:
+    """Add a cell's notes to `s`: its problems quarantine the row when `row_level`, else set `unit` aside."""
     s.reasons += parsed.reasons
     s.flags += parsed.flags
+    if row_level:
+        s.reasons += parsed.problems
+    else:
+        for problem in parsed.problems:
+            s.set_aside(unit, problem)
 
 
 def _code(name: str, kind: FieldType) -> str:
@@ -216,7 +264,7 @@ def _target(target: str | None) -> str:
 def _unmapped_notes(
     name: str, spec: FieldSpec, column: str, shown: str, condition: str
 ) -> tuple[list[str], list[str]]:
-    """(reasons, flags) for values the map does not name: quarantine by default, else a flag."""
+    """(problems, flags) for values the map does not name: a problem by default, else a flag."""
     if spec.unmapped == "keep" and spec.default is None:
         return [], []
     if spec.default is None and spec.unmapped == "quarantine":
@@ -234,19 +282,17 @@ def _scalar(name: str, spec: FieldSpec, kind: FieldType, code: str) -> Parsed:
     """A text, word, integer or number field."""
     cell = _cell(name, spec)
     text = _mapped(name, spec, kind, cell)
-    if kind not in ("integer", "number"):
+    if kind == "integer":
+        return text.then(whole_number(text.value), _whole_problem(spec, text.value, code))
+    if kind != "number":
         return text
-    value = _integer(text.value) if kind == "integer" else _number(text.value)
-    expected = " is not a whole number" if kind == "integer" else " is not a number"
-    return text.then(value, _unparsed(spec, text.value, value, code, expected))
+    value = _number(text.value)
+    return text.then(value, _unparsed(spec, text.value, value, code, " is not a number"))
 
 
-def _integer(text: str) -> str:
-    """A whole number: '3', '3.0', '1,204'; '3.5' is not one."""
-    cleaned = f"replace({text}, ',', '')"
-    real = f"TRY_CAST({cleaned} AS DOUBLE)"
-    whole = f"CASE WHEN {real} = floor({real}) THEN TRY_CAST({real} AS INTEGER) END"
-    return f"coalesce(TRY_CAST({cleaned} AS INTEGER), {whole})"
+def _whole_problem(spec: FieldSpec, text: str, code: str) -> list[str]:
+    """Why a cell is not a whole number (`sql.whole_problem`); none for a constant."""
+    return [] if spec.column is None else [whole_problem(text, spec.column.strip(), code)]
 
 
 def _number(text: str) -> str:
@@ -317,23 +363,42 @@ def _add_range(s: Select, name: str, spec: FieldSpec, bounds: tuple[str, str], k
     text = _mapped(name, spec, kind, _cell(name, spec))
     parts = _parts(text.value, spec.range_separator)
     lo, hi = _clean(f"{parts}[1]"), _clean(f"{parts}[-1]")
-    s.set(low, f"CASE WHEN len({parts}) <= 2 THEN {_integer(lo)} END")
-    s.set(high, f"CASE WHEN len({parts}) <= 2 THEN {_integer(hi)} END")
+    s.set(low, f"CASE WHEN len({parts}) <= 2 THEN {whole_number(lo)} END")
+    s.set(high, f"CASE WHEN len({parts}) <= 2 THEN {whole_number(hi)} END")
+    _note(
+        s,
+        name,
+        text.then(text.value, _range_problems(spec, text.value, parts, _code(low, kind))),
+        spec.required,
+    )
+
+
+def _range_problems(spec: FieldSpec, text: str, parts: str, code: str) -> list[str]:
+    """Why a range cell ("3-5", "3") is not one: too many parts, or a bound not a whole number."""
+    if spec.column is None:
+        return []
+    column = spec.column.strip()
+    lo, hi = _clean(f"{parts}[1]"), _clean(f"{parts}[-1]")
     sep = f" or a range low{spec.range_separator}high" if spec.range_separator else ""
-    both = f"{_integer(lo)} IS NOT NULL AND {_integer(hi)} IS NOT NULL"
-    parsed = f"CASE WHEN len({parts}) <= 2 AND {both} THEN 1 END"
-    _note(s, text, _unparsed(spec, text.value, parsed, _code(low, kind), f" is not a whole number{sep}"))
+    bad_shape = f"{text} IS NOT NULL AND (len({parts}) > 2 OR {lo} IS NULL OR {hi} IS NULL)"
+    shape = f"CASE WHEN {bad_shape} THEN {_message(code, column, text, f' is not a whole number{sep}')} END"
+    bound = f"coalesce({whole_problem(lo, column, code)}, {whole_problem(hi, column, code)})"
+    return [f"coalesce({shape}, {bound})"]
 
 
 # --- dates -------------------------------------------------------------------------------------------
 
 
-def _add_dates(s: Select, fields: dict[str, FieldSpec]) -> None:
-    """date_start, date_end and (unless mapped) date_precision, from `date` or `date_start`/`date_end`."""
+def _add_dates(s: Select, fields: dict[str, FieldSpec], row_level: bool) -> None:
+    """date_start, date_end and (unless mapped) date_precision, from `date` or `date_start`/`date_end`.
+
+    A date that does not parse quarantines the row when `row_level` (a report needs a date), else it
+    sets the date aside.
+    """
     if "date" in fields:
-        start, end = _dates_from_cell(s, fields["date"])
+        start, end = _dates_from_cell(s, fields["date"], row_level)
     elif "date_start" in fields:
-        start, end = _dates_from_columns(s, fields["date_start"], fields.get("date_end"))
+        start, end = _dates_from_columns(s, fields["date_start"], fields.get("date_end"), row_level)
     else:
         return
     s.set("date_start", start)
@@ -342,7 +407,7 @@ def _add_dates(s: Select, fields: dict[str, FieldSpec]) -> None:
         s.set("date_precision", _interval_precision(start, end))
 
 
-def _dates_from_cell(s: Select, spec: FieldSpec) -> tuple[str, str]:
+def _dates_from_cell(s: Select, spec: FieldSpec, row_level: bool) -> tuple[str, str]:
     """One cell holding a date or a range "2016-10-01 - 2016-10-03"."""
     text = _cell("date", spec)
     parts = _parts(text.value, spec.range_separator)
@@ -350,27 +415,26 @@ def _dates_from_cell(s: Select, spec: FieldSpec) -> tuple[str, str]:
     start = f"CASE WHEN len({parts}) <= 2 THEN {_date_start(spec, first)} END"
     end = f"CASE WHEN len({parts}) <= 2 THEN {_date_end(spec, last)} END"
     parsed = f"CASE WHEN ({start}) IS NOT NULL AND ({end}) IS NOT NULL THEN 1 END"
-    _note(s, text, _unparsed(spec, text.value, parsed, "date_invalid", _expected_date(spec)))
+    problems = _unparsed(spec, text.value, parsed, "date_invalid", _expected_date(spec))
+    _note(s, "date", text.then(text.value, problems), row_level or spec.required)
     return start, end
 
 
-def _dates_from_columns(s: Select, start_spec: FieldSpec, end_spec: FieldSpec | None) -> tuple[str, str]:
+def _dates_from_columns(
+    s: Select, start_spec: FieldSpec, end_spec: FieldSpec | None, row_level: bool
+) -> tuple[str, str]:
     """A start column and an optional end column; a blank end is the end of the start date."""
     text = _cell("date_start", start_spec)
     start, end = _date_start(start_spec, text.value), _date_end(start_spec, text.value)
-    _note(s, text, _unparsed(start_spec, text.value, start, "date_invalid", _expected_date(start_spec)))
+    problems = _unparsed(start_spec, text.value, start, "date_invalid", _expected_date(start_spec))
+    _note(s, "date", text.then(text.value, problems), row_level or start_spec.required)
     if end_spec is None:
         return start, end
     end_text = _cell("date_end", end_spec)
     end_value = _date_end(end_spec, end_text.value)
-    expected = _expected_date(end_spec)
-    _note(s, end_text, _unparsed(end_spec, end_text.value, end_value, "date_invalid", expected))
+    problems = _unparsed(end_spec, end_text.value, end_value, "date_invalid", _expected_date(end_spec))
+    _note(s, "date", end_text.then(end_text.value, problems), row_level or end_spec.required)
     return start, f"coalesce({end_value}, {end})"
-
-
-def _note(s: Select, parsed: Parsed, reasons: list[str]) -> None:
-    s.reasons += parsed.reasons + reasons
-    s.flags += parsed.flags
 
 
 def _expected_date(spec: FieldSpec) -> str:

@@ -2,12 +2,20 @@
 
 A CSV record ends at a newline that is outside double quotes; quotes escape by doubling, so the parity
 of the quote count before a newline tells whether it ends a record. That works on the original bytes in
-UTF-8 and in Windows-1256 alike (both keep ASCII as is), so the raw records kept as evidence are the
-source's own bytes, whatever encoding the file came in.
+UTF-8 and in any encoding that keeps ASCII as is (Windows-1256, Windows-1252, ...), so the raw records
+kept as evidence are the source's own bytes, whatever encoding the file came in.
+
+Encodings: UTF-8 (with or without BOM) when the bytes decode as UTF-8. Otherwise the file is one of the
+single-byte encodings monitors' exports come in (ENCODINGS): Arabic Windows-1256, Western Windows-1252
+(Latin-1), Turkish Windows-1254. Their high bytes mean different letters ("Niño" in Windows-1252 reads
+"Niٌo" in Windows-1256), so charset-normalizer compares how plausible the text is in each, looking only
+at the lines that hold such bytes; when the readings differ and neither is clearly better, the file is
+refused with a sample of each reading, and `--encoding` decides.
 """
 
 from __future__ import annotations
 
+import codecs
 import hashlib
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -16,6 +24,7 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
+from charset_normalizer import from_bytes
 
 from harmtrace.errors import InputError
 
@@ -23,8 +32,24 @@ UTF8_BOM = b"\xef\xbb\xbf"
 _CONTENT = re.compile(rb"[^ \t\r\n\xef\xbb\xbf]")  # any byte that is not blank space or a BOM
 # Spreadsheets are zip archives, not text: they have no encoding to detect ("binary").
 SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
-# Letters that only Arabic-script text in Windows-1256 produces in quantity (0xC1-0xFE range).
-_CP1256_ARABIC = bytes(range(0xC1, 0xFF))
+# The single-byte encodings a non-UTF-8 file is told apart among, with what a reader calls them.
+ENCODINGS: dict[str, str] = {
+    "cp1256": "Arabic (Windows-1256)",
+    "cp1252": "Western European (Windows-1252, Latin-1)",
+    "cp1254": "Turkish (Windows-1254)",
+}
+# How readings are compared (`_clearly_better`): the share of odd words (`_odd_share`), charset-normalizer's
+# share of implausible characters ("chaos", percent) and of text that looks like a language ("coherence").
+_CHAOS_MARGIN = 1.0
+_COHERENCE_MARGIN = 10.0
+_ODD_MARGIN = 0.25
+_ARABIC = "\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff"
+_LATIN = "A-Za-z\u00c0-\u024f"
+# a word mixing Arabic and Latin letters ("Niٌo"), or three or more Latin letters none of them ASCII
+# ("ÏæãÇ", Arabic read as Windows-1252): what no text in one script holds
+_ODD_WORD = re.compile(f"(?=.*[{_ARABIC}])(?=.*[{_LATIN}])|^[\u00c0-\u024f]{{3,}}$")
+_WORD_SPLIT = re.compile(r"[\s,;\"'()\[\]/|.:\-]+")
+_SAMPLE_BYTES = 256_000  # of lines holding high bytes: enough to judge, fast on any file
 
 
 @dataclass(frozen=True)
@@ -46,23 +71,68 @@ class RawFile:
         return self.data.decode(self.encoding).encode("utf-8")
 
 
-def read_raw(path: Path) -> RawFile:
-    """Read `path`, hash it and detect its encoding; refuse empty or undecodable files."""
+def read_raw(path: Path, encoding: str | None = None) -> RawFile:
+    """Read `path`, hash it and detect its encoding (or check `encoding`); refuse empty or
+    undecodable files."""
     if not path.exists():
         raise InputError(f"File not found: {path}. Check the path and try again.")
     data = path.read_bytes()
     if _CONTENT.search(data) is None:
         raise InputError(f"{path} is empty: there is nothing to import. Check the export.")
+    binary = path.suffix.lower() in SPREADSHEET_SUFFIXES
+    if binary and encoding is not None:
+        raise InputError(f"{path} is a spreadsheet, which has no text encoding: leave out --encoding.")
     # hashing releases the GIL, so it runs beside the (GIL-bound) encoding check
     with ThreadPoolExecutor(max_workers=1) as pool:
         digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        binary = path.suffix.lower() in SPREADSHEET_SUFFIXES
-        encoding = "binary" if binary else detect_encoding(path, data)
-        return RawFile(path, data, digest.result(), encoding)
+        if binary:
+            found = "binary"
+        elif encoding is not None:
+            found = given_encoding(path, data, encoding)
+        else:
+            found = detect_encoding(path, data)
+        return RawFile(path, data, digest.result(), found)
+
+
+def given_encoding(path: Path, data: bytes, name: str) -> str:
+    """The codec name of `name` (as `--encoding` gives it), once the whole file decodes with it."""
+    try:
+        codec = codecs.lookup(name).name
+    except LookupError:
+        raise InputError(
+            f"--encoding {name!r} is not an encoding Python knows; use a name such as "
+            f"{', '.join(ENCODINGS)} or utf-8."
+        ) from None
+    if not _keeps_ascii(codec):
+        raise InputError(
+            f"--encoding {name}: harmtrace reads CSV files in encodings that keep ASCII as is (UTF-8, "
+            "Windows-125x, ISO-8859-x). Save the file as UTF-8 and import it again."
+        )
+    if codec == "utf-8" and data.startswith(UTF8_BOM):
+        codec = "utf-8-sig"
+    try:
+        data.decode(codec)
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InputError(
+            f"{path} does not decode as {codec} (byte 0x{data[exc.start]:02x} at line {line}). "
+            "Check the --encoding name, or leave it out to let harmtrace detect the encoding."
+        ) from exc
+    return codec
+
+
+def _keeps_ascii(codec: str) -> bool:
+    """Does `codec` read ASCII bytes as themselves (the records are split on the raw bytes)?"""
+    ascii_bytes = bytes(range(0x20, 0x7F)) + b"\r\n\t"
+    try:
+        return ascii_bytes.decode(codec) == ascii_bytes.decode("ascii")
+    except (LookupError, UnicodeDecodeError):
+        return False
 
 
 def detect_encoding(path: Path, data: bytes) -> str:
-    """UTF-8 (with or without BOM) if it decodes; else Windows-1256 if it looks Arabic; else fail."""
+    """UTF-8 (with or without BOM) if it decodes; else the one of ENCODINGS whose reading is clearly
+    the most plausible (see the module docstring); else refuse, saying what to do."""
     if data.startswith(UTF8_BOM):
         _decode_or_fail(path, data[len(UTF8_BOM) :], "utf-8")
         return "utf-8-sig"
@@ -72,15 +142,102 @@ def detect_encoding(path: Path, data: bytes) -> str:
         return "utf-8"
     except UnicodeDecodeError as exc:
         utf8_error = exc
-    high = sum(data.count(bytes([b])) for b in _CP1256_ARABIC)
-    # NUL bytes never occur in Windows-1256 text; they do in UTF-16 ("Unicode text" exports)
-    if high and b"\x00" not in data and _decodes(data, "cp1256"):
-        return "cp1256"
-    line = data[: utf8_error.start].count(b"\n") + 1
-    raise InputError(
-        f"{path} is not UTF-8 (byte 0x{data[utf8_error.start]:02x} at line {line}) and does not "
-        "look like Windows-1256 Arabic text either. Save it as UTF-8 and import it again."
+    # NUL bytes never occur in single-byte text; they do in UTF-16 ("Unicode text" exports)
+    readings = [] if b"\x00" in data else _readings(data)
+    if not readings:
+        line = data[: utf8_error.start].count(b"\n") + 1
+        raise InputError(
+            f"{path} is not UTF-8 (byte 0x{data[utf8_error.start]:02x} at line {line}) and reads as none of "
+            f"{', '.join(ENCODINGS.values())}. Save it as UTF-8 and import it again."
+        )
+    best, *others = readings
+    doubtful = [r for r in others if not _clearly_better(best, r)]
+    if doubtful:
+        raise InputError(_ambiguous(path, data, [best, *doubtful]))
+    return best.encoding
+
+
+@dataclass(frozen=True)
+class _Reading:
+    """One way to decode a file: the encoding, and how plausible its text is (see `_clearly_better`)."""
+
+    encoding: str
+    chaos: float
+    coherence: float
+    odd: float
+
+
+def _readings(data: bytes) -> list[_Reading]:
+    """The distinct plausible readings of `data` among ENCODINGS that decode the whole file, best first."""
+    sample = _high_byte_lines(data)
+    readings = []
+    for match in from_bytes(sample, cp_isolation=list(ENCODINGS), preemptive_behaviour=False):
+        # the encodings that read the sample alike, charset-normalizer's pick first
+        alike = dict.fromkeys([match.encoding, *match.could_be_from_charset])
+        whole = [e for e in alike if e in ENCODINGS and _decodes(data, e)]
+        if whole:
+            odd = _odd_share(sample.decode(whole[0]))
+            readings.append(_Reading(whole[0], match.percent_chaos, match.percent_coherence, odd))
+    return sorted(readings, key=lambda r: (r.odd, r.chaos, -r.coherence))
+
+
+def _odd_share(text: str) -> float:
+    """The share of the words holding non-ASCII letters that no single-script text would hold.
+
+    >>> _odd_share("Niño Pérez"), _odd_share("Niٌo Pérez"), _odd_share("ÏæãÇ دوما")
+    (0.0, 0.5, 0.5)
+    """
+    words = [w for w in _WORD_SPLIT.split(text) if not w.isascii()]
+    return sum(1 for w in words if _ODD_WORD.search(w)) / len(words) if words else 0.0
+
+
+def _high_byte_lines(data: bytes) -> bytes:
+    """The lines of `data` that hold bytes above 0x7F (the only ones that tell encodings apart)."""
+    lines, size = [], 0
+    for line in data.splitlines():
+        if not line.isascii():
+            lines.append(line)
+            size += len(line)
+            if size > _SAMPLE_BYTES:
+                break
+    return b"\n".join(lines)
+
+
+def _clearly_better(best: _Reading, other: _Reading) -> bool:
+    """Odd words or chaos favour `best` by their margin and neither favours `other` so; when both are
+    even, coherence decides (it weighs whole texts, so in mixed-script files it only breaks ties)."""
+    gains = ((other.odd - best.odd) / _ODD_MARGIN, (other.chaos - best.chaos) / _CHAOS_MARGIN)
+    if min(gains) <= -1:
+        return False
+    return max(gains) >= 1 or best.coherence - other.coherence >= _COHERENCE_MARGIN
+
+
+def _ambiguous(path: Path, data: bytes, readings: list[_Reading]) -> str:
+    """The refusal: the candidate encodings, one cell read each way, and the fix."""
+    line_no, line = _first_differing_line(data, [r.encoding for r in readings])
+    cell = _differing_cell(line, [r.encoding for r in readings])
+    ways = "; ".join(f"{r.encoding} ({ENCODINGS[r.encoding]}): {cell.decode(r.encoding)!r}" for r in readings)
+    return (
+        f"{path} is not UTF-8, and it reads plausibly in more than one encoding. Line {line_no} has a "
+        f"value that reads as {ways}. Say which is right with --encoding (e.g. --encoding "
+        f"{readings[0].encoding}), or save the file as UTF-8 and import it again."
     )
+
+
+def _first_differing_line(data: bytes, encodings: list[str]) -> tuple[int, bytes]:
+    for number, line in enumerate(data.splitlines(), start=1):
+        if not line.isascii() and len({line.decode(e, errors="replace") for e in encodings}) > 1:
+            return number, line
+    return 1, data.splitlines()[0]
+
+
+def _differing_cell(line: bytes, encodings: list[str]) -> bytes:
+    """The first comma-separated cell of `line` whose readings differ, cut to 40 bytes: enough to
+    judge, without showing the rest of a row (which may name a person)."""
+    for cell in line.split(b","):
+        if len({cell.decode(e, errors="replace") for e in encodings}) > 1:
+            return cell.strip()[:40]
+    return line[:40]
 
 
 def _decodes(data: bytes, encoding: str) -> bool:

@@ -5,6 +5,12 @@ read (a list, in column order; trailing empty cells dropped; dates in ISO 8601),
 deterministic, so the same sheet gives the same document hashes, and it keeps every value the sheet
 holds, including cells beyond the header. Formulas are read as their cached values (what the sheet
 shows). The header is the first non-blank row; blank rows are not rows, as blank lines in a CSV.
+
+A formula cell with no cached value (a sheet written by a program, never opened and saved in a
+spreadsheet program) would read as empty: it is not. Its column gets a companion staging column
+(`formula_column`) holding, in that row, the message `formula_uncached: cell D5 holds the formula ...`,
+which the format turns into a field issue of the field(s) read from the column (`Select.noted_columns`),
+and `batch._normalise` into a row flag for a column no field reads.
 """
 
 from __future__ import annotations
@@ -12,6 +18,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import re
 import zipfile
 from collections.abc import Iterator
 from datetime import date, datetime, time
@@ -20,33 +27,38 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 from openpyxl.utils.exceptions import InvalidFileException
 
 from harmtrace.errors import InputError
 from harmtrace.ingest.rawfile import RawFile
+from harmtrace.ingest.sql import formula_column
 from harmtrace.ingest.staging import Staged, check_columns, safe_names
+
+_FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell's formula element in the sheet's XML
 
 
 def stage_xlsx(
     con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str, ...], sheet: str | None = None
 ) -> Staged:
     """Create TEMP table `staged` from the first sheet of `raw` (or `sheet`); refuse missing columns."""
-    rows = list(_rows(raw, sheet))
+    rows = list(_rows(raw, sheet, data_only=True))
     if not rows:
         raise InputError(f"{raw.path}: the sheet is empty; there is nothing to import.")
-    header = [cell_text(v) or "" for v in rows[0]]
+    header = [cell_text(v) or "" for v in rows[0][1]]
     check_columns(raw, header, required)
     if len(rows) < 2:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
-    staged = Staged(safe_names(header), header, len(rows) - 1, lambda: _documents(rows[1:]))
-    _stage_rows(con, staged, rows[1:])
+    staged = Staged(safe_names(header), header, len(rows) - 1, lambda: _documents([c for _, c in rows[1:]]))
+    _stage_rows(con, staged, rows[1:], _formulas(raw, sheet))
     return staged
 
 
-def _rows(raw: RawFile, sheet: str | None) -> Iterator[tuple[Any, ...]]:
-    """The non-blank rows of the sheet, trailing empty cells dropped."""
+def _rows(raw: RawFile, sheet: str | None, data_only: bool) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """(sheet row number, cells) of the non-blank rows of the sheet, trailing empty cells dropped;
+    with `data_only` a formula cell is its cached value, else the formula cell itself."""
     try:
-        book = load_workbook(io.BytesIO(raw.data), read_only=True, data_only=True)
+        book = load_workbook(io.BytesIO(raw.data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
         raise InputError(
             f"{raw.path} is not a readable XLSX workbook ({exc}). Open it in a spreadsheet program and "
@@ -60,14 +72,39 @@ def _rows(raw: RawFile, sheet: str | None) -> Iterator[tuple[Any, ...]]:
             )
         ws = book[sheet] if sheet is not None else book.worksheets[0]
         ws.reset_dimensions()  # the stored dimensions of exported sheets are often wrong
-        for values in ws.iter_rows(values_only=True):
+        # read-only sheets yield every row from the first, empty ones included: the count is the row
+        for number, values in enumerate(ws.iter_rows(values_only=data_only), start=1):
             cells = list(values)
-            while cells and _blank(cells[-1]):
+            while cells and _blank(cells[-1] if data_only else cells[-1].value):
                 cells.pop()
             if cells:
-                yield tuple(cells)
+                yield number, tuple(cells)
     finally:
         book.close()
+
+
+def _formulas(raw: RawFile, sheet: str | None) -> dict[tuple[int, int], str]:
+    """(sheet row, 0-based column) -> formula text of every formula cell (none read when the sheets'
+    XML holds no formula, the usual case: the workbook is not parsed twice)."""
+    with zipfile.ZipFile(io.BytesIO(raw.data)) as archive:
+        sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
+        if not any(_FORMULA_TAG.search(archive.read(n)) for n in sheets):
+            return {}
+    found = {}
+    for number, cells in _rows(raw, sheet, data_only=False):
+        for cell in cells:
+            if getattr(cell, "data_type", None) == "f":
+                formula = getattr(cell.value, "text", cell.value)  # an array formula keeps it in .text
+                found[(number, cell.column - 1)] = str(formula)
+    return found
+
+
+def _uncached(sheet_row: int, column: int, formula: str) -> str:
+    cell = f"{get_column_letter(column + 1)}{sheet_row}"
+    return (
+        f"formula_uncached: cell {cell} holds the formula {formula} but no saved value: open and save the "
+        "file in a spreadsheet program (or export it as CSV) and import it again"
+    )
 
 
 def _blank(value: Any) -> bool:
@@ -119,12 +156,19 @@ def _documents(rows: list[tuple[Any, ...]]) -> pa.Table:
     )
 
 
-def _stage_rows(con: duckdb.DuckDBPyConnection, staged: Staged, rows: list[tuple[Any, ...]]) -> None:
-    """TEMP table `staged` (all VARCHAR); a row with values beyond the header is rejected."""
+def _stage_rows(
+    con: duckdb.DuckDBPyConnection,
+    staged: Staged,
+    rows: list[tuple[int, tuple[Any, ...]]],
+    formulas: dict[tuple[int, int], str],
+) -> None:
+    """TEMP table `staged` (all VARCHAR); a row with values beyond the header is rejected. A column
+    with an uncached formula gets its `formula_column` (see the module docstring)."""
     width = len(staged.columns)
     cols: list[list[str | None]] = [[] for _ in range(width)]
+    uncached: dict[int, list[str | None]] = {c: [] for c in sorted({c for _, c in formulas if c < width})}
     kept: list[int] = []
-    for number, cells in enumerate(rows, start=1):
+    for number, (sheet_row, cells) in enumerate(rows, start=1):
         if len(cells) > width:
             staged.rejected[number] = [
                 f"xlsx_shape: row has a value in column {len(cells)}, beyond the header's {width} columns"
@@ -133,8 +177,13 @@ def _stage_rows(con: duckdb.DuckDBPyConnection, staged: Staged, rows: list[tuple
         kept.append(number)
         for c in range(width):
             cols[c].append(cell_text(cells[c]) if c < len(cells) else None)
+        for c, notes in uncached.items():
+            formula = formulas.get((sheet_row, c))
+            blank = c >= len(cells) or cells[c] is None
+            notes.append(_uncached(sheet_row, c, formula) if formula is not None and blank else None)
     table = {"row_number": pa.array(kept, pa.int64())}
     table.update({name: pa.array(cols[c], pa.string()) for c, name in enumerate(staged.columns)})
+    table.update({formula_column(staged.columns[c]): pa.array(n, pa.string()) for c, n in uncached.items()})
     con.register("ht_rows", pa.table(table))
     con.execute("CREATE OR REPLACE TEMP TABLE staged AS SELECT * FROM ht_rows")
     con.unregister("ht_rows")

@@ -194,7 +194,7 @@ def _set_place(s: Select, layout: Layout) -> None:
     for field, col in (("latitude", layout.latitude), ("longitude", layout.longitude)):
         s.set(field, degrees(col))
         expected = "a coordinate (decimal degrees or degrees-minutes-seconds)"
-        s.reasons.append(_unparsed(col, degrees(col), "coordinates_invalid", expected))
+        s.set_aside("coordinates", _unparsed(col, degrees(col), "coordinates_invalid", expected))
 
 
 def _matches(text: str, pattern: str) -> str:

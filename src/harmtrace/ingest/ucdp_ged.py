@@ -12,7 +12,17 @@ The raw row keeps every column, including the source fields.
 from __future__ import annotations
 
 from harmtrace.ingest.formats import Format
-from harmtrace.ingest.sql import Select, date_from, integer, missing, number, q, text, unparsed
+from harmtrace.ingest.sql import (
+    Select,
+    date_from,
+    integer,
+    missing,
+    number,
+    q,
+    text,
+    unparsed,
+    unparsed_count,
+)
 from harmtrace.model import SIDE_HARM_COLUMN
 
 COLUMNS = (
@@ -86,21 +96,27 @@ def select(columns: list[str]) -> Select:
         missing("id", "id_missing", "every UCDP event has an id"),
         unparsed("date_start", date_from("date_start"), "date_invalid", "a date (YYYY-MM-DD)"),
         unparsed("date_end", date_from("date_end"), "date_invalid", "a date (YYYY-MM-DD)"),
-        unparsed("latitude", number("latitude"), "coordinates_invalid", "a number"),
-        unparsed("longitude", number("longitude"), "coordinates_invalid", "a number"),
-        missing("best", "count_missing", "UCDP gives a best estimate for every event"),
     ]
-    for col in (
-        "low",
-        "best",
-        "high",
-        "deaths_a",
-        "deaths_b",
-        "deaths_civilians",
-        "deaths_unknown",
-    ):
-        s.reasons.append(unparsed(col, integer(col), "count_invalid", "a whole number"))
+    for col in ("latitude", "longitude"):
+        s.set_aside("coordinates", unparsed(col, number(col), "coordinates_invalid", "a number"))
+    s.set_aside("killed_all", missing("best", "count_missing", "UCDP gives a best estimate for every event"))
+    for col, unit in COUNT_UNITS.items():
+        s.set_aside(unit, unparsed_count(col))
+    s.set_aside("number_of_sources", unparsed_count("number_of_sources", "value_invalid"))
     return s
+
+
+# the unit each count column's problem sets aside; deaths_unknown feeds no field (it is in the total
+# only), so its problem is recorded and sets nothing aside
+COUNT_UNITS = {
+    "low": "killed_all",
+    "best": "killed_all",
+    "high": "killed_all",
+    "deaths_a": "killed_combatants",
+    "deaths_b": "killed_combatants",
+    "deaths_civilians": "killed_civilians",
+    "deaths_unknown": "deaths_unknown",
+}
 
 
 def _side_deaths() -> str:
@@ -108,9 +124,13 @@ def _side_deaths() -> str:
 
     In one-sided violence side B is "Civilians", whose deaths are deaths_civilians: no side row.
     """
+    # a negative count is no count: unknown here, and its problem is the combatants' field issue
+    counts = {
+        col: f"CASE WHEN {integer(col)} >= 0 THEN {integer(col)} END" for col in ("deaths_a", "deaths_b")
+    }
     rows = [
-        f"struct_pack(side := {text(side)}, harm := 'killed', count_min := {integer(col)}, "
-        f"count_max := {integer(col)}, count_best := {integer(col)})"
+        f"struct_pack(side := {text(side)}, harm := 'killed', count_min := {counts[col]}, "
+        f"count_max := {counts[col]}, count_best := {counts[col]})"
         for side, col in (("side_a", "deaths_a"), ("side_b", "deaths_b"))
     ]
     return f"CASE WHEN trim(type_of_violence) IN ('1', '2') THEN [{', '.join(rows)}] ELSE [] END"

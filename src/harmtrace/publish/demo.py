@@ -125,7 +125,7 @@ def build_demo(out_dir: Path, db: Path | None = None, data_dir: Path | None = No
     _check_data(data)
     store_path = _fresh_store_path(out_dir, db)
     steps = _Steps()
-    with open_store(store_path) as store:
+    with open_store(store_path, create=True) as store:
         imports, skipped = _import_all(store, data)
         steps.done("import")
         placement = locate_admin(store, data / ADMIN1_FILE, level=1)

@@ -15,6 +15,7 @@ from harmtrace.store.schema import MIGRATIONS
 
 DEFAULT_DB = "harmtrace.duckdb"
 ENV_DB = "HARMTRACE_DB"
+DUCKDB_MAGIC = b"DUCK"
 
 
 def resolve_db_path(explicit: str | os.PathLike[str] | None) -> Path:
@@ -84,22 +85,62 @@ def open_store(
     path: str | os.PathLike[str] | None = None,
     *,
     read_only: bool = False,
+    create: bool = False,
     migrations: Sequence[str] = MIGRATIONS,
 ) -> Store:
-    """Open (creating if needed) and upgrade the store at `path` (see `resolve_db_path`)."""
+    """Open and upgrade the store at `path` (see `resolve_db_path`).
+
+    Only with `create` is a missing store created: the commands that import data pass it, so a
+    mistyped --db path is an error, not a new empty store.
+    """
     db = resolve_db_path(path)
-    if read_only and not db.exists():
-        raise StoreError(f"No store at {db}. Import something first: harmtrace ingest --help")
+    if not db.exists() and (read_only or not create):
+        raise StoreError(_no_store(db))
+    if db.is_file() and not _is_duckdb_file(db):
+        # DuckDB itself would open a CSV or Parquet file as a database of one view
+        raise StoreError(_not_a_store(db))
     try:
         con = duckdb.connect(str(db), read_only=read_only)
-    except duckdb.IOException as exc:
-        raise StoreError(f"Cannot open store {db}: {exc}") from exc
+    except duckdb.Error as exc:
+        raise StoreError(_cannot_open(db, exc)) from exc
     try:
         _check_and_migrate(con, db, migrations, read_only)
     except BaseException:
         con.close()
         raise
     return Store(con, db)
+
+
+def _no_store(db: Path) -> str:
+    """What to say when there is no store at `db`: how to make one, and the stores beside it."""
+    folder = db.parent
+    nearby = sorted(p.name for p in folder.glob("*.duckdb")) if folder.is_dir() else []
+    hint = f" Stores in {folder}: {', '.join(nearby)}." if nearby else ""
+    return (
+        f"No store at {db}: nothing has been imported there. Import data first with harmtrace ingest "
+        f"(or places import, control import, sites import, demo), or check --db / ${ENV_DB}.{hint}"
+    )
+
+
+def _is_duckdb_file(db: Path) -> bool:
+    """Does `db` start as a DuckDB database file does (its magic bytes at offset 8)?"""
+    with db.open("rb") as fh:
+        return fh.read(12)[8:12] == DUCKDB_MAGIC
+
+
+def _not_a_store(db: Path) -> str:
+    return (
+        f"Cannot open store {db}: the file exists but is not a harmtrace store (not a DuckDB "
+        f"database). Check --db (or ${ENV_DB}); a new store needs a path where no file is yet."
+    )
+
+
+def _cannot_open(db: Path, exc: duckdb.Error) -> str:
+    if db.is_dir():
+        return f"Cannot open store {db}: it is a folder. Give the store file with --db (or ${ENV_DB})."
+    if "not a valid DuckDB database" in str(exc):
+        return _not_a_store(db)
+    return f"Cannot open store {db}: {exc}"
 
 
 def scalar(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[Any] | None = None) -> Any:
