@@ -69,7 +69,7 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, list
         pytest.skip(f"bundled UCDP file not found at {UCDP_CSV}")
     with UCDP_CSV.open(newline="", encoding="utf-8") as fh:
         events = [_event(row) for row in csv.DictReader(fh)]
-    with open_store(tmp_path_factory.mktemp("real") / "store.duckdb") as store:
+    with open_store(tmp_path_factory.mktemp("real") / "store.duckdb", create=True) as store:
         import_file(store, get_format("ucdp-ged"), UCDP_CSV)
         locate_admin(store, BUNDLED / "syr_admin1.geojson", level=1)
         yield store, events
