@@ -64,7 +64,10 @@ def test_json_keys_are_stable(db: Path) -> None:
     assert set(data["scope"]) == {
         "sources", "data_from", "data_to", "reports_undated", "filters", "coverage", "text",
     }  # fmt: skip
-    assert data["scope"]["sources"] == [{"source": "ucdp-ged", "reports": 6, "reports_with_category": 6}]
+    assert data["scope"]["sources"] == [
+        {"source": "ucdp-ged", "reports": 6, "reports_with_category": 6, "reports_count_set_aside": 0,
+         "reports_field_set_aside": 0}
+    ]  # fmt: skip
     assert set(data["filters"]) == {
         "perpetrator",
         "from",

@@ -204,3 +204,20 @@ def test_an_uncached_formula_is_set_aside_not_read_as_empty(store: Store, tmp_pa
     ]
     assert _harm(store, "INV-2") == {"men": (1, 1)}
     assert store.scalar("SELECT flags FROM report WHERE row_number = 1") == []
+
+
+def test_figures_count_the_kept_toll_and_say_what_was_set_aside(store: Store, tmp_path: Path) -> None:
+    """The issue's case: a typo in men killed no longer drops the incident's civilians from the figure."""
+    from harmtrace.analyse.casualties import CasualtyQuery, casualties
+
+    _import(store, tmp_path)
+    civilians = casualties(store, CasualtyQuery(category="civilians"))
+    # INV-1 5, INV-2 3, INV-4 4, INV-5 1,204; INV-3 (2.5) and INV-6 (2,000,000) set aside
+    assert (civilians["total"]["count_min"], civilians["total"]["count_max"]) == (5 + 3 + 4 + 1204,) * 2
+    assert any(n.startswith("2 reports touching the window had their civilians killed count set aside")
+               for n in civilians["notes"])  # fmt: skip
+    men = casualties(store, CasualtyQuery(category="men"))
+    # only INV-2 (1) and INV-5 (3.0) give men killed; INV-1, INV-3 and INV-4 had theirs set aside
+    assert (men["total"]["count_min"], men["total"]["count_max"]) == (4, 4)
+    assert men["scope"]["sources"][0]["reports_count_set_aside"] == 3
+    assert any("another field set aside" in n for n in men["notes"])  # INV-2's coordinates, INV-6's count

@@ -156,6 +156,9 @@ class SourceScope(TypedDict):
     source: str
     reports: int
     reports_with_category: int
+    # reports whose count for this category was set aside as faulty at import, and with any field so
+    reports_count_set_aside: int
+    reports_field_set_aside: int
 
 
 class Scope(TypedDict):
@@ -277,7 +280,7 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
         "definitions": definitions(query),
         "total": total,
         "groups": groups,
-        "notes": _actor_notes(asked, query) + _plan_notes(plan) + _notes(store, query, total, groups),
+        "notes": _actor_notes(asked, query) + _plan_notes(plan) + _notes(store, query, total, groups, scope),
     }
 
 
@@ -295,12 +298,15 @@ def scope_of(store: Store, query: CasualtyQuery) -> Scope:
     period those reports cover within the window, and the filters, as data and as one sentence."""
     window = query.window
     bounds = {"lo": window["from"] or date.min, "hi": window["to"] or date.max}
-    rows = _rows(store, _SCOPE_SQL, {"c": query.category, "h": query.harm, **bounds})
+    unit = f"{query.harm}_{query.category}"
+    rows = _rows(store, _SCOPE_SQL, {"c": query.category, "h": query.harm, "unit": unit, **bounds})
     sources: list[SourceScope] = [
         {
             "source": r["source"],
             "reports": int(r["reports"]),
             "reports_with_category": int(r["with_category"]),
+            "reports_count_set_aside": int(r["count_aside"]),
+            "reports_field_set_aside": int(r["field_aside"]),
         }
         for r in rows
     ]
@@ -323,9 +329,12 @@ _SCOPE_SQL: Final = """
     SELECT s.name AS source, count(*) AS reports, count(h.report_id) AS with_category,
            min(r.date_start) FILTER (h.report_id IS NOT NULL) AS first,
            max(r.date_end) FILTER (h.report_id IS NOT NULL) AS last,
-           count_if((r.date_start IS NULL OR r.date_end IS NULL) AND h.report_id IS NOT NULL) AS undated
+           count_if((r.date_start IS NULL OR r.date_end IS NULL) AND h.report_id IS NOT NULL) AS undated,
+           count(*) FILTER (fi.this_count) AS count_aside, count(fi.row_number) AS field_aside
     FROM report r JOIN source s USING (source_id)
     LEFT JOIN (SELECT DISTINCT report_id FROM harm WHERE category = $c AND harm = $h) h USING (report_id)
+    LEFT JOIN (SELECT batch_id, row_number, bool_or(field = $unit) AS this_count FROM field_issue
+               GROUP BY ALL) fi USING (batch_id, row_number)
     WHERE coalesce(r.date_start, $lo) <= $hi AND coalesce(r.date_end, $hi) >= $lo
     GROUP BY s.name ORDER BY reports DESC, s.name"""
 
@@ -572,10 +581,12 @@ def closest_names(name: str, known: list[str], n: int = 5) -> list[str]:
     return (containing + rest)[:n]
 
 
-def _notes(store: Store, query: CasualtyQuery, total: Figure, groups: list[Group] | None) -> list[str]:
+def _notes(
+    store: Store, query: CasualtyQuery, total: Figure, groups: list[Group] | None, scope: Scope
+) -> list[str]:
     """The caveats a reader must see next to the numbers."""
     notes = [DEDUPLICATED if _linked(store) else NOT_DEDUPLICATED, *_count_notes(query, total)]
-    notes += _side_note(query) + _group_notes(query, groups)
+    notes += _side_note(query) + _group_notes(query, groups) + _set_aside_notes(query, scope)
     if query.grades:
         notes.append(
             "Grades are the incidents' (analyst's decision, else computed by harmtrace assess incidents, "
@@ -632,6 +643,24 @@ def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
             f"{total['items_date_unknown']:,} items of the maximum have an unknown start or end date: they "
             "touch every window, so they count in the maximum, never in the minimum, and add nothing to "
             "the best (an interval unknown on a side cannot be prorated)."
+        )
+    return notes
+
+
+def _set_aside_notes(query: CasualtyQuery, scope: Scope) -> list[str]:
+    """How many reports in the window lost this count, or another field, to a faulty value at import."""
+    this = sum(src["reports_count_set_aside"] for src in scope["sources"])
+    other = sum(src["reports_field_set_aside"] for src in scope["sources"]) - this
+    notes = []
+    if this:
+        notes.append(
+            f"{this:,} reports touching the window had their {query.category} {query.harm} count set aside "
+            "as faulty when imported: they add nothing for it here (harmtrace quarantine lists them and why)."
+        )
+    if other:
+        notes.append(
+            f"{other:,} reports touching the window had another field set aside as faulty when imported "
+            "(coordinates, a date, another count...): harmtrace quarantine lists them and why."
         )
     return notes
 
