@@ -1,7 +1,9 @@
 """One import run: file → documents → reports / victim records or quarantine, all in one transaction.
 
 read = accepted + quarantined, always: every data row of the file becomes a document holding its raw
-bytes (SHA-256 addressed), and either an accepted record or a quarantine entry with every reason found.
+bytes (SHA-256 addressed), and either an accepted row or a quarantine entry with every reason found.
+An accepted row is a new record, an unchanged one or a new version of one (accepted = new + unchanged
++ changed): rows are matched to the source's records by record id, see `harmtrace.ingest.versions`.
 """
 
 from __future__ import annotations
@@ -15,12 +17,15 @@ import duckdb
 import pyarrow as pa
 
 import harmtrace
+from harmtrace.errors import InputError
 from harmtrace.ingest.checks import PlausibleArea, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
 from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
+from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import message_list
 from harmtrace.ingest.staging import Staged, stage_csv
-from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE, harm_column
+from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
+from harmtrace.model import HARM_COLUMNS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 SAMPLE_ROWS = 5
@@ -28,7 +33,14 @@ SAMPLE_ROWS = 5
 
 @dataclass
 class ImportResult:
-    """What an import did; `reasons` maps a reason code to (count, first rows)."""
+    """What an import did; `reasons` maps a reason code to (count, first rows).
+
+    rows_accepted = rows_new + rows_unchanged + rows_changed (None for a batch imported before
+    versions existed); rows_withdrawn counts records withdrawn, records_absent the current records of
+    the source the file did not name (withdrawn only with `withdraw_missing`); places_changed the
+    changed reports whose place changed (their placements were cleared: run `harmtrace locate` again);
+    ids_not_found the rows of a deletions feed naming no current record, the first listed.
+    """
 
     batch_id: int
     file_name: str
@@ -40,20 +52,51 @@ class ImportResult:
     rows_flagged: int = 0
     reasons: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
     flags: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
+    source: str = ""
+    kind: str = "report"
+    rows_new: int | None = None
+    rows_unchanged: int | None = None
+    rows_changed: int | None = None
+    rows_withdrawn: int | None = None
+    records_absent: int | None = None
+    withdraw_missing: bool = False
+    places_changed: int = 0
+    ids_not_found: int = 0
+    ids_not_found_first: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "batch_id": self.batch_id,
             "file": self.file_name,
             "format": self.format,
+            "source": self.source,
+            "kind": self.kind,
             "already_imported": self.already_imported,
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,
             "rows_quarantined": self.rows_quarantined,
             "rows_flagged": self.rows_flagged,
+            "rows_new": self.rows_new,
+            "rows_unchanged": self.rows_unchanged,
+            "rows_changed": self.rows_changed,
+            "rows_withdrawn": self.rows_withdrawn,
+            "records_absent": self.records_absent,
+            "withdraw_missing": self.withdraw_missing,
+            "places_changed": self.places_changed,
+            "ids_not_found": {"rows": self.ids_not_found, "first": self.ids_not_found_first},
             "quarantine_reasons": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.reasons.items()},
             "flags": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.flags.items()},
         }
+
+    def add_outcome(self, out: Outcome, fmt: Format, withdraw_missing: bool) -> None:
+        """The counts of `out`; a deletions feed adds no records (new, unchanged, changed None)."""
+        if not fmt.withdraws:
+            self.rows_new, self.rows_unchanged, self.rows_changed = out.new, out.unchanged, out.changed
+            self.records_absent = out.absent
+        self.kind, self.rows_withdrawn, self.withdraw_missing = fmt.kind, out.withdrawn, withdraw_missing
+        self.places_changed, self.ids_not_found, self.ids_not_found_first = (
+            out.places_changed, out.not_found, out.not_found_ids,
+        )  # fmt: skip
 
 
 def import_file(
@@ -62,8 +105,19 @@ def import_file(
     path: Path,
     source: str | None = None,
     area: PlausibleArea | None = None,
+    withdraw_missing: bool = False,
 ) -> ImportResult:
-    """Import `path` as `fmt` into `store` under `source` (default: the format name)."""
+    """Import `path` as `fmt` into `store` under `source` (default: the format's source, else its name).
+
+    Rows are matched to the source's records (`harmtrace.ingest.versions`). With `withdraw_missing` the
+    file is the source's complete current list of its kind: current records it does not name are
+    withdrawn; a file imported before is then imported again (its rows unchanged) to do so.
+    """
+    if withdraw_missing and fmt.withdraws:
+        raise InputError(
+            f"--withdraw-missing does not apply to {fmt.name}: a deletions feed withdraws the records it "
+            "lists. Leave the option out."
+        )
     raw = read_raw(path)
     mapping_sha = _sha(fmt.mapping_text)
     previous = store.scalar(
@@ -71,7 +125,7 @@ def import_file(
         "AND mapping_sha256 IS NOT DISTINCT FROM ?",
         [raw.sha256, fmt.name, mapping_sha],
     )
-    if previous is not None:
+    if previous is not None and not withdraw_missing:
         return _already(store, int(previous), raw, fmt)
     started = datetime.now()
     with store.transaction() as con:
@@ -79,12 +133,15 @@ def import_file(
         fmt = fmt.layout_for(staged.header, str(raw.path))
         if fmt.prepare:
             fmt.prepare(con, "staged")
-        given = _normalise(con, fmt, area or PlausibleArea())
+        given = listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
         batch_id = _next_id(con, "batch", "batch_id")
-        source_id = _source_id(con, source or fmt.source or fmt.name)
+        source_name = source or fmt.source or fmt.name
+        source_id = _source_id(con, source_name)
         _write_documents(con, batch_id, staged)
-        result = _write_outcomes(con, batch_id, source_id, fmt, staged, given)
+        result = _write_outcomes(con, batch_id, source_id, fmt, staged, given, withdraw_missing)
+        result.source = source_name
         _write_batch(con, result, source_id, raw, fmt, staged, started)
+        _write_outcome_counts(con, result)
         con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
     return result
 
@@ -105,7 +162,10 @@ def _sha(text: str | None) -> str | None:
 
 
 def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportResult:
-    row = store.rows("SELECT * FROM batch WHERE batch_id = ?", [batch_id])[0]
+    row = store.rows(
+        "SELECT b.*, s.name AS source FROM batch b JOIN source s USING (source_id) WHERE batch_id = ?",
+        [batch_id],
+    )[0]
     return ImportResult(
         batch_id,
         raw.path.name,
@@ -115,6 +175,12 @@ def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportRe
         row["rows_accepted"],
         row["rows_quarantined"],
         row["rows_flagged"],
+        source=row["source"],
+        kind=fmt.kind,
+        rows_new=row["rows_new"],
+        rows_unchanged=row["rows_unchanged"],
+        rows_changed=row["rows_changed"],
+        rows_withdrawn=row["rows_withdrawn"],
     )
 
 
@@ -176,6 +242,7 @@ def _write_outcomes(
     fmt: Format,
     staged: Staged,
     given: set[str],
+    withdraw_missing: bool = False,
 ) -> ImportResult:
     if staged.rejected:
         rows = list(staged.rejected)
@@ -185,14 +252,16 @@ def _write_outcomes(
         )
         con.execute("INSERT INTO quarantine SELECT ?, row_number, reasons FROM ht_rejected", [batch_id])
         con.unregister("ht_rejected")
+    kind = KINDS[fmt.kind]
+    if not fmt.withdraws:
+        # before the quarantine: a row repeating a record id with other content is quarantined here
+        outcome = import_records(con, kind, batch_id, source_id, given, withdraw_missing)
     con.execute(
         "INSERT INTO quarantine SELECT ?, row_number, reasons FROM checked WHERE len(reasons) > 0",
         [batch_id],
     )
-    if fmt.kind == "report":
-        _insert_reports(con, batch_id, source_id, given)
-    else:
-        _insert_accepted(con, "victim_record", "victim_id", VICTIM_FIELDS, batch_id, source_id)
+    if fmt.withdraws:
+        outcome = withdraw_listed(con, kind, batch_id, source_id)
     result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
     result.reasons = _summarise(
         con, "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", batch_id
@@ -203,49 +272,8 @@ def _write_outcomes(
     result.rows_flagged = scalar(
         con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"
     )
+    result.add_outcome(outcome, fmt, withdraw_missing)
     return result
-
-
-def _insert_accepted(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    id_column: str,
-    fields: dict[str, str],
-    batch_id: int,
-    source_id: int,
-) -> int:
-    """Insert the accepted rows of `checked` into `table`; ids are base + row number. Returns base."""
-    base = _next_id(con, table, id_column) - 1
-    cols = ", ".join(fields)
-    con.execute(
-        f"INSERT INTO {table} ({id_column}, batch_id, row_number, source_id, {cols}, flags) "
-        f"SELECT ? + row_number, ?, row_number, ?, {cols}, flags FROM checked WHERE len(reasons) = 0",
-        [base, batch_id, source_id],
-    )
-    return base
-
-
-def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int, given: set[str]) -> None:
-    base = _insert_accepted(con, "report", "report_id", REPORT_FIELDS, batch_id, source_id)
-    parts = []
-    for h in HARMS:
-        for c in CATEGORIES:
-            lo, hi, best = (harm_column(h, c, b) for b in ("min", "max", "best"))
-            if not {lo, hi, best} & given:
-                continue
-            parts.append(
-                f"SELECT ? + row_number, '{c}', '{h}', {lo}, {hi}, {best} FROM checked "
-                f"WHERE len(reasons) = 0 AND coalesce({lo}, {hi}, {best}) IS NOT NULL"
-            )
-    if parts:
-        con.execute("INSERT INTO harm " + " UNION ALL ".join(parts), [base] * len(parts))
-    if SIDE_HARM_COLUMN in given:
-        con.execute(
-            "INSERT INTO harm_side SELECT ? + row_number, s.side, s.harm, s.count_min, s.count_max, "
-            f"s.count_best FROM (SELECT row_number, unnest({SIDE_HARM_COLUMN}) AS s FROM checked "
-            "WHERE len(reasons) = 0) WHERE s.side IS NOT NULL",
-            [base],
-        )
 
 
 def _summarise(
@@ -280,3 +308,12 @@ def _write_batch(
             started, datetime.now(), harmtrace.__version__,
         ],
     )  # fmt: skip
+
+
+def _write_outcome_counts(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
+    """The batch's new / unchanged / changed / withdrawn counts (V9 columns, not in BATCH_COLUMNS)."""
+    con.execute(
+        "UPDATE batch SET rows_new = ?, rows_unchanged = ?, rows_changed = ?, rows_withdrawn = ? "
+        "WHERE batch_id = ?",
+        [result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn, result.batch_id],
+    )
