@@ -203,6 +203,28 @@ def test_a_record_named_by_a_quarantined_row_is_not_withdrawn(store: Store, tmp_
     assert store.scalar("SELECT count(*) FROM report") == 3
 
 
+def test_withdrawal_is_refused_when_a_quarantined_row_has_no_readable_id(
+    db_path: Path, tmp_path: Path
+) -> None:
+    header, rows = ucdp_rows(5)
+    _ok(db_path, "ingest", "ucdp-ged", str(write_csv(tmp_path / "a.csv", header, rows)))
+    path = write_csv(tmp_path / "b.csv", header, rows[:4])
+    lines = path.read_bytes().split(b"\n")
+    lines[2] = lines[2] + b",extra"  # row 2 cannot be split: which record it is cannot be told
+    path.write_bytes(b"\n".join(lines))
+    result = run_cli(db_path, "ingest", "ucdp-ged", str(path), "--withdraw-missing")
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert f"would withdraw 2 records of this source, but 1 rows of {path} (rows 2)" in result.output
+    assert "quarantined without a readable record id" in result.output
+    with open_store(db_path) as store:
+        assert (store.scalar("SELECT count(*) FROM batch"), store.scalar("SELECT count(*) FROM report")) == (
+            1,
+            5,
+        )
+    plain = _json(db_path, "ingest", "ucdp-ged", str(path))  # without the option: nothing withdrawn
+    assert (plain["rows_quarantined"], plain["records_absent"], plain["rows_withdrawn"]) == (1, 2, 0)
+
+
 def test_one_record_id_twice_in_a_file(store: Store, tmp_path: Path) -> None:
     header, rows = ucdp_rows(3)
     other = dict(rows[0], best=str(int(rows[0]["best"]) + 5), high=str(int(rows[0]["high"]) + 5))
@@ -224,6 +246,19 @@ def test_records_stored_before_versions_get_their_digest_and_match(store: Store,
     store.con.execute("UPDATE report SET content_sha256 = NULL")  # as a store upgraded from schema 8
     result = import_file(store, UCDP, write_csv(tmp_path / "b.csv", header, rows[::-1]))
     assert (result.rows_new, result.rows_unchanged, result.rows_changed) == (0, 5, 0)
+    assert store.rows("SELECT report_id, content_sha256 FROM report ORDER BY 1") == digests
+
+
+def test_stored_digests_of_another_recipe_are_recomputed_not_taken_for_changes(
+    store: Store, tmp_path: Path
+) -> None:
+    header, rows = ucdp_rows(30)
+    import_file(store, UCDP, write_csv(tmp_path / "a.csv", header, rows))
+    digests = store.rows("SELECT report_id, content_sha256 FROM report ORDER BY 1")
+    # as if a DuckDB upgrade wrote JSON otherwise: every stored digest differs from a new one
+    store.con.execute("UPDATE report SET content_sha256 = sha256(content_sha256)")
+    result = import_file(store, UCDP, write_csv(tmp_path / "b.csv", header, rows[::-1]))
+    assert (result.rows_new, result.rows_unchanged, result.rows_changed) == (0, 30, 0)
     assert store.rows("SELECT report_id, content_sha256 FROM report ORDER BY 1") == digests
 
 

@@ -138,7 +138,9 @@ def import_file(
         source_name = source or fmt.source or fmt.name
         source_id = _source_id(con, source_name)
         _write_documents(con, batch_id, staged)
-        result = _write_outcomes(con, batch_id, source_id, fmt, staged, given, withdraw_missing)
+        result = _write_outcomes(
+            con, batch_id, source_id, fmt, staged, given, withdraw_missing, str(raw.path)
+        )
         result.source = source_name
         _write_batch(con, result, source_id, raw, fmt, staged, started)
         _write_outcome_counts(con, result)
@@ -243,6 +245,7 @@ def _write_outcomes(
     staged: Staged,
     given: set[str],
     withdraw_missing: bool = False,
+    where: str = "the file",
 ) -> ImportResult:
     if staged.rejected:
         rows = list(staged.rejected)
@@ -255,7 +258,7 @@ def _write_outcomes(
     kind = KINDS[fmt.kind]
     if not fmt.withdraws:
         # before the quarantine: a row repeating a record id with other content is quarantined here
-        outcome = import_records(con, kind, batch_id, source_id, given, withdraw_missing)
+        outcome = import_records(con, kind, batch_id, source_id, given, withdraw_missing, where)
     con.execute(
         "INSERT INTO quarantine SELECT ?, row_number, reasons FROM checked WHERE len(reasons) > 0",
         [batch_id],

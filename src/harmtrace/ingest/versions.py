@@ -28,8 +28,10 @@ repeat with other content is quarantined (``record_id_repeated``), the first row
 
 Withdrawn: with ``withdraw_missing`` the file is the source's complete current list of its kind, and
 current records of the source it does not name are withdrawn (a record named by a quarantined row is
-not: its row is faulty, not gone). A withdrawn record leaves the live tables, and every table keyed by
-its id (`RecordKind.links`), for ``record_version`` (``ended_how = 'withdrawn'``). Ids are never reused.
+not: its row is faulty, not gone; when a quarantined row's id cannot be read at all, the import is
+refused rather than withdraw blindly). A withdrawn record leaves the live tables, and every table
+keyed by its id (`RecordKind.links`), for ``record_version`` (``ended_how = 'withdrawn'``). Ids are
+never given again.
 """
 
 from __future__ import annotations
@@ -39,8 +41,17 @@ from datetime import datetime
 
 import duckdb
 
+from harmtrace.errors import InputError
 from harmtrace.ingest.formats import Format
-from harmtrace.ingest.record_kinds import HARM_ROW, REPORT, SIDE_ROW, RecordKind, digest_sql, stored_sql
+from harmtrace.ingest.record_kinds import (
+    COUNTS,
+    HARM_ROW,
+    REPORT,
+    SIDE_ROW,
+    RecordKind,
+    digest_sql,
+    stored_sql,
+)
 from harmtrace.model import BOUNDS, CATEGORIES, HARMS, SIDE_HARM_COLUMN, harm_column
 from harmtrace.store import scalar
 
@@ -69,6 +80,7 @@ def import_records(
     source_id: int,
     given: set[str],
     withdraw_missing: bool,
+    where: str = "the file",
 ) -> Outcome:
     """Write the accepted rows of TEMP table `checked` as records of `source_id`: new, unchanged or
     changed, then the absent records (withdrawn when asked). Rows repeating a record id with other
@@ -91,7 +103,8 @@ def import_records(
         [batch_id, kind.name],
     )
     out.absent = _absent(con, kind, source_id)
-    if withdraw_missing:
+    if withdraw_missing and out.absent:
+        _refuse_blind_withdrawal(con, batch_id, out.absent, where)
         out.withdrawn = withdraw(con, kind, "SELECT record_key FROM ht_absent", batch_id, at)
     _drop(con, "ht_in", "ht_anon", "ht_repeat", "ht_plan", "ht_absent")
     return out
@@ -121,15 +134,12 @@ def _harm_list(given: set[str]) -> str:
         for c in CATEGORIES:
             cols = [harm_column(h, c, b) for b in BOUNDS]
             if set(cols) & given:
-                counts = ", ".join(f"{n} := {col}::INTEGER" for n, col in zip(_COUNTS, cols, strict=True))
+                counts = ", ".join(f"{n} := {col}::INTEGER" for n, col in zip(COUNTS, cols, strict=True))
                 rows.append(f"struct_pack(category := '{c}', harm := '{h}', {counts})")
     if not rows:
         return f"[]::{HARM_ROW}[]"
     given_any = "lambda x: coalesce(x.count_min, x.count_max, x.count_best) IS NOT NULL"
     return f"list_sort(list_filter([{', '.join(rows)}], {given_any}))"
-
-
-_COUNTS = ("count_min", "count_max", "count_best")
 
 
 def _side_list(given: set[str]) -> str:
@@ -139,10 +149,19 @@ def _side_list(given: set[str]) -> str:
 
 
 def _backfill_digests(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> None:
-    """Give the source's records stored before versions existed their content digest."""
-    keys = (
-        f"SELECT {kind.key} FROM {kind.table} WHERE source_id = {int(source_id)} AND content_sha256 IS NULL"
-    )
+    """Give the source's stored records the digest an incoming row of the same content gets now.
+
+    Records stored before versions existed have none. And should the digest of a content change (a
+    DuckDB upgrade that writes JSON otherwise), every stored digest would differ from every incoming
+    one and each record would get a spurious version: a sample of stored records is digested again,
+    and when one differs, all of the source's are.
+    """
+    where = f"WHERE source_id = {int(source_id)}"
+    sample = f"SELECT {kind.key} FROM {kind.table} {where} AND content_sha256 IS NOT NULL ORDER BY 1 LIMIT 20"
+    drifted = f"SELECT count(*) FROM ({stored_sql(kind, sample)}) WHERE {digest_sql(kind)} <> content_sha256"
+    if scalar(con, drifted):
+        con.execute(f"UPDATE {kind.table} SET content_sha256 = NULL {where}")
+    keys = f"SELECT {kind.key} FROM {kind.table} {where} AND content_sha256 IS NULL"
     if not scalar(con, f"SELECT count(*) FROM ({keys})"):
         return
     con.execute(
@@ -280,6 +299,26 @@ def _absent(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) ->
         [source_id],
     )
     return int(scalar(con, "SELECT count(*) FROM ht_absent"))
+
+
+def _refuse_blind_withdrawal(con: duckdb.DuckDBPyConnection, batch_id: int, absent: int, where: str) -> None:
+    """Refuse to withdraw when a quarantined row's record id could not be read (a row CSV could not
+    split, a blank id): it may name one of the absent records, and a faulty row is no withdrawal."""
+    rows = con.execute(
+        "SELECT list(row_number ORDER BY row_number) FROM (SELECT row_number FROM quarantine "
+        "WHERE batch_id = ? UNION ALL "
+        "SELECT row_number FROM checked WHERE len(reasons) > 0 AND record_id IS NULL)",
+        [batch_id],
+    ).fetchall()[0][0]
+    if not rows:
+        return
+    shown = ", ".join(str(r) for r in rows[:SAMPLE_IDS]) + (", ..." if len(rows) > SAMPLE_IDS else "")
+    raise InputError(
+        f"--withdraw-missing would withdraw {absent:,} records of this source, but {len(rows):,} rows of "
+        f"{where} (rows {shown}) are quarantined without a readable record id: they may be some of those "
+        "records. Nothing was imported. Import the file without --withdraw-missing to see why "
+        "(harmtrace quarantine), fix those rows, then import the fixed file with --withdraw-missing."
+    )
 
 
 def withdraw(con: duckdb.DuckDBPyConnection, kind: RecordKind, keys: str, batch_id: int, at: datetime) -> int:
