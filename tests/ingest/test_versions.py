@@ -397,8 +397,14 @@ def test_victim_history_withholds_names(db_path: Path, tmp_path: Path) -> None:
 def test_history_needs_one_way_of_naming_the_record(store: Store, kind: str) -> None:
     from harmtrace.errors import QueryError
 
-    with pytest.raises(QueryError, match="not both"):
-        histories(store, kind, 1, "UCDP", "1")
+    for key, source, record_id in (
+        (1, "UCDP", "1"),
+        (1, "UCDP", None),
+        (None, "UCDP", None),
+        (None, None, "1"),
+    ):
+        with pytest.raises(QueryError, match="not both"):
+            histories(store, kind, key, source, record_id)
     with pytest.raises(QueryError, match=f"No {kind} 7, current or earlier"):
         histories(store, kind, 7)
 

@@ -30,7 +30,8 @@ def histories(
     """The history of record `record_key`, or of every record `source` gave `record_id` (one record,
     unless it was withdrawn and given again, or stored twice before versions existed)."""
     kind = KINDS[kind_name]
-    if (record_key is None) == (source is None or record_id is None):
+    by_source = source is not None or record_id is not None
+    if (record_key is None) != by_source or (by_source and (source is None or record_id is None)):
         raise QueryError(
             f"Name one {kind.name}: by its id (e.g. 42), or by --source NAME and --record-id ID, not both."
         )

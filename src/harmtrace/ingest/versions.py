@@ -12,7 +12,9 @@ victim records alike. Importing a file again, or a corrected version of it:
   ``record_version`` (the row with its harm and harm_side rows, as JSON; ``ended_how = 'changed'``).
 
 The live tables (report, harm, harm_side, victim_record) hold current versions only, so no reader
-elsewhere filters. ``batch_match`` has one row per data row that was a record already in the store.
+elsewhere filters. ``batch_match`` has one row per data row that was a record already in the store
+(or given by an earlier row of the file): outcome 'unchanged' or 'changed'; a deletions feed's rows
+that withdrew a record have outcome 'withdrawn'.
 
 Content is compared by a digest of the *normalised* record (`record_kinds.digest_sql`: every field,
 the flags, the harm and side rows), stored as ``content_sha256``: a re-export that quotes or orders
