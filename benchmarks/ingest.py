@@ -6,9 +6,12 @@
    (set-wise, no Python loop per row): fresh ids; dates shifted by -30..+30 days (start and end
    together, year recomputed); coordinates moved by up to +-0.01 degree; 0-2 deaths added to
    civilians, low, best and high alike, so every row stays valid. Written to a temporary folder.
+   A second release of the file has one event changed (best and high + 1).
 2. Measures, each step in its own subprocess so that its peak memory is its own:
    - baseline: DuckDB's `read_csv` of the file into a table of an on-disk database (types detected);
    - ingest: `harmtrace.ingest.import_file` (every row kept verbatim, hashed, validated, normalised);
+   - re-ingest: the second release into the same store (every row matched to its record by id:
+     N - 1 unchanged, 1 changed, its earlier version kept);
    - locate: governorates for every report (`harmtrace.locate.locate_admin`, bundled OCHA admin 1);
    - figures: median latency of several `stats casualties` figures (the library call, ids off).
 3. Prints one table: step, rows, seconds, rows/s, peak MB (the process's VmHWM: interpreter and
@@ -72,8 +75,18 @@ def generate(rows: int, out: Path) -> float:
     changed = _jittered()
     select = ", ".join(f"{changed.get(c, q(c))} AS {q(c)}" for c in columns)
     con.execute(f"COPY (SELECT {select} FROM src) TO '{out}' (HEADER, DELIMITER ',')")
+    changed = "CASE WHEN id = '10000001' THEN ({c}::INTEGER + 1)::VARCHAR ELSE {c} END AS {c}"
+    con.execute(
+        f"COPY (SELECT * REPLACE ({changed.format(c='best')}, {changed.format(c='high')}) "
+        f"FROM read_csv('{out}', all_varchar=true)) TO '{release2(out)}' (HEADER, DELIMITER ',')"
+    )
     con.close()
     return time.perf_counter() - started
+
+
+def release2(path: Path) -> Path:
+    """The generated file's second release: one event changed."""
+    return path.with_name(path.stem + "_release2.csv")
 
 
 def _jittered() -> dict[str, str]:
@@ -139,6 +152,21 @@ def step_ingest(csv_path: Path, work: Path, profile: bool = False) -> list[dict[
     return [{"step": "harmtrace ingest ucdp-ged", "rows": result.rows_read, "seconds": seconds, "note": note}]
 
 
+def step_reingest(csv_path: Path, work: Path) -> list[dict[str, Any]]:
+    from harmtrace.ingest import get_format, import_file
+    from harmtrace.store import open_store
+
+    with open_store(work / "bench.duckdb") as store:
+        started = time.perf_counter()
+        result = import_file(store, get_format("ucdp-ged"), release2(csv_path))
+        seconds = time.perf_counter() - started
+    if (result.rows_new, result.rows_changed) != (0, 1):
+        raise SystemExit(f"the second release did not match the first: {result.as_dict()}")
+    note = f"new {result.rows_new:,}, unchanged {result.rows_unchanged:,}, changed {result.rows_changed:,}"
+    return [{"step": "harmtrace ingest, release 2 (1 changed)", "rows": result.rows_read, "seconds": seconds,
+             "note": note}]  # fmt: skip
+
+
 def step_locate(work: Path) -> list[dict[str, Any]]:
     from harmtrace.locate import locate_admin
     from harmtrace.store import open_store
@@ -196,6 +224,8 @@ def child(step: str, csv_path: Path, work: Path, profile: bool) -> None:
         results = step_baseline(csv_path, work)
     elif step == "ingest":
         results = step_ingest(csv_path, work, profile)
+    elif step == "reingest":
+        results = step_reingest(csv_path, work)
     elif step == "locate":
         results = step_locate(work)
     else:
@@ -248,7 +278,7 @@ def main() -> None:
             file=sys.stderr,
         )
         results = []
-        for step in ("baseline", "ingest", "locate", "figures"):
+        for step in ("baseline", "ingest", "reingest", "locate", "figures"):
             results += run_step(step, csv_path, work, args.profile and step == "ingest")
         print_table(results)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -14,8 +15,11 @@ from harmtrace.analyse.casualty_sql import figures_sql
 from harmtrace.assess.items import plan_for
 from harmtrace.assess.run import assess_incidents
 from harmtrace.assess.snapshot import state
+from harmtrace.ingest import get_format, import_file
 from harmtrace.store import Store
 from tests.assess.reports import R, add_reports, add_victims, link
+from tests.conftest import TEST_DATA
+from tests.ingest.ucdp_rows import ucdp_rows, write_csv
 
 CIV, ALL, COMB = ("civilians", "killed"), ("all", "killed"), ("combatants", "killed")
 DAY = date(2016, 3, 7)
@@ -143,3 +147,40 @@ def test_a_new_link_run_or_a_new_tie_makes_the_rows_stale(assessed: Store) -> No
     assess_incidents(assessed)
     add_victims(assessed, 5, ["civilian"])
     assert plan_for(assessed).stale
+
+
+def test_a_new_version_or_a_withdrawal_makes_the_rows_stale_an_unchanged_import_does_not(
+    store: Store, tmp_path: Path
+) -> None:
+    ucdp = get_format("ucdp-ged")
+    header, rows = ucdp_rows(6)
+    import_file(store, ucdp, write_csv(tmp_path / "a.csv", header, rows))
+    assess_incidents(store)
+    # the same events written otherwise (other file bytes, same content): nothing to recount
+    import_file(store, ucdp, write_csv(tmp_path / "b.csv", header, rows[::-1]))
+    assert not plan_for(store).stale
+    rows[0]["best"] = rows[0]["high"] = str(int(rows[0]["high"]) + 3)
+    import_file(store, ucdp, write_csv(tmp_path / "c.csv", header, rows))
+    assert plan_for(store).stale
+    figure = casualties(store, CasualtyQuery())
+    assert any(
+        n.startswith("WARNING: reports, incident links or victim ties changed") for n in figure["notes"]
+    )
+    assess_incidents(store)
+    assert not plan_for(store).stale
+    import_file(store, ucdp, write_csv(tmp_path / "d.csv", header, rows[1:]), withdraw_missing=True)
+    assert plan_for(store).stale
+
+
+def test_a_new_version_of_a_tied_victim_record_makes_the_rows_stale(store: Store, tmp_path: Path) -> None:
+    victims = get_format("victims", TEST_DATA / "victims_versions.yaml")
+    header, rows = ucdp_rows(2)
+    import_file(store, get_format("ucdp-ged"), write_csv(tmp_path / "a.csv", header, rows))
+    import_file(store, victims, TEST_DATA / "victims_versions.csv")
+    store.con.execute("INSERT INTO victim_report SELECT victim_id, 1, 'test' FROM victim_record")
+    assess_incidents(store)
+    text = (TEST_DATA / "victims_versions.csv").read_text(encoding="utf-8")
+    changed = tmp_path / "victims.csv"
+    changed.write_text(text.replace("V-3,Invented Name C,Non-Civilian", "V-3,Invented Name C,Civilian"))
+    assert import_file(store, victims, changed).rows_changed == 1  # a combatant is now a civilian
+    assert plan_for(store).stale

@@ -63,7 +63,9 @@ def test_a_real_windows_1256_arabic_file_still_imports_as_arabic(store: Store, t
     utf8 = _csv(tmp_path / "archive_utf8.csv", [header, *sample], "utf-8")
     cp1256 = _csv(tmp_path / "archive_cp1256.csv", [header, *sample], "cp1256")
     archive = get_format("syrian-archive")
-    first, second = import_file(store, archive, utf8), import_file(store, archive, cp1256)
+    # two sources: under one, the second file's rows would be the first's records, unchanged
+    first = import_file(store, archive, utf8, source="archive as UTF-8")
+    second = import_file(store, archive, cp1256, source="archive as Windows-1256")
     assert store.scalar("SELECT encoding FROM batch WHERE batch_id = ?", [second.batch_id]) == "cp1256"
     columns = "row_number, record_id, place_text, description, perpetrators, means"
     read = [

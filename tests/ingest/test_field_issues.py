@@ -130,7 +130,7 @@ def test_cli_import_quarantine_and_incident_show_say_what_was_set_aside(
     data, mapping = _sheet(tmp_path)
     imported = run_cli(db_path, "ingest", "incidents", str(data), "--mapping", str(mapping))
     assert imported.exit_code == 0, imported.output
-    assert "read 7 = accepted 6 + quarantined 1" in imported.output
+    assert "read 7 = accepted 6 (new 6, unchanged 0, changed 0) + quarantined 1" in imported.output
     assert "accepted with a field set aside: 2 x count_invalid (rows 3, 4)" in imported.output
     assert "See them with: harmtrace quarantine --batch 1" in imported.output
     listing = json.loads(run_cli(db_path, "quarantine", "--json").output)

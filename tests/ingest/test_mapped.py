@@ -194,7 +194,8 @@ def test_xlsx_sheet_imports_like_the_csv(store: Store, tmp_path: Path) -> None:
     mapping.write_text(INCIDENTS_MAPPING.read_text(encoding="utf-8") + "sheet: Incidents\n", encoding="utf-8")
     xlsx = _xlsx_from_csv(tmp_path / "incidents.xlsx", with_cover_sheet=True)
     from_csv = import_file(store, get_format("incidents", INCIDENTS_MAPPING), SHEET_CSV)
-    from_xlsx = import_file(store, get_format("incidents", mapping), xlsx)
+    # another source: under the same one the sheet's rows would be the CSV's records, unchanged
+    from_xlsx = import_file(store, get_format("incidents", mapping), xlsx, source="the sheet as XLSX")
     assert (from_xlsx.rows_read, from_xlsx.rows_accepted, from_xlsx.rows_quarantined) == (12, 11, 1)
     assert from_xlsx.reasons.keys() == from_csv.reasons.keys()
     assert from_xlsx.field_issues.keys() == from_csv.field_issues.keys()
@@ -364,7 +365,7 @@ def test_a_cell_matches_its_value_key_whatever_its_case_and_spacing(key: str) ->
 def test_cli_imports_a_mapped_sheet(db_path: Path) -> None:
     result = run_cli(db_path, "ingest", "incidents", str(SHEET_CSV), "--mapping", str(INCIDENTS_MAPPING))
     assert result.exit_code == 0, result.output
-    assert "read 12 = accepted 11 + quarantined 1" in result.output
+    assert "read 12 = accepted 11 (new 11, unchanged 0, changed 0) + quarantined 1" in result.output
     assert "accepted with a field set aside: 1 x value_unmapped (rows 10)" in result.output
     listing = run_cli(db_path, "batches", "--json")
     assert json.loads(listing.output)[0]["source"] == "Example monitor"

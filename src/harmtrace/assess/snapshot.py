@@ -14,9 +14,10 @@ run aggregates them once and stores (replacing the last run's):
 - ``assessment_actor``: the actor table the run used, so figures name actors as the run did;
 - ``assessment_state``: when, and a `fingerprint` of what the run read.
 
-The rows are *stale* when reports, incident links, person links or victim ties changed since the run
-(the fingerprint differs): figures then fall back to aggregating at query time and say so. Analyst grade
-decisions are read live, so they never make the rows stale.
+The rows are *stale* when reports (new, a new version, withdrawn), victim records (a new version,
+withdrawn), incident links, person links or victim ties changed since the run (the fingerprint
+differs): figures then fall back to aggregating at query time and say so. Analyst grade decisions are
+read live, so they never make the rows stale.
 """
 
 from __future__ import annotations
@@ -30,11 +31,17 @@ from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import PERSON_CATEGORY, members_sql
 from harmtrace.store import Store
 
-# what a run reads, as (table, SQL of a digest of its rows). Reports are only ever appended (an import
-# adds rows with new ids), and every link run writes its memberships under a new run id, so counts and
-# id bounds tell a change without reading every row; victim ties carry no run id and are hashed whole.
+# what a run reads, as (table, SQL of a digest of its rows). An import adds reports with new ids, and
+# every version it records or record it withdraws adds a row to record_version (a changed report also
+# counts one more in sum(version)); every link run writes its memberships under a new run id: so counts
+# and id bounds tell a change without reading every row; victim ties carry no run id and are hashed whole.
 _DIGESTS: Final = (
-    ("report", "count(*) || ':' || coalesce(max(report_id), 0) || ':' || coalesce(max(batch_id), 0)"),
+    (
+        "report",
+        "count(*) || ':' || coalesce(max(report_id), 0) || ':' || coalesce(max(batch_id), 0) || ':' || "
+        "coalesce(sum(version), 0)",
+    ),
+    ("record_version", "count(*) || ':' || coalesce(max(ended_batch), 0)"),
     ("incident_member", "count(*) || ':' || coalesce(min(run_id), 0) || ':' || coalesce(max(run_id), 0)"),
     ("person_member", "count(*) || ':' || coalesce(min(run_id), 0) || ':' || coalesce(max(run_id), 0)"),
     ("victim_report", "count(*) || ':' || coalesce(sum(hash(victim_id, report_id, method)), 0)"),

@@ -7,6 +7,7 @@ from harmtrace.cli import control as _control  # noqa: F401
 from harmtrace.cli import demo as _demo  # noqa: F401
 from harmtrace.cli import estimate as _estimate  # noqa: F401
 from harmtrace.cli import geostats as _geostats  # noqa: F401
+from harmtrace.cli import history as _history  # noqa: F401
 from harmtrace.cli import incidents as _incidents  # noqa: F401
 from harmtrace.cli import ingest as _ingest  # noqa: F401
 from harmtrace.cli import link as _link  # noqa: F401

@@ -6,6 +6,7 @@ from pathlib import Path
 
 from harmtrace.errors import InputError
 from harmtrace.ingest.acled import FORMAT as ACLED
+from harmtrace.ingest.acled_deletions import FORMAT as ACLED_DELETIONS
 from harmtrace.ingest.batch import ImportResult, import_file
 from harmtrace.ingest.checks import PlausibleArea
 from harmtrace.ingest.formats import Format
@@ -13,7 +14,7 @@ from harmtrace.ingest.mapped import mapped_format
 from harmtrace.ingest.syrian_archive import FORMAT as SYRIAN_ARCHIVE
 from harmtrace.ingest.ucdp_ged import FORMAT as UCDP_GED
 
-FIXED_FORMATS: dict[str, Format] = {f.name: f for f in (UCDP_GED, ACLED, SYRIAN_ARCHIVE)}
+FIXED_FORMATS: dict[str, Format] = {f.name: f for f in (UCDP_GED, ACLED, ACLED_DELETIONS, SYRIAN_ARCHIVE)}
 MAPPED_FORMATS = ("incidents", "victims")
 # formats whose publisher codes each event once (`Format.deduplicated`)
 DEDUPLICATED_FORMATS: tuple[str, ...] = tuple(n for n, f in FIXED_FORMATS.items() if f.deduplicated)

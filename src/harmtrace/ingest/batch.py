@@ -1,7 +1,9 @@
 """One import run: file → documents → reports / victim records or quarantine, all in one transaction.
 
 read = accepted + quarantined, always: every data row of the file becomes a document holding its raw
-bytes (SHA-256 addressed), and either an accepted record or a quarantine entry with every reason found.
+bytes (SHA-256 addressed), and either an accepted row or a quarantine entry with every reason found.
+An accepted row is a new record, an unchanged one or a new version of one (accepted = new + unchanged
++ changed): rows are matched to the source's records by record id, see `harmtrace.ingest.versions`.
 """
 
 from __future__ import annotations
@@ -15,13 +17,16 @@ import duckdb
 import pyarrow as pa
 
 import harmtrace
+from harmtrace.errors import InputError
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
 from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
+from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
 from harmtrace.ingest.staging import Staged, stage_csv
 from harmtrace.ingest.units import set_aside
-from harmtrace.model import CATEGORIES, HARM_COLUMNS, HARMS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE, harm_column
+from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
+from harmtrace.model import HARM_COLUMNS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 SAMPLE_ROWS = 5
@@ -29,7 +34,14 @@ SAMPLE_ROWS = 5
 
 @dataclass
 class ImportResult:
-    """What an import did; `reasons`, `flags` and `field_issues` map a code to (rows, first rows)."""
+    """What an import did; `reasons` maps a reason code to (count, first rows).
+
+    rows_accepted = rows_new + rows_unchanged + rows_changed (None for a batch imported before
+    versions existed); rows_withdrawn counts records withdrawn, records_absent the current records of
+    the source the file did not name (withdrawn only with `withdraw_missing`); places_changed the
+    changed reports whose place changed (their placements were cleared: run `harmtrace locate` again);
+    ids_not_found the rows of a deletions feed naming no current record, the first listed.
+    """
 
     batch_id: int
     file_name: str
@@ -44,22 +56,53 @@ class ImportResult:
     flags: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
     # accepted rows with a field set aside: reason code -> (rows, first rows)
     field_issues: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
+    source: str = ""
+    kind: str = "report"
+    rows_new: int | None = None
+    rows_unchanged: int | None = None
+    rows_changed: int | None = None
+    rows_withdrawn: int | None = None
+    records_absent: int | None = None
+    withdraw_missing: bool = False
+    places_changed: int = 0
+    ids_not_found: int = 0
+    ids_not_found_first: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "batch_id": self.batch_id,
             "file": self.file_name,
             "format": self.format,
+            "source": self.source,
+            "kind": self.kind,
             "already_imported": self.already_imported,
             "rows_read": self.rows_read,
             "rows_accepted": self.rows_accepted,
             "rows_quarantined": self.rows_quarantined,
             "rows_flagged": self.rows_flagged,
             "rows_with_field_issues": self.rows_with_field_issues,
+            "rows_new": self.rows_new,
+            "rows_unchanged": self.rows_unchanged,
+            "rows_changed": self.rows_changed,
+            "rows_withdrawn": self.rows_withdrawn,
+            "records_absent": self.records_absent,
+            "withdraw_missing": self.withdraw_missing,
+            "places_changed": self.places_changed,
+            "ids_not_found": {"rows": self.ids_not_found, "first": self.ids_not_found_first},
             "quarantine_reasons": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.reasons.items()},
             "flags": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.flags.items()},
             "field_issues": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.field_issues.items()},
         }
+
+    def add_outcome(self, out: Outcome, fmt: Format, withdraw_missing: bool) -> None:
+        """The counts of `out`; a deletions feed adds no records (new, unchanged, changed None)."""
+        if not fmt.withdraws:
+            self.rows_new, self.rows_unchanged, self.rows_changed = out.new, out.unchanged, out.changed
+            self.records_absent = out.absent
+        self.kind, self.rows_withdrawn, self.withdraw_missing = fmt.kind, out.withdrawn, withdraw_missing
+        self.places_changed, self.ids_not_found, self.ids_not_found_first = (
+            out.places_changed, out.not_found, out.not_found_ids,
+        )  # fmt: skip
 
 
 def import_file(
@@ -68,13 +111,22 @@ def import_file(
     path: Path,
     source: str | None = None,
     area: PlausibleArea | None = None,
+    withdraw_missing: bool = False,
     encoding: str | None = None,
 ) -> ImportResult:
-    """Import `path` as `fmt` into `store` under `source` (default: the format name).
+    """Import `path` as `fmt` into `store` under `source` (default: the format's source, else its name).
 
+    Rows are matched to the source's records (`harmtrace.ingest.versions`). With `withdraw_missing` the
+    file is the source's complete current list of its kind: current records it does not name are
+    withdrawn; a file imported before is then imported again (its rows unchanged) to do so.
     `encoding` overrides the detection of a CSV file's encoding (`rawfile.read_raw`); the same bytes
     read in another encoding are another import.
     """
+    if withdraw_missing and fmt.withdraws:
+        raise InputError(
+            f"--withdraw-missing does not apply to {fmt.name}: a deletions feed withdraws the records it "
+            "lists. Leave the option out."
+        )
     raw = read_raw(path, encoding)
     mapping_sha = _sha(fmt.mapping_text)
     previous = store.scalar(
@@ -82,7 +134,7 @@ def import_file(
         "AND mapping_sha256 IS NOT DISTINCT FROM ? AND encoding = ?",
         [raw.sha256, fmt.name, mapping_sha, raw.encoding],
     )
-    if previous is not None:
+    if previous is not None and not withdraw_missing:
         return _already(store, int(previous), raw, fmt)
     started = datetime.now()
     with store.transaction() as con:
@@ -90,12 +142,17 @@ def import_file(
         fmt = fmt.layout_for(staged.header, str(raw.path))
         if fmt.prepare:
             fmt.prepare(con, "staged")
-        given = _normalise(con, fmt, area or PlausibleArea())
+        given = listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
         batch_id = _next_id(con, "batch", "batch_id")
-        source_id = _source_id(con, source or fmt.source or fmt.name)
+        source_name = source or fmt.source or fmt.name
+        source_id = _source_id(con, source_name)
         _write_documents(con, batch_id, staged)
-        result = _write_outcomes(con, batch_id, source_id, fmt, staged, given)
+        result = _write_outcomes(
+            con, batch_id, source_id, fmt, staged, given, withdraw_missing, str(raw.path)
+        )
+        result.source = source_name
         _write_batch(con, result, source_id, raw, fmt, staged, started)
+        _write_outcome_counts(con, result)
         con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
     return result
 
@@ -116,7 +173,10 @@ def _sha(text: str | None) -> str | None:
 
 
 def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportResult:
-    row = store.rows("SELECT * FROM batch WHERE batch_id = ?", [batch_id])[0]
+    row = store.rows(
+        "SELECT b.*, s.name AS source FROM batch b JOIN source s USING (source_id) WHERE batch_id = ?",
+        [batch_id],
+    )[0]
     return ImportResult(
         batch_id,
         raw.path.name,
@@ -127,6 +187,12 @@ def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportRe
         row["rows_quarantined"],
         row["rows_flagged"],
         row["rows_with_field_issues"] or 0,
+        source=row["source"],
+        kind=fmt.kind,
+        rows_new=row["rows_new"],
+        rows_unchanged=row["rows_unchanged"],
+        rows_changed=row["rows_changed"],
+        rows_withdrawn=row["rows_withdrawn"],
     )
 
 
@@ -244,6 +310,8 @@ def _write_outcomes(
     fmt: Format,
     staged: Staged,
     given: set[str],
+    withdraw_missing: bool = False,
+    where: str = "the file",
 ) -> ImportResult:
     if staged.rejected:
         rows = list(staged.rejected)
@@ -253,16 +321,18 @@ def _write_outcomes(
         )
         con.execute("INSERT INTO quarantine SELECT ?, row_number, reasons FROM ht_rejected", [batch_id])
         con.unregister("ht_rejected")
+    kind = KINDS[fmt.kind]
+    if not fmt.withdraws:
+        # before the quarantine: a row repeating a record id with other content is quarantined here
+        outcome = import_records(con, kind, batch_id, source_id, given, withdraw_missing, where)
     # a quarantined row lists every reason found, its fields' included
     con.execute(
         "INSERT INTO quarantine SELECT ?, row_number, list_concat(reasons, "
         "list_transform(issues, lambda x: x.reason)) FROM checked WHERE len(reasons) > 0",
         [batch_id],
     )
-    if fmt.kind == "report":
-        _insert_reports(con, batch_id, source_id, given)
-    else:
-        _insert_accepted(con, "victim_record", "victim_id", VICTIM_FIELDS, batch_id, source_id)
+    if fmt.withdraws:
+        outcome = withdraw_listed(con, kind, batch_id, source_id)
     result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
     result.reasons = _summarise(
         con, "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", batch_id
@@ -273,6 +343,7 @@ def _write_outcomes(
     result.rows_flagged = scalar(
         con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"
     )
+    result.add_outcome(outcome, fmt, withdraw_missing)
     _write_field_issues(con, batch_id, result)
     return result
 
@@ -292,48 +363,6 @@ def _write_field_issues(con: duckdb.DuckDBPyConnection, batch_id: int, result: I
     result.rows_with_field_issues = scalar(
         con, "SELECT count(DISTINCT row_number) FROM field_issue WHERE batch_id = ?", [batch_id]
     )
-
-
-def _insert_accepted(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    id_column: str,
-    fields: dict[str, str],
-    batch_id: int,
-    source_id: int,
-) -> int:
-    """Insert the accepted rows of `checked` into `table`; ids are base + row number. Returns base."""
-    base = _next_id(con, table, id_column) - 1
-    cols = ", ".join(fields)
-    con.execute(
-        f"INSERT INTO {table} ({id_column}, batch_id, row_number, source_id, {cols}, flags) "
-        f"SELECT ? + row_number, ?, row_number, ?, {cols}, flags FROM checked WHERE len(reasons) = 0",
-        [base, batch_id, source_id],
-    )
-    return base
-
-
-def _insert_reports(con: duckdb.DuckDBPyConnection, batch_id: int, source_id: int, given: set[str]) -> None:
-    base = _insert_accepted(con, "report", "report_id", REPORT_FIELDS, batch_id, source_id)
-    parts = []
-    for h in HARMS:
-        for c in CATEGORIES:
-            lo, hi, best = (harm_column(h, c, b) for b in ("min", "max", "best"))
-            if not {lo, hi, best} & given:
-                continue
-            parts.append(
-                f"SELECT ? + row_number, '{c}', '{h}', {lo}, {hi}, {best} FROM checked "
-                f"WHERE len(reasons) = 0 AND coalesce({lo}, {hi}, {best}) IS NOT NULL"
-            )
-    if parts:
-        con.execute("INSERT INTO harm " + " UNION ALL ".join(parts), [base] * len(parts))
-    if SIDE_HARM_COLUMN in given:
-        con.execute(
-            "INSERT INTO harm_side SELECT ? + row_number, s.side, s.harm, s.count_min, s.count_max, "
-            f"s.count_best FROM (SELECT row_number, unnest({SIDE_HARM_COLUMN}) AS s FROM checked "
-            "WHERE len(reasons) = 0) WHERE s.side IS NOT NULL",
-            [base],
-        )
 
 
 def _summarise(
@@ -369,3 +398,12 @@ def _write_batch(
             started, datetime.now(), harmtrace.__version__, result.rows_with_field_issues,
         ],
     )  # fmt: skip
+
+
+def _write_outcome_counts(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
+    """The batch's new / unchanged / changed / withdrawn counts (V9 columns, not in BATCH_COLUMNS)."""
+    con.execute(
+        "UPDATE batch SET rows_new = ?, rows_unchanged = ?, rows_changed = ?, rows_withdrawn = ? "
+        "WHERE batch_id = ?",
+        [result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn, result.batch_id],
+    )

@@ -36,6 +36,8 @@ class Format:
     # the publisher codes each event once (curated event data: UCDP GED, ACLED), so two rows of one
     # source with different ids are two events; incident linkage never joins them by itself
     deduplicated: bool = False
+    # each row names a record of `kind` the source withdrew (a deletions feed), it describes none
+    withdraws: bool = False
 
     def layout_for(self, header: list[str], where: str) -> Format:
         """The first of `layouts` whose required columns `header` has (self when none are declared)."""

@@ -9,11 +9,12 @@ from harmtrace.store import Store
 
 
 def batches(store: Store) -> list[dict[str, Any]]:
-    """Every batch with its source name and counts, oldest first."""
+    """Every batch with its source name and counts, oldest first (rows_new ... None before versions)."""
     return store.rows(
         "SELECT b.batch_id, s.name AS source, b.format, b.file_name, b.file_sha256, b.encoding, "
-        "b.rows_read, b.rows_accepted, b.rows_quarantined, b.rows_flagged, "
-        "coalesce(b.rows_with_field_issues, 0) AS rows_with_field_issues, b.started_at, "
+        "b.rows_read, b.rows_accepted, b.rows_quarantined, b.rows_flagged, b.rows_new, b.rows_unchanged, "
+        # NULL (shown "-"): a batch from before that count existed, or an importer that does not keep it
+        "b.rows_changed, b.rows_withdrawn, b.rows_with_field_issues, b.started_at, "
         "b.finished_at, b.mapping_sha256 FROM batch b JOIN source s USING (source_id) "
         "ORDER BY b.batch_id"
     )

@@ -1,0 +1,393 @@
+"""Records over time: which rows of an import are new, unchanged or changed, and withdrawn records.
+
+A row is identified by its source and record id (`record_id`, the source's own id), for reports and
+victim records alike. Importing a file again, or a corrected version of it:
+
+- a row whose record is not in the store adds it (``new``);
+- a row whose record is in the store with the same content adds nothing (``unchanged``); its document
+  is kept in the batch like every row's, and the record keeps pointing at the document of its version;
+- a row whose record is in the store with other content is a new *version* of it (``changed``): the
+  record keeps its id (so incident links, ties and decisions stay), its live rows are replaced with
+  version + 1 pointing at the new document, and the version replaced is kept whole in
+  ``record_version`` (the row with its harm and harm_side rows, as JSON; ``ended_how = 'changed'``).
+
+The live tables (report, harm, harm_side, victim_record) hold current versions only, so no reader
+elsewhere filters. ``batch_match`` has one row per data row that was a record already in the store
+(or given by an earlier row of the file): outcome 'unchanged' or 'changed'; a deletions feed's rows
+that withdrew a record have outcome 'withdrawn'.
+
+Content is compared by a digest of the *normalised* record (`record_kinds.digest_sql`: every field,
+the flags, the harm and side rows), stored as ``content_sha256``: a re-export that quotes or orders
+columns otherwise changes nothing. Records imported before versions existed get theirs on first match.
+
+Rows without a record id are identified by content within the source: the k-th such row of a file with
+content C is the k-th such record of the source with content C. Identical content is unchanged, other
+content new. Counting occurrences matters: a list without ids (the VDC 2011-2012 export) holds thousands
+of identical rows that are different people (civilians of one town killed on one day by one cause).
+
+One record id twice in one file: a repeat with the same content is the same record (``unchanged``); a
+repeat with other content is quarantined (``record_id_repeated``), the first row being the record.
+
+Withdrawn: with ``withdraw_missing`` the file is the source's complete current list of its kind, and
+current records of the source it does not name are withdrawn (a record named by a quarantined row is
+not: its row is faulty, not gone; when a quarantined row's id cannot be read at all, the import is
+refused rather than withdraw blindly). A withdrawn record leaves the live tables, and every table
+keyed by its id (`RecordKind.links`), for ``record_version`` (``ended_how = 'withdrawn'``). Ids are
+never given again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+import duckdb
+
+from harmtrace.errors import InputError
+from harmtrace.ingest.formats import Format
+from harmtrace.ingest.record_kinds import (
+    COUNTS,
+    HARM_ROW,
+    REPORT,
+    SIDE_ROW,
+    RecordKind,
+    digest_sql,
+    stored_sql,
+)
+from harmtrace.model import BOUNDS, CATEGORIES, HARMS, SIDE_HARM_COLUMN, harm_column
+from harmtrace.store import scalar
+
+OUTCOMES = ("new", "unchanged", "changed")
+SAMPLE_IDS = 5
+
+
+@dataclass
+class Outcome:
+    """What an import did to the records of its source (counts of rows, and of records for the rest)."""
+
+    new: int = 0
+    unchanged: int = 0
+    changed: int = 0
+    withdrawn: int = 0
+    absent: int = 0  # current records of the source the file does not name
+    places_changed: int = 0  # changed reports whose place changed: their placements were cleared
+    not_found: int = 0  # rows of a deletions feed naming no current record
+    not_found_ids: list[str] = field(default_factory=list)
+
+
+def import_records(
+    con: duckdb.DuckDBPyConnection,
+    kind: RecordKind,
+    batch_id: int,
+    source_id: int,
+    given: set[str],
+    withdraw_missing: bool,
+    where: str = "the file",
+) -> Outcome:
+    """Write the accepted rows of TEMP table `checked` as records of `source_id`: new, unchanged or
+    changed, then the absent records (withdrawn when asked). Rows repeating a record id with other
+    content get a reason in `checked` first: call this before writing the quarantine."""
+    _incoming(con, kind, given)
+    _backfill_digests(con, kind, source_id)
+    _plan(con, kind, source_id)
+    _quarantine_repeats(con)
+    new, unchanged, changed = _counts(con)
+    out = Outcome(new, unchanged, changed)
+    at = datetime.now()
+    _end_versions(
+        con, kind, "SELECT record_key FROM ht_plan WHERE outcome = 'changed'", batch_id, "changed", at
+    )
+    out.places_changed = _clear_moved_placements(con, kind)
+    _write_current(con, kind, batch_id, source_id)
+    con.execute(
+        "INSERT INTO batch_match SELECT ?, row_number, ?, record_key, outcome FROM ht_plan "
+        "WHERE outcome <> 'new'",
+        [batch_id, kind.name],
+    )
+    out.absent = _absent(con, kind, source_id)
+    if withdraw_missing and out.absent:
+        _refuse_blind_withdrawal(con, batch_id, out.absent, where)
+        out.withdrawn = withdraw(con, kind, "SELECT record_key FROM ht_absent", batch_id, at)
+    _drop(con, "ht_in", "ht_anon", "ht_repeat", "ht_plan", "ht_absent")
+    return out
+
+
+def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str]) -> None:
+    """TEMP table `ht_in`: the accepted rows in the stored types, their child lists and digest."""
+    types = dict(
+        con.execute(
+            "SELECT column_name, data_type FROM information_schema.columns "
+            "WHERE table_schema = 'main' AND table_name = ?",
+            [kind.table],
+        ).fetchall()
+    )
+    fields = ", ".join(f"CAST({f} AS {types[f]}) AS {f}" for f in kind.fields)
+    lists = f", {_harm_list(given)} AS harm, {_side_list(given)} AS harm_side" if kind is REPORT else ""
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE ht_in AS SELECT *, {digest_sql(kind)} AS content_sha256 FROM "
+        f"(SELECT row_number, {fields}, flags{lists} FROM checked WHERE len(reasons) = 0)"
+    )
+
+
+def _harm_list(given: set[str]) -> str:
+    """SQL: a row's harm counts (wide columns of `checked`) as the sorted list of its harm rows."""
+    rows = []
+    for h in HARMS:
+        for c in CATEGORIES:
+            cols = [harm_column(h, c, b) for b in BOUNDS]
+            if set(cols) & given:
+                counts = ", ".join(f"{n} := {col}::INTEGER" for n, col in zip(COUNTS, cols, strict=True))
+                rows.append(f"struct_pack(category := '{c}', harm := '{h}', {counts})")
+    if not rows:
+        return f"[]::{HARM_ROW}[]"
+    given_any = "lambda x: coalesce(x.count_min, x.count_max, x.count_best) IS NOT NULL"
+    return f"list_sort(list_filter([{', '.join(rows)}], {given_any}))"
+
+
+def _side_list(given: set[str]) -> str:
+    if SIDE_HARM_COLUMN not in given:
+        return f"[]::{SIDE_ROW}[]"
+    return f"list_sort(list_filter({SIDE_HARM_COLUMN}::{SIDE_ROW}[], lambda s: s.side IS NOT NULL))"
+
+
+def _backfill_digests(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> None:
+    """Give the source's stored records the digest an incoming row of the same content gets now.
+
+    Records stored before versions existed have none. And should the digest of a content change (a
+    DuckDB upgrade that writes JSON otherwise), every stored digest would differ from every incoming
+    one and each record would get a spurious version: a sample of stored records is digested again,
+    and when one differs, all of the source's are.
+    """
+    where = f"WHERE source_id = {int(source_id)}"
+    sample = f"SELECT {kind.key} FROM {kind.table} {where} AND content_sha256 IS NOT NULL ORDER BY 1 LIMIT 20"
+    drifted = f"SELECT count(*) FROM ({stored_sql(kind, sample)}) WHERE {digest_sql(kind)} <> content_sha256"
+    if scalar(con, drifted):
+        con.execute(f"UPDATE {kind.table} SET content_sha256 = NULL {where}")
+    keys = f"SELECT {kind.key} FROM {kind.table} {where} AND content_sha256 IS NULL"
+    if not scalar(con, f"SELECT count(*) FROM ({keys})"):
+        return
+    con.execute(
+        f"UPDATE {kind.table} SET content_sha256 = d.sha FROM (SELECT {kind.key} AS k, {digest_sql(kind)} "
+        f"AS sha FROM ({stored_sql(kind, keys)})) d WHERE {kind.table}.{kind.key} = d.k"
+    )
+
+
+def _plan(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> None:
+    """TEMP table `ht_plan` (row_number, record_key, outcome, old_version) for every accepted row but
+    the repeats with other content (`ht_repeat` where not same)."""
+    _repeats(con)
+    live = f"FROM {kind.table} WHERE source_id = {int(source_id)}"
+    base = _last_key(con, kind)
+    # a record the store holds twice (imports before versions added every row again) matches once,
+    # at its lowest id; the other copy is absent, and --withdraw-missing withdraws it
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ht_plan AS
+        WITH live AS (SELECT record_id, min({kind.key}) AS record_key,
+                             arg_min(content_sha256, {kind.key}) AS sha,
+                             arg_min(version, {kind.key}) AS version
+                      {live} AND record_id IS NOT NULL GROUP BY record_id),
+        live_anon AS (SELECT {kind.key} AS record_key, content_sha256 AS sha, version,
+                             row_number() OVER (PARTITION BY content_sha256 ORDER BY {kind.key}) AS occurrence
+                      {live} AND record_id IS NULL),
+        leads AS (SELECT i.row_number, i.record_id, i.content_sha256 FROM ht_in i
+                  ANTI JOIN ht_repeat r USING (row_number) WHERE i.record_id IS NOT NULL)
+        SELECT l.row_number, coalesce(v.record_key, {base} + l.row_number) AS record_key,
+               CASE WHEN v.record_key IS NULL THEN 'new' WHEN v.sha = l.content_sha256 THEN 'unchanged'
+                    ELSE 'changed' END AS outcome, coalesce(v.version, 0) AS old_version
+        FROM leads l LEFT JOIN live v USING (record_id)
+        UNION ALL
+        SELECT a.row_number, coalesce(v.record_key, {base} + a.row_number),
+               CASE WHEN v.record_key IS NULL THEN 'new' ELSE 'unchanged' END, coalesce(v.version, 0)
+        FROM ht_anon a LEFT JOIN live_anon v ON v.sha = a.content_sha256 AND v.occurrence = a.occurrence"""
+    )
+    con.execute(
+        "INSERT INTO ht_plan SELECT r.row_number, p.record_key, 'unchanged', p.old_version FROM ht_repeat r "
+        "JOIN ht_plan p ON p.row_number = r.lead_row WHERE r.same"
+    )
+
+
+def _repeats(con: duckdb.DuckDBPyConnection) -> None:
+    """TEMP tables `ht_repeat` (later rows of a record id the file gives more than once, with the first
+    row and whether the content is the same) and `ht_anon` (rows without an id, numbered by content)."""
+    con.execute(
+        """CREATE OR REPLACE TEMP TABLE ht_repeat AS
+        SELECT i.row_number, i.record_id, l.lead_row, i.content_sha256 = l.lead_sha AS same
+        FROM ht_in i JOIN (SELECT record_id, min(row_number) AS lead_row,
+                                  arg_min(content_sha256, row_number) AS lead_sha
+                           FROM ht_in WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1) l
+        USING (record_id) WHERE i.row_number <> l.lead_row"""
+    )
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ht_anon AS SELECT row_number, content_sha256, "
+        "row_number() OVER (PARTITION BY content_sha256 ORDER BY row_number) AS occurrence "
+        "FROM ht_in WHERE record_id IS NULL"
+    )
+
+
+def _last_key(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> int:
+    """The highest id a record of `kind` ever had: a withdrawn record's id is never given again."""
+    return int(
+        scalar(
+            con,
+            f"SELECT greatest((SELECT coalesce(max({kind.key}), 0) FROM {kind.table}), "
+            "(SELECT coalesce(max(record_key), 0) FROM record_version WHERE kind = ?))",
+            [kind.name],
+        )
+    )
+
+
+def _quarantine_repeats(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute(
+        "UPDATE checked SET reasons = list_append(checked.reasons, 'record_id_repeated: record ' || "
+        "r.record_id || ' is also row ' || r.lead_row || ' of this file, with other content; row ' || "
+        "r.lead_row || ' was imported') FROM ht_repeat r "
+        "WHERE checked.row_number = r.row_number AND NOT r.same"
+    )
+
+
+def _counts(con: duckdb.DuckDBPyConnection) -> list[int]:
+    found = dict(con.execute("SELECT outcome, count(*) FROM ht_plan GROUP BY outcome").fetchall())
+    return [int(found.get(o, 0)) for o in OUTCOMES]
+
+
+def _clear_moved_placements(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> int:
+    """Delete the placements (governorates, gazetteer places) of changed records whose place changed;
+    returns how many records moved."""
+    if not kind.place_fields:
+        return 0
+    moved = " OR ".join(f"r.{f} IS DISTINCT FROM i.{f}" for f in kind.place_fields)
+    con.execute(
+        f"CREATE OR REPLACE TEMP TABLE ht_moved AS SELECT p.record_key FROM ht_plan p "
+        f"JOIN ht_in i USING (row_number) JOIN {kind.table} r ON r.{kind.key} = p.record_key "
+        f"WHERE p.outcome = 'changed' AND ({moved})"
+    )
+    for table in kind.placements:
+        con.execute(f"DELETE FROM {table} WHERE {kind.key} IN (SELECT record_key FROM ht_moved)")
+    moved_count = int(scalar(con, "SELECT count(*) FROM ht_moved"))
+    _drop(con, "ht_moved")
+    return moved_count
+
+
+def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: int, source_id: int) -> None:
+    """Replace the changed records' live rows and add the new ones, children included."""
+    changed = "SELECT record_key FROM ht_plan WHERE outcome = 'changed'"
+    for child, _, _ in kind.children:
+        con.execute(f"DELETE FROM {child} WHERE {kind.key} IN ({changed})")
+    con.execute(f"DELETE FROM {kind.table} WHERE {kind.key} IN ({changed})")
+    written = "FROM ht_in i JOIN ht_plan p USING (row_number) WHERE p.outcome IN ('new', 'changed')"
+    cols, values = ", ".join(kind.fields), ", ".join(f"i.{f}" for f in kind.fields)
+    con.execute(
+        f"INSERT INTO {kind.table} ({kind.key}, batch_id, row_number, source_id, {cols}, flags, version, "
+        f"content_sha256) SELECT p.record_key, ?, i.row_number, ?, {values}, i.flags, p.old_version + 1, "
+        f"i.content_sha256 {written}",
+        [batch_id, source_id],
+    )
+    for child, columns, _ in kind.children:
+        rows = f"SELECT p.record_key, unnest(i.{child}) AS c {written}"
+        con.execute(
+            f"INSERT INTO {child} ({kind.key}, {', '.join(columns)}) SELECT record_key, "
+            f"{', '.join(f'c.{c}' for c in columns)} FROM ({rows})"
+        )
+
+
+def _absent(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> int:
+    """TEMP table `ht_absent`: current records of the source that no row of the file names (a row
+    quarantined with its record id names it); returns how many."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ht_absent AS SELECT r.{kind.key} AS record_key
+        FROM {kind.table} r ANTI JOIN ht_plan p ON p.record_key = r.{kind.key}
+        WHERE r.source_id = ? AND (r.record_id IS NULL OR r.record_id NOT IN
+              (SELECT record_id FROM checked WHERE len(reasons) > 0 AND record_id IS NOT NULL))""",
+        [source_id],
+    )
+    return int(scalar(con, "SELECT count(*) FROM ht_absent"))
+
+
+def _refuse_blind_withdrawal(con: duckdb.DuckDBPyConnection, batch_id: int, absent: int, where: str) -> None:
+    """Refuse to withdraw when a quarantined row's record id could not be read (a row CSV could not
+    split, a blank id): it may name one of the absent records, and a faulty row is no withdrawal."""
+    rows = con.execute(
+        "SELECT list(row_number ORDER BY row_number) FROM (SELECT row_number FROM quarantine "
+        "WHERE batch_id = ? UNION ALL "
+        "SELECT row_number FROM checked WHERE len(reasons) > 0 AND record_id IS NULL)",
+        [batch_id],
+    ).fetchall()[0][0]
+    if not rows:
+        return
+    shown = ", ".join(str(r) for r in rows[:SAMPLE_IDS]) + (", ..." if len(rows) > SAMPLE_IDS else "")
+    raise InputError(
+        f"--withdraw-missing would withdraw {absent:,} records of this source, but {len(rows):,} rows of "
+        f"{where} (rows {shown}) are quarantined without a readable record id: they may be some of those "
+        "records. Nothing was imported. Import the file without --withdraw-missing to see why "
+        "(harmtrace quarantine), fix those rows, then import the fixed file with --withdraw-missing."
+    )
+
+
+def withdraw(con: duckdb.DuckDBPyConnection, kind: RecordKind, keys: str, batch_id: int, at: datetime) -> int:
+    """Withdraw the records whose id is in `keys` (a SELECT of ids): kept in `record_version`, deleted
+    from the live tables and every table keyed by their id. Returns how many."""
+    count = _end_versions(con, kind, keys, batch_id, "withdrawn", at)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ht_gone AS {keys}")
+    gone = "SELECT * FROM ht_gone"
+    for child, _, _ in kind.children:
+        con.execute(f"DELETE FROM {child} WHERE {kind.key} IN ({gone})")
+    for table, column in kind.links:
+        con.execute(f"DELETE FROM {table} WHERE {column} IN ({gone})")
+    con.execute(f"DELETE FROM {kind.table} WHERE {kind.key} IN ({gone})")
+    _drop(con, "ht_gone")
+    return count
+
+
+def _end_versions(
+    con: duckdb.DuckDBPyConnection, kind: RecordKind, keys: str, batch_id: int, how: str, at: datetime
+) -> int:
+    """Copy the current versions of the records in `keys` to `record_version`, ended by `batch_id`."""
+    inserted = con.execute(
+        f"INSERT INTO record_version SELECT ?, s.{kind.key}, s.version, s.source_id, s.record_id, "
+        f"s.batch_id, s.row_number, to_json(s), ?, ?, ? FROM ({stored_sql(kind, keys)}) s",
+        [kind.name, batch_id, how, at],
+    ).fetchall()
+    return int(inserted[0][0])
+
+
+def withdraw_listed(
+    con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: int, source_id: int
+) -> Outcome:
+    """A deletions feed: withdraw the current records of the source whose record id an accepted row of
+    TEMP table `checked` gives (the first row giving it is matched in `batch_match`, outcome
+    'withdrawn'); rows naming no current record are counted and the first ids listed, not quarantined."""
+    con.execute(
+        f"""CREATE OR REPLACE TEMP TABLE ht_plan AS
+        SELECT c.row_number, c.record_id, r.{kind.key} AS record_key, 'withdrawn' AS outcome
+        FROM (SELECT record_id, min(row_number) AS row_number FROM checked WHERE len(reasons) = 0
+              GROUP BY record_id) c
+        JOIN {kind.table} r ON r.record_id = c.record_id AND r.source_id = ?""",
+        [source_id],
+    )
+    con.execute(
+        "INSERT INTO batch_match SELECT ?, row_number, ?, record_key, outcome FROM ht_plan",
+        [batch_id, kind.name],
+    )
+    missing = con.execute(
+        f"SELECT count(*), list(record_id ORDER BY row_number)[1:{SAMPLE_IDS}] FROM checked "
+        "WHERE len(reasons) = 0 AND record_id NOT IN (SELECT record_id FROM ht_plan)"
+    ).fetchall()[0]
+    out = Outcome(not_found=int(missing[0]), not_found_ids=list(missing[1] or []))
+    out.withdrawn = withdraw(con, kind, "SELECT record_key FROM ht_plan", batch_id, datetime.now())
+    _drop(con, "ht_plan")
+    return out
+
+
+def listed_checked(con: duckdb.DuckDBPyConnection, fmt: Format) -> set[str]:
+    """TEMP table `checked` of a deletions feed (`Format.withdraws`): each row's record id and reasons.
+
+    A feed names records, it describes none: the checks of reports and victim records do not apply.
+    """
+    columns = [r[0] for r in con.execute("DESCRIBE staged").fetchall()]
+    select = fmt.select(columns)
+    con.execute(f"CREATE OR REPLACE TEMP TABLE checked AS {select.sql('staged')}")
+    return set(select.fields)
+
+
+def _drop(con: duckdb.DuckDBPyConnection, *tables: str) -> None:
+    con.execute("; ".join(f"DROP TABLE IF EXISTS {t}" for t in tables))
