@@ -49,12 +49,13 @@ def describe_demo(r: DemoResult) -> str:
     per incident, deaths by side per incident."""
     f = r.report
     batches = [b | {"balanced": "yes" if _balanced(b) else "NO"} for b in f.batches]
-    columns = ["batch_id", "source", "file_name", "rows_read", "rows_accepted", "rows_quarantined"]
+    columns = ["batch_id", "source", "file_name", "rows_read", "rows_accepted", "rows_new", "rows_unchanged",
+               "rows_changed", "rows_quarantined"]  # fmt: skip
     steps = ", ".join(f"{step} {s:.1f}" for step, s in r.steps.items())
     lines = [
         f"Store {r.store_path}, report {r.report_path} ({r.seconds:.1f} s: {steps})",
         "",
-        "Imports (read = accepted + quarantined):",
+        "Imports (read = accepted + quarantined; accepted = new + unchanged + changed records):",
         table(batches, [*columns, "rows_flagged", "balanced"]),
     ]
     lines += [f"  skipped {s['file']}: {s['format']} {s['why']}" for s in r.skipped]

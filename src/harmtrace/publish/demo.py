@@ -37,7 +37,9 @@ DEMO_NOTES: Final = (
     "incidents; the per-report figures beside them count every report as its own event.",
     "UCDP's dyadic events name both sides as alleged perpetrators, so they count for both sides.",
     "The two Syrian Archive files are two exports of one archive (one source): every record of the second "
-    "is also in the first. They give no death counts ('no count'), so no death figure changes.",
+    "is also in the first, so its rows are recognised by record id as records already imported (unchanged, "
+    "or a new version where the second export's fields differ) and none is counted twice. They give no "
+    "death counts ('no count'), so no death figure changes.",
 )
 UCDP_FILE: Final = DEMO_IMPORTS[0][1]
 # the two Syrian Archive exports: linkage should join each record of the copy to its original
