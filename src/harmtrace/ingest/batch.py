@@ -19,7 +19,7 @@ import pyarrow as pa
 import harmtrace
 from harmtrace.errors import InputError
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
-from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
+from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS, Format
 from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
@@ -146,6 +146,8 @@ def import_file(
         batch_id = _next_id(con, "batch", "batch_id")
         source_name = source or fmt.source or fmt.name
         source_id = _source_id(con, source_name)
+        if not fmt.withdraws:
+            _row_sources(con, source_id)
         _write_documents(con, batch_id, staged)
         result = _write_outcomes(
             con, batch_id, source_id, fmt, staged, given, withdraw_missing, str(raw.path)
@@ -250,9 +252,10 @@ def _with_units(sql: str) -> str:
 def _defaults(fmt: Format) -> dict[str, str]:
     """Every normalised field of `fmt`'s kind with the value it takes when not given (or set aside)."""
     if fmt.kind == "victim":
-        return dict(VICTIM_FIELDS)
+        return VICTIM_FIELDS | {SOURCE_FIELD: "NULL::VARCHAR"}
     defaults = REPORT_FIELDS | {c: "NULL::INTEGER" for c in HARM_COLUMNS}
     defaults[SIDE_HARM_COLUMN] = f"[]::{SIDE_HARM_TYPE}"
+    defaults[SOURCE_FIELD] = "NULL::VARCHAR"
     return defaults
 
 
@@ -294,6 +297,22 @@ def _source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
     new_id = _next_id(con, "source", "source_id")
     con.execute("INSERT INTO source (source_id, name) VALUES (?, ?)", [new_id, name])
     return new_id
+
+
+def _row_sources(con: duckdb.DuckDBPyConnection, default_id: int) -> None:
+    """`checked.source_id`: each row's source, from its `source` column (a file combining several lists)
+    else the batch's; sources it names that the store lacks are added."""
+    names = [r[0] for r in con.execute(
+        f"SELECT DISTINCT {SOURCE_FIELD} FROM checked WHERE {SOURCE_FIELD} IS NOT NULL ORDER BY 1"
+    ).fetchall()]  # fmt: skip
+    ids = {name: _source_id(con, name) for name in names}
+    con.execute(f"ALTER TABLE checked ADD COLUMN source_id INTEGER DEFAULT {int(default_id)}")
+    if ids:
+        con.register("ht_sources", pa.table({"name": list(ids), "id": list(ids.values())}))
+        con.execute(
+            f"UPDATE checked SET source_id = s.id FROM ht_sources s WHERE s.name = checked.{SOURCE_FIELD}"
+        )
+        con.unregister("ht_sources")
 
 
 def _write_documents(con: duckdb.DuckDBPyConnection, batch_id: int, staged: Staged) -> None:

@@ -57,6 +57,11 @@ class Format:
         )
 
 
+# The source (list) of each row, for files that combine several lists (a `list` or `source` column, as
+# statisticians exchange them): a normalised column of every import, NULL = the batch's source. It is no
+# column of the record tables: the importer resolves it to each record's source_id.
+SOURCE_FIELD = "source"
+
 # Normalised fields and the value each takes when a format does not give it.
 REPORT_FIELDS: dict[str, str] = {
     "record_id": "NULL::VARCHAR",

@@ -23,7 +23,7 @@ from pathlib import Path
 import duckdb
 
 from harmtrace.errors import MappingError
-from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Format
+from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS, Format
 from harmtrace.ingest.mapping import (
     VOCABULARIES,
     WHITESPACE_RE2,
@@ -114,6 +114,9 @@ def _select(located: MappingFile, columns: list[str]) -> Select:
     for name, spec in m.fields.items():
         if name in _DATE_FIELDS:
             continue
+        if name == SOURCE_FIELD:
+            # a record whose list is unknown cannot be placed among the lists (estimation compares them)
+            spec = spec.model_copy(update={"required": True})
         if name in ranges:
             _add_range(s, name, spec, ranges[name], types[ranges[name][0]])
         elif types[name] == "list":

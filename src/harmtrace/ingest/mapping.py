@@ -23,7 +23,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from harmtrace.errors import MappingError
-from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS
+from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS
 from harmtrace.model import CATEGORIES, DATE_PRECISIONS, GRADES, HARM_COLUMNS, HARMS, LOCATION_PRECISIONS
 
 MappingKind = Literal["incidents", "victims"]
@@ -252,6 +252,7 @@ def field_types(kind: MappingKind) -> dict[str, FieldType]:
     types = {name: _type_of(name, sql) for name, sql in defaults.items()}
     if kind == "incidents":
         types.update(dict.fromkeys(HARM_COLUMNS, "integer"))
+    types[SOURCE_FIELD] = "text"  # the row's list, when a file combines several (see formats.SOURCE_FIELD)
     return types
 
 

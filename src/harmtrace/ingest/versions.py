@@ -84,12 +84,14 @@ def import_records(
     withdraw_missing: bool,
     where: str = "the file",
 ) -> Outcome:
-    """Write the accepted rows of TEMP table `checked` as records of `source_id`: new, unchanged or
-    changed, then the absent records (withdrawn when asked). Rows repeating a record id with other
-    content get a reason in `checked` first: call this before writing the quarantine."""
-    _incoming(con, kind, given)
-    _backfill_digests(con, kind, source_id)
-    _plan(con, kind, source_id)
+    """Write the accepted rows of TEMP table `checked` as records of their source (`checked.source_id`,
+    else `source_id`): new, unchanged or changed, then the absent records (withdrawn when asked). Rows
+    repeating a record id with other content get a reason in `checked` first: call this before writing
+    the quarantine."""
+    _incoming(con, kind, given, source_id)
+    for sid in _sources(con):
+        _backfill_digests(con, kind, sid)
+    _plan(con, kind)
     _quarantine_repeats(con)
     new, unchanged, changed = _counts(con)
     out = Outcome(new, unchanged, changed)
@@ -98,22 +100,32 @@ def import_records(
         con, kind, "SELECT record_key FROM ht_plan WHERE outcome = 'changed'", batch_id, "changed", at
     )
     out.places_changed = _clear_moved_placements(con, kind)
-    _write_current(con, kind, batch_id, source_id)
+    _write_current(con, kind, batch_id)
     con.execute(
         "INSERT INTO batch_match SELECT ?, row_number, ?, record_key, outcome FROM ht_plan "
         "WHERE outcome <> 'new'",
         [batch_id, kind.name],
     )
-    out.absent = _absent(con, kind, source_id)
+    out.absent = _absent(con, kind)
     if withdraw_missing and out.absent:
         _refuse_blind_withdrawal(con, batch_id, out.absent, where)
         out.withdrawn = withdraw(con, kind, "SELECT record_key FROM ht_absent", batch_id, at)
-    _drop(con, "ht_in", "ht_anon", "ht_repeat", "ht_plan", "ht_absent")
+    _drop(con, "ht_in", "ht_anon", "ht_repeat", "ht_plan", "ht_absent", "ht_sources")
     return out
 
 
-def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str]) -> None:
-    """TEMP table `ht_in`: the accepted rows in the stored types, their child lists and digest."""
+def _sources(con: duckdb.DuckDBPyConnection) -> list[int]:
+    """The sources of the file's rows (one, unless the file combines lists)."""
+    return [int(r[0]) for r in con.execute("SELECT DISTINCT source_id FROM ht_sources ORDER BY 1").fetchall()]
+
+
+def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str], source_id: int) -> None:
+    """TEMP table `ht_in`: the accepted rows in the stored types, with their source, child lists and
+    digest; `ht_sources`: the source of every row of the file, quarantined ones included."""
+    columns = {r[0] for r in con.execute("DESCRIBE checked").fetchall()}
+    row_source = "source_id" if "source_id" in columns else str(int(source_id))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ht_sources AS SELECT row_number, {row_source} AS source_id, "
+                "record_id, len(reasons) > 0 AS quarantined FROM checked")  # fmt: skip
     types = dict(
         con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
@@ -121,11 +133,12 @@ def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str])
             [kind.table],
         ).fetchall()
     )
-    fields = ", ".join(f"CAST({f} AS {types[f]}) AS {f}" for f in kind.fields)
+    fields = ", ".join(f"CAST(c.{f} AS {types[f]}) AS {f}" for f in kind.fields)
     lists = f", {_harm_list(given)} AS harm, {_side_list(given)} AS harm_side" if kind is REPORT else ""
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE ht_in AS SELECT *, {digest_sql(kind)} AS content_sha256 FROM "
-        f"(SELECT row_number, {fields}, flags{lists} FROM checked WHERE len(reasons) = 0)"
+        f"(SELECT c.row_number, s.source_id, {fields}, c.flags{lists} "
+        "FROM checked c JOIN ht_sources s USING (row_number) WHERE len(c.reasons) = 0)"
     )
 
 
@@ -172,33 +185,35 @@ def _backfill_digests(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_i
     )
 
 
-def _plan(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> None:
+def _plan(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> None:
     """TEMP table `ht_plan` (row_number, record_key, outcome, old_version) for every accepted row but
-    the repeats with other content (`ht_repeat` where not same)."""
+    the repeats with other content (`ht_repeat` where not same); a record is its source's."""
     _repeats(con)
-    live = f"FROM {kind.table} WHERE source_id = {int(source_id)}"
+    live = f"FROM {kind.table} WHERE source_id IN (SELECT source_id FROM ht_sources)"
     base = _last_key(con, kind)
     # a record the store holds twice (imports before versions added every row again) matches once,
     # at its lowest id; the other copy is absent, and --withdraw-missing withdraws it
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ht_plan AS
-        WITH live AS (SELECT record_id, min({kind.key}) AS record_key,
+        WITH live AS (SELECT source_id, record_id, min({kind.key}) AS record_key,
                              arg_min(content_sha256, {kind.key}) AS sha,
                              arg_min(version, {kind.key}) AS version
-                      {live} AND record_id IS NOT NULL GROUP BY record_id),
-        live_anon AS (SELECT {kind.key} AS record_key, content_sha256 AS sha, version,
-                             row_number() OVER (PARTITION BY content_sha256 ORDER BY {kind.key}) AS occurrence
+                      {live} AND record_id IS NOT NULL GROUP BY source_id, record_id),
+        live_anon AS (SELECT source_id, {kind.key} AS record_key, content_sha256 AS sha, version,
+                             row_number() OVER (PARTITION BY source_id, content_sha256 ORDER BY {kind.key})
+                             AS occurrence
                       {live} AND record_id IS NULL),
-        leads AS (SELECT i.row_number, i.record_id, i.content_sha256 FROM ht_in i
+        leads AS (SELECT i.row_number, i.source_id, i.record_id, i.content_sha256 FROM ht_in i
                   ANTI JOIN ht_repeat r USING (row_number) WHERE i.record_id IS NOT NULL)
         SELECT l.row_number, coalesce(v.record_key, {base} + l.row_number) AS record_key,
                CASE WHEN v.record_key IS NULL THEN 'new' WHEN v.sha = l.content_sha256 THEN 'unchanged'
                     ELSE 'changed' END AS outcome, coalesce(v.version, 0) AS old_version
-        FROM leads l LEFT JOIN live v USING (record_id)
+        FROM leads l LEFT JOIN live v USING (source_id, record_id)
         UNION ALL
         SELECT a.row_number, coalesce(v.record_key, {base} + a.row_number),
                CASE WHEN v.record_key IS NULL THEN 'new' ELSE 'unchanged' END, coalesce(v.version, 0)
-        FROM ht_anon a LEFT JOIN live_anon v ON v.sha = a.content_sha256 AND v.occurrence = a.occurrence"""
+        FROM ht_anon a LEFT JOIN live_anon v
+             ON v.source_id = a.source_id AND v.sha = a.content_sha256 AND v.occurrence = a.occurrence"""
     )
     con.execute(
         "INSERT INTO ht_plan SELECT r.row_number, p.record_key, 'unchanged', p.old_version FROM ht_repeat r "
@@ -212,14 +227,15 @@ def _repeats(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(
         """CREATE OR REPLACE TEMP TABLE ht_repeat AS
         SELECT i.row_number, i.record_id, l.lead_row, i.content_sha256 = l.lead_sha AS same
-        FROM ht_in i JOIN (SELECT record_id, min(row_number) AS lead_row,
+        FROM ht_in i JOIN (SELECT source_id, record_id, min(row_number) AS lead_row,
                                   arg_min(content_sha256, row_number) AS lead_sha
-                           FROM ht_in WHERE record_id IS NOT NULL GROUP BY record_id HAVING count(*) > 1) l
-        USING (record_id) WHERE i.row_number <> l.lead_row"""
+                           FROM ht_in WHERE record_id IS NOT NULL GROUP BY source_id, record_id
+                           HAVING count(*) > 1) l
+        USING (source_id, record_id) WHERE i.row_number <> l.lead_row"""
     )
     con.execute(
-        "CREATE OR REPLACE TEMP TABLE ht_anon AS SELECT row_number, content_sha256, "
-        "row_number() OVER (PARTITION BY content_sha256 ORDER BY row_number) AS occurrence "
+        "CREATE OR REPLACE TEMP TABLE ht_anon AS SELECT row_number, source_id, content_sha256, "
+        "row_number() OVER (PARTITION BY source_id, content_sha256 ORDER BY row_number) AS occurrence "
         "FROM ht_in WHERE record_id IS NULL"
     )
 
@@ -268,7 +284,7 @@ def _clear_moved_placements(con: duckdb.DuckDBPyConnection, kind: RecordKind) ->
     return moved_count
 
 
-def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: int, source_id: int) -> None:
+def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: int) -> None:
     """Replace the changed records' live rows and add the new ones, children included."""
     changed = "SELECT record_key FROM ht_plan WHERE outcome = 'changed'"
     for child, _, _ in kind.children:
@@ -278,9 +294,9 @@ def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: i
     cols, values = ", ".join(kind.fields), ", ".join(f"i.{f}" for f in kind.fields)
     con.execute(
         f"INSERT INTO {kind.table} ({kind.key}, batch_id, row_number, source_id, {cols}, flags, version, "
-        f"content_sha256) SELECT p.record_key, ?, i.row_number, ?, {values}, i.flags, p.old_version + 1, "
-        f"i.content_sha256 {written}",
-        [batch_id, source_id],
+        f"content_sha256) SELECT p.record_key, ?, i.row_number, i.source_id, {values}, i.flags, "
+        f"p.old_version + 1, i.content_sha256 {written}",
+        [batch_id],
     )
     for child, columns, _ in kind.children:
         rows = f"SELECT p.record_key, unnest(i.{child}) AS c {written}"
@@ -290,15 +306,15 @@ def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: i
         )
 
 
-def _absent(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> int:
-    """TEMP table `ht_absent`: current records of the source that no row of the file names (a row
-    quarantined with its record id names it); returns how many."""
+def _absent(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> int:
+    """TEMP table `ht_absent`: current records of the file's sources that no row of the file names (a
+    row quarantined with its record id names it); returns how many."""
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ht_absent AS SELECT r.{kind.key} AS record_key
         FROM {kind.table} r ANTI JOIN ht_plan p ON p.record_key = r.{kind.key}
-        WHERE r.source_id = ? AND (r.record_id IS NULL OR r.record_id NOT IN
-              (SELECT record_id FROM checked WHERE len(reasons) > 0 AND record_id IS NOT NULL))""",
-        [source_id],
+        WHERE r.source_id IN (SELECT source_id FROM ht_sources)
+          AND (r.record_id IS NULL OR (r.source_id, r.record_id) NOT IN
+               (SELECT (source_id, record_id) FROM ht_sources WHERE quarantined AND record_id IS NOT NULL))"""
     )
     return int(scalar(con, "SELECT count(*) FROM ht_absent"))
 
