@@ -64,3 +64,16 @@ def test_before_linking_the_figures_are_the_per_report_ones(store: Store, tmp_pa
     html = (tmp_path / "r.html").read_text(encoding="utf-8")
     assert "not yet deduplicated" in html and "What deduplication changed" not in html
     assert "Reports linked into incidents" not in html
+
+
+def test_governorate_bars_leave_out_no_count_and_invent_no_best() -> None:
+    from harmtrace.publish.charts import bars_svg
+
+    rows = [
+        {"group": "Aleppo", "key": "SY02", "items_max": 3, "count_min": 2, "count_best": 4, "count_max": 9},
+        {"group": "Hama", "key": "SY05", "items_max": 2, "count_min": 1, "count_best": None, "count_max": 5},
+        {"group": "Homs", "key": "SY04", "items_max": 0, "count_min": None, "count_best": None,
+         "count_max": None},
+    ]  # fmt: skip
+    svg = bars_svg(rows, "group", "Civilians killed")
+    assert "Aleppo" in svg and "Hama" in svg and "Homs" not in svg

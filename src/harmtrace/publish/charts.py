@@ -68,27 +68,27 @@ def month_series(rows: Sequence[Mapping[str, Any]]) -> tuple[np.ndarray, ...]:
 
 
 def bars_svg(rows: Sequence[Mapping[str, Any]], label_key: str, title: str) -> str:
-    """Horizontal bars of best (else max) killed per group, with a min-max whisker, first row on top."""
-    shown = list(reversed(rows))
+    """Horizontal bars of the best estimate killed per group and a min-max line, first row on top.
+
+    A group without a best has its range drawn and no bar (no best is invented); a group no counted
+    item touches ("no count") is left out of the chart: the table beside it says so.
+    """
+    shown = [r for r in reversed(rows) if r["items_max"]]
     labels = [str(r[label_key]) for r in shown]
-    low = [r["count_min"] for r in shown]
-    high = [r["count_max"] for r in shown]
-    mid = [r["count_max"] if r["count_best"] is None else r["count_best"] for r in shown]
+    best = [np.nan if r["count_best"] is None else r["count_best"] for r in shown]
     with matplotlib.rc_context(_RC):
-        fig = Figure(figsize=(9, 0.3 * len(rows) + 1.2), layout="constrained")
+        fig = Figure(figsize=(9, 0.3 * len(shown) + 1.2), layout="constrained")
         ax = fig.add_subplot()
         # a group without a key ("not located", "no perpetrator named") is not a place or a side
         colours = [BAND if r.get("key", label_key) is not None else "#d0d0d0" for r in shown]
-        ax.barh(labels, mid, color=colours)
-        below = [max(m - lo, 0) for m, lo in zip(mid, low, strict=True)]
-        above = [max(h - m, 0) for m, h in zip(mid, high, strict=True)]
-        whiskers = ax.errorbar(mid, labels, xerr=[below, above], fmt="none", ecolor=LINE, elinewidth=1,
-                               capsize=2, label="min to max")  # fmt: skip
+        ax.barh(labels, best, color=colours)
+        ranges = ax.hlines(labels, [r["count_min"] for r in shown], [r["count_max"] for r in shown],
+                           color=LINE, linewidth=1.2, label="min to max")  # fmt: skip
         _style(ax, title)
         ax.set_xlabel("killed")
         ax.xaxis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
         # the legend's swatch is the colour of a place or side, whatever colour the last bar has
-        ax.legend([Patch(color=BAND), whiskers], ["best", "min to max"], loc="lower right", frameon=False)
+        ax.legend([Patch(color=BAND), ranges], ["best", "min to max"], loc="lower right", frameon=False)
         return to_svg(fig)
 
 
