@@ -78,6 +78,7 @@ from datetime import date
 from typing import Any, Final, TypedDict
 
 from harmtrace.analyse.casualty_sql import NOT_LOCATED, SIDE_CATEGORIES, figures_sql, ids_sql
+from harmtrace.analyse.scope import Scope, scope_of
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.assess.items import Plan, plan_for
 from harmtrace.assess.snapshot import stored_actors
@@ -150,27 +151,6 @@ class Figure(TypedDict):
     items_best_shared: int
     items_prorated: int
     ids: ItemIds | None
-
-
-class SourceScope(TypedDict):
-    source: str
-    reports: int
-    reports_with_category: int
-    # reports whose count for this category was set aside as faulty at import, and with any field so
-    reports_count_set_aside: int
-    reports_field_set_aside: int
-
-
-class Scope(TypedDict):
-    """What a figure rests on, to be shown beside it: sources, the period their reports cover, filters."""
-
-    sources: list[SourceScope]
-    data_from: date | None
-    data_to: date | None
-    reports_undated: int
-    filters: str
-    coverage: str
-    text: str
 
 
 class Group(Figure):
@@ -266,7 +246,7 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
     if total["items_max"] + total["items_without_category"] == 0:
         _check_names(store, query, plan)
     groups = [_group(row, query) for row in _in_order(rows, query.by)] if query.by else None
-    scope = scope_of(store, query)
+    scope = scope_of(store, query.window, query.category, query.harm, _filters_text(query))
     if query.with_ids:
         total["ids"] = _ids(store, query, None, plan).get("", _no_ids())
         found = _ids(store, query, query.by, plan) if groups else {}
@@ -293,52 +273,6 @@ def _require_reports(store: Store) -> None:
         )
 
 
-def scope_of(store: Store, query: CasualtyQuery) -> Scope:
-    """The sources whose reports touch the window (with how many give the figure's category), the
-    period those reports cover within the window, and the filters, as data and as one sentence."""
-    window = query.window
-    bounds = {"lo": window["from"] or date.min, "hi": window["to"] or date.max}
-    unit = f"{query.harm}_{query.category}"
-    rows = _rows(store, _SCOPE_SQL, {"c": query.category, "h": query.harm, "unit": unit, **bounds})
-    sources: list[SourceScope] = [
-        {
-            "source": r["source"],
-            "reports": int(r["reports"]),
-            "reports_with_category": int(r["with_category"]),
-            "reports_count_set_aside": int(r["count_aside"]),
-            "reports_field_set_aside": int(r["field_aside"]),
-        }
-        for r in rows
-    ]
-    firsts = [r["first"] for r in rows if r["first"] is not None]
-    lasts = [r["last"] for r in rows if r["last"] is not None]
-    data_from = max([min(firsts), *([window["from"]] if window["from"] else [])]) if firsts else None
-    data_to = min([max(lasts), *([window["to"]] if window["to"] else [])]) if lasts else None
-    undated = sum(int(r["undated"]) for r in rows)
-    filters = _filters_text(query)
-    scope: Scope = {
-        "sources": sources, "data_from": data_from, "data_to": data_to, "reports_undated": undated,
-        "filters": filters, "coverage": "", "text": "",
-    }  # fmt: skip
-    scope["coverage"] = coverage_text(scope, f"{query.category} {query.harm}")
-    scope["text"] = f"{scope['coverage']} Filters: {filters}."
-    return scope
-
-
-_SCOPE_SQL: Final = """
-    SELECT s.name AS source, count(*) AS reports, count(h.report_id) AS with_category,
-           min(r.date_start) FILTER (h.report_id IS NOT NULL) AS first,
-           max(r.date_end) FILTER (h.report_id IS NOT NULL) AS last,
-           count_if((r.date_start IS NULL OR r.date_end IS NULL) AND h.report_id IS NOT NULL) AS undated,
-           count(*) FILTER (fi.this_count) AS count_aside, count(fi.row_number) AS field_aside
-    FROM report r JOIN source s USING (source_id)
-    LEFT JOIN (SELECT DISTINCT report_id FROM harm WHERE category = $c AND harm = $h) h USING (report_id)
-    LEFT JOIN (SELECT batch_id, row_number, bool_or(field = $unit) AS this_count FROM field_issue
-               GROUP BY ALL) fi USING (batch_id, row_number)
-    WHERE coalesce(r.date_start, $lo) <= $hi AND coalesce(r.date_end, $hi) >= $lo
-    GROUP BY s.name ORDER BY reports DESC, s.name"""
-
-
 def _filters_text(query: CasualtyQuery) -> str:
     parts = []
     if query.perpetrator:
@@ -348,33 +282,6 @@ def _filters_text(query: CasualtyQuery) -> str:
     if query.means:
         parts.append(f"means {query.means}")
     return "; ".join(parts) or "none"
-
-
-def coverage_text(scope: Scope, what: str) -> str:
-    """The sources and the period their reports cover, in words.
-
-    >>> ucdp = {"source": "UCDP", "reports": 6170, "reports_with_category": 6170}
-    >>> sa = {"source": "SA", "reports": 20, "reports_with_category": 0}
-    >>> coverage_text({"sources": [ucdp, sa], "data_from": date(2016, 1, 1),  # doctest: +ELLIPSIS
-    ...                "data_to": date(2016, 12, 31), "reports_undated": 0, "filters": "none",
-    ...                "coverage": "", "text": ""}, "all killed")
-    'Sources: UCDP (6,170 reports), SA (20 reports, none giving all killed). Period of the reports giving...'
-    """
-    listed = [f"{src['source']} ({src['reports']:,} reports{_giving(src, what)})" for src in scope["sources"]]
-    sources = ", ".join(listed) or "no source has reports in this window"
-    period = f"no dated report gives {what}"
-    if scope["data_from"] and scope["data_to"]:
-        period = f"{scope['data_from']} to {scope['data_to']}"
-    undated = scope["reports_undated"]
-    unknown = f" ({undated:,} with an unknown start or end)" if undated else ""
-    return f"Sources: {sources}. Period of the reports giving {what}: {period}{unknown}."
-
-
-def _giving(src: SourceScope, what: str) -> str:
-    given = src["reports_with_category"]
-    if given == src["reports"]:
-        return ""
-    return f", {given:,} giving {what}" if given else f", none giving {what}"
 
 
 def _as_actors(store: Store, query: CasualtyQuery, plan: Plan) -> CasualtyQuery:

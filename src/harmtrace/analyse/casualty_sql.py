@@ -8,23 +8,27 @@ Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties
              np the number of perpetrators it names
     h        the chosen (category, harm) range of each incident that has one: lo, hi and b, the
              incident's best (its sources' best, else its one count when min = max), within [lo, hi]
-    sides    (a side's figures only) the deaths each perpetrator named by an incident sustained, as
-             its sources say (UCDP deaths_a / deaths_b); `assigned` sums them per incident
+    side_items (a side's figures of a category holding combatants, when some report gives the dead of
+             a side) per incident: `assigned`, its dead its sources assign to a side (UCDP deaths_a
+             + deaths_b), and `own`, those of the asked perpetrator's side; with --by perpetrator,
+             `sides` holds one row per (incident, side)
     keyed    each incident of rep with a compact grouping key (its perpetrator list, its period, its
              governorate), whether it counts in its group's minimum (in_min) and in the window's
-             (in_win), f (the share of its date interval inside the window) and `detailed`: whether it
-             needs figures of its own (an interval spanning several periods or unknown on a side when
-             grouping by period; deaths of a side when a side's figure is asked)
-    parts    per compact key: sums over keyed ⋈ h of the plain incidents; a few hundred rows at most
-    detail   per (detailed incident, group) and per detailed incident for the total: its own share
-             of each period, its side's own dead taken out, whether its best can be given
+             (in_win), f (the share of its date interval inside the window), own and assigned, and
+             `detailed`: whether it needs figures of its own (grouping by period: an interval spanning
+             several periods, or unknown on a side)
+    parts    per compact key: sums over keyed ⋈ h of the plain incidents, own dead taken out; a few
+             hundred rows at most
+    detail   (by period only) per (detailed incident, period) and per detailed incident for the
+             total: its own share of each period
     counted  incidents in reach per compact key, with or without the category (items_without_category)
 
-The total sums the parts and the detail total rows; each group sums the parts expanded to it (a list to
-each of its perpetrators, a period to itself) and its detail rows. Aggregating before expanding keeps
-the work at one pass over the reports and one join with their harm rows; only the few incidents that
-need it are taken one by one. The `ids` statement runs every incident through the detail path and
-lists its reports.
+The total sums the parts (and the detail total rows); each group sums the parts expanded to it (a list
+to each of its perpetrators, a period to itself) and its detail rows; by perpetrator, each side's own
+dead in the incidents it shares are then taken out of its maximum and best by one aggregate over
+`sides`. Aggregating before expanding keeps the work at one pass over the reports and one join with
+their harm rows; only the few incidents that need it are taken one by one. The `ids` statement runs
+every incident through the detail path and lists its reports.
 """
 
 from __future__ import annotations
@@ -46,6 +50,8 @@ SIDE_CATEGORIES: Final = ("all", "combatants")
 NO_PERPETRATOR: Final = "(no perpetrator named)"
 NEG_INF: Final = "'-infinity'::DATE"
 POS_INF: Final = "'infinity'::DATE"
+# an incident with its range, for the figures of its own (`_detail`)
+DETAIL_BASE: Final = "SELECT keyed.*, h.* EXCLUDE (item_id) FROM keyed JOIN h USING (item_id)"
 # SQL right for any store, linked or not (casualties passes the plan of the store it reads)
 ANY_STORE: Final = Plan()
 
@@ -55,19 +61,9 @@ PART_COLUMNS: Final = (
     "n_undated",
 )  # fmt: skip
 
-# Sums over plain incidents, split by the minimum flags: DuckDB groups by two booleans far faster than
-# it evaluates a FILTER per aggregate over a million rows. f = 0 leaves an incident out of the best.
-_PLAIN: Final = f"""
-    count(*) AS n, sum(lo) AS lo, sum(hi - least(own, hi)) AS hi,
-    sum(f * coalesce(b - least(own, b), 0)) AS bw, sum(coalesce(b - least(own, b), 0)) AS bu,
-    count_if(b IS NOT NULL AND f > 0) AS n_best,
-    count_if(b IS NULL AND f > 0) AS n_nobest, count_if(b > 0 AND f > 0) AS n_pos,
-    count_if(b > 0 AND f > 0 AND np >= 2 AND NOT (np = 2 AND assigned >= b)) AS n_pos_shared,
-    count_if(b IS NOT NULL AND f > 0 AND f < 1) AS n_prorated, count_if(no_min) AS n_no_min,
-    count_if(no_max) AS n_no_max, count_if(s = {NEG_INF} OR e = {POS_INF}) AS n_undated"""
 
 _PLAIN_SUMS: Final = (
-    "n, lo, hi, bw, bu, n_best, n_nobest, n_pos, n_pos_shared, n_prorated, n_no_min, n_no_max, n_undated"
+    "n, lo, hi, bw, bu, n_best, n_nobest, n_pos_shared, n_prorated, n_no_min, n_no_max, n_undated"
 )
 
 # The bounds of a group from its parts: the minimum's sums only over parts that count in it.
@@ -130,7 +126,44 @@ class Sql:
     @property
     def lists(self) -> bool:
         """Whether `rep` carries each incident's perpetrator list."""
-        return self.by == "perpetrator" or self.sided
+        return self.by == "perpetrator"
+
+    @property
+    def detailed(self) -> bool:
+        """Whether some incident may need figures of its own: one spanning several periods, or with an
+        interval unknown on a side, when grouping by period (see `_keyed_periods`)."""
+        return self.by in ("month", "year")
+
+
+def _plain(sql: Sql) -> str:
+    """Sums over plain incidents, split by the minimum flags: DuckDB groups by two booleans far faster
+    than it evaluates a FILTER per aggregate over a million rows. f = 0 leaves an incident out of the
+    best. Only what the figure needs is summed (no side's dead without sides, no share without a
+    bounded window, no unprorated sum unless asked): at a million incidents every expression costs."""
+    q = sql.query
+    bounded = q.window["from"] is not None or q.window["to"] is not None
+    touching = "f > 0" if bounded else "TRUE"
+    hi, b, open_shared = "hi", "b", "np >= 2"
+    if sql.sided:
+        hi, b = "hi - least(own, hi)", "b - least(own, b)"
+        open_shared = "np >= 2 AND NOT (np = 2 AND assigned >= b)"
+    sums = {
+        "n": "count(*)",
+        "lo": "sum(lo)",
+        "hi": f"sum({hi})",
+        "bw": f"sum(f * coalesce({b}, 0))" if bounded else f"sum(coalesce({b}, 0))",
+        "bu": f"sum(coalesce({b}, 0))" if q.unprorated else "0",
+        "n_best": f"count_if(b IS NOT NULL AND {touching})",
+        "n_nobest": f"count_if(b IS NULL AND {touching})",
+        "n_pos_shared": "0",
+        "n_prorated": "count_if(b IS NOT NULL AND f > 0 AND f < 1)" if bounded else "0",
+        "n_no_min": "count_if(no_min)",
+        "n_no_max": "count_if(no_max)",
+        "n_undated": f"count_if(s = {NEG_INF} OR e = {POS_INF})",
+    }
+    if q.perpetrator or sql.by == "perpetrator":
+        sums["n_pos_shared"] = f"count_if(b > 0 AND {touching} AND {open_shared})"
+    return ", ".join(f"{expr} AS {name}" for name, expr in sums.items())
 
 
 def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
@@ -144,17 +177,19 @@ def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) ->
     ctes = [
         *_ctes(sql),
         f"counted AS (SELECT {select}count(*) AS reports FROM keyed{group})",
-        f"parts AS (SELECT {select}in_min, in_win, {_PLAIN} FROM keyed JOIN h USING (item_id) "
+        f"parts AS (SELECT {select}in_min, in_win, {_plain(sql)} FROM keyed JOIN h USING (item_id) "
         f"WHERE NOT detailed GROUP BY {select}in_min, in_win)",
-        f"detail AS ({_detail(sql, by)})",
     ]
-    if by:
-        ctes.append(f"detail_total AS ({_detail(sql, None)})")
-    total_detail = "detail_total" if by else "detail"
-    total_parts = (
-        f"SELECT in_win AS in_min, {_part_columns(_unattr(sql, None))} FROM parts UNION ALL BY NAME "
-        f"SELECT in_min, {', '.join(PART_COLUMNS)} FROM {total_detail}"
-    )
+    total_parts = f"SELECT in_win AS in_min, {_part_columns(_unattr(sql, None))} FROM parts"
+    if sql.detailed:
+        # only incidents spanning periods (or unknown on a side) need figures of their own: a plain
+        # figure reads h once, which keeps DuckDB's filter on harm pushed into the scan
+        ctes += [
+            f"dbase AS ({DETAIL_BASE} WHERE detailed)",  # read once for the groups and the total
+            f"detail AS ({_detail(sql, by)})",
+            f"detail_total AS ({_detail(sql, None)})",
+        ]
+        total_parts += f" UNION ALL BY NAME SELECT in_min, {', '.join(PART_COLUMNS)} FROM detail_total"
     text = (
         f"WITH {', '.join(ctes)} SELECT TRUE AS is_total, NULL::VARCHAR AS key, 'total' AS label, "
         f"NULL::DATE AS g_from, NULL::DATE AS g_to, (SELECT sum(reports) FROM counted) AS reports, "
@@ -178,8 +213,10 @@ def _groups_sql(sql: Sql, by: str) -> str:
         f"SELECT key, label, g_from, g_to, in_min, {_part_columns(_unattr(sql, by))} "
         f"FROM ({_expand(by, f'({plain})')})"
     )
-    detail = f"SELECT key, label, g_from, g_to, in_min, {', '.join(PART_COLUMNS)} FROM detail"
-    measured = f"SELECT key, {_MEASURES} FROM ({expanded} UNION ALL BY NAME {detail}) GROUP BY key"
+    if sql.detailed:
+        columns = ", ".join(PART_COLUMNS)
+        expanded += f" UNION ALL BY NAME SELECT key, label, g_from, g_to, in_min, {columns} FROM detail"
+    measured = f"SELECT key, {_MEASURES} FROM ({expanded}) GROUP BY key"
     if by == "perpetrator" and sql.sided:
         measured = _less_own_dead(measured)
     # every group of the window gets a row, with its incidents in reach, even one no incident counts in
@@ -330,7 +367,7 @@ def _keyed_cte(sql: Sql) -> str:
     whether it is `detailed` (needs figures of its own, see the module docstring)."""
     f = fraction("s", "e", sql.window_from(), sql.window_to())
     if sql.query.window["from"] is None and sql.query.window["to"] is None:
-        f = "1.0"  # every item lies inside an unbounded window
+        f = "1::DOUBLE"  # every item lies inside an unbounded window
     # a shared incident's own dead of the asked side; its dead assigned to sides (see `_side_ctes`)
     sides = "0 AS own, 0 AS assigned, FALSE AS sided"
     assigned = ""
@@ -382,9 +419,7 @@ def _detail(sql: Sql, by: str | None, every: bool = False) -> str:
     """Per (detailed incident, group of `by`) — or per detailed incident for the total when `by` is
     None — the PART_COLUMNS, with item_id, key, label, g_from, g_to and in_min. `every` takes every
     incident (the ids statement), not only the detailed ones."""
-    base = "SELECT keyed.*, h.* EXCLUDE (item_id) FROM keyed JOIN h USING (item_id)"
-    if not every:
-        base += " WHERE detailed"
+    base = DETAIL_BASE if every else "SELECT * FROM dbase"
     asked = sql.param("perp", sql.query.perpetrator) if sql.query.perpetrator else "NULL::VARCHAR"
     if by == "perpetrator":
         listed = "CASE WHEN len(lists.perpetrators) = 0 THEN [NULL::VARCHAR] ELSE lists.perpetrators END"

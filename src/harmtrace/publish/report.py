@@ -22,7 +22,8 @@ import jinja2
 from markupsafe import Markup
 
 import harmtrace
-from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, Scope, casualties
+from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, casualties
+from harmtrace.analyse.scope import Scope
 from harmtrace.assess.decisions import decided_grades_sql
 from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.assess.snapshot import state

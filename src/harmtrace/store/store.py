@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -67,8 +67,8 @@ class Store:
             self._depth = 0
         self.con.execute("COMMIT")
 
-    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[dict[str, Any]]:
-        """Run a query and return its rows as dicts keyed by column name."""
+    def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
+        """Run a query and return its rows as dicts keyed by column name (params by position or name)."""
         cur = self.con.execute(sql, params or [])
         names = [d[0] for d in cur.description or []]
         return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
