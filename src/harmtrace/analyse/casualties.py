@@ -18,17 +18,23 @@ An item's date is an interval [date_start, date_end]; NULL is unknown on that si
 - An item lies *inside* the window when its whole interval does: start >= from and end <= to. An
   unknown start (end) lies inside only a window unbounded on that side (all-time figures count it).
 
-For one (category, harm), e.g. civilians killed, read from the `harm` rows (count_min/max/best):
+For one (category, harm), e.g. civilians killed, read from the `harm` rows (count_min/max/best); the
+rules with a worked example each are in docs/figures.md:
 
 - ``count_min`` sums count_min over the items inside the window attributed to the perpetrator alone
   (whatever their attribution when no perpetrator is asked). An item without a minimum adds 0.
 - ``count_max`` sums count_max over the items touching the window whose alleged perpetrators include
-  the perpetrator. An item without a maximum adds its best, else its minimum, so the maximum may be
-  low (``items_max_missing`` says how many did).
-- ``count_best`` sums count_best over the items of the maximum that give one: ``items_best`` of
-  ``items_max``; null when none does. It is the sources' own central figure for the maximum's items,
-  not a point chosen between the bounds. When every item gives one, min <= best <= max; when some do
-  not, it covers only those that do and may even fall below ``count_min``: read it with items_best.
+  the perpetrator, less, for an item it shares, the dead its sources give for the perpetrator's own
+  side (`harm_side`: UCDP deaths_a / deaths_b; categories all and combatants). An item without a
+  maximum adds its best, else its minimum, so the maximum may be low (``items_max_missing``).
+- ``count_best`` sums each item's best (its sources' best, else its one count when min = max; kept
+  within the item's own range), prorated by the share of the item's days inside the window (an
+  interval unknown on a side counts whole when it lies inside, else not at all), less the side's own
+  dead; it is null, with ``best_missing`` saying why, when an item with a share in the window has no
+  best (``items_best_range_only``) or a perpetrator shares it and its sources do not assign all its
+  dead to one of exactly two sides (``items_best_shared``). So min <= best <= max whenever there is a
+  best. ``count_best_unprorated`` (only with ``unprorated``) sums the same bests whole.
+- No item with a figure for the category: min, best and max are null ("no count"), never 0.
 
 The minimum's items are a subset of the maximum's. An item with no `harm` row for the chosen (category,
 harm) adds to no bound; ``items_without_category`` counts such items touching the window (UCDP, for
@@ -47,8 +53,10 @@ group. Group figures need not add up to the total.
 
 `casualties` returns JSON-ready data with stable keys:
 
-    filters       what was asked: perpetrator, from, to, days, grades, means, category, harm, by
+    filters       what was asked: perpetrator, from, to, days, grades, means, category, harm, by, unprorated
     window        from, to (inclusive; null = unbounded), days (null when unbounded)
+    scope         what the figure rests on (`harmtrace.analyse.scope`): sources, the period of the
+                  reports giving the figure, filters, and a sentence saying so
     deduplicated  true once an incident link run has clustered reports (else each report stands alone)
     definitions   min, max, best: one sentence each
     total         a Figure for the whole window
@@ -57,17 +65,19 @@ group. Group figures need not add up to the total.
                   named)"); window (the group's sub-window, as above)
     notes         caveats a reader must see with the numbers
 
-    Figure   items_min, items_max, items_best, count_min, count_max, count_best (people; null when
-             no item gives a best), items_without_category, items_min_missing (items of the minimum
-             without a minimum), items_max_missing, items_date_unknown (items of the maximum with an
-             unknown start or end), ids
+    Figure   items_min, items_max, items_best (items whose best counts), count_min, count_max,
+             count_best (people; null: no count, or no best), count_best_unprorated, best_missing,
+             items_without_category, items_min_missing (items of the minimum without a minimum),
+             items_max_missing, items_date_unknown (items of the maximum with an unknown start or end),
+             items_best_range_only, items_best_shared, items_prorated, ids
     ids      null unless asked; else {"min": [...], "max": [...], "best": [...]}, lists of ItemRef:
              one per report of each incident counted, in incident order
     ItemRef  incident_id, report_id, source (name), record_id (the source's own id), batch_id and
              row_number (the document the report was read from)
 
-A figure, with its groups, costs one set-wise SQL statement, and `ids` one more for the total and one
-for the groups (the plan is in `harmtrace.analyse.casualty_sql`).
+A figure, with its groups, costs one set-wise SQL statement (the plan is in
+`harmtrace.analyse.casualty_sql`) and its scope three small ones; `ids` one more for the total and one
+for the groups.
 """
 
 from __future__ import annotations
@@ -519,6 +529,15 @@ def _linked(store: Store) -> bool:
     return bool(store.scalar("SELECT count(*) > 0 FROM incident_member"))
 
 
+def _items(n: int) -> str:
+    """ "1 item", "2 items": the count, with the noun in number.
+
+    >>> _items(1), _items(1204)
+    ('1 item', '1,204 items')
+    """
+    return f"{n:,} item{'s' * (n != 1)}"
+
+
 def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
     what = f"{query.category} {query.harm}"
     notes = []
@@ -526,28 +545,28 @@ def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
         notes.append(f"No item touching the window gives a figure for {what}: no count (unknown, not zero).")
     elif total["items_without_category"]:
         notes.append(
-            f"{total['items_without_category']:,} items touching the window give no figure for {what}; "
+            f"{_items(total['items_without_category'])} touching the window give no figure for {what}; "
             "they add nothing here, so these figures may be low (UCDP, for example, gives no 'children')."
         )
     if total["items_max"] and total["best_missing"]:
         notes.append(f"No best estimate: {total['best_missing']}. The minimum and maximum still hold.")
     if total["count_best"] is not None and total["items_prorated"]:
         notes.append(
-            f"best prorates {total['items_prorated']:,} items whose date interval runs beyond the window: "
+            f"best prorates {_items(total['items_prorated'])} whose date interval runs beyond the window: "
             "each counts in proportion to the days of its interval inside the window (deaths spread "
             "evenly over the interval); --unprorated shows their whole best estimates summed beside it."
         )
     if total["items_min_missing"]:
-        notes.append(f"{total['items_min_missing']:,} items of the minimum give no minimum and add 0 to it.")
+        notes.append(f"{_items(total['items_min_missing'])} of the minimum give no minimum and add 0 to it.")
     if total["items_max_missing"]:
         notes.append(
-            f"{total['items_max_missing']:,} items of the maximum give no maximum: their best (else their "
+            f"{_items(total['items_max_missing'])} of the maximum give no maximum: their best (else their "
             "minimum) was used, so the maximum may be low."
         )
     bounded = query.window["from"] is not None or query.window["to"] is not None
     if total["items_date_unknown"] and bounded:
         notes.append(
-            f"{total['items_date_unknown']:,} items of the maximum have an unknown start or end date: they "
+            f"{_items(total['items_date_unknown'])} of the maximum have an unknown start or end date: they "
             "touch every window, so they count in the maximum, never in the minimum, and add nothing to "
             "the best (an interval unknown on a side cannot be prorated)."
         )
