@@ -232,12 +232,16 @@ def _first_differing_line(data: bytes, encodings: list[str]) -> tuple[int, bytes
 
 
 def _differing_cell(line: bytes, encodings: list[str]) -> bytes:
-    """The first comma-separated cell of `line` whose readings differ, cut to 40 bytes: enough to
-    judge, without showing the rest of a row (which may name a person)."""
-    for cell in line.split(b","):
-        if len({cell.decode(e, errors="replace") for e in encodings}) > 1:
-            return cell.strip()[:40]
-    return line[:40]
+    """The first word of `line` whose readings differ, cut to 24 bytes: enough to judge an encoding by,
+    without showing the rest of a cell or a row (which may name a person).
+
+    >>> _differing_cell("7,Juan Ni\xf1o Perez,Idlib".encode("cp1252"), ["cp1252", "cp1256"])
+    b'Ni\xf1o'
+    """
+    for word in line.replace(b",", b" ").split():
+        if len({word.decode(e, errors="replace") for e in encodings}) > 1:
+            return word[:24]
+    return line[:24]
 
 
 def _decodes(data: bytes, encoding: str) -> bool:
