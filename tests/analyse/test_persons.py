@@ -175,14 +175,14 @@ def test_records_linked_after_the_last_run_are_left_out_with_a_note(people: Stor
     assert any(n.startswith("1 victim records were imported after that run") for n in found["notes"])
 
 
-def test_an_unlinked_store_says_so(store: Store) -> None:
+def test_an_unlinked_store_gives_no_count_and_says_what_to_run(store: Store) -> None:
+    with pytest.raises(QueryError, match="holds no victim records, so there are no persons to count"):
+        person_counts(store, PersonQuery())
     add_sources(store, "list_a")
     add_records(store, [{"victim_id": 1}])
-    found = person_counts(store, PersonQuery())
-    assert bounds(dict(found["total"])) == (0, 0) and found["run_id"] is None
-    assert found["notes"] == [
-        "No victim record is linked into persons yet (1 records): run harmtrace link victims."
-    ]
+    # before: "min 0, max 0" with a note; no count is not zero
+    with pytest.raises(QueryError, match=r"1 victim records are not linked into persons yet.*link victims"):
+        person_counts(store, PersonQuery())
 
 
 def test_impossible_queries_list_every_problem() -> None:

@@ -160,8 +160,13 @@ def _word_problems(q: PersonQuery) -> list[str]:
 
 
 def person_counts(store: Store, query: PersonQuery) -> PersonFigures:
-    """The count `query` asks for: persons as a min-max range, the records and sources behind them."""
+    """The count `query` asks for: persons as a min-max range, the records and sources behind them.
+
+    Persons exist only once victim records are imported and linked: before that there is no count to
+    give (not 0), and a QueryError says what to run.
+    """
     run_id = store.scalar("SELECT max(run_id) FROM person_member")
+    _require_persons(store, run_id)
     mask = (store.scalar("SELECT max(source_id) FROM source") or 0) < 64
     total = _figure(_rows(store, *total_sql(query, mask))[0])
     groups = None
@@ -179,6 +184,20 @@ def person_counts(store: Store, query: PersonQuery) -> PersonFigures:
         "groups": groups,
         "notes": _notes(store, query, total, run_id),
     }
+
+
+def _require_persons(store: Store, run_id: Any) -> None:
+    records = int(store.scalar("SELECT count(*) FROM victim_record"))
+    if not records:
+        raise QueryError(
+            f"The store {store.path} holds no victim records, so there are no persons to count (not 0: "
+            "nothing is known). Import victim lists first: harmtrace ingest victims FILE --mapping MAPPING."
+        )
+    if run_id is None:
+        raise QueryError(
+            f"The store's {records:,} victim records are not linked into persons yet, so persons cannot be "
+            "counted once each (not 0: not yet counted). Run harmtrace link victims first."
+        )
 
 
 def definitions(query: PersonQuery) -> dict[str, str]:
@@ -278,10 +297,6 @@ def _notes(store: Store, query: PersonQuery, total: PersonFigure, run_id: Any) -
     unlinked = int(
         store.scalar("SELECT count(*) FROM victim_record ANTI JOIN person_member USING (victim_id)")
     )
-    if run_id is None:
-        return [
-            f"No victim record is linked into persons yet ({unlinked:,} records): run harmtrace link victims."
-        ]
     notes = [f"Persons of linkage run {run_id}: each person counts once, however many sources list it."]
     if unlinked:
         notes.append(
