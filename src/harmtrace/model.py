@@ -50,6 +50,7 @@ HARM_COLUMNS: Final = tuple(harm_column(h, c, b) for h in HARMS for c in CATEGOR
 # list column of each import, stored in `harm_side`; a side's figures do not count its own dead as deaths
 # it caused (see harmtrace.analyse.casualties).
 SIDE_HARM_COLUMN: Final = "side_harm"
-SIDE_HARM_TYPE: Final = (
-    "STRUCT(side VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)[]"
+SIDE_HARM_ROW: Final = (
+    "STRUCT(side VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)"
 )
+SIDE_HARM_TYPE: Final = f"{SIDE_HARM_ROW}[]"

@@ -717,3 +717,13 @@ def test_docstring_examples_run() -> None:
 
     result = doctest.testmod(module)
     assert result.attempted and not result.failed
+
+
+def test_the_own_dead_note_is_said_only_where_a_side_s_dead_are_known(ucdp: Store, tmp_path: Path) -> None:
+    note = "A side's maximum and best leave out the dead its sources give for that side itself"
+    assert any(n.startswith(note) for n in casualties(ucdp, CasualtyQuery("IS", **MARCH))["notes"])
+    assert not any(n.startswith(note) for n in casualties(ucdp, CasualtyQuery(**MARCH))["notes"])
+    with open_store(tmp_path / "monitor.duckdb", create=True) as other:
+        insert_reports(other, MONITOR_ROWS)  # a monitor's sheet: no side's dead
+        found = casualties(other, CasualtyQuery("Russian Military", **MARCH))
+        assert not any(n.startswith(note) for n in found["notes"])

@@ -99,6 +99,7 @@ def test_stats_persons_json_keys_are_stable(db: Path) -> None:
     assert set(data) == {
         "filters",
         "window",
+        "scope",
         "deduplicated",
         "run_id",
         "definitions",
@@ -106,6 +107,13 @@ def test_stats_persons_json_keys_are_stable(db: Path) -> None:
         "groups",
         "notes",
     }
+    assert set(data["scope"]) == {
+        "sources", "data_from", "data_to", "records_undated", "filters", "coverage", "text",
+    }  # fmt: skip
+    records = sum(s["records"] for s in data["scope"]["sources"])
+    with open_store(db, read_only=True) as store:
+        assert records == store.scalar("SELECT count(*) FROM victim_record")
+    assert data["scope"]["text"].startswith("Sources: ")
     figure = {
         "persons_min", "persons_max", "records_min", "records_max", "sources_min", "sources_max",
         "listed_by", "persons_date_unknown", "persons_dates_disputed",

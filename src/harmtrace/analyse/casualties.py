@@ -266,11 +266,13 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
         "filters": query.filters(),
         "window": query.window,
         "scope": scope,
-        "deduplicated": _linked(store),
+        "deduplicated": plan.linked,
         "definitions": definitions(query),
         "total": total,
         "groups": groups,
-        "notes": _actor_notes(asked, query) + _plan_notes(plan) + _notes(store, query, total, groups, scope),
+        "notes": _actor_notes(asked, query)
+        + _plan_notes(plan)
+        + _notes(store, query, plan, total, groups, scope),
     }
 
 
@@ -386,12 +388,13 @@ def best_missing(range_only: int, shared: int) -> str | None:
     """
     reasons = []
     if range_only:
-        reasons.append(f"{range_only:,} item{'s' * (range_only != 1)} give{'s' * (range_only == 1)} a "
-                       "range (min-max) without a best estimate")  # fmt: skip
+        verb = "gives" if range_only == 1 else "give"
+        reasons.append(f"{_many(range_only)} {verb} a range (min-max) without a best estimate")
     if shared:
+        verb = "names" if shared == 1 else "name"
         reasons.append(
-            f"{shared:,} item{'s' * (shared != 1)} name{'s' * (shared == 1)} other perpetrators too and "
-            "their sources do not say which side caused these deaths"
+            f"{_many(shared)} {verb} other perpetrators too and their sources do not say which side "
+            "caused these deaths"
         )
     return "; ".join(reasons) or None
 
@@ -499,11 +502,11 @@ def closest_names(name: str, known: list[str], n: int = 5) -> list[str]:
 
 
 def _notes(
-    store: Store, query: CasualtyQuery, total: Figure, groups: list[Group] | None, scope: Scope
+    store: Store, query: CasualtyQuery, plan: Plan, total: Figure, groups: list[Group] | None, scope: Scope
 ) -> list[str]:
     """The caveats a reader must see next to the numbers."""
-    notes = [DEDUPLICATED if _linked(store) else NOT_DEDUPLICATED, *_count_notes(query, total)]
-    notes += _side_note(query) + _group_notes(query, groups) + _set_aside_notes(query, scope)
+    notes = [DEDUPLICATED if plan.linked else NOT_DEDUPLICATED, *_count_notes(query, total)]
+    notes += _side_note(query, plan) + _group_notes(groups) + _set_aside_notes(query, scope)
     if query.grades:
         notes.append(
             "Grades are the incidents' (analyst's decision, else computed by harmtrace assess incidents, "
@@ -525,17 +528,13 @@ def _notes(
     return notes
 
 
-def _linked(store: Store) -> bool:
-    return bool(store.scalar("SELECT count(*) > 0 FROM incident_member"))
-
-
-def _items(n: int) -> str:
+def _many(n: int, noun: str = "item") -> str:
     """ "1 item", "2 items": the count, with the noun in number.
 
-    >>> _items(1), _items(1204)
-    ('1 item', '1,204 items')
+    >>> _many(1), _many(1204), _many(1, "report")
+    ('1 item', '1,204 items', '1 report')
     """
-    return f"{n:,} item{'s' * (n != 1)}"
+    return f"{n:,} {noun}{'s' * (n != 1)}"
 
 
 def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
@@ -545,28 +544,28 @@ def _count_notes(query: CasualtyQuery, total: Figure) -> list[str]:
         notes.append(f"No item touching the window gives a figure for {what}: no count (unknown, not zero).")
     elif total["items_without_category"]:
         notes.append(
-            f"{_items(total['items_without_category'])} touching the window give no figure for {what}; "
+            f"{_many(total['items_without_category'])} touching the window give no figure for {what}; "
             "they add nothing here, so these figures may be low (UCDP, for example, gives no 'children')."
         )
     if total["items_max"] and total["best_missing"]:
         notes.append(f"No best estimate: {total['best_missing']}. The minimum and maximum still hold.")
     if total["count_best"] is not None and total["items_prorated"]:
         notes.append(
-            f"best prorates {_items(total['items_prorated'])} whose date interval runs beyond the window: "
+            f"best prorates {_many(total['items_prorated'])} whose date interval runs beyond the window: "
             "each counts in proportion to the days of its interval inside the window (deaths spread "
             "evenly over the interval); --unprorated shows their whole best estimates summed beside it."
         )
     if total["items_min_missing"]:
-        notes.append(f"{_items(total['items_min_missing'])} of the minimum give no minimum and add 0 to it.")
+        notes.append(f"{_many(total['items_min_missing'])} of the minimum give no minimum and add 0 to it.")
     if total["items_max_missing"]:
         notes.append(
-            f"{_items(total['items_max_missing'])} of the maximum give no maximum: their best (else their "
+            f"{_many(total['items_max_missing'])} of the maximum give no maximum: their best (else their "
             "minimum) was used, so the maximum may be low."
         )
     bounded = query.window["from"] is not None or query.window["to"] is not None
     if total["items_date_unknown"] and bounded:
         notes.append(
-            f"{_items(total['items_date_unknown'])} of the maximum have an unknown start or end date: they "
+            f"{_many(total['items_date_unknown'])} of the maximum have an unknown start or end date: they "
             "touch every window, so they count in the maximum, never in the minimum, and add nothing to "
             "the best (an interval unknown on a side cannot be prorated)."
         )
@@ -580,19 +579,23 @@ def _set_aside_notes(query: CasualtyQuery, scope: Scope) -> list[str]:
     notes = []
     if this:
         notes.append(
-            f"{this:,} reports touching the window had their {query.category} {query.harm} count set aside "
-            "as faulty when imported: they add nothing for it here (harmtrace quarantine lists them and why)."
+            f"{_many(this, 'report')} touching the window had their {query.category} {query.harm} count "
+            "set aside as faulty when imported: they add nothing for it here (harmtrace quarantine lists "
+            "them and why)."
         )
     if other:
         notes.append(
-            f"{other:,} reports touching the window had another field set aside as faulty when imported "
-            "(coordinates, a date, another count...): harmtrace quarantine lists them and why."
+            f"{_many(other, 'report')} touching the window had another field set aside as faulty when "
+            "imported (coordinates, a date, another count...): harmtrace quarantine lists them and why."
         )
     return notes
 
 
-def _side_note(query: CasualtyQuery) -> list[str]:
-    if query.category not in SIDE_CATEGORIES or not (query.perpetrator or query.by == "perpetrator"):
+def _side_note(query: CasualtyQuery, plan: Plan) -> list[str]:
+    """Said only where it applies: a side's figure, of a category holding combatants, in a store where
+    some report gives the dead of a side (the rule `casualty_sql.Sql.sided` applies)."""
+    side_figure = query.perpetrator or query.by == "perpetrator"
+    if not (plan.sided and side_figure and query.category in SIDE_CATEGORIES):
         return []
     return [
         "A side's maximum and best leave out the dead its sources give for that side itself (UCDP's "
@@ -600,7 +603,7 @@ def _side_note(query: CasualtyQuery) -> list[str]:
     ]
 
 
-def _group_notes(query: CasualtyQuery, groups: list[Group] | None) -> list[str]:
+def _group_notes(groups: list[Group] | None) -> list[str]:
     without = [g for g in groups or [] if g["items_max"] and g["count_best"] is None]
     if not without:
         return []

@@ -369,14 +369,13 @@ def _keyed_cte(sql: Sql) -> str:
     if sql.query.window["from"] is None and sql.query.window["to"] is None:
         f = "1::DOUBLE"  # every item lies inside an unbounded window
     # a shared incident's own dead of the asked side; its dead assigned to sides (see `_side_ctes`)
-    sides = "0 AS own, 0 AS assigned, FALSE AS sided"
+    sides = "0 AS own, 0 AS assigned"
     assigned = ""
     if sql.sided:
         own = "CASE WHEN np >= 2 THEN coalesce(a.own, 0) ELSE 0 END"
-        sides = f"{own} AS own, coalesce(a.assigned, 0) AS assigned, a.item_id IS NOT NULL AS sided"
+        sides = f"{own} AS own, coalesce(a.assigned, 0) AS assigned"
         assigned = "LEFT JOIN side_items a USING (item_id)"
     common = f"item_id, s, e, np, sole, {f} AS f, {sql.inside()} AS inside, {sides}"
-    # per-side figures need each side's own dead: an incident with side rows is taken one by one
     plain = "sole AND inside AS in_min, sole AND inside AS in_win, FALSE AS detailed"
     if sql.by == "perpetrator":
         # the minimum of P's group: P alone (or, for the unattributed group, nobody named)
@@ -447,8 +446,6 @@ def _detail(sql: Sql, by: str | None, every: bool = False) -> str:
             f"SELECT x.* EXCLUDE (in_min), {total_min} AS in_min, '' AS key, 'total' AS label, "
             f"NULL::DATE AS g_from, NULL::DATE AS g_to, {asked} AS side, f AS f_g FROM ({base}) x"
         )
-        if sql.by == "perpetrator":  # the total counts every death whoever caused it: no side's own dead
-            grouped = f"SELECT * REPLACE (0 AS own) FROM ({grouped})"
     return _adjusted(sql, grouped)
 
 
@@ -485,8 +482,7 @@ def _expand(by: str | None, source: str) -> str:
         return (
             f"SELECT coalesce(lower(p), '') AS key, coalesce(p, '{NO_PERPETRATOR}') AS label, "
             f"NULL::DATE AS g_from, NULL::DATE AS g_to, * EXCLUDE (p) FROM (SELECT src.*, "
-            f"len(lists.perpetrators) AS np_list, unnest({listed}) AS p FROM {source} src "
-            "JOIN lists USING (list_hash))"
+            f"unnest({listed}) AS p FROM {source} src JOIN lists USING (list_hash))"
         )
     if by in ("month", "year"):
         label = _period_label(by)

@@ -39,6 +39,8 @@ Group figures need not add up to the total.
 `person_counts` returns JSON-ready data with stable keys:
 
     filters       from, to, days, status, sex, child, by
+    scope         the lists whose victim records touch the window, the period they cover, the filters
+                  (`harmtrace.analyse.scope.persons_scope`), as data and as a sentence
     window        from, to (inclusive; null = unbounded), days
     deduplicated  true: each person counts once
     run_id        the linkage run whose persons are counted (null when nothing is linked)
@@ -67,6 +69,7 @@ from typing import Any, Final, TypedDict
 import pyarrow as pa
 
 from harmtrace.analyse.person_sql import PROVINCE_TABLE, UNKNOWN_PROVINCE, groups_sql, total_sql
+from harmtrace.analyse.scope import PersonScope, persons_scope
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.errors import QueryError
 from harmtrace.link.features import governorate_lookup
@@ -106,6 +109,7 @@ class PersonGroup(PersonFigure):
 class PersonFigures(TypedDict):
     filters: dict[str, Any]
     window: Window
+    scope: PersonScope
     deduplicated: bool
     run_id: int | None
     definitions: dict[str, str]
@@ -177,6 +181,7 @@ def person_counts(store: Store, query: PersonQuery) -> PersonFigures:
     return {
         "filters": query.filters(),
         "window": query.window,
+        "scope": persons_scope(store, query.window, _asked(query) or "none"),
         "deduplicated": True,
         "run_id": None if run_id is None else int(run_id),
         "definitions": definitions(query),

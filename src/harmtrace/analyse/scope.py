@@ -1,11 +1,12 @@
-"""What a figure rests on, to be shown beside it: its sources, the period their reports cover, filters.
+"""What a figure rests on, to be shown beside it: its sources, the period their records cover, filters.
 
 A figure without its scope misleads ("Killed in Syria: 104,742-119,193" says neither when nor by whom):
 every casualty figure carries one (`harmtrace.analyse.casualties`), and the CLI, the report and the demo
 print it next to the numbers. Per source whose reports touch the window: how many reports, how many
 give the figure's (category, harm), and how many of those lost that count, or another field, to a
 faulty value at import (`field_issue`). The period is that of the reports giving the figure, within the
-window, so a source with no counts at all (video records) does not stretch it.
+window, so a source with no counts at all (video records) does not stretch it. A person count's scope
+(`persons_scope`) is the lists whose victim records touch the window and the period those cover.
 """
 
 from __future__ import annotations
@@ -68,10 +69,11 @@ def scope_of(store: Store, window: Window, category: str, harm: str, filters: st
     ]  # fmt: skip
     firsts = [r["first"] for r in per.values() if r.get("first") is not None]
     lasts = [r["last"] for r in per.values() if r.get("last") is not None]
+    data_from, data_to = _clipped(firsts, lasts, window)
     scope: Scope = {
         "sources": sources,
-        "data_from": max([min(firsts), *([window["from"]] if window["from"] else [])]) if firsts else None,
-        "data_to": min([max(lasts), *([window["to"]] if window["to"] else [])]) if lasts else None,
+        "data_from": data_from,
+        "data_to": data_to,
         "reports_undated": sum(int(r.get("undated") or 0) for r in per.values()),
         "filters": filters,
         "coverage": "",
@@ -119,3 +121,56 @@ def _giving(src: SourceScope, what: str) -> str:
     if given == src["reports"]:
         return ""
     return f", {given:,} giving {what}" if given else f", none giving {what}"
+
+
+class ListScope(TypedDict):
+    source: str
+    records: int
+
+
+class PersonScope(TypedDict):
+    """The scope of a person count: the lists whose victim records touch the window, the period those
+    records cover within it, and the filters."""
+
+    sources: list[ListScope]
+    data_from: date | None
+    data_to: date | None
+    records_undated: int
+    filters: str
+    coverage: str
+    text: str
+
+
+_RECORDS: Final = f"""
+    SELECT s.name AS source, count(*) AS records, min(r.date_start) AS first, max(r.date_end) AS last,
+           count_if(r.date_start IS NULL OR r.date_end IS NULL) AS undated
+    FROM victim_record r JOIN source s USING (source_id) WHERE {_IN_WINDOW}
+    GROUP BY s.name ORDER BY records DESC, s.name"""
+
+
+def persons_scope(store: Store, window: Window, filters: str) -> PersonScope:
+    """The scope of a person count over `window`, with `filters` in words."""
+    rows = store.rows(_RECORDS, {"lo": window["from"] or date.min, "hi": window["to"] or date.max})
+    firsts = [r["first"] for r in rows if r["first"] is not None]
+    lasts = [r["last"] for r in rows if r["last"] is not None]
+    data_from, data_to = _clipped(firsts, lasts, window)
+    listed = [f"{r['source']} ({int(r['records']):,} records)" for r in rows]
+    period = f"{data_from} to {data_to}" if data_from and data_to else "no dated record"
+    undated = sum(int(r["undated"]) for r in rows)
+    unknown = f" ({undated:,} with an unknown start or end)" if undated else ""
+    coverage = (
+        f"Sources: {', '.join(listed) or 'no list has records in this window'}. "
+        f"Period of the records: {period}{unknown}."
+    )
+    return {
+        "sources": [{"source": r["source"], "records": int(r["records"])} for r in rows],
+        "data_from": data_from, "data_to": data_to, "records_undated": undated, "filters": filters,
+        "coverage": coverage, "text": f"{coverage} Filters: {filters}.",
+    }  # fmt: skip
+
+
+def _clipped(firsts: list[date], lasts: list[date], window: Window) -> tuple[date | None, date | None]:
+    """The span of the dated items, within the window."""
+    first = max([min(firsts), *([window["from"]] if window["from"] else [])]) if firsts else None
+    last = min([max(lasts), *([window["to"]] if window["to"] else [])]) if lasts else None
+    return first, last

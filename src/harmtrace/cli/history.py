@@ -11,6 +11,7 @@ from harmtrace.cli.base import db_option, emit, handles_errors, json_option, sta
 from harmtrace.cli.persons import persons
 from harmtrace.cli.reports import reports
 from harmtrace.display import table
+from harmtrace.ingest.formats import Kind
 from harmtrace.ingest.history import histories
 
 _WHICH = stacked(
@@ -34,9 +35,7 @@ def reports_history(
 ) -> None:
     """Every version of a report, the current one included: the batch and row of each, when and how
     it ended (changed by a later import, or withdrawn), and what changed, field by field."""
-    with store_for(db, read_only=True) as store:
-        found = histories(store, "report", report_id, source, record_id)
-    emit(found, as_json, lambda: "\n\n".join(describe_history(h) for h in found))
+    _show("report", report_id, source, record_id, db, as_json)
 
 
 @persons.command(
@@ -51,8 +50,14 @@ def persons_history(
 ) -> None:
     """Every version of a victim record, as `reports history` shows a report's; names are withheld
     (a change of name shows as a change, without its values)."""
+    _show("victim", victim_id, source, record_id, db, as_json)
+
+
+def _show(
+    kind: Kind, key: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool
+) -> None:
     with store_for(db, read_only=True) as store:
-        found = histories(store, "victim", victim_id, source, record_id)
+        found = histories(store, kind, key, source, record_id)
     emit(found, as_json, lambda: "\n\n".join(describe_history(h) for h in found))
 
 

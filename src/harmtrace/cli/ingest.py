@@ -16,6 +16,7 @@ from harmtrace.ingest.records import batches, quarantined
 @main.command(
     epilog="Example:\n\n  harmtrace ingest ucdp-ged ged_syria.csv --source UCDP\n\n"
     "  harmtrace ingest victims vdc.csv --mapping examples/mappings/vdc_victims.yaml\n\n"
+    "  harmtrace ingest victims lists.csv --mapping examples/mappings/combined_lists.yaml\n\n"
     "  harmtrace ingest acled acled_syria_2024-06.csv --withdraw-missing\n\n"
     "  harmtrace ingest acled-deletions acled_deleted_2024-06.csv"
 )

@@ -106,7 +106,7 @@ def persons_command(
 
 def describe_persons(f: PersonFigures) -> str:
     """The count as a reader sees it: what was counted, the table, the definitions and the caveats."""
-    lines = [_headline(f), "", table(_rows(f)), ""]
+    lines = [_headline(f), f["scope"]["text"], "", table(_rows(f)), ""]
     lines += [f"{bound}: {text}" for bound, text in f["definitions"].items()]
     return "\n".join([*lines, "", "Notes:", *(f"  - {note}" for note in f["notes"])])
 

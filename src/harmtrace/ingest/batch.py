@@ -154,7 +154,6 @@ def import_file(
         )
         result.source = source_name
         _write_batch(con, result, source_id, raw, fmt, staged, started)
-        _write_outcome_counts(con, result)
         con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
     return result
 
@@ -343,7 +342,7 @@ def _write_outcomes(
     kind = KINDS[fmt.kind]
     if not fmt.withdraws:
         # before the quarantine: a row repeating a record id with other content is quarantined here
-        outcome = import_records(con, kind, batch_id, source_id, given, withdraw_missing, where)
+        outcome = import_records(con, kind, batch_id, given, withdraw_missing, where)
     # a quarantined row lists every reason found, its fields' included
     con.execute(
         "INSERT INTO quarantine SELECT ?, row_number, list_concat(reasons, "
@@ -408,21 +407,13 @@ def _write_batch(
 ) -> None:
     result.file_name = raw.path.name
     con.execute(
-        f"INSERT INTO batch ({BATCH_COLUMNS}, rows_with_field_issues) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        f"INSERT INTO batch ({BATCH_COLUMNS}, rows_with_field_issues, rows_new, rows_unchanged, "
+        f"rows_changed, rows_withdrawn) VALUES ({', '.join(['?'] * 22)})",
         [
             result.batch_id, source_id, fmt.name, raw.path.name, raw.sha256, len(raw.data),
             raw.encoding, _sha(fmt.mapping_text), fmt.mapping_text, staged.header,
             result.rows_read, result.rows_accepted, result.rows_quarantined, result.rows_flagged,
             started, datetime.now(), harmtrace.__version__, result.rows_with_field_issues,
+            result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn,
         ],
     )  # fmt: skip
-
-
-def _write_outcome_counts(con: duckdb.DuckDBPyConnection, result: ImportResult) -> None:
-    """The batch's new / unchanged / changed / withdrawn counts (V9 columns, not in BATCH_COLUMNS)."""
-    con.execute(
-        "UPDATE batch SET rows_new = ?, rows_unchanged = ?, rows_changed = ?, rows_withdrawn = ? "
-        "WHERE batch_id = ?",
-        [result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn, result.batch_id],
-    )

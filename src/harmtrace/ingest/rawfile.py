@@ -110,14 +110,10 @@ def given_encoding(path: Path, data: bytes, name: str) -> str:
         )
     if codec == "utf-8" and data.startswith(UTF8_BOM):
         codec = "utf-8-sig"
-    try:
-        data.decode(codec)
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path} does not decode as {codec} (byte 0x{data[exc.start]:02x} at line {line}). "
-            "Check the --encoding name, or leave it out to let harmtrace detect the encoding."
-        ) from exc
+    _decode_or_fail(
+        path, data, codec, f"does not decode as {codec}",
+        "Check the --encoding name, or leave it out to let harmtrace detect the encoding.",
+    )  # fmt: skip
     return codec
 
 
@@ -134,7 +130,10 @@ def detect_encoding(path: Path, data: bytes) -> str:
     """UTF-8 (with or without BOM) if it decodes; else the one of ENCODINGS whose reading is clearly
     the most plausible (see the module docstring); else refuse, saying what to do."""
     if data.startswith(UTF8_BOM):
-        _decode_or_fail(path, data[len(UTF8_BOM) :], "utf-8")
+        _decode_or_fail(
+            path, data[len(UTF8_BOM) :], "utf-8", "starts with a UTF-8 byte-order mark but has invalid UTF-8",
+            "Re-export it as UTF-8.",
+        )  # fmt: skip
         return "utf-8-sig"
     try:
         if not data.isascii():  # the check is ten times faster than decoding
@@ -145,9 +144,8 @@ def detect_encoding(path: Path, data: bytes) -> str:
     # NUL bytes never occur in single-byte text; they do in UTF-16 ("Unicode text" exports)
     readings = [] if b"\x00" in data else _readings(data)
     if not readings:
-        line = data[: utf8_error.start].count(b"\n") + 1
         raise InputError(
-            f"{path} is not UTF-8 (byte 0x{data[utf8_error.start]:02x} at line {line}) and reads as none of "
+            f"{path} is not UTF-8 ({_bad_byte(data, utf8_error.start)}) and reads as none of "
             f"{', '.join(ENCODINGS.values())}. Save it as UTF-8 and import it again."
         )
     best, *others = readings
@@ -215,8 +213,8 @@ def _clearly_better(best: _Reading, other: _Reading) -> bool:
 def _ambiguous(path: Path, data: bytes, readings: list[_Reading]) -> str:
     """The refusal: the candidate encodings, one cell read each way, and the fix."""
     line_no, line = _first_differing_line(data, [r.encoding for r in readings])
-    cell = _differing_cell(line, [r.encoding for r in readings])
-    ways = "; ".join(f"{r.encoding} ({ENCODINGS[r.encoding]}): {cell.decode(r.encoding)!r}" for r in readings)
+    word = _differing_word(line, [r.encoding for r in readings])
+    ways = "; ".join(f"{r.encoding} ({ENCODINGS[r.encoding]}): {word.decode(r.encoding)!r}" for r in readings)
     return (
         f"{path} is not UTF-8, and it reads plausibly in more than one encoding. Line {line_no} has a "
         f"value that reads as {ways}. Say which is right with --encoding (e.g. --encoding "
@@ -231,11 +229,11 @@ def _first_differing_line(data: bytes, encodings: list[str]) -> tuple[int, bytes
     return 1, data.splitlines()[0]
 
 
-def _differing_cell(line: bytes, encodings: list[str]) -> bytes:
+def _differing_word(line: bytes, encodings: list[str]) -> bytes:
     """The first word of `line` whose readings differ, cut to 24 bytes: enough to judge an encoding by,
     without showing the rest of a cell or a row (which may name a person).
 
-    >>> _differing_cell("7,Juan Ni\xf1o Perez,Idlib".encode("cp1252"), ["cp1252", "cp1256"])
+    >>> _differing_word("7,Juan Ni\xf1o Perez,Idlib".encode("cp1252"), ["cp1252", "cp1256"])
     b'Ni\xf1o'
     """
     for word in line.replace(b",", b" ").split():
@@ -252,15 +250,22 @@ def _decodes(data: bytes, encoding: str) -> bool:
     return True
 
 
-def _decode_or_fail(path: Path, data: bytes, encoding: str) -> None:
+def _decode_or_fail(path: Path, data: bytes, encoding: str, problem: str, fix: str) -> None:
+    """Refuse `data` unless it decodes as `encoding`: the problem, where (byte and line), the fix."""
     try:
         data.decode(encoding)
     except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"{path} starts with a UTF-8 byte-order mark but has invalid UTF-8 at line {line}. "
-            "Re-export it as UTF-8."
-        ) from exc
+        raise InputError(f"{path} {problem} ({_bad_byte(data, exc.start)}). {fix}") from exc
+
+
+def _bad_byte(data: bytes, start: int) -> str:
+    r""" "byte 0xf1 at line 3": where a decoding failed.
+
+    >>> _bad_byte(b"a\nb\xf1", 3)
+    'byte 0xf1 at line 2'
+    """
+    line = data[:start].count(b"\n") + 1
+    return f"byte 0x{data[start]:02x} at line {line}"
 
 
 @dataclass(frozen=True)

@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from typing import Final
 
 from harmtrace.ingest.formats import REPORT_FIELDS, VICTIM_FIELDS, Kind
+from harmtrace.model import SIDE_HARM_ROW
 
 COUNTS: Final = ("count_min", "count_max", "count_best")
 HARM_ROW: Final = (
     "STRUCT(category VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)"
 )
-SIDE_ROW: Final = (
-    "STRUCT(side VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)"
-)
+SIDE_ROW: Final = SIDE_HARM_ROW  # the normalised side_harm column's rows, as stored in harm_side
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """Records over time: which rows of an import are new, unchanged or changed, and withdrawn records.
 
-A row is identified by its source and record id (`record_id`, the source's own id), for reports and
-victim records alike. Importing a file again, or a corrected version of it:
+A row is identified by its source (the batch's, or the row's own when a file combining several lists
+maps `source`) and record id (`record_id`, the source's own id), for reports and victim records alike.
+Importing a file again, or a corrected version of it:
 
 - a row whose record is not in the store adds it (``new``);
 - a row whose record is in the store with the same content adds nothing (``unchanged``); its document
@@ -79,16 +80,15 @@ def import_records(
     con: duckdb.DuckDBPyConnection,
     kind: RecordKind,
     batch_id: int,
-    source_id: int,
     given: set[str],
     withdraw_missing: bool,
     where: str = "the file",
 ) -> Outcome:
-    """Write the accepted rows of TEMP table `checked` as records of their source (`checked.source_id`,
-    else `source_id`): new, unchanged or changed, then the absent records (withdrawn when asked). Rows
-    repeating a record id with other content get a reason in `checked` first: call this before writing
-    the quarantine."""
-    _incoming(con, kind, given, source_id)
+    """Write the accepted rows of TEMP table `checked` as records of their source (`checked.source_id`:
+    the batch's, or the row's own when the file combines lists): new, unchanged or changed, then the
+    absent records (withdrawn when asked). Rows repeating a record id with other content get a reason in
+    `checked` first: call this before writing the quarantine."""
+    _incoming(con, kind, given)
     for sid in _sources(con):
         _backfill_digests(con, kind, sid)
     _plan(con, kind)
@@ -119,13 +119,13 @@ def _sources(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [int(r[0]) for r in con.execute("SELECT DISTINCT source_id FROM ht_sources ORDER BY 1").fetchall()]
 
 
-def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str], source_id: int) -> None:
+def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str]) -> None:
     """TEMP table `ht_in`: the accepted rows in the stored types, with their source, child lists and
     digest; `ht_sources`: the source of every row of the file, quarantined ones included."""
-    columns = {r[0] for r in con.execute("DESCRIBE checked").fetchall()}
-    row_source = "source_id" if "source_id" in columns else str(int(source_id))
-    con.execute(f"CREATE OR REPLACE TEMP TABLE ht_sources AS SELECT row_number, {row_source} AS source_id, "
-                "record_id, len(reasons) > 0 AS quarantined FROM checked")  # fmt: skip
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ht_sources AS SELECT row_number, source_id, record_id, "
+        "len(reasons) > 0 AS quarantined FROM checked"
+    )
     types = dict(
         con.execute(
             "SELECT column_name, data_type FROM information_schema.columns "
