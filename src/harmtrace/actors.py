@@ -16,12 +16,16 @@ Names match by `actor_key`: lower case, spaces collapsed, Arabic letter variants
 
 `ActorTable.canonical_sql` does the same inline (a MAP literal), for one name or, with
 `canonical_list_sql`, for a list column such as ``report.perpetrators``.
+
+The file's ``sides:`` section names the actors that fought on one side (Russia with the Syrian
+government; the US-led coalition with the SDF): `ActorTable.sides_sql` gives the sides of a list of
+actors, which incident linkage compares (a source coding a strike to one actor, another to its ally).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
@@ -58,6 +62,7 @@ class ActorTable:
 
     actors: Mapping[str, str]  # alias key -> canonical name
     origins: Mapping[str, str]  # alias key -> file the entry came from
+    sides: Mapping[str, tuple[str, ...]] = field(default_factory=dict)  # actor -> sides it fought on
 
     def canonical(self, name: str) -> str:
         """The actor `name` stands for; a name not in the table is kept as written (trimmed)."""
@@ -87,6 +92,18 @@ class ActorTable:
         """SQL of the distinct actors of the name list `expr` (in no particular order: sort to compare)."""
         return f"list_distinct(list_transform({expr}, lambda n: {self.canonical_sql('n')}))"
 
+    def sides_sql(self, actors: str) -> str:
+        """SQL: the distinct sides (the file's ``sides:``) of the canonical actor list `actors`, sorted;
+        NULL when none of them is on a side."""
+        if not self.sides:
+            return "CAST(NULL AS VARCHAR[])"
+        entries = ", ".join(f"{_lit(a)}: [{', '.join(map(_lit, s))}]" for a, s in sorted(self.sides.items()))
+        found = (
+            f"list_distinct(flatten(list_transform({actors}, "
+            f"lambda a: coalesce(MAP {{{entries}}}[a], []::VARCHAR[]))))"
+        )
+        return f"CASE WHEN len({found}) > 0 THEN list_sort({found}) END"
+
     def _map_sql(self) -> str:
         if not self.actors:
             return "MAP {}::MAP(VARCHAR, VARCHAR)"
@@ -102,21 +119,42 @@ def load_actors(extra: Path | None = None) -> ActorTable:
     """The shipped actor table, extended (and, for names it repeats, overridden) by the file `extra`."""
     actors: dict[str, str] = {}
     origins: dict[str, str] = {}
+    sides: dict[str, tuple[str, ...]] = {}
     for path in (SHIPPED, *([extra] if extra else [])):
-        for key, actor in _read(path).items():
+        data = _load(path)
+        for key, actor in _read(path, data).items():
             actors[key] = actor
             origins[key] = path.name
-    return ActorTable(actors, origins)
+        sides.update(_sides(path, data))
+    return ActorTable(actors, origins, sides)
 
 
-def _read(path: Path) -> dict[str, str]:
-    """Alias key -> actor of one actor file; every canonical name is an alias of itself."""
+def _load(path: Path) -> Any:
     if not path.is_file():
         raise InputError(f"Actor file {path} does not exist. Give a YAML file like {SHIPPED.name}.")
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         raise InputError(f"Actor file {path} is not valid YAML: {exc}") from exc
+
+
+def _sides(path: Path, data: Any) -> dict[str, tuple[str, ...]]:
+    """Actor -> the sides the file's ``sides:`` (side -> list of canonical actors) puts it on; a file
+    naming sides replaces the sides of the actors it lists."""
+    table = data.get("sides") if isinstance(data, dict) else None
+    if table is None:
+        return {}
+    if not isinstance(table, dict) or not all(isinstance(v, list) for v in table.values()):
+        raise InputError(f"Actor file {path}: 'sides:' must map each side to a list of actors.")
+    found: dict[str, list[str]] = {}
+    for side, members in table.items():
+        for actor in members:
+            found.setdefault(str(actor).strip(), []).append(str(side).strip())
+    return {actor: tuple(sorted(s)) for actor, s in found.items()}
+
+
+def _read(path: Path, data: Any) -> dict[str, str]:
+    """Alias key -> actor of one actor file; every canonical name is an alias of itself."""
     table = data.get("actors") if isinstance(data, dict) else None
     if not isinstance(table, dict):
         raise InputError(

@@ -93,7 +93,7 @@ def test_a_copy_counts_once_in_its_town_and_day(store: Store, tmp_path: Path) ->
 def test_ucdp_and_a_russian_strike_video_compare_as_allies(store: Store, shared_data: Path) -> None:
     """Real data, February 2016: UCDP lists both sides of a state-based event ("Government of Syria",
     "Syrian insurgents"); the Syrian Archive's Russian-attacks videos name Russia. Such pairs are
-    allies, never "different" perpetrators."""
+    allies (or, where UCDP's text names Russia, "named in the other's text"), never "different"."""
     ucdp = shared_data / "ucdp_ged_syria" / "ucdp_ged_syria_2016-01_2019-11.csv"
     import_file(store, get_format("ucdp-ged"), ucdp, source="UCDP")
     videos = shared_data / "syrian_archive" / "lylla318_russian_attacks.csv"
@@ -106,4 +106,4 @@ def test_ucdp_and_a_russian_strike_video_compare_as_allies(store: Store, shared_
         "['Government of Syria', 'Russia', 'Syrian insurgents']"
     )
     levels = {json.loads(r["detail"])["perpetrators"]["level"] for r in rows}
-    assert rows and levels == {"allies"}, levels
+    assert rows and "allies" in levels and levels <= {"allies", "named in the other's text"}, levels

@@ -79,7 +79,8 @@ def _describe_run(run: LinkRun) -> str:
 @link.command(
     "incidents",
     epilog="Example:\n\n\b\n  harmtrace link incidents\n"
-    "  harmtrace link incidents --from 2016-01-01 --to 2016-12-31 --threshold 0.95 --json",
+    "  harmtrace link incidents --from 2016-01-01 --to 2016-12-31 --threshold 0.95 --json\n"
+    "  harmtrace link incidents --labels checked_pairs.csv",
 )
 @click.option(
     "--threshold",
@@ -90,11 +91,22 @@ def _describe_run(run: LinkRun) -> str:
 )
 @click.option("--from", "date_from", type=Day(), help="Link only reports dated on or after this day.")
 @click.option("--to", "date_to", type=Day(), help="Link only reports dated on or before this day.")
+@click.option(
+    "--labels",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="CSV of labelled pairs (source_a, record_id_a, source_b, record_id_b[, relation: same or "
+    "part-of]) that train the model, with the analysts' decisions (docs/linkage.md).",
+)
 @db_option
 @json_option
 @handles_errors
 def incidents(
-    threshold: float, date_from: date | None, date_to: date | None, db: Path | None, as_json: bool
+    threshold: float,
+    date_from: date | None,
+    date_to: date | None,
+    labels: Path | None,
+    db: Path | None,
+    as_json: bool,
 ) -> None:
     """Link the reports in the store into incidents, within and across sources and scripts.
 
@@ -105,7 +117,7 @@ def incidents(
     is an incident of its own in this run.
     """
     with store_for(db) as store:
-        run = link_incidents(store, threshold=threshold, date_from=date_from, date_to=date_to)
+        run = link_incidents(store, threshold=threshold, date_from=date_from, date_to=date_to, labels=labels)
     emit(run.as_dict(), as_json, lambda: _describe_incident_run(run))
 
 

@@ -33,9 +33,18 @@ Columns of the feature table (`INCIDENT_FEATURE_TABLE`):
                         for a report whose perpetrator field is empty, the actors its description
                         names (`strike_terms.PERPETRATOR_TERMS`: "Russian warplanes", "الطيران
                         الروسي"); NULL when none
-    perp_sides          the sides of the war its perpetrators fought on (`ALLIANCES`), NULL when none:
-                        a report naming Russia and one naming the Syrian government may well be of
-                        one strike (UCDP codes Russian air strikes to the government's dyad)
+    perp_sides          the sides of the war its perpetrators fought on (``sides:`` of ``actors.yaml``),
+                        NULL when none: a report naming Russia and one naming the Syrian government
+                        may well be of one strike (UCDP codes Russian air strikes to the government's
+                        dyad, coalition strikes to the dyad of the SDF it flew for)
+    named_actors        the actors its description names (`strike_terms.PERPETRATOR_TERMS`), NULL
+                        when none: UCDP's dyad is IS - SDF, its text "warplanes of the International
+                        Coalition"
+    dyad                whether its perpetrators are the two sides of a fight (UCDP's state-based and
+                        non-state events): the strike may be a third party's (a coalition or Russian
+                        air strike coded to the dyad fighting on the ground)
+    curated             whether its source codes each event once (`harmtrace.ingest.DEDUPLICATED_FORMATS`:
+                        UCDP GED, ACLED): two records of such a source are never one incident
     means               the kinds of means the report names, in its means field or its description
                         (`strike_terms.MEANS_TERMS`: "barrel bomb" and "برميل متفجر" are one kind);
                         a means field naming no known kind is kept as its lower-cased words
@@ -69,6 +78,7 @@ import duckdb
 import pyarrow as pa
 
 from harmtrace.actors import ActorTable, load_actors
+from harmtrace.ingest import DEDUPLICATED_FORMATS
 from harmtrace.link.features import governorate_lookup, skeleton
 from harmtrace.link.names import name_key, normalise_arabic
 from harmtrace.link.strike_terms import (
@@ -88,21 +98,12 @@ CELL_DEGREES: Final = 0.05
 WIDE_DEGREES: Final = 0.2
 RARE_SHARE: Final = 0.05
 FINE_RADIUS_KM: Final = 10.0  # points this precise get a grid cell for blocking
-# canonical actor -> the side it fought on, for actors that fought on one side with others. In 2016
-# Russia's air force, Iran and Hezbollah fought for the Syrian government; UCDP codes their strikes
-# to the government's dyad (Russia is a supporting state, not a side), while a video names Russia.
-ALLIANCES: Final = {
-    "Government of Syria": "pro-government",
-    "Russia": "pro-government",
-    "Government of Iran": "pro-government",
-    "Hezbollah": "pro-government",
-}
 INCIDENT_FEATURE_COLUMNS: Final = (
     "source_dataset", "record_id", "day_start", "day_end", "day_width", "month", "week", "coarse_month",
     "latitude", "longitude",
     "radius_km", "cell", "wide_cell", "wide_cell_shifted", "coarse_adm1",
     "place_key", "place_skel", "adm1",
-    "town_day_records", "perpetrators", "perp_sides", "means", "sites",
+    "town_day_records", "perpetrators", "perp_sides", "named_actors", "dyad", "curated", "means", "sites",
     "killed_lo", "killed_hi", "desc_script", "desc_sig", "desc_keys",
 )  # fmt: skip
 
@@ -121,7 +122,7 @@ def build_incident_features(
     actors = load_actors()
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE {table} AS WITH f AS ({_features_sql(where, radii, actors)}) "
-        f"SELECT f.*, {_sides_sql('f.perpetrators')} AS perp_sides, n.town_day_records "
+        f"SELECT f.*, {actors.sides_sql('f.perpetrators')} AS perp_sides, n.town_day_records "
         f"FROM f LEFT JOIN ({_TOWN_DAY_SQL}) n "
         "ON n.wide_cell = f.wide_cell AND n.day_start = f.day_start AND f.day_width = 0"
     )
@@ -283,16 +284,6 @@ _TOWN_DAY_SQL: Final = """
 """
 
 
-def _sides_sql(perpetrators: str) -> str:
-    """SQL: the distinct sides (`ALLIANCES`) of the actor list `perpetrators`, sorted; NULL when none."""
-    entries = ", ".join(f"'{actor}': '{side}'" for actor, side in ALLIANCES.items())
-    sides = (
-        f"list_distinct(list_filter(list_transform({perpetrators}, lambda a: MAP {{{entries}}}[a]), "
-        "lambda x: x IS NOT NULL))"
-    )
-    return f"CASE WHEN len({sides}) > 0 THEN list_sort({sides}) END"
-
-
 def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: ActorTable) -> str:
     cell = (
         f"CASE WHEN pt.radius_m <= {FINE_RADIUS_KM * 1000} THEN "
@@ -321,11 +312,16 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
             pp.key AS place_key, pp.skel AS place_skel, {adm1} AS adm1,
             CASE WHEN len(r.perpetrators) > 0 THEN list_sort({actors.canonical_list_sql("r.perpetrators")})
                 WHEN len(tm.actors) > 0 THEN tm.actors END AS perpetrators,
+            CASE WHEN len(tm.actors) > 0 THEN tm.actors END AS named_actors,
+            coalesce(r.violence_type IN ('state-based', 'non-state') AND len(r.perpetrators) = 2, false)
+                AS dyad,
+            list_contains({_curated_formats()}, b.format) AS curated,
             CASE WHEN len(tm.named) > 0 THEN list_sort(list_distinct(tm.named)) END AS means,
             CASE WHEN len(tm.sites) > 0 THEN tm.sites END AS sites,
             h.killed_lo, h.killed_hi, g.desc_script, g.desc_sig, g.desc_keys
         FROM report r
         JOIN source s ON s.source_id = r.source_id
+        JOIN batch b ON b.batch_id = r.batch_id
         LEFT JOIN ({report_points_sql(radii)}) pt ON pt.report_id = r.report_id
         LEFT JOIN ht_incident_places pp ON pp.text = coalesce(r.place_text, r.place_text_ar)
         LEFT JOIN ht_incident_places pg ON pg.text = r.adm1_source
@@ -336,6 +332,11 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
         LEFT JOIN ({_terms_sql(where)}) tm ON tm.report_id = r.report_id
         WHERE {where}
     """
+
+
+def _curated_formats() -> str:
+    """SQL list literal of the formats whose publisher codes each event once (UCDP GED, ACLED)."""
+    return "[" + ", ".join(f"'{name}'" for name in DEDUPLICATED_FORMATS) + "]::VARCHAR[]"
 
 
 _TEXT: Final = "concat_ws(' ', r.description, r.description_ar)"

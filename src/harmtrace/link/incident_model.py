@@ -88,6 +88,8 @@ FIXED_M: Final = {
     # real data; the simulator's sources name one perpetrator and no allies)
     "perpetrators overlap": 0.1,
     "perpetrators allies": 0.1,
+    # UCDP codes a coalition strike to IS - SDF and names the coalition in its text
+    "perpetrators named": 0.1,
     "means": 0.06,
     "killed": 0.05,
     # a source may call the building a house and another the market beside it
@@ -253,6 +255,10 @@ def _perpetrators() -> ComparisonCreator:
     """Who struck, as canonical actors: the same; overlapping (m fixed: UCDP names both sides of a
     dyad, a video one of them); allies (`incident_features.ALLIANCES`, m fixed: UCDP codes a Russian
     air strike to the Syrian government's dyad, a video of it names Russia); different."""
+    named = (
+        "list_has_any(perpetrators_l, coalesce(named_actors_r, [])) OR "
+        "list_has_any(coalesce(named_actors_l, []), perpetrators_r)"
+    )
     return cl.CustomComparison(
         [
             _level("perpetrators_l IS NULL OR perpetrators_r IS NULL", "unknown", null=True),
@@ -260,7 +266,10 @@ def _perpetrators() -> ComparisonCreator:
             _fixed(
                 "list_has_any(perpetrators_l, perpetrators_r)", "overlap", FIXED_M["perpetrators overlap"]
             ),
+            _fixed(named, "named in the other's text", FIXED_M["perpetrators named"]),
             _fixed("list_has_any(perp_sides_l, perp_sides_r)", "allies", FIXED_M["perpetrators allies"]),
+            # a dyad names who fought there, not who struck: disagreeing with it is no evidence
+            _level("dyad_l OR dyad_r", "a fighting pair and another striker", null=True),
             _else("different", FIXED_M["perpetrators"]),
         ],
         output_column_name="perpetrators",
@@ -337,6 +346,20 @@ def incident_comparisons(signature_size: int) -> list[ComparisonCreator | dict[s
     ]
 
 
+# two records of one curated source (UCDP GED, ACLED: each event coded once) are never one incident:
+# no rule pairs them, so they are neither scored nor trained on (UCDP codes two dyads fighting in one
+# town on one day as two events, which EM would otherwise learn as matches)
+_NOT_CURATED_TWINS: Final = "NOT (l.curated AND r.curated AND l.source_dataset = r.source_dataset)"
+
+
+def _apart(rules: list[BlockingRule]) -> tuple[BlockingRule, ...]:
+    """`rules`, each also requiring that its pair is not two records of one curated source."""
+    return tuple(
+        BlockingRule(r.columns, f"({r.when}) AND {_NOT_CURATED_TWINS}" if r.when else _NOT_CURATED_TWINS)
+        for r in rules
+    )
+
+
 def _rules() -> tuple[BlockingRule, ...]:
     """Blocking rules (module docstring); a `when` pairs a column of one side with another of the
     other, so each such rule comes with its mirror (Splink keeps l.id < r.id, either way round)."""
@@ -359,7 +382,7 @@ def _rules() -> tuple[BlockingRule, ...]:
                 BlockingRule((), f"l.coarse_adm1 = r.adm1 AND l.day_start = r.day_start{shift}"),
                 BlockingRule((), f"l.adm1 = r.coarse_adm1 AND l.day_start = r.day_start{shift}"),
             ]
-    return tuple(rules)
+    return _apart(rules)
 
 
 _M_FLOORS: Final = (
@@ -378,20 +401,26 @@ INCIDENTS_SPEC: Final = LinkageSpec(
     blocking_rules=_rules(),
     # EM blocks dense in matches: a block of one place and day alone is not (several strikes a day
     # in a city), and EM then takes "same place and day" for its match class
-    training_rules=(
-        BlockingRule(("place_skel", "day_start", "killed_lo")),  # distance, means, perpetrators, words
-        BlockingRule(("cell", "day_start", "means")),  # place, counts, perpetrators, words
-        BlockingRule(("place_skel", "killed_lo", "means", "perpetrators")),  # date, distance, words
-        # sources that never share counts or means (video archives against event data) leave the
-        # sessions above without pairs; these looser ones always have some
-        BlockingRule(("wide_cell", "day_start")),  # place, perpetrators, means, counts, words
-        # a week, not a month: a city's month of reports is millions of pairs at a million reports
-        BlockingRule(("place_skel", "week")),  # date, distance, words
+    training_rules=_apart(
+        [
+            BlockingRule(("place_skel", "day_start", "killed_lo")),  # distance, means, perpetrators, words
+            BlockingRule(("cell", "day_start", "means")),  # place, counts, perpetrators, words
+            BlockingRule(("place_skel", "killed_lo", "means", "perpetrators")),  # date, distance, words
+            # sources that never share counts or means (video archives against event data) leave the
+            # sessions above without pairs; these looser ones always have some
+            BlockingRule(("wide_cell", "day_start")),  # place, perpetrators, means, counts, words
+            # a week, not a month: a city's month of reports is millions of pairs at a million reports
+            BlockingRule(("place_skel", "week")),  # date, distance, words
+        ]
     ),
     # a first guess only (it counts strikes of one day in one town as matches): calibrated later
-    prior_rules=(BlockingRule(("place_skel", "day_start")),),
+    prior_rules=_apart([BlockingRule(("place_skel", "day_start"))]),
     linkable="true",
     prior_recall=0.8,
     m_floors=_M_FLOORS,
     training_pairs=1e6,  # EM on a random million pairs per session at any size (LinkageSpec)
+    # the priors per pair of sources say how sources share incidents; labelled pairs (mostly across
+    # sources) would otherwise teach "two sources" as a sign of a match
+    unlabelled=("source",),
+    prior_by_source_pair=True,
 )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
+from pathlib import Path
 from typing import Any, Final
 
 import numpy as np
@@ -39,6 +40,7 @@ from harmtrace.link.incident_features import (
 )
 from harmtrace.link.incident_model import INCIDENTS_SPEC
 from harmtrace.link.kinds import INCIDENTS
+from harmtrace.link.labels import all_labels
 from harmtrace.link.model import Backend, LinkageSpec
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
 from harmtrace.store import Store
@@ -74,11 +76,13 @@ def link_incidents(
     date_to: date | None = None,
     backend: Backend | None = None,
     spec: LinkageSpec | None = None,
+    labels: Path | None = None,
 ) -> IncidentRun:
     """Link the reports in the store (those in the window) into incidents (module docstring).
 
     `threshold` is the match probability (0-1) at which two reports are one incident; `backend` is
-    where Splink runs (default: a private in-memory DuckDB).
+    where Splink runs (default: a private in-memory DuckDB); `labels` a file of labelled pairs
+    (`harmtrace.link.labels`) that, with the analysts' decisions, trains the model's m probabilities.
     """
     if not 0.0 < threshold <= 1.0:
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
@@ -94,7 +98,8 @@ def link_incidents(
             f"{linked} report(s) to link{_window_text(date_from, date_to)}: import reports first "
             "(harmtrace ingest ...) or widen --from / --to."
         )
-    model, scored = score_features(table, spec, backend, clock)
+    known = all_labels(store, labels)
+    model, scored = score_features(table, spec, backend, clock, known.pairs)
     with store.transaction():
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)

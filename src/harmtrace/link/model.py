@@ -58,9 +58,13 @@ import splink.comparison_library as cl
 from splink import DuckDBAPI, Linker, SettingsCreator
 from splink.blocking_rule_library import CustomRule
 from splink.internals import expectation_maximisation as _em
+from splink.internals.block_from_labels import block_from_labels
 from splink.internals.comparison_creator import ComparisonCreator
+from splink.internals.comparison_vector_values import compute_comparison_vector_values_sql
 from splink.internals.exceptions import EMTrainingException
+from splink.internals.pipeline import CTEPipeline
 from splink.internals.splink_dataframe import SplinkDataFrame
+from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
 
 from harmtrace.errors import QueryError
 
@@ -124,6 +128,10 @@ class LinkageSpec:
     m_floors: tuple[tuple[str, float], ...] = ()
     given_name_veto: bool = False
     strict_parts: tuple[str, ...] = ()
+    # comparisons whose m labelled pairs never change (`learn_from_labels`)
+    unlabelled: tuple[str, ...] = ()
+    # calibrate one prior per pair of sources (`harmtrace.link.runs`), not one for all pairs
+    prior_by_source_pair: bool = False
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -135,7 +143,8 @@ class LinkageSpec:
         }
         floors = tuple((str(name), float(m)) for name, m in data.get("m_floors", ()))
         strict = tuple(str(p) for p in data.get("strict_parts", ()))
-        return cls(**{**data, **rules, "m_floors": floors, "strict_parts": strict})
+        unlabelled = tuple(str(p) for p in data.get("unlabelled", ()))
+        return cls(**{**data, **rules, "m_floors": floors, "strict_parts": strict, "unlabelled": unlabelled})
 
 
 def _rule(data: dict[str, Any]) -> BlockingRule:
@@ -518,9 +527,18 @@ class TrainedModel:
 
     spec: LinkageSpec
     splink: dict[str, Any]
+    # "source a | source b" -> the prior of that pair of sources (`LinkageSpec.prior_by_source_pair`)
+    priors: dict[str, float] = field(default_factory=dict)
 
     def to_json(self) -> str:
-        return json.dumps({"format": MODEL_FORMAT, "spec": self.spec.to_dict(), "splink": self.splink})
+        return json.dumps(
+            {
+                "format": MODEL_FORMAT,
+                "spec": self.spec.to_dict(),
+                "splink": self.splink,
+                "priors": self.priors,
+            }
+        )
 
     @classmethod
     def from_json(cls, text: str) -> TrainedModel:
@@ -529,7 +547,7 @@ class TrainedModel:
             raise QueryError(
                 f"Linkage model format {data.get('format')!r} is not {MODEL_FORMAT}: link again."
             )
-        return cls(LinkageSpec.from_dict(data["spec"]), data["splink"])
+        return cls(LinkageSpec.from_dict(data["spec"]), data["splink"], dict(data.get("priors") or {}))
 
     def linker(self, frame: SplinkDataFrame) -> Linker:
         """A Splink linker scoring with these parameters (no training)."""
@@ -554,8 +572,12 @@ def _untimed(step: str) -> Iterator[None]:
     yield
 
 
-def train(spec: LinkageSpec, frame: SplinkDataFrame, step: Step = _untimed) -> TrainedModel:
-    """Estimate the model of `spec` on the records of `frame`, unsupervised (module docstring).
+def train(
+    spec: LinkageSpec, frame: SplinkDataFrame, step: Step = _untimed, labels: pa.Table | None = None
+) -> TrainedModel:
+    """Estimate the model of `spec` on the records of `frame` (module docstring): unsupervised, then,
+    when `labels` (pairs of unique ids known to match: ``unique_id_l``, ``unique_id_r``) holds pairs,
+    with m updated from them (`learn_from_labels`).
 
     `step` times the parts ("train: prior", "train: u", "train: m"), e.g. a `harmtrace.link.runs.Clock`.
     """
@@ -572,9 +594,78 @@ def train(spec: LinkageSpec, frame: SplinkDataFrame, step: Step = _untimed) -> T
             training.estimate_u_using_random_sampling(max_pairs=spec.u_max_pairs, seed=spec.seed)
         with step("train: m"):
             for rule in spec.training_rules:
-                _em_session(training, rule, spec.training_pairs)
-    model = linker.misc.save_model_to_json()
-    return TrainedModel(spec, floor_m(model, dict(spec.m_floors)))
+                _em_session(linker, rule, spec.training_pairs)
+    model = floor_m(linker.misc.save_model_to_json(), dict(spec.m_floors))
+    if labels is not None and labels.num_rows:
+        with step("train: labels"):
+            model = learn_from_labels(model, label_counts(linker, labels), spec.unlabelled)
+    return TrainedModel(spec, model)
+
+
+# how many labelled pairs the m probabilities before labels weigh as: with 20, a comparison seen on
+# 400 labelled pairs takes 95% of its m from them, one seen on 10 a third
+LABEL_PSEUDO_PAIRS: Final = 20.0
+# an m learned from labels is at least this (a level no labelled pair reached is rare, not impossible)
+LABEL_M_FLOOR: Final = 0.002
+
+
+def label_counts(linker: Linker, labels: pa.Table) -> dict[str, dict[int, int]]:
+    """comparison -> comparison vector value (gamma) -> how many labelled pairs reach that level.
+
+    The pairs are compared as Splink compares any pair (its own SQL for labelled pairs, as its
+    `estimate_m_from_pairwise_labels` does), whatever the blocking rules: a labelled pair no rule
+    generates still tells what matches look like.
+    """
+    name = "ht_labelled_pairs"
+    linker.table_management.register_table(
+        labels.select(["unique_id_l", "unique_id_r"]), name, overwrite=True
+    )
+    pipeline = CTEPipeline()
+    enqueue_df_concat_with_tf(linker, pipeline)
+    pipeline.enqueue_list_of_sqls(block_from_labels(linker, name))
+    settings_obj = linker._settings_obj
+    pipeline.enqueue_sql(
+        compute_comparison_vector_values_sql(settings_obj._columns_to_select_for_comparison_vector_values),
+        "__splink__df_comparison_vectors",
+    )
+    gammas = [c._gamma_column_name for c in settings_obj.comparisons]
+    names = [c.output_column_name for c in settings_obj.comparisons]
+    pipeline.enqueue_sql(f"SELECT {', '.join(gammas)} FROM __splink__df_comparison_vectors", "ht_gammas")
+    rows = linker._db_api.sql_pipeline_to_splink_dataframe(pipeline).as_record_list()
+    counts: dict[str, dict[int, int]] = {n: {} for n in names}
+    for row in rows:
+        for name_, gamma in zip(names, gammas, strict=True):
+            value = int(row[gamma])
+            counts[name_][value] = counts[name_].get(value, 0) + 1
+    return counts
+
+
+def learn_from_labels(
+    model: dict[str, Any], counts: dict[str, dict[int, int]], keep: tuple[str, ...] = ()
+) -> dict[str, Any]:
+    """`model` with the m probabilities of each comparison (but those in `keep`) updated from the
+    labelled pairs' `counts` (`label_counts`): m = (n_level + k * m_before) / (n + k), n counting the
+    labelled pairs whose comparison is not null and k = LABEL_PSEUDO_PAIRS, so the m before (fixed,
+    floored or estimated by EM) is a prior the labels outweigh as they grow. Fixed m are updated too:
+    a fixed m is a judgement, and labelled pairs are evidence against which to revise it."""
+    model = json.loads(json.dumps(model))
+    for comparison in model["comparisons"]:
+        name = comparison["output_column_name"]
+        seen = counts.get(name, {})
+        n = sum(c for gamma, c in seen.items() if gamma >= 0)
+        if name in keep or not n:
+            continue
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        for i, level in enumerate(levels):
+            before = level.get("m_probability")
+            if level.get("fix_m_probability") and _is_number(before) and before < LABEL_M_FLOOR:
+                continue  # a veto (different given names) stays one
+            prior = float(before) if _is_number(before) else LABEL_M_FLOOR
+            learned = (seen.get(len(levels) - 1 - i, 0) + LABEL_PSEUDO_PAIRS * prior) / (
+                n + LABEL_PSEUDO_PAIRS
+            )
+            level["m_probability"] = max(learned, LABEL_M_FLOOR)
+    return model
 
 
 FALLBACK_PRIOR: Final = 1e-4
@@ -597,7 +688,7 @@ def _usable_prior(linker: Linker) -> None:
 EM_PROBE: Final = 0.1
 
 
-def _em_session(training: Any, rule: BlockingRule, max_pairs: float | None = None) -> None:
+def _em_session(linker: Linker, rule: BlockingRule, max_pairs: float | None = None) -> None:
     """One EM session on the pairs of `rule` (about `max_pairs` of them at random, if given); skipped
     when it cannot run.
 
@@ -605,16 +696,22 @@ def _em_session(training: Any, rule: BlockingRule, max_pairs: float | None = Non
     reports: one source's rows with the same counts and means), and EM then drives the prior to 0
     or 1, where Splink fails with a ValueError (a log of 0). The other sessions still estimate the
     model; a comparison no session trained keeps its fixed or floored m (`floor_m`).
+
+    A session takes the comparisons of its blocking columns out of the linker's settings while it
+    runs and puts them back only when it ends well: a failed session would leave the model without
+    them (on real reports: every comparison but two), so the settings are restored from a copy.
     """
+    saved = linker._settings_obj.core_model_settings.copy()  # type: ignore[no-untyped-call]
     try:
-        training.estimate_parameters_using_expectation_maximisation(
+        linker.training.estimate_parameters_using_expectation_maximisation(
             rule.creator(),
             estimate_without_term_frequencies=True,
             max_pairs=max_pairs,
             record_sample_proportion=EM_PROBE,
         )
     except (ValueError, ZeroDivisionError, EMTrainingException) as exc:
-        logging.getLogger(__name__).warning("EM session on %s skipped: %s", rule.sql(), exc)
+        linker._settings_obj.core_model_settings = saved
+        logging.getLogger(__name__).info("EM session on %s skipped: %s", rule.sql(), exc)
 
 
 def floor_m(model: dict[str, Any], floors: dict[str, float]) -> dict[str, Any]:
@@ -683,9 +780,10 @@ def _logit2(p: float) -> float:
     return math.log2(p / (1.0 - p))
 
 
-def with_prior(model: TrainedModel, prior: float) -> TrainedModel:
-    """`model` with its prior replaced."""
-    return TrainedModel(model.spec, {**model.splink, "probability_two_random_records_match": prior})
+def with_prior(model: TrainedModel, prior: float, priors: dict[str, float] | None = None) -> TrainedModel:
+    """`model` with its prior replaced (and its priors per pair of sources, when given)."""
+    splink = {**model.splink, "probability_two_random_records_match": prior}
+    return TrainedModel(model.spec, splink, model.priors if priors is None else priors)
 
 
 def shift_weights(match_weights: npt.NDArray[np.float64], old: float, new: float) -> npt.NDArray[np.float64]:

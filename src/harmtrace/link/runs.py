@@ -41,6 +41,7 @@ from harmtrace.link.model import (
 from harmtrace.store import Store
 
 REVIEW_FLOOR: Final = 0.01  # pairs below this match probability are not kept
+COLLAPSED: Final = 1e-11  # a calibrated prior this low has collapsed to `calibrated_prior`'s floor
 
 
 class Clock:
@@ -59,18 +60,26 @@ class Clock:
 
 
 def score_features(
-    table: pa.Table, spec: LinkageSpec, backend: Backend | None, clock: Clock
+    table: pa.Table,
+    spec: LinkageSpec,
+    backend: Backend | None,
+    clock: Clock,
+    labels: pa.Table | None = None,
 ) -> tuple[TrainedModel, pa.Table]:
-    """Train `spec` on the feature `table` and score its blocked pairs, on `backend` (closed after);
-    the model with its calibrated prior and the pairs at or above REVIEW_FLOOR."""
+    """Train `spec` on the feature `table` (and the labelled pairs `labels`, if any: `train`) and score
+    its blocked pairs, on `backend` (closed after); the model with its calibrated prior and the pairs at
+    or above REVIEW_FLOOR."""
     backend = backend or DuckDBBackend()
     try:
         frame = backend.register(table)
         with clock("train"):
-            model = train(spec, frame, clock)
+            model = train(spec, frame, clock, labels)
         with clock("predict"), quiet_splink():
             scored = _predict(model, frame)
-        model, scored = _calibrate(model, scored, table.num_rows)
+        if spec.prior_by_source_pair:
+            model, scored = _calibrate_by_source_pair(model, scored, table)
+        else:
+            model, scored = _calibrate(model, scored, table.num_rows)
     finally:
         backend.close()
     return model, scored
@@ -109,6 +118,80 @@ def _calibrate(model: TrainedModel, scored: pa.Table, records: int) -> tuple[Tra
     return with_prior(model, calibrated), scored.filter(pa.array(probabilities >= REVIEW_FLOOR))
 
 
+def _calibrate_by_source_pair(
+    model: TrainedModel, scored: pa.Table, table: pa.Table
+) -> tuple[TrainedModel, pa.Table]:
+    """The model with one prior per pair of sources, each calibrated on the scored pairs of that pair of
+    sources against all its pairs (`calibrated_prior`), and the pairs rescored with it.
+
+    Two reports of one source match far less often than a source's report and another's: a monitor
+    lists a strike once, while event data and a monitor both list most strikes they share. One prior
+    for all pairs is set by the many pairs within sources, and pairs across sources never recover.
+
+    A pair of two sources gets at least the prior calibrated on all pairs: a report is assumed to
+    match one of another source's at least as often as two reports taken at random. Without the floor,
+    weak evidence across two sources (no labels, EM trained on one source's duplicates) drives their
+    prior to 0, the only fixed point when the pairs' Bayes factors sum to less than the pairs there are.
+    Where all pairs together collapse so, the first guess of the blocking rules stands (`_or_guess`).
+    """
+    prior = float(model.splink["probability_two_random_records_match"])
+    weights = scored.column("match_weight").to_numpy(zero_copy_only=False).astype(np.float64)
+    overall = _or_guess(calibrated_prior(weights, prior, table.num_rows * (table.num_rows - 1) / 2), prior)
+    classes, totals, names = source_pair_classes(table, scored)
+    priors = np.full(len(totals), overall)
+    width = math.isqrt(len(totals))
+    for k, total in enumerate(totals):
+        mask = classes == k
+        if mask.any():
+            calibrated = calibrated_prior(weights[mask], prior, total)
+            priors[k] = calibrated if k // width == k % width else max(calibrated, overall)
+    prior_weights = np.log2(priors / (1 - priors))[classes] if classes.size else np.zeros(0)
+    weights = weights - math.log2(prior / (1 - prior)) + prior_weights
+    probabilities = 1.0 / (1.0 + np.exp2(-weights))
+    scored = _with_weights(scored, weights, probabilities).append_column("w_prior", pa.array(prior_weights))
+    used = {names[k]: float(priors[k]) for k in np.unique(classes)}
+    return with_prior(model, prior, used), scored.filter(pa.array(probabilities >= REVIEW_FLOOR))
+
+
+def _or_guess(calibrated: float, guess: float) -> float:
+    """`calibrated`, unless calibration collapsed to its floor (the model saw no evidence of matches
+    strong enough to keep any prior): then `guess`, the prior of the deterministic rules."""
+    return guess if calibrated <= COLLAPSED else calibrated
+
+
+def source_pair_classes(table: pa.Table, scored: pa.Table) -> tuple[np.ndarray, list[float], list[str]]:
+    """Per scored pair, the index of its pair of sources; per index, how many pairs of records that pair
+    of sources has (n_a * n_b, or n (n - 1) / 2 within one source) and its name "a | b" (sorted)."""
+    ids = table.column("unique_id").to_numpy(zero_copy_only=False)
+    sources = table.column("source_dataset").fill_null("").to_numpy(zero_copy_only=False)
+    order = np.argsort(ids)
+    names, codes = np.unique(sources[order], return_inverse=True)
+    sizes = np.bincount(codes, minlength=len(names)).astype(np.float64)
+    sorted_ids = ids[order]
+
+    def code(column: str) -> np.ndarray:
+        wanted = scored.column(column).to_numpy(zero_copy_only=False)
+        found: np.ndarray = codes[np.searchsorted(sorted_ids, wanted)]
+        return found
+
+    a, b = code("unique_id_l"), code("unique_id_r")
+    low, high = np.minimum(a, b), np.maximum(a, b)
+    count = len(names)
+    totals = [
+        sizes[i] * (sizes[i] - 1) / 2 if i == j else sizes[i] * sizes[j]
+        for i in range(count)
+        for j in range(count)
+    ]
+    labels = [f"{names[i]} | {names[j]}" for i in range(count) for j in range(count)]
+    return low * count + high, totals, labels
+
+
+def _with_weights(scored: pa.Table, weights: np.ndarray, probabilities: np.ndarray) -> pa.Table:
+    for name, values in (("match_weight", weights), ("match_probability", probabilities)):
+        scored = scored.set_column(scored.schema.get_field_index(name), name, pa.array(values))
+    return scored
+
+
 def _comparison_columns(model: TrainedModel) -> list[tuple[str, bool]]:
     """(comparison name, has term-frequency adjustments) for each comparison of the model."""
     return [
@@ -128,7 +211,8 @@ def _detail_sql(model: TrainedModel) -> str:
             f"'{name}', json_object('level', CASE gamma_{name} {cases} END, 'weight', round(w_{name}, 2))"
         )
     prior = float(model.splink["probability_two_random_records_match"])
-    parts.append(f"'prior', {round(math.log2(prior / (1 - prior)), 2)}")
+    prior_sql = "round(w_prior, 2)" if model.priors else str(round(math.log2(prior / (1 - prior)), 2))
+    parts.append(f"'prior', {prior_sql}")
     return f"CAST(json_object({', '.join(parts)}) AS VARCHAR)"
 
 
