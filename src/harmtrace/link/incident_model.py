@@ -286,6 +286,8 @@ def _killed() -> ComparisonCreator:
                 "killed_lo_l = killed_hi_l AND killed_lo_r = killed_hi_r AND killed_lo_l = killed_lo_r",
                 "same number",
             ),
+            # a monitor's range (5-12) whose minimum is the other's count (5)
+            _level("killed_lo_l = killed_lo_r", "same minimum"),
             _level(overlap, "ranges overlap"),
             _level(f"{gap} <= greatest(2, 0.3 * greatest(killed_hi_l, killed_hi_r))", "close"),
             _else("different", FIXED_M["killed"]),
