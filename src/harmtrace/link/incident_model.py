@@ -206,14 +206,16 @@ def _place() -> ComparisonCreator:
     matches and estimated "same place" as evidence against; the m of every level is fixed instead
     (PLACE_M: how often reports of one strike name its place so)."""
     unknown = "(place_key_l IS NULL OR place_key_r IS NULL) AND (adm1_l IS NULL OR adm1_r IS NULL)"
-    # two points already say where: the names would count the same evidence twice
+    # two points to a town or better that agree already say where: the names would count the same
+    # evidence twice. A coarser point (UCDP's "within 25 km") does not say which village, and two
+    # points that disagree (one source placed the village elsewhere) leave the names to arbitrate
     located = (
-        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND radius_km_l IS NOT NULL AND "
-        "radius_km_r IS NOT NULL"
+        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND radius_km_l <= 10 AND radius_km_r <= 10 "
+        f"AND {_KM} <= {_RADII}"
     )
     return cl.CustomComparison(
         [
-            _level(f"({unknown}) OR ({located})", "unknown, or both have points", null=True),
+            _level(f"({unknown}) OR ({located})", "unknown, or both have points to a town", null=True),
             _fixed("place_key_l = place_key_r", "same place", PLACE_M["same place"]),
             _fixed("place_skel_l = place_skel_r", "same skeleton", PLACE_M["same skeleton"]),
             _fixed(
