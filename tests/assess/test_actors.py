@@ -138,3 +138,25 @@ def test_assess_incidents_takes_a_user_actor_file_and_lists_unknown_names(
     assert origin == "mine.yaml"
     missing = run_cli(db_path, "assess", "incidents", "--actors", str(tmp_path / "nope.yaml"))
     assert missing.exit_code != 0 and "does not exist" in missing.output
+
+
+def test_sides_name_allies_and_a_users_file_moves_an_actor(tmp_path: Path) -> None:
+    """Russia fought for the Syrian government, the coalition for the SDF: the sides of a list of actors
+    are the sides any of them fought on, the same in Python's table and in DuckDB."""
+    actors = load_actors()
+    assert actors.sides["Russia"] == ("pro-government",)
+    con = duckdb.connect()
+    sides = con.execute(
+        f"SELECT {actors.sides_sql('x')} FROM (SELECT ['Islamic State', 'Syrian Democratic Forces'] AS x "
+        f"UNION ALL SELECT ['Islamic State'] UNION ALL SELECT ['US-led coalition', 'Russia'])"
+    ).fetchall()
+    assert sorted(sides, key=str) == sorted(
+        [(["anti-IS coalition"],), (None,), (["anti-IS coalition", "pro-government"],)], key=str
+    )
+    extra = tmp_path / "actors.yaml"
+    extra.write_text("actors: {}\nsides:\n  Turkish-led: [Syrian Democratic Forces]\n", encoding="utf-8")
+    assert load_actors(extra).sides["Syrian Democratic Forces"] == ("Turkish-led",)
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("actors: {}\nsides: [one, two]\n", encoding="utf-8")
+    with pytest.raises(InputError, match="sides"):
+        load_actors(bad)
