@@ -20,10 +20,10 @@ from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels, read_label_rows, resolve_labels
 from harmtrace.link.model import (
     LABEL_M_FLOOR,
-    BlockingRule,
-    TrainedModel,
     LABEL_PSEUDO_PAIRS,
+    BlockingRule,
     DuckDBBackend,
+    TrainedModel,
     _em_session,
     learn_from_labels,
     settings,
@@ -111,9 +111,11 @@ def test_labels_update_m_with_the_old_m_as_a_prior() -> None:
                     {"m_probability": 0.2},
                 ],
             },
-            {"output_column_name": "source", "comparison_levels": [{"m_probability": 0.9}, {"m_probability": 0.1}]},
+            {"output_column_name": "source", "comparison_levels": [{"m_probability": 0.9},
+                                                                   {"m_probability": 0.1}]},
             {"output_column_name": "veto", "comparison_levels": [{"m_probability": 0.99},
-                                                                 {"m_probability": 2.0**-60, "fix_m_probability": True}]},
+                                                                 {"m_probability": 2.0**-60,
+                                                                  "fix_m_probability": True}]},
         ]
     }  # fmt: skip
     # gamma 2 is the first non-null level, 0 the last; -1 (null) never counts
