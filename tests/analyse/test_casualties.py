@@ -409,6 +409,7 @@ def test_ids_trace_each_bound_to_its_document(monitor: Store) -> None:
     r3 = next(ref for ref in ids["max"] if ref["record_id"] == "r3")
     assert r3 == {
         "incident_id": f"report:{r3['report_id']}",  # no link run: the report stands alone
+        "part_of": None,
         "report_id": r3["report_id"],
         "source": "Test monitor",
         "record_id": "r3",

@@ -135,6 +135,7 @@ def test_ids_trace_every_report_to_its_document(db: Path) -> None:
     assert [r["record_id"] for r in ids["max"]] == ["1003", "1006"]
     assert ids["max"][0] == {
         "incident_id": "report:3",
+        "part_of": None,
         "report_id": 3,
         "source": "ucdp-ged",
         "record_id": "1003",

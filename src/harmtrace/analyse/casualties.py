@@ -9,6 +9,8 @@ tied to it; maximum = the highest). After `harmtrace assess incidents`, figures 
 rows it stored (`harmtrace.assess.snapshot`: one row per incident, perpetrators as canonical actors,
 incidents alleging no civilian harm left out of civilian categories); once reports, links or ties
 change, the rows are stale and figures are aggregated from the reports again, with a warning.
+An incident that is part of another (`harmtrace.link.parts`: a strike of a city's daily toll) counts
+with its whole as one item, whose range counts the two once (`harmtrace.assess.wholes`).
 An item's date is an interval [date_start, date_end]; NULL is unknown on that side. The window is
 [from, to], both days inclusive
 (``days=N``: the N days from ``from``, so to = from + N - 1); a missing bound leaves it unbounded.
@@ -72,8 +74,9 @@ group. Group figures need not add up to the total.
              items_best_range_only, items_best_shared, items_prorated, ids
     ids      null unless asked; else {"min": [...], "max": [...], "best": [...]}, lists of ItemRef:
              one per report of each incident counted, in incident order
-    ItemRef  incident_id, report_id, source (name), record_id (the source's own id), batch_id and
-             row_number (the document the report was read from)
+    ItemRef  incident_id, part_of (for a report of an incident that is part of another, the whole's
+             incident id: the two are one item), report_id, source (name), record_id (the source's
+             own id), batch_id and row_number (the document the report was read from)
 
 A figure, with its groups, costs one set-wise SQL statement (the plan is in
 `harmtrace.analyse.casualty_sql`) and its scope three small ones; `ids` one more for the total and one
@@ -131,6 +134,7 @@ _DEFINITIONS: Final = {
 
 class ItemRef(TypedDict):
     incident_id: str
+    part_of: str | None
     report_id: int
     source: str
     record_id: str | None
@@ -425,6 +429,7 @@ def _ids(store: Store, query: CasualtyQuery, by: str | None, plan: Plan) -> dict
         ids = found.setdefault(row["key"], _no_ids())
         ref: ItemRef = {
             "incident_id": row["incident_id"],
+            "part_of": row["part_of"],
             "report_id": row["report_id"],
             "source": row["source"],
             "record_id": row["record_id"],

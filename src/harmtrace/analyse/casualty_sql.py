@@ -2,6 +2,9 @@
 
 Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties`):
 
+    wholes   (only when some incident is part of another, `Plan.parts`) every whole and its parts
+             (`harmtrace.assess.wholes`): rep, h and the sides then read a whole and its parts as
+             one incident, keyed by the whole's lead report
     rep      incidents in reach of the maximum (`harmtrace.assess.items`: a report no link run has
              seen is its own incident): touching the window, naming P, with the grade and means asked;
              s/e are the date interval with unknown ends made infinite; item_id is the lead report;
@@ -37,6 +40,14 @@ from typing import TYPE_CHECKING, Any, Final
 
 from harmtrace.analyse.window import period_ctes, period_of
 from harmtrace.assess.items import Plan, harm_sql, items_sql, members_sql, side_sql, stored_items_sql
+from harmtrace.assess.wholes import (
+    ITEM_BEST,
+    harm_as_wholes_sql,
+    items_as_wholes_sql,
+    members_as_wholes_sql,
+    sides_as_wholes_sql,
+    whole_members_sql,
+)
 from harmtrace.model import NOT_ALLEGED
 
 if TYPE_CHECKING:
@@ -254,21 +265,27 @@ def _unattr(sql: Sql, by: str | None) -> str:
 def ids_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """(group key, report, its document, whether it counts in the minimum and in the best) per item."""
     sql = Sql(query, plan, by)
+    members = f"SELECT *, NULL::VARCHAR AS part_of FROM ({members_sql(plan.linked)})"
+    if plan.parts:
+        members = members_as_wholes_sql(members_sql(plan.linked))
     rows = (
-        f"(SELECT d.*, mem.incident_id, r.report_id, r.record_id, r.batch_id, r.row_number, "
+        f"(SELECT d.*, mem.incident_id, mem.part_of, r.report_id, r.record_id, r.batch_id, r.row_number, "
         f"src.name AS source FROM ({_detail(sql, by, every=True)}) d "
-        f"JOIN ({members_sql(plan.linked)}) mem ON mem.item_id = d.item_id "
+        f"JOIN ({members}) mem ON mem.item_id = d.item_id "
         "JOIN report r ON r.report_id = mem.report_id JOIN source src ON src.source_id = r.source_id)"
     )
     text = (
         f"WITH {', '.join(_ctes(sql))} SELECT key, in_min, n_best > n_unattr AS has_best, incident_id, "
-        f"report_id, source, record_id, batch_id, row_number FROM {rows} ORDER BY key, item_id, report_id"
+        f"part_of, report_id, source, record_id, batch_id, row_number FROM {rows} "
+        "ORDER BY key, item_id, report_id"
     )
     return text, sql.params
 
 
 def _ctes(sql: Sql) -> list[str]:
     ctes = [_reports_cte(sql), _harm_cte(sql)]
+    if sql.plan.parts:
+        ctes.insert(0, f"wholes AS ({whole_members_sql()})")
     if sql.by in ("month", "year"):
         ctes += _period_ctes(sql, sql.by)
     if sql.by == "perpetrator":
@@ -309,10 +326,11 @@ def _reports_cte(sql: Sql) -> str:
 
 
 def _items(sql: Sql) -> str:
-    """The incidents a figure counts: the stored rows when fresh, else aggregated from the reports."""
-    if sql.plan.stored:
-        return stored_items_sql()
-    return items_sql(bool(sql.query.grades), sql.plan.linked)
+    """The incidents a figure counts: the stored rows when fresh, else aggregated from the reports; a
+    whole and its parts as one."""
+    with_grade = sql.plan.stored or bool(sql.query.grades)
+    items = stored_items_sql() if sql.plan.stored else items_sql(with_grade, sql.plan.linked)
+    return items_as_wholes_sql(items, with_grade) if sql.plan.parts else items
 
 
 def _harm_cte(sql: Sql) -> str:
@@ -321,14 +339,11 @@ def _harm_cte(sql: Sql) -> str:
     category = sql.param("category", sql.query.category)
     harm = sql.param("harm", sql.query.harm)
     ranges = harm_sql(category, harm, sql.plan.linked, sql.plan.tied, sql.plan.stored)
-    best = (
-        "CASE WHEN coalesce(count_max, count_best, count_min) = 0 THEN 0 "
-        "WHEN count_best IS NOT NULL THEN least(greatest(count_best, count_min), count_max) "
-        "WHEN count_min = count_max THEN count_min END"
-    )
+    if sql.plan.parts:
+        ranges = harm_as_wholes_sql(ranges)
     return (
         f"h AS (SELECT item_id, coalesce(count_min, 0) AS lo, coalesce(count_max, count_best, count_min) "
-        f"AS hi, {best} AS b, count_min IS NULL AS no_min, count_max IS NULL AS no_max FROM ({ranges}))"
+        f"AS hi, {ITEM_BEST} AS b, count_min IS NULL AS no_min, count_max IS NULL AS no_max FROM ({ranges}))"
     )
 
 
@@ -338,9 +353,10 @@ def _side_ctes(sql: Sql) -> list[str]:
     also `sides` (item_id, side_key, own), one row per side. A side row always names a perpetrator of
     its report (importers write them so), so no check against the incident's perpetrators is made."""
     harm = sql.param("harm", sql.query.harm)
-    given = (
-        f"(SELECT * FROM ({side_sql(harm, sql.plan.linked, sql.plan.stored)}) SEMI JOIN rep USING (item_id))"
-    )
+    sides = side_sql(harm, sql.plan.linked, sql.plan.stored)
+    if sql.plan.parts:
+        sides = sides_as_wholes_sql(sides)
+    given = f"(SELECT * FROM ({sides}) SEMI JOIN rep USING (item_id))"
     if sql.by == "perpetrator":
         return [
             # side_sql gives one row per (incident, side): no grouping needed

@@ -1,4 +1,5 @@
-"""One incident as an analyst reads it: reports, grades with reasons, attribution, declared strikes nearby."""
+"""One incident as an analyst reads it: reports, grades with reasons, attribution, declared strikes nearby,
+and the incident it is part of or its parts (`harmtrace.link.parts`)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 from harmtrace.assess.decisions import current_incident_id, decided_grades_sql
 from harmtrace.errors import QueryError
 from harmtrace.ingest.records import field_issues_by_report
+from harmtrace.link.parts import parts_of
 from harmtrace.store import Store
 
 
@@ -32,6 +34,8 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
         "grade_computed": computed,
         "grade_analyst": analyst,
         "grade_reasons": assessed[0]["grade_reasons"] if assessed else [],
+        # part_of: the whole it is part of ({incident_id, method, probability}) or None; parts: its parts
+        **parts_of(store, current),
         "attribution": store.rows(
             "SELECT perpetrator, status, report_ids FROM incident_attribution WHERE incident_id = ? "
             "ORDER BY perpetrator",

@@ -5,6 +5,9 @@ Columns (stable; HXL-style names are left to the publish step):
     record_id, source, report_id        the report: its id in its source (UCDP `id`, ACLED `event_id_cnty`,
                                         the mapped id column), its source, its id in the store
     incident_id, linked, reports        the incident it belongs to ('report:<id>' when it stands alone)
+    part_of                             the incident this one is part of (`harmtrace.link.parts`: a
+                                        strike of a city's daily toll; figures count the two once),
+                                        empty otherwise
     grade                               the grade in force: analyst's, else computed, else the source's
     grade_computed, grade_reasons       the last assessment run's grade and its reasons ('; '-joined)
     grade_source                        the grade this report's source gave (kept as given)
@@ -33,6 +36,7 @@ from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
 from harmtrace.errors import InputError
 from harmtrace.ingest.sql import lit
+from harmtrace.link.parts import current_parts_sql
 from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
@@ -65,6 +69,7 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
     ),
     near AS (SELECT incident_id, count(*) AS declared_strikes FROM incident_declared GROUP BY incident_id)
     SELECT r.record_id, s.name AS source, r.report_id, mem.incident_id, i.linked, i.reports,
+           part.whole_id AS part_of,
            coalesce(dg.grade, a.grade, lower(trim(lead.source_grade))) AS grade,
            a.grade AS grade_computed, array_to_string(a.grade_reasons, '; ') AS grade_reasons,
            lower(trim(r.source_grade)) AS grade_source, dg.grade AS grade_analyst,
@@ -81,6 +86,7 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
     LEFT JOIN ({decided_grades_sql()}) dg ON dg.incident_id = mem.incident_id
     LEFT JOIN attribution att ON att.incident_id = mem.incident_id
     LEFT JOIN near ON near.incident_id = mem.incident_id
+    LEFT JOIN ({current_parts_sql()}) part ON part.part_id = mem.incident_id
     {joins}
     ORDER BY mem.item_id, r.report_id"""
 

@@ -18,12 +18,17 @@ Persons are tied to incidents through ``victim_report`` (a victim record tied to
 event it died in, written by an importer or an analyst): the persons of an incident are the distinct
 persons (``person_member``; an unlinked victim record is its own person) of the victim records tied to
 any of its reports. Victim records are deaths, so they floor 'killed' figures only.
+
+An incident that is part of another (`harmtrace.link.parts`) is no item of its own in a figure: it
+counts with its whole as one item (`harmtrace.assess.wholes`), over the per-incident rows given here.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
+
+from harmtrace.link.parts import has_parts
 
 if TYPE_CHECKING:
     from harmtrace.store import Store
@@ -56,18 +61,23 @@ class Plan:
     stale: bool = False
     # some report gives the deaths of a named side (`harm_side`, e.g. UCDP deaths_a / deaths_b)
     sided: bool = True
+    # some current incident is part of another (`incident_part`): a whole and its parts count once
+    # (`harmtrace.assess.wholes`)
+    parts: bool = True
 
 
 def plan_for(store: Store) -> Plan:
     from harmtrace.assess.snapshot import state
 
     last = state(store)
+    linked = bool(store.scalar("SELECT count(*) > 0 FROM incident_member"))
     return Plan(
-        linked=bool(store.scalar("SELECT count(*) > 0 FROM incident_member")),
+        linked=linked,
         tied=bool(store.scalar("SELECT count(*) > 0 FROM victim_report")),
         stored=bool(last and last["fresh"]),
         stale=bool(last and not last["fresh"]),
         sided=bool(store.scalar("SELECT count(*) > 0 FROM harm_side")),
+        parts=linked and has_parts(store),
     )
 
 
@@ -206,6 +216,18 @@ def harm_sql(
                AS count_min,
            CASE WHEN p.persons IS NULL OR h.count_max IS NULL THEN h.count_max
                 ELSE greatest(h.count_max, p.persons) END AS count_max,
-           least(greatest(h.count_best, p.persons), CASE WHEN p.persons IS NULL OR h.count_max IS NULL
-                 THEN h.count_max ELSE greatest(h.count_max, p.persons) END) AS count_best
+           {floored_best_sql("h.count_best", "h.count_min", "h.count_max")} AS count_best
     FROM ({ranges}) h FULL JOIN ({floor}) p USING (item_id)"""
+
+
+def floored_best_sql(best: str, lo: str, hi: str) -> str:
+    """SQL: an incident's best after the persons floor (``p.persons``, NULL when none are tied): its
+    reports' best raised to the persons and kept at most its (floored) maximum. A range its reports
+    give without a best stays without one (the floor raises a best, it makes none: DuckDB's `least`
+    skips NULL, which once made such a range's maximum its best); an incident known only from its
+    tied persons has them as its best."""
+    maximum = f"CASE WHEN p.persons IS NULL OR {hi} IS NULL THEN {hi} ELSE greatest({hi}, p.persons) END"
+    return (
+        f"CASE WHEN {best} IS NULL AND coalesce({lo}, {hi}) IS NOT NULL THEN NULL "
+        f"ELSE least(greatest({best}, p.persons), {maximum}) END"
+    )

@@ -28,7 +28,7 @@ from typing import Any, Final
 
 from harmtrace.actors import ActorTable, from_rows, load_actors
 from harmtrace.assess.incident_sql import incidents_sql
-from harmtrace.assess.items import PERSON_CATEGORY, members_sql
+from harmtrace.assess.items import PERSON_CATEGORY, floored_best_sql, members_sql
 from harmtrace.store import Store
 
 # what a run reads, as (table, SQL of a digest of its rows). An import adds reports with new ids, and
@@ -156,7 +156,6 @@ def harm_ranges_sql() -> str:
            CASE WHEN p.persons IS NULL OR h.hi IS NULL THEN h.hi ELSE greatest(h.hi, p.persons) END
                AS count_max,
            -- a best below the persons tied (or above the maximum) is no best of this range
-           least(greatest(h.best, p.persons), CASE WHEN p.persons IS NULL OR h.hi IS NULL THEN h.hi
-                 ELSE greatest(h.hi, p.persons) END) AS count_best,
+           {floored_best_sql("h.best", "h.lo", "h.hi")} AS count_best,
            coalesce(p.persons, 0) AS persons
     FROM ranges h FULL JOIN floor p USING (item_id, category, harm)"""

@@ -149,8 +149,8 @@ def _grade_text(d: dict[str, Any]) -> str:
 @json_option
 @handles_errors
 def show_command(incident_id: str, db: Path | None, as_json: bool) -> None:
-    """Show INCIDENT_ID: its reports, grades with reasons, attribution, declared strikes nearby, and the
-    fields of its reports set aside at import."""
+    """Show INCIDENT_ID: its reports, grades with reasons, attribution, declared strikes nearby, the
+    incident it is part of or its parts, and the fields of its reports set aside at import."""
     with store_for(db, read_only=True) as store:
         detail = incident_detail(store, incident_id)
     emit(detail, as_json, lambda: _show_text(detail))
@@ -161,6 +161,11 @@ def _show_text(d: dict[str, Any]) -> str:
     lines += [f"  computed: {d['grade_computed'] or '(not assessed: run harmtrace assess incidents)'}"]
     if d["grade_analyst"]:
         lines.append(f"  analyst: {d['grade_analyst']['grade']} ({d['grade_analyst']['reason']})")
+    if d["part_of"]:
+        lines.append(f"Part of {_containment(d['part_of'])}: figures count the two once, as one item.")
+    if d["parts"]:
+        parts = ", ".join(_containment(p) for p in d["parts"])
+        lines.append(f"Parts: {parts}: figures count this incident and its parts once, as one item.")
     lines += ["Reasons:", *(f"  - {r}" for r in d["grade_reasons"])]
     lines += ["", table(d["reports"])] if d["reports"] else []
     if d["fields_set_aside"]:
@@ -169,6 +174,16 @@ def _show_text(d: dict[str, Any]) -> str:
     if d["declared"]:
         lines += ["", "Declared strikes nearby:", table(d["declared"])]
     return "\n".join(lines)
+
+
+def _containment(link: dict[str, Any]) -> str:
+    """``I0000012 (decision)`` or ``I0000012 (model, 0.93)``: an incident of a containment and how."""
+    sure = (
+        f", {link['probability']:.2f}"
+        if link["method"] != "decision" and link["probability"] is not None
+        else ""
+    )
+    return f"{link['incident_id']} ({link['method']}{sure})"
 
 
 @incidents.command(

@@ -132,10 +132,25 @@ def _describe_incident_run(run: IncidentRun) -> str:
             f"pairs kept for review {run.pairs_scored:,}, linked {run.pairs_linked:,}",
             f"incidents: new {ids.new:,}, kept {ids.kept:,}, split {ids.split:,}, merged {ids.merged:,}, "
             f"retired {ids.retired:,}",
+            *_parts_lines(run),
             f"time: {seconds}",
             "Review the uncertain pairs with: harmtrace review incidents",
         ]
     )
+
+
+def _parts_lines(run: IncidentRun) -> list[str]:
+    """The containment decisions recorded, and those the new incidents could not honour (and why)."""
+    parts = run.parts
+    if not (parts.recorded or parts.already or parts.refused):
+        return []
+    lines = [f"parts recorded from part-of decisions: {parts.recorded:,}"]
+    lines += [
+        f"  not recorded: report {r.part_report} part of report {r.whole_report}: {r.reason}; "
+        "supersede one of the decisions (harmtrace decisions incidents --record ID)"
+        for r in parts.refused
+    ]
+    return lines
 
 
 def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

@@ -15,7 +15,14 @@ import click
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, stacked, store_for
 from harmtrace.display import table
 from harmtrace.errors import HarmtraceError
-from harmtrace.link.decisions import VERDICTS, Decision, list_decisions, record_decision, resolve_record
+from harmtrace.link.decisions import (
+    INCIDENT_VERDICTS,
+    VERDICTS,
+    Decision,
+    list_decisions,
+    record_decision,
+    resolve_record,
+)
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.link.review import Reason, ReviewPair, default_reason, review_queue
 from harmtrace.store import Store
@@ -273,10 +280,12 @@ def _signed(weight: float | None) -> str:
     return "-" if weight is None else f"{weight:+.2f}"
 
 
-def _decision_options(noun: str) -> Callable[[Callable[..., None]], Callable[..., None]]:
+def _decision_options(
+    noun: str, verdicts: tuple[str, ...] = VERDICTS
+) -> Callable[[Callable[..., None]], Callable[..., None]]:
     """The arguments and options of every `decide` command; `noun` names what is decided on."""
     return stacked(
-        click.argument("verdict", type=click.Choice(VERDICTS)),
+        click.argument("verdict", type=click.Choice(verdicts)),
         click.argument("record_a", metavar="ID_A"),
         click.argument("record_b", metavar="ID_B"),
         click.option("--reason", required=True, help=f"Why: what the {noun} share, or where they differ."),
@@ -326,6 +335,12 @@ def _decided_text(decision: Decision, earlier: Decision | None, kind: EntityKind
     same = decision.verdict == "same"
     people = f"the same {kind.entity_word}" if same else f"different {kind.entity_plural}"
     lines = [f"Decision {decision.decision_id}: records {decision.id_a} and {decision.id_b} are {people}."]
+    if decision.part_and_whole is not None:
+        part, whole = decision.part_and_whole
+        lines = [
+            f"Decision {decision.decision_id}: report {part}'s {kind.entity_word} is part of report "
+            f"{whole}'s: they stay different {kind.entity_plural}, and figures count them once."
+        ]
     if earlier is not None:
         lines.append(f"It supersedes decision {earlier.decision_id} ({earlier.verdict}, {earlier.author}).")
     return "\n".join([*lines, _applies(kind)])
@@ -334,9 +349,10 @@ def _decided_text(decision: Decision, earlier: Decision | None, kind: EntityKind
 @decide.command(
     "incidents",
     epilog="Example:\n\n\b\n  harmtrace decide incidents same 120 4410 --reason 'same strike, two channels'\n"
-    "  harmtrace decide incidents different ucdp-ged:151045 4410 --reason 'other neighbourhood'",
+    "  harmtrace decide incidents different ucdp-ged:151045 4410 --reason 'other neighbourhood'\n"
+    "  harmtrace decide incidents part-of 4410 ucdp-ged:151045 --reason 'a strike of the city toll'",
 )
-@_decision_options("reports")
+@_decision_options("reports", INCIDENT_VERDICTS)
 def decide_incidents(
     verdict: str,
     record_a: str,
@@ -346,10 +362,13 @@ def decide_incidents(
     db: Path | None,
     as_json: bool,
 ) -> None:
-    """Two reports are of the same incident, or of different incidents.
+    """Two reports are of the same incident, of different incidents, or one is part of the other.
 
-    ID_A and ID_B are report ids (as review shows them) or SOURCE:RECORD_ID. As for victims, a later
-    decision on a pair supersedes the earlier one, and linkage always respects decisions.
+    ID_A and ID_B are report ids (as review shows them) or SOURCE:RECORD_ID. 'part-of' says ID_A's
+    incident is part of ID_B's (a strike of a city's daily toll): they stay different incidents and
+    figures count the two once; 'contains' says the reverse. A part has one whole, and a whole is
+    never itself a part. As for victims, a later decision on a pair supersedes the earlier one, and
+    linkage always respects decisions.
     """
     with store_for(db) as store:
         decision, earlier = record_decision(store, verdict, record_a, record_b, reason, author, INCIDENTS)

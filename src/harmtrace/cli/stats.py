@@ -184,4 +184,6 @@ def _id_rows(f: CasualtyFigures) -> list[dict[str, Any]]:
                 ["min"] * (ref["report_id"] in in_min) + ["max"] + ["best"] * (ref["report_id"] in in_best)
             )
             rows.append({"group": _short(name), **ref, "counts in": ", ".join(bounds)})
+    if not any(row["part_of"] for row in rows):  # no whole with parts among them: no empty column
+        rows = [{k: v for k, v in row.items() if k != "part_of"} for row in rows]
     return rows

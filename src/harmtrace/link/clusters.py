@@ -8,10 +8,11 @@ of one). A cluster is named by its representative, the smallest victim id in it.
    model scored that pair.
 2. Clusters are the connected components of the links: two records linked through a chain of links
    are one person.
-3. A 'different' decision keeps its two records apart. A component holding both records of such a
-   decision is re-clustered by Kruskal's algorithm with cannot-link constraints: its links are added
-   strongest first (forced links before any probability; ties by the pair's ids, so the result is
-   reproducible), and a link is dropped when adding it would put two records an analyst called
+3. A 'different' decision keeps its two records apart (so do containment decisions on reports,
+   'part-of' / 'contains': a part and its whole are different incidents). A component holding both
+   records of such a decision is re-clustered by Kruskal's algorithm with cannot-link constraints: its
+   links are added strongest first (forced links before any probability; ties by the pair's ids, so
+   the result is reproducible), and a link is dropped when adding it would put two records an analyst called
    different into one cluster. For one such decision this is exactly: take the component's maximum
    spanning tree and cut the weakest link on the tree path between the two records, i.e. the weakest
    link of the strongest chain joining them; the records on each side stay together. With several
@@ -41,7 +42,7 @@ import numpy as np
 import numpy.typing as npt
 
 from harmtrace.errors import QueryError, StoreError
-from harmtrace.link.decisions import Decision, active_decisions, check_consistent
+from harmtrace.link.decisions import APART, Decision, active_decisions, check_consistent
 from harmtrace.link.kinds import VICTIMS, EntityKind
 from harmtrace.store import Store
 
@@ -108,7 +109,7 @@ def cluster_records(
     ids = _record_ids(store, kind)
     u, v, w = _links(store, ids, run_id, threshold, decisions, kind)
     labels = connected_components(ids.size, u, v)
-    different = _index_pairs(ids, decisions, "different")
+    different = _index_pairs(ids, decisions, APART)
     if apart is not None:
         different = _with_apart(ids, different, apart)
     labels, cut = split_different(labels, u, v, w, different)
@@ -189,7 +190,7 @@ def _links(
     left = np.asarray(pairs["id_l"], dtype=np.int64)
     right = np.asarray(pairs["id_r"], dtype=np.int64)
     u, v = _indices(ids, left, run_id, kind), _indices(ids, right, run_id, kind)
-    fu, fv = _index_pairs(ids, decisions, "same")
+    fu, fv = _index_pairs(ids, decisions, ("same",))
     weights = np.concatenate(
         [np.asarray(pairs["match_probability"], dtype=np.float64), np.full(fu.size, FORCED)]
     )
@@ -208,9 +209,11 @@ def _indices(ids: IntArray, victim_ids: IntArray, run_id: int, kind: EntityKind 
     return at.astype(np.int64)
 
 
-def _index_pairs(ids: IntArray, decisions: list[Decision], verdict: str) -> tuple[IntArray, IntArray]:
-    """The decisions with `verdict` as node index pairs; decisions on records no longer stored are moot."""
-    pairs = np.array([(d.id_a, d.id_b) for d in decisions if d.verdict == verdict], dtype=np.int64)
+def _index_pairs(
+    ids: IntArray, decisions: list[Decision], verdicts: tuple[str, ...]
+) -> tuple[IntArray, IntArray]:
+    """The decisions with one of `verdicts` as node index pairs; those on records gone are moot."""
+    pairs = np.array([(d.id_a, d.id_b) for d in decisions if d.verdict in verdicts], dtype=np.int64)
     pairs = pairs.reshape(-1, 2)
     present = np.isin(pairs, ids).all(axis=1)
     pairs = pairs[present]

@@ -17,6 +17,14 @@ A record is named by its victim id (``victim_record.victim_id``) or by its own i
 
 Decisions on reports (kind 'incidents': the same incident, or not) work alike: pass
 ``kind=INCIDENTS`` (`harmtrace.link.kinds`); records are then named by report id or SOURCE:RECORD_ID.
+Reports have a third verdict, ``part-of``: ``record_decision(store, "part-of", PART, WHOLE, ...)`` says
+that report PART's incident is a part of report WHOLE's (a strike of a city's daily toll). The pair is
+stored in order like any other, with the direction in the verdict: ``part-of`` when ``id_a`` is the
+part, ``contains`` when ``id_a`` is the whole (``contains`` may also be given directly, WHOLE first).
+A part and its whole are different incidents, so these decisions keep their reports apart as
+'different' does, and `harmtrace.link.parts` records the containment after clustering. Containment is
+one level: a report's incident has one whole, and a whole is never itself a part; a decision that
+would make a second whole or a chain is refused, as a contradiction is.
 """
 
 from __future__ import annotations
@@ -24,17 +32,21 @@ from __future__ import annotations
 import getpass
 import os
 from collections import deque
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
 from harmtrace.errors import HarmtraceError, InputError
-from harmtrace.link.kinds import VICTIMS, EntityKind
+from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.store import Store
 
 KIND: Final = "victims"
 VERDICTS: Final = ("same", "different")
+# reports also: one is part of the other (stored as 'part-of' when id_a is the part, else 'contains')
+INCIDENT_VERDICTS: Final = ("same", "different", "part-of", "contains")
+# verdicts that keep two records in different clusters
+APART: Final = ("different", "part-of", "contains")
 ENV_AUTHOR: Final = "HARMTRACE_AUTHOR"
 
 RecordRef = int | str | tuple[str, str]
@@ -65,6 +77,15 @@ class Decision:
         """``decision 4 (12 same 31)``: how error messages name a decision."""
         return f"decision {self.decision_id} ({self.id_a} {self.verdict} {self.id_b})"
 
+    @property
+    def part_and_whole(self) -> tuple[int, int] | None:
+        """(part, whole) of a containment decision ('part-of' or 'contains'), else None."""
+        if self.verdict == "part-of":
+            return self.id_a, self.id_b
+        if self.verdict == "contains":
+            return self.id_b, self.id_a
+        return None
+
 
 def default_author(explicit: str | None = None) -> str:
     """``--author``, else ``$HARMTRACE_AUTHOR``, else the operating-system user."""
@@ -88,17 +109,23 @@ def record_decision(
 ) -> tuple[Decision, Decision | None]:
     """Record that two victim records are the same person or different people.
 
+    For reports (`kind` INCIDENTS), verdict 'part-of' says `record_a`'s incident is part of
+    `record_b`'s, and 'contains' the reverse (module docstring).
+
     Returns the new decision and the one it superseded (an earlier decision on the same pair), if any.
     Raises InputError for an unknown verdict or record, a blank reason or a record paired with itself,
     and DecisionConflict when the decision would contradict the other active decisions.
     """
-    if verdict not in VERDICTS:
-        raise InputError(f"Verdict {verdict!r} is not one of {', '.join(VERDICTS)}.")
+    allowed = verdicts_for(kind)
+    if verdict not in allowed:
+        raise InputError(f"Verdict {verdict!r} is not one of {', '.join(allowed)}.")
     if not reason or not reason.strip():
         raise InputError(
             "A decision needs a reason (--reason): say what the records share or where they differ."
         )
-    a, b = sorted((resolve_record(store, record_a, kind), resolve_record(store, record_b, kind)))
+    first, second = resolve_record(store, record_a, kind), resolve_record(store, record_b, kind)
+    a, b = sorted((first, second))
+    verdict = _ordered_verdict(verdict, first, second)
     if a == b:
         raise InputError(
             f"Both records are {kind.record_word} {a}: a decision is about two different records."
@@ -119,6 +146,22 @@ def record_decision(
                 "UPDATE decision SET superseded_by = ? WHERE decision_id = ?", [new_id, earlier.decision_id]
             )
     return decision, replace(earlier, superseded_by=new_id) if earlier else None
+
+
+def verdicts_for(kind: EntityKind) -> tuple[str, ...]:
+    """The verdicts a decision on records of `kind` may give: containment is for reports only."""
+    return INCIDENT_VERDICTS if kind.kind == INCIDENTS.kind else VERDICTS
+
+
+def _ordered_verdict(verdict: str, first: int, second: int) -> str:
+    """The verdict as stored for the pair in order (id_a < id_b): containment keeps its direction.
+
+    >>> _ordered_verdict("part-of", 31, 12), _ordered_verdict("contains", 31, 12)
+    ('contains', 'part-of')
+    """
+    if verdict not in ("part-of", "contains") or first < second:
+        return verdict
+    return "contains" if verdict == "part-of" else "part-of"
 
 
 def list_decisions(
@@ -187,39 +230,106 @@ def _split_source(store: Store, text: str, id_word: str = "victim id") -> tuple[
 def check_consistent(
     decisions: Iterable[Decision], proposed: Decision | None = None, kind: EntityKind = VICTIMS
 ) -> None:
-    """Raise DecisionConflict when 'same' decisions chain two records a 'different' decision separates.
+    """Raise DecisionConflict when 'same' decisions chain two records a 'different' (or containment)
+    decision separates, or containment decisions give a part two wholes or make a chain.
 
-    The message names the 'different' decision and the chain of 'same' decisions (a shortest one)
-    that joins its two records, for every such contradiction; `proposed`, a decision not yet
-    recorded, is named "the new decision".
+    The message names the decisions involved, for every such contradiction: for two records kept
+    apart, the chain of 'same' decisions (a shortest one) that joins them; `proposed`, a decision not
+    yet recorded, is named "the new decision".
     """
 
     def name(d: Decision) -> str:
         return f"the new decision ({d.id_a} {d.verdict} {d.id_b})" if d is proposed else d.describe()
 
     decisions = list(decisions)
-    same = [d for d in decisions if d.verdict == "same"]
     graph: dict[int, list[Decision]] = {}
-    for d in same:
+    for d in (d for d in decisions if d.verdict == "same"):
         graph.setdefault(d.id_a, []).append(d)
         graph.setdefault(d.id_b, []).append(d)
-    problems = []
-    for d in (d for d in decisions if d.verdict == "different"):
-        chain = _same_chain(graph, d.id_a, d.id_b)
-        if chain is not None:
-            joined = ", ".join(name(c) for c in chain)
-            problems.append(
-                f"{name(d)} says records {d.id_a} and {d.id_b} are different {kind.entity_plural}, "
-                f"but {joined} make them the same {kind.entity_word}"
-            )
-    if problems:
+    problems = [_apart_problem(d, graph, name, kind) for d in decisions if d.verdict in APART]
+    problems += _containment_problems(decisions, graph, name, kind)
+    if any(problems):
         refused = " The new decision was not recorded." if proposed is not None else ""
         raise DecisionConflict(
             f"Analyst decisions contradict each other:{refused}\n"
-            + "\n".join(f"  - {p}" for p in problems)
+            + "\n".join(f"  - {p}" for p in problems if p)
             + "\nSupersede the wrong one with a new decision on its pair: "
-            f"harmtrace decide {kind.kind} same|different ID_A ID_B --reason TEXT"
+            f"harmtrace decide {kind.kind} {'|'.join(verdicts_for(kind)[:3])} ID_A ID_B --reason TEXT"
         )
+
+
+def _apart_problem(
+    d: Decision, graph: dict[int, list[Decision]], name: Callable[[Decision], str], kind: EntityKind
+) -> str | None:
+    """Why decision `d`, which keeps its records apart, contradicts the 'same' decisions, or None."""
+    chain = _same_chain(graph, d.id_a, d.id_b)
+    if chain is None:
+        return None
+    says = f"records {d.id_a} and {d.id_b} are different {kind.entity_plural}"
+    if d.part_and_whole is not None:
+        part, whole = d.part_and_whole
+        says = f"record {part}'s {kind.entity_word} is part of record {whole}'s (a different one)"
+    joined = ", ".join(name(c) for c in chain)
+    return f"{name(d)} says {says}, but {joined} make them the same {kind.entity_word}"
+
+
+def _containment_problems(
+    decisions: list[Decision],
+    graph: dict[int, list[Decision]],
+    name: Callable[[Decision], str],
+    kind: EntityKind,
+) -> list[str]:
+    """Containment decisions that give a part a second whole, or make a whole a part (one level only).
+
+    Records that 'same' decisions join are one incident here; decisions are read in order, so the
+    later of two conflicting decisions is the one named first.
+    """
+    root = _same_roots(graph)
+    whole_of: dict[int, tuple[int, Decision]] = {}  # part's root -> (whole's root, decision)
+    has_parts: dict[int, Decision] = {}  # whole's root -> a decision giving it a part
+    problems = []
+    word = kind.entity_word
+    for d in decisions:
+        if d.part_and_whole is None:
+            continue
+        part, whole = d.part_and_whole
+        p, w = root(part), root(whole)
+        earlier = whole_of.get(p)
+        if p == w or (earlier is not None and earlier[0] == w):
+            continue  # the same records (said by _apart_problem), or the same containment again
+        if earlier is not None:
+            problems.append(
+                f"{name(d)} makes record {part}'s {word} part of a second whole, but {name(earlier[1])} "
+                "already makes it part of another (a part has one whole)"
+            )
+        elif p in has_parts or w in whole_of:
+            other = has_parts[p] if p in has_parts else whole_of[w][1]
+            problems.append(
+                f"{name(d)} and {name(other)} make a chain of parts: containment is one level "
+                "(a whole is never itself a part)"
+            )
+        else:
+            whole_of[p] = (w, d)
+            has_parts.setdefault(w, d)
+    return problems
+
+
+def _same_roots(graph: dict[int, list[Decision]]) -> Callable[[int], int]:
+    """The smallest record each record is joined to by 'same' decisions (itself when none)."""
+    roots: dict[int, int] = {}
+    for start in sorted(graph):
+        if start in roots:
+            continue
+        seen, queue = {start}, deque([start])
+        while queue:
+            node = queue.popleft()
+            for d in graph[node]:
+                other = d.id_b if d.id_a == node else d.id_a
+                if other not in seen:
+                    seen.add(other)
+                    queue.append(other)
+        roots.update(dict.fromkeys(seen, min(seen)))
+    return lambda record: roots.get(record, record)
 
 
 def _same_chain(graph: dict[int, list[Decision]], start: int, goal: int) -> list[Decision] | None:

@@ -11,7 +11,10 @@ told apart by kind 'incidents':
    (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
    chain together, or two records of curated event data (UCDP GED, ACLED: each event coded once)
    (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
-   (`harmtrace.link.identity`), with `link_event` history.
+   (`harmtrace.link.identity`), with `link_event` history;
+5. records the analysts' containment decisions ('part-of': a strike of a day's toll) as
+   `incident_part` rows between the new incidents (`harmtrace.link.parts`): a part and its whole were
+   kept apart in step 4, and figures count the two once.
 
 `date_from` / `date_to` limit the run to reports whose date interval meets the window; every other
 report is an incident of its own in this run (each report belongs to exactly one incident). All
@@ -32,6 +35,7 @@ import pyarrow as pa
 from harmtrace.errors import QueryError
 from harmtrace.ingest import DEDUPLICATED_FORMATS
 from harmtrace.link.clusters import Clustering, cluster_records
+from harmtrace.link.decisions import active_decisions
 from harmtrace.link.identity import IdentityChanges, assign_ids
 from harmtrace.link.incident_features import (
     INCIDENT_FEATURE_TABLE,
@@ -42,6 +46,7 @@ from harmtrace.link.incident_model import INCIDENTS_SPEC
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels
 from harmtrace.link.model import Backend, LinkageSpec
+from harmtrace.link.parts import PartsRecorded, decision_parts, record_parts
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
 from harmtrace.store import Store
 
@@ -62,6 +67,7 @@ class IncidentRun:
     multi_report_incidents: int
     cross_source_incidents: int
     identities: IdentityChanges
+    parts: PartsRecorded  # the analysts' containment decisions recorded between the new incidents
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -115,8 +121,9 @@ def link_incidents(
             identities = assign_ids(
                 store, run_id, clustering.representative_of(), clustering.probability_of(), INCIDENTS
             )
+            parts = record_parts(store, run_id, decision_parts(active_decisions(store, INCIDENTS)))
         finish_run(store, run_id, identities.persons)
-    return _summary(store, run_id, threshold, linked, scored.num_rows, identities, clock.seconds)
+    return _summary(store, run_id, threshold, linked, scored.num_rows, (identities, parts), clock.seconds)
 
 
 def same_source_apart(
@@ -183,9 +190,10 @@ def _summary(
     threshold: float,
     linked: int,
     pairs: int,
-    identities: IdentityChanges,
+    outcome: tuple[IdentityChanges, PartsRecorded],
     seconds: dict[str, float],
 ) -> IncidentRun:
+    identities, parts = outcome
     row = store.rows(
         "SELECT count(*) FILTER (WHERE n > 1) AS multi, count(*) FILTER (WHERE sources > 1) AS cross "
         "FROM (SELECT m.incident_id, count(*) AS n, count(DISTINCT r.source_id) AS sources "
@@ -207,5 +215,6 @@ def _summary(
         multi_report_incidents=int(row["multi"]),
         cross_source_incidents=int(row["cross"]),
         identities=identities,
+        parts=parts,
         seconds={k: round(v, 2) for k, v in seconds.items()},
     )

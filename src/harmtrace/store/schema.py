@@ -488,6 +488,21 @@ ALTER TABLE batch ADD COLUMN rows_withdrawn BIGINT;
 ALTER TABLE batch ADD COLUMN rows_with_field_issues BIGINT;
 """
 
+# Containment: an incident that is part of another in one incident link run (a strike of a city's daily
+# toll, a day of a campaign), so figures count the two once (`harmtrace.link.parts`). Ids are incident ids
+# of that run, as in incident_member; readers take the rows of the run incident_member holds. A part has
+# one whole and a whole is never a part (one level). method: 'decision', 'model' or 'cited'.
+# Written as V11: another branch adds V10 (citations); on merge this goes after it.
+V11_CONTAINMENT: Final = """
+CREATE TABLE incident_part (
+    run_id       INTEGER NOT NULL,
+    part_id      VARCHAR NOT NULL,
+    whole_id     VARCHAR NOT NULL,
+    method       VARCHAR NOT NULL,
+    probability  DOUBLE
+);
+"""
+
 # The batch columns every importer fills, in order (later migrations add columns some importers fill)
 BATCH_COLUMNS: Final = (
     "batch_id, source_id, format, file_name, file_sha256, file_bytes, encoding, mapping_sha256, "
@@ -505,4 +520,6 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V7_GEO,
     V8_ASSESS,
     V9_VERSIONS,
+    # V10_CITATIONS (another branch) belongs here: until it is merged, containment is applied tenth
+    V11_CONTAINMENT,
 )
