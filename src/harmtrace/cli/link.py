@@ -14,7 +14,9 @@ from harmtrace.display import table
 from harmtrace.link.evaluate import VictimEvaluation, evaluate_incidents, evaluate_victims
 from harmtrace.link.incidents import DEFAULT_THRESHOLD as INCIDENT_THRESHOLD
 from harmtrace.link.incidents import IncidentRun, link_incidents
+from harmtrace.link.labels import is_pair_file
 from harmtrace.link.model import CONFIGS
+from harmtrace.link.pair_truth import PairEvaluation, evaluate_incident_pairs
 from harmtrace.link.victims import DEFAULT_THRESHOLD, LinkRun, link_victims
 
 
@@ -144,7 +146,9 @@ def _parts_lines(run: IncidentRun) -> list[str]:
     parts = run.parts
     if not (parts.recorded or parts.already or parts.refused):
         return []
-    lines = [f"parts recorded from part-of decisions: {parts.recorded:,}"]
+    lines = [
+        f"parts recorded (part-of decisions, parts of a curated event the model found): {parts.recorded:,}"
+    ]
     lines += [
         f"  not recorded: report {r.part_report} part of report {r.whole_report}: {r.reason}; "
         "supersede one of the decisions (harmtrace decisions incidents --record ID)"
@@ -203,20 +207,68 @@ def evaluate_victims_command(
 @evaluate.command(
     "incidents",
     epilog="Example:\n\n\b\n  harmtrace link evaluate incidents --truth sim/truth.csv\n"
-    "  harmtrace link evaluate incidents --truth sim/truth.csv --threshold 0.9 --json",
+    "  harmtrace link evaluate incidents --truth sim/truth.csv --threshold 0.9 --json\n"
+    "  harmtrace link evaluate incidents --truth cited_pairs.csv --from 2017-07-01",
 )
-@_evaluation_options("source, record_id, incident_id (as simulate reports writes truth.csv).")
+@_evaluation_options(
+    "source, record_id, incident_id (as simulate reports writes truth.csv), or pairs: source_a, "
+    "record_id_a, source_b, record_id_b (real cross-source truth, scored by pair of sources)."
+)
+@click.option(
+    "--from", "date_from", type=Day(), help="Pairs truth: score the pairs dated on or after this day."
+)
+@click.option("--to", "date_to", type=Day(), help="Pairs truth: score the pairs dated on or before this day.")
 def evaluate_incidents_command(
-    truth: Path, run_id: int | None, threshold: float | None, db: Path | None, as_json: bool
+    truth: Path,
+    run_id: int | None,
+    threshold: float | None,
+    date_from: date | None,
+    date_to: date | None,
+    db: Path | None,
+    as_json: bool,
 ) -> None:
     """Pairwise precision, recall and F1, B-cubed, and blocking recall of the current incidents.
 
     Two reports of one true incident are a true pair, in one source or two; "true persons" in the
     text output reads true incidents. Reports missing from the truth or the store are reported.
+
+    A truth of pairs (real citations: an event and the incidents it draws on, many-to-many) is scored
+    by pair of sources: recall, precision and the share of wrong merges (docs/linkage.md).
     """
     with store_for(db) as store:
+        if is_pair_file(truth):
+            pairs = evaluate_incident_pairs(store, truth, date_from=date_from, date_to=date_to)
+            emit(pairs.as_dict(), as_json, lambda: _describe_pairs(pairs))
+            return
         result = evaluate_incidents(store, truth, run_id=run_id, threshold=threshold)
     emit(result.as_dict(), as_json, lambda: _describe_evaluation(result, "incidents"))
+
+
+def _describe_pairs(e: PairEvaluation) -> str:
+    rows = [
+        {
+            "sources": f"{s.source_a} - {s.source_b}",
+            "true pairs": s.true_pairs,
+            "found": s.found,
+            "recall": _ratio(s.recall),
+            "links": s.links,
+            "correct": s.correct,
+            "precision": _ratio(s.precision),
+            "wrong merges": s.wrong_merges,
+            "wrong share": _ratio(s.wrong_merge_share),
+            "unconfirmed": s.unconfirmed,
+        }
+        for s in e.by_source_pair
+    ]
+    return "\n".join(
+        [
+            f"Run {e.run_id} against {e.truth_rows:,} truth pairs ({e.unresolved:,} naming a report the "
+            "store lacks). A link is two reports of one incident, or one in a part of the other's.",
+            table(rows, list(rows[0]) if rows else ["sources"]),
+            "precision counts unconfirmed links (to a report the truth does not name) against the model; "
+            "wrong merges contradict the truth.",
+        ]
+    )
 
 
 def _describe_evaluation(e: VictimEvaluation, entities: str = "persons") -> str:

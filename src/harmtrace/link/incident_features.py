@@ -315,7 +315,7 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
             CASE WHEN len(tm.actors) > 0 THEN tm.actors END AS named_actors,
             coalesce(r.violence_type IN ('state-based', 'non-state') AND len(r.perpetrators) = 2, false)
                 AS dyad,
-            list_contains({_curated_formats()}, b.format) AS curated,
+            list_contains({curated_formats()}, b.format) AS curated,
             CASE WHEN len(tm.named) > 0 THEN list_sort(list_distinct(tm.named)) END AS means,
             CASE WHEN len(tm.sites) > 0 THEN tm.sites END AS sites,
             h.killed_lo, h.killed_hi, g.desc_script, g.desc_sig, g.desc_keys
@@ -334,7 +334,7 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
     """
 
 
-def _curated_formats() -> str:
+def curated_formats() -> str:
     """SQL list literal of the formats whose publisher codes each event once (UCDP GED, ACLED)."""
     return "[" + ", ".join(f"'{name}'" for name in DEDUPLICATED_FORMATS) + "]::VARCHAR[]"
 

@@ -4,17 +4,22 @@ A run does for reports what `harmtrace.link.victims` does for victim records, wi
 told apart by kind 'incidents':
 
 1. builds the features of every report in the window (`harmtrace.link.incident_features`);
-2. trains the incident model (`harmtrace.link.incident_model`) on them, unsupervised;
+2. trains the incident model (`harmtrace.link.incident_model`) on them: unsupervised, then with the
+   labelled pairs of `labels` and the analysts' decisions (`harmtrace.link.labels`), one prior per
+   pair of sources (`harmtrace.link.runs`);
 3. scores the candidate pairs of its blocking rules and keeps those with a match probability of at
    least REVIEW_FLOOR in `link_pair`, each with its per-comparison detail JSON (`harmtrace.link.runs`);
-4. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
+4. finds the reports that are parts of a curated source's event (a city's daily toll and the strikes
+   a monitor lists apart: `harmtrace.link.containment`), to keep each apart from its whole;
+5. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
    (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
    chain together, or two records of curated event data (UCDP GED, ACLED: each event coded once)
    (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
    (`harmtrace.link.identity`), with `link_event` history;
-5. records the analysts' containment decisions ('part-of': a strike of a day's toll) as
-   `incident_part` rows between the new incidents (`harmtrace.link.parts`): a part and its whole were
-   kept apart in step 4, and figures count the two once.
+6. records the analysts' containment decisions ('part-of': a strike of a day's toll) and the parts
+   step 4 found (method 'model') as `incident_part` rows between the new incidents
+   (`harmtrace.link.parts`): a part and its whole were kept apart in step 5, and figures count the
+   two once.
 
 `date_from` / `date_to` limit the run to reports whose date interval meets the window; every other
 report is an incident of its own in this run (each report belongs to exactly one incident). All
@@ -33,13 +38,14 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
-from harmtrace.ingest import DEDUPLICATED_FORMATS
 from harmtrace.link.clusters import Clustering, cluster_records
-from harmtrace.link.decisions import active_decisions
+from harmtrace.link.containment import detect_parts
+from harmtrace.link.decisions import Decision, active_decisions
 from harmtrace.link.identity import IdentityChanges, assign_ids
 from harmtrace.link.incident_features import (
     INCIDENT_FEATURE_TABLE,
     build_incident_features,
+    curated_formats,
     incident_features_arrow,
 )
 from harmtrace.link.incident_model import INCIDENTS_SPEC
@@ -110,20 +116,40 @@ def link_incidents(
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)
         with clock("incidents"):
-            clustering = cluster_records(store, run_id, threshold, INCIDENTS)
-            clustering = cluster_records(
-                store,
-                run_id,
-                threshold,
-                INCIDENTS,
-                apart=same_source_apart(store, run_id, threshold, clustering),
+            decisions = active_decisions(store, INCIDENTS)
+            found = _undecided(detect_parts(store, run_id, threshold, curated_formats()), decisions)
+            wholes = (
+                np.asarray([f[0] for f in found], dtype=np.int64),
+                np.asarray([f[1] for f in found], dtype=np.int64),
             )
+            clustering = _clusters(store, run_id, threshold, wholes)
             identities = assign_ids(
                 store, run_id, clustering.representative_of(), clustering.probability_of(), INCIDENTS
             )
-            parts = record_parts(store, run_id, decision_parts(active_decisions(store, INCIDENTS)))
+            model_parts = [(part, whole, "model", p) for part, whole, p in found]
+            parts = record_parts(store, run_id, [*decision_parts(decisions), *model_parts])
         finish_run(store, run_id, identities.persons)
     return _summary(store, run_id, threshold, linked, scored.num_rows, (identities, parts), clock.seconds)
+
+
+def _clusters(
+    store: Store, run_id: int, threshold: float, wholes: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
+) -> Clustering:
+    """The run's clusters at `threshold`, with each part kept apart from its whole (`wholes`) and every
+    pair `same_source_apart` finds in the clusters of the links alone kept apart: any cluster of the
+    final clustering lies inside one of those, so no pair of one source is left to find."""
+    linked = cluster_records(store, run_id, threshold, INCIDENTS)
+    apart = same_source_apart(store, run_id, threshold, linked)
+    both = (np.concatenate([apart[0], wholes[0]]), np.concatenate([apart[1], wholes[1]]))
+    return cluster_records(store, run_id, threshold, INCIDENTS, apart=both)
+
+
+def _undecided(
+    found: list[tuple[int, int, float]], decisions: list[Decision]
+) -> list[tuple[int, int, float]]:
+    """The detected parts whose pair no analyst decided on (a decision, of any verdict, stands)."""
+    decided = {(d.id_a, d.id_b) for d in decisions}
+    return [f for f in found if (min(f[0], f[1]), max(f[0], f[1])) not in decided]
 
 
 def same_source_apart(
@@ -144,7 +170,7 @@ def same_source_apart(
     try:
         found = store.con.execute(
             "WITH m AS (SELECT c.report_id, c.rep, r.source_id, r.record_id, "
-            f"list_contains({_curated_formats()}, f.format) AS curated FROM ht_clustered_reports c "
+            f"list_contains({curated_formats()}, f.format) AS curated FROM ht_clustered_reports c "
             "JOIN report r USING (report_id) JOIN batch f USING (batch_id)), "
             "shared AS (SELECT rep, source_id FROM m GROUP BY ALL HAVING count(*) > 1) "
             "SELECT a.report_id AS id_a, b.report_id AS id_b FROM m a JOIN shared USING (rep, source_id) "
@@ -159,11 +185,6 @@ def same_source_apart(
     finally:
         store.con.unregister("ht_clustered_reports")
     return np.asarray(found["id_a"], dtype=np.int64), np.asarray(found["id_b"], dtype=np.int64)
-
-
-def _curated_formats() -> str:
-    """SQL list literal of the formats whose publisher codes each event once."""
-    return "[" + ", ".join(f"'{name}'" for name in DEDUPLICATED_FORMATS) + "]::VARCHAR[]"
 
 
 def window_sql(date_from: date | None, date_to: date | None) -> str:

@@ -58,6 +58,15 @@ class Labels:
         return int(self.pairs.num_rows)
 
 
+def is_pair_file(path: Path) -> bool:
+    """Whether `path` is a CSV whose header names the pair columns (else, a cluster file or nothing)."""
+    if not path.is_file():
+        return False
+    with path.open(newline="", encoding="utf-8-sig") as fh:
+        header = next(csv.reader(fh), [])
+    return set(PAIR_COLUMNS) <= {h.strip() for h in header}
+
+
 def read_label_rows(path: Path) -> list[LabelRow]:
     """The rows of a pair file or a cluster file (module docstring)."""
     if not path.is_file():
