@@ -42,7 +42,7 @@ REPORT_FIELDS: Final = (
     "place_text_ar", "adm1_source", "latitude", "longitude", "location_precision", "perpetrators", "means",
     "killed_min", "killed_max", "description", "description_ar",
 )  # fmt: skip
-PRIOR_KEYS: Final = ("prior", "intercept", "prior_weight")
+PRIOR_KEYS: Final = ("prior", "intercept", "prior_weight", "prior_of")
 
 
 class Reason(TypedDict):
@@ -159,7 +159,9 @@ def reasons(detail: str | None) -> list[Reason]:
     found = [r for r in _comparisons(data) if r["comparison"] not in PRIOR_KEYS]
     found.sort(key=lambda r: -abs(r["weight"]) if r["weight"] is not None else math.inf)
     prior = _prior(data)
-    return found + ([{"comparison": "prior", "level": "any two records", "weight": prior}] if prior else [])
+    level = data.get("prior_of") if isinstance(data, dict) else None
+    prior_row: Reason = {"comparison": "prior", "level": str(level or "any two records"), "weight": prior}
+    return found + ([prior_row] if prior else [])
 
 
 def _comparisons(data: Any) -> list[Reason]:

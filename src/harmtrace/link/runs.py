@@ -149,6 +149,7 @@ def _calibrate_by_source_pair(
     weights = weights - math.log2(prior / (1 - prior)) + prior_weights
     probabilities = 1.0 / (1.0 + np.exp2(-weights))
     scored = _with_weights(scored, weights, probabilities).append_column("w_prior", pa.array(prior_weights))
+    scored = scored.append_column("prior_of", pa.array([f"pairs of {names[k]}" for k in classes.tolist()]))
     used = {names[k]: float(priors[k]) for k in np.unique(classes)}
     return with_prior(model, prior, used), scored.filter(pa.array(probabilities >= REVIEW_FLOOR))
 
@@ -213,6 +214,8 @@ def _detail_sql(model: TrainedModel) -> str:
     prior = float(model.splink["probability_two_random_records_match"])
     prior_sql = "round(w_prior, 2)" if model.priors else str(round(math.log2(prior / (1 - prior)), 2))
     parts.append(f"'prior', {prior_sql}")
+    if model.priors:
+        parts.append("'prior_of', prior_of")
     return f"CAST(json_object({', '.join(parts)}) AS VARCHAR)"
 
 
