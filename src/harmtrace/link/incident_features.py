@@ -25,7 +25,9 @@ Columns of the feature table (`INCIDENT_FEATURE_TABLE`):
     coarse_adm1         adm1, but only for reports without a point finer than 10 km
     place_key           `name_key` of the place's name (`place_name`: its text, Latin script else
                         Arabic, without "GOVERNORATE :" and "town"): both scripts and the
-                        many Latin spellings of a town fold to one key or close keys
+                        many Latin spellings of a town fold to one key or close keys; NULL for a
+                        report located to a governorate or coarser (its text names the area:
+                        a video placed in "ALEPPO" governorate is not of Aleppo city)
     place_skel          `skeleton` of place_key: its consonants, for blocking
     adm1                governorate P-code: from report_admin when the store has boundaries, else the
                         source's governorate name through the crosswalk
@@ -90,6 +92,7 @@ from harmtrace.link.strike_terms import (
 )
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.points import report_points_sql
+from harmtrace.locate.precision import DEFAULT_RADIUS_M
 from harmtrace.store import Store
 
 INCIDENT_FEATURE_TABLE: Final = "ht_incident_features"
@@ -309,7 +312,7 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
             {wide["wide_cell"]} AS wide_cell, {wide["wide_cell_shifted"]} AS wide_cell_shifted,
             CASE WHEN pt.radius_m IS NULL OR pt.radius_m > {FINE_RADIUS_KM * 1000} THEN {adm1} END
                 AS coarse_adm1,
-            pp.key AS place_key, pp.skel AS place_skel, {adm1} AS adm1,
+            {_unless_area("pp.key")} AS place_key, {_unless_area("pp.skel")} AS place_skel, {adm1} AS adm1,
             CASE WHEN len(r.perpetrators) > 0 THEN list_sort({actors.canonical_list_sql("r.perpetrators")})
                 WHEN len(tm.actors) > 0 THEN tm.actors END AS perpetrators,
             CASE WHEN len(tm.actors) > 0 THEN tm.actors END AS named_actors,
@@ -332,6 +335,17 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
         LEFT JOIN ({_terms_sql(where)}) tm ON tm.report_id = r.report_id
         WHERE {where}
     """
+
+
+# a report located to a governorate or coarser names that area, not a town: "ALEPPO" of a video placed
+# in Aleppo governorate is not the city UCDP's "Aleppo town" names
+AREA_RADIUS_M: Final = 100_000.0
+
+
+def _unless_area(column: str) -> str:
+    """`column`, or NULL for a report whose precision word (with or without a point) is an area."""
+    words = ", ".join(f"'{w}'" for w, m in DEFAULT_RADIUS_M.items() if m is not None and m >= AREA_RADIUS_M)
+    return f"CASE WHEN r.location_precision IN ({words}) THEN NULL ELSE {column} END"
 
 
 def curated_formats() -> str:

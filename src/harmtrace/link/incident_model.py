@@ -202,20 +202,21 @@ def _distance() -> ComparisonCreator:
 
 
 def _place() -> ComparisonCreator:
-    """Place names, compared only when a report has no point. EM sees few such pairs among its
-    matches and estimated "same place" as evidence against; the m of every level is fixed instead
-    (PLACE_M: how often reports of one strike name its place so)."""
+    """Place names, compared unless two points already say where (below). EM sees few such pairs among
+    its matches and estimated "same place" as evidence against; the m of every level is fixed instead
+    (PLACE_M: how often reports of one strike name its place so; labelled pairs revise them)."""
     unknown = "(place_key_l IS NULL OR place_key_r IS NULL) AND (adm1_l IS NULL OR adm1_r IS NULL)"
     # two points to a town or better that agree already say where: the names would count the same
-    # evidence twice. A coarser point (UCDP's "within 25 km") does not say which village, and two
-    # points that disagree (one source placed the village elsewhere) leave the names to arbitrate
+    # evidence twice. A coarser point (UCDP's "within 25 km") does not say which village, and two points that
+    # disagree (one source placed the village elsewhere) leave the names to arbitrate. A point for a
+    # whole governorate says no more than its governorate, which the date comparison weighs already
     located = (
-        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND radius_km_l <= 10 AND radius_km_r <= 10 "
-        f"AND {_KM} <= {_RADII}"
+        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND ((radius_km_l <= 10 AND radius_km_r <= 10 "
+        f"AND {_KM} <= {_RADII}) OR greatest(radius_km_l, radius_km_r) >= 100)"
     )
     return cl.CustomComparison(
         [
-            _level(f"({unknown}) OR ({located})", "unknown, or both have points to a town", null=True),
+            _level(f"({unknown}) OR ({located})", "unknown, or the points say where", null=True),
             _fixed("place_key_l = place_key_r", "same place", PLACE_M["same place"]),
             _fixed("place_skel_l = place_skel_r", "same skeleton", PLACE_M["same skeleton"]),
             _fixed(
