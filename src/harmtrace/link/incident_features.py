@@ -73,6 +73,7 @@ signatures included, is set-wise SQL in the store's DuckDB.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 from typing import Final
 
@@ -261,19 +262,16 @@ def _register_word_keys(con: duckdb.DuckDBPyConnection) -> None:
         con.unregister("ht_arrow_words")
 
 
-_DIGITS: Final = str.maketrans("٠١٢٣٤٥٦٧٨٩", "0123456789")
-
-
 def word_key(word: str) -> str | None:
     """A description word's key across scripts: the consonant skeleton of its `name_key`, a number
-    as itself; None for a word with less than two consonants (articles, particles).
+    as itself; None for a word with less than two consonants (articles, particles). A number is
+    written in decimal digits of any script; other digits (superscripts, circled) are no number.
 
-    >>> word_key("al-Sukkari".split("-")[1]) == word_key("السكري"), word_key("١٢")
-    (True, '12')
+    >>> word_key("al-Sukkari".split("-")[1]) == word_key("السكري"), word_key("١٢"), word_key("²")
+    (True, '12', None)
     """
-    digits = word.translate(_DIGITS)
-    if digits.isdigit():
-        return str(int(digits))
+    if word.isdecimal():  # digit by digit: int() refuses a number of thousands of digits
+        return "".join(str(unicodedata.decimal(c)) for c in word).lstrip("0") or "0"
     key = skeleton(name_key(word) or None)
     return key if key and len(key) >= 2 else None
 

@@ -31,15 +31,50 @@ from typing import Final
 # Arabic script
 # ---------------------------------------------------------------------------------------------------
 
-# Harakat, tanwin, shadda, sukun, superscript alef, Quranic annotation marks, tatweel.
-_ARABIC_MARKS: Final = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
-# Zero-width and bidirectional controls that copy-paste leaves inside names.
-_INVISIBLE: Final = re.compile("[\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff\u00ad]")
+# Harakat, tanwin, shadda, sukun, superscript alef, Quranic annotation marks and the marks of the
+# Arabic Extended blocks, tatweel.
+_ARABIC_MARKS: Final = "\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640\u0898-\u089f\u08c9-\u08ff"
+# Presentation forms of harakat and shadda: removed before NFKC, which would leave a space.
+_HARAKAT_FORMS: Final = re.compile("[\ufc5e-\ufc63\ufe70-\ufe72\ufe74\ufe76-\ufe7f]+")
+# Format characters (Unicode category Cf: zero-width (non-)joiners and spaces, bidirectional marks
+# and controls, the Arabic number signs, soft hyphen, tags), variation selectors and the combining
+# grapheme joiner: copy-paste leaves them inside names, and they are not written letters.
+_INVISIBLE: Final = (
+    "\u00ad\u034f\u0600-\u0605\u061c\u06dd\u070f\u0890\u0891\u08e2\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\ufe00-\ufe0f\ufeff\ufff9-\ufffb\U000110bd\U000110cd"
+    "\U00013430-\U00013438\U0001bca0-\U0001bca3\U0001d173-\U0001d17a\U000e0001-\U000e007f"
+    "\U000e0100-\U000e01ef"
+)
+_UNWRITTEN: Final = re.compile(f"[{_ARABIC_MARKS}{_INVISIBLE}]+")
 _SPACES: Final = re.compile(r"\s+")
-_ARABIC_LETTER: Final = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+# The letters of Arabic script (Arabic, Arabic Supplement, Extended-A and -B blocks; presentation
+# forms become these under NFKC): Arabic, Persian, Kurdish, Urdu, Pashto, Sindhi, Jawi ... letters.
+_ARABIC_LETTER_RANGES: Final = (
+    (0x0620, 0x063F), (0x0641, 0x064A), (0x066E, 0x066F), (0x0671, 0x06D3), (0x06D5, 0x06D5),
+    (0x06EE, 0x06EF), (0x06FA, 0x06FC), (0x06FF, 0x06FF), (0x0750, 0x077F), (0x0870, 0x0887),
+    (0x0889, 0x088E), (0x08A0, 0x08C8),
+)  # fmt: skip
+_ARABIC_LETTERS: Final = "".join(f"{chr(first)}-{chr(last)}" for first, last in _ARABIC_LETTER_RANGES)
+_ARABIC_LETTER: Final = re.compile(f"[{_ARABIC_LETTERS}]")
+# ... and in text not yet normalised, their presentation forms (not those of harakat or shadda)
+_ARABIC_TEXT_LETTER: Final = re.compile(
+    f"[{_ARABIC_LETTERS}\ufb50-\ufbb1\ufbd3-\ufc5d\ufc64-\ufd3d\ufd50-\ufd8f\ufd92-\ufdc7\ufdf0-\ufdfb"
+    "\ufe80-\ufefc]"
+)
 _LATIN_LETTER: Final = re.compile("[A-Za-z\u00c0-\u024f]")
 
 _DIGITS: Final = {chr(0x0660 + d): str(d) for d in range(10)} | {chr(0x06F0 + d): str(d) for d in range(10)}
+# Persian, Kurdish and Urdu forms of Arabic letters: the same letter drawn another way.
+_LETTER_FORMS: Final = {
+    "ک": "ك",  # keheh (Persian kaf)
+    "ڪ": "ك",  # swash kaf
+    "ی": "ي",  # Farsi yeh
+    "ھ": "ه",  # heh doachashmee
+    "ہ": "ه",  # heh goal
+    "ۀ": "ه",  # heh with yeh above
+    "ڕ": "ر",  # Kurdish heavy r
+    "ڵ": "ل",  # Kurdish heavy l
+}
 # Letter forms that vary in names without changing the name: a key sees one form of each.
 _ARABIC_FOLD: Final = str.maketrans(
     {
@@ -51,21 +86,14 @@ _ARABIC_FOLD: Final = str.maketrans(
         "ئ": "ي",  # hamza on ya: Syrian lists write رائد and رايد for one name
         "ى": "ي",  # alef maqsura: Egyptian and many Syrian hands write مصطفي
         "ة": "ه",  # ta marbuta: written ه as often as ة at the end of names
-        "ک": "ك",  # Persian / Urdu forms of Arabic letters
-        "ی": "ي",
-        "ھ": "ه",
-        "ہ": "ه",
-        "ۀ": "ه",
+        "ۃ": "ه",  # Urdu ta marbuta
+        **_LETTER_FORMS,
         "،": ",",
         "؛": ";",
         "؟": "?",
         "\u00a0": " ",
         **_DIGITS,
     }
-)
-# The lighter fold `romanise` uses: ة, ى and hamza seats still tell it which vowel to write.
-_ROMAN_FOLD: Final = str.maketrans(
-    {"ٱ": "ا", "آ": "ا", "ک": "ك", "ی": "ي", "ھ": "ه", "ہ": "ه", "ۀ": "ه", "\u00a0": " ", **_DIGITS}
 )
 
 
@@ -74,11 +102,15 @@ def normalise_arabic(text: str) -> str:
 
     Rules: Unicode NFKC (presentation forms and ligatures to base letters); diacritics (harakat,
     tanwin, shadda, sukun, superscript alef, Quranic marks) and tatweel removed; أ إ آ ٱ -> ا;
-    ؤ -> و; ئ -> ي; ى -> ي; ة -> ه; Persian/Urdu letter forms (ک ی ھ ہ) -> Arabic ones;
-    Arabic-Indic and Persian digits -> 0-9; zero-width and bidi controls (ZWNJ, ZWJ, RLM, LRM, ALM)
-    removed; whitespace collapsed. A lone hamza ء is kept: it is a letter, not a seat.
+    ؤ -> و; ئ -> ي; ى -> ي; ة ۃ -> ه; Persian, Kurdish and Urdu forms of Arabic letters (ک ڪ ی ھ ہ ۀ
+    ڕ ڵ) -> the Arabic ones (letters of their own, such as پ چ ژ گ ڤ ۆ ێ ە, are kept);
+    Arabic-Indic and Persian digits -> 0-9; format characters (ZWNJ, ZWJ, RLM, LRM, ALM and every
+    other zero-width or bidi control) removed; whitespace collapsed. A lone hamza ء is kept: it is a
+    letter, not a seat. Normalised text is its own normal form.
 
     >>> normalise_arabic("أَحْمَد  مُصْطَفَى ١٢") == "احمد مصطفي 12"
+    True
+    >>> normalise_arabic("کریم\u200c ڕەش") == "كريم رەش"
     True
     """
     text = _clean_script(text)
@@ -86,36 +118,88 @@ def normalise_arabic(text: str) -> str:
 
 
 def _clean_script(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text)
-    text = _INVISIBLE.sub("", _ARABIC_MARKS.sub("", text))
+    """NFKC, without Arabic marks, tatweel and format characters, whitespace collapsed."""
+    text = _UNWRITTEN.sub("", unicodedata.normalize("NFKC", _HARAKAT_FORMS.sub("", text)))
+    if not unicodedata.is_normalized("NFC", text):  # a removed mark kept a letter and an accent apart
+        text = unicodedata.normalize("NFC", text)
     return _SPACES.sub(" ", text).strip()
 
 
 def is_arabic(text: str) -> bool:
     """True when `text` has Arabic letters and at least as many of them as Latin letters.
 
-    >>> is_arabic("مجهول الهوية 3"), is_arabic("Ayham al-Hariri"), is_arabic("123")
-    (True, False, False)
+    Arabic letters are those of Arabic script (Persian, Kurdish, Urdu ... included) and their
+    presentation forms; tatweel and marks are not letters.
+
+    >>> is_arabic("مجهول الهوية 3"), is_arabic("Ayham al-Hariri"), is_arabic("123"), is_arabic("ﻣﺤﻤﺪ")
+    (True, False, False, True)
     """
-    if not _ARABIC_LETTER.search(text):
+    if not _ARABIC_TEXT_LETTER.search(text):
         return False
     if not _LATIN_LETTER.search(text):
         return True
-    return len(_ARABIC_LETTER.findall(text)) >= len(_LATIN_LETTER.findall(text))
+    return len(_ARABIC_TEXT_LETTER.findall(text)) >= len(_LATIN_LETTER.findall(text))
 
 
-# Consonants as Syrian lists spell them. ع and ء are not here: Latin writers hear them as a vowel
-# onset or nothing, and write a / e / o / ' or nothing.
+# Consonants as Syrian lists spell them, and those of Persian, Kurdish, Urdu and Maghrebi writing
+# (پ p, چ ch, ژ zh, گ g, ڤ v, ٹ t, ڈ d, ڑ r, ں n ...). ع and ء are not here: Latin writers hear them
+# as a vowel onset or nothing, and write a / e / o / ' or nothing.
 _CONSONANTS: Final[dict[str, str]] = {
     "ب": "b", "ت": "t", "ث": "th", "ج": "j", "ح": "h", "خ": "kh", "د": "d", "ذ": "dh", "ر": "r",
     "ز": "z", "س": "s", "ش": "sh", "ص": "s", "ض": "d", "ط": "t", "ظ": "z", "غ": "gh", "ف": "f",
     "ق": "q", "ك": "k", "ل": "l", "م": "m", "ن": "n", "ه": "h", "پ": "p", "چ": "ch", "ڤ": "v",
-    "گ": "g", "ژ": "zh",
+    "گ": "g", "ژ": "zh", "ڥ": "v", "ۋ": "v", "ڨ": "g", "ݣ": "g", "ڭ": "ng", "ڱ": "ng", "ڳ": "g",
+    "ٹ": "t", "ٺ": "th", "ٿ": "th", "ڈ": "d", "ڌ": "dh", "ڍ": "d", "ڎ": "d", "ڑ": "r", "ں": "n",
+    "ڻ": "n", "ٻ": "b", "ڀ": "bh", "ڄ": "j", "ڃ": "ny", "ڇ": "ch", "ڦ": "ph",
 }  # fmt: skip
-# و and ي are consonants before a long vowel or ta marbuta (درويش darwish, عطية atiya)
-_BEFORE_GLIDE: Final = frozenset("اأإويىةه")
+# Vowel letters of Kurdish (ۆ o, ێ e, ە a: Sorani writes every vowel), Urdu, Pashto and Uyghur.
+_VOWEL_LETTERS: Final[dict[str, str]] = {
+    "ۆ": "o", "ۅ": "o", "ۇ": "u", "ۈ": "u", "ۉ": "u", "ێ": "e", "ې": "e", "ے": "e", "ۓ": "e", "ە": "a",
+}  # fmt: skip
+_SHORT_VOWEL_LETTER: Final = "ە"
+# و and ي are consonants before a long vowel or ta marbuta (درويش darwish, عطية atiya, کاوە kawa)
+_BEFORE_GLIDE: Final = frozenset("اأإويىةه") | frozenset(_VOWEL_LETTERS)
+# Kurdish writes a word-initial vowel on ئ (ئەحمەد ahmad, ئیبراهیم ibrahim, ئوسمان usman): the
+# vowel as the letters below read it at the start of a word. Arabic starts no word with ئ.
+_SEATED_VOWELS: Final = {"ئا": "ا", "ئە": "ا", "ئي": "إ", "ئو": "ۇ"} | {"ئ" + v: v for v in _VOWEL_LETTERS}
 _SHORT_VOWEL: Final = "a"
-_ROMAN_VOWELS: Final = frozenset("aiu")  # written Arabic omits short vowels; fatha is the commonest guess
+_ROMAN_VOWELS: Final = frozenset("aeiou")  # written Arabic omits short vowels; fatha is the commonest guess
+# Letters `_letter_sound` writes, and letter forms the romanising fold turns into those.
+_SOUNDED: Final = frozenset(_CONSONANTS) | frozenset(_VOWEL_LETTERS) | frozenset("اأإعوؤيئةىء")
+_ROMAN_FORMS: Final = {"ٱ": "ا", "آ": "ا", "ۃ": "ة", **_LETTER_FORMS}
+
+
+def _named_base(ch: str) -> str:
+    """The letter with a sound that the Arabic-script letter `ch` is drawn from, by its Unicode name
+    (REH WITH RING -> ر, DOTLESS BEH -> ب, AFRICAN NOON -> ن, HIGH HAMZA -> ء); "" when none."""
+    words = unicodedata.name(ch, "").removeprefix("ARABIC LETTER ").split(" WITH ")[0].split()
+    for start in range(len(words)):
+        try:
+            base = unicodedata.lookup("ARABIC LETTER " + " ".join(words[start:]))
+        except KeyError:
+            continue
+        base = _ROMAN_FORMS.get(base, base)
+        if base in _SOUNDED and base != ch:
+            return base
+    return ""
+
+
+# The lighter fold `romanise` uses: ة, ى and hamza seats still tell it which vowel to write. Every
+# other Arabic-script letter becomes the letter it is drawn from, or is dropped (`_named_base`), so
+# that romanised text holds no Arabic letter.
+_ROMAN_FOLD: Final = str.maketrans(
+    {
+        **{
+            ch: _named_base(ch)
+            for first, last in _ARABIC_LETTER_RANGES
+            for ch in map(chr, range(first, last + 1))
+            if ch not in _SOUNDED
+        },
+        **_ROMAN_FORMS,
+        "\u00a0": " ",
+        **_DIGITS,
+    }
+)
 
 # Common given names and name words whose short vowels no rule can guess, in `normalise_arabic`
 # form, with the spelling a Syrian list would use. Invented for this table from general knowledge;
@@ -166,23 +250,31 @@ def romanise(text: str) -> str:
     و / ي are consonants w / y at the start of a word or before ا, else long vowels u / i; ة and
     ى are "a", as is a word-final ه in words of four or more letters (ta marbuta written ه).
     Short vowels are guessed: an "a" goes after any consonant that would otherwise start a
-    syllable with two consonants (Arabic syllables are CV, CVV or CVC). Latin words pass through
-    lower-cased; diacritics and tatweel are ignored.
+    syllable with two consonants (Arabic syllables are CV, CVV or CVC). Persian, Kurdish and Urdu
+    letters are written by their sounds (پ p, چ ch, ژ zh, گ g, ڤ v; Kurdish vowels ۆ o, ێ e, ە a,
+    and a word-initial vowel's seat ئ silent); forms of Arabic letters as those (ک ك, ی ي, ڕ ر,
+    ڵ ل), any other letter of Arabic script as the letter its Unicode name says it is drawn from
+    (ڒ "reh with small v" as ر), or not at all: the result holds no Arabic letter. Latin words
+    pass through lower-cased; diacritics, tatweel and format characters are ignored.
 
     >>> romanise("محمد عبد الرحمن الحريري")
     'muhammad abd al-rahman al-hariri'
+    >>> romanise("ئەحمەد هۆشیار پژمان")
+    'ahmad hoshiyar pazhman'
     """
     words = _clean_script(text).translate(_ROMAN_FOLD).split(" ")
-    return " ".join(_romanise_word(w) for w in words if w)
+    return " ".join(latin for w in words if w and (latin := _romanise_word(w)))  # a lone ء is no word
 
 
 @lru_cache(maxsize=200_000)
 def _romanise_word(word: str) -> str:
     if not _ARABIC_LETTER.search(word):
-        return word.lower()
+        return unicodedata.normalize("NFC", word.lower())  # lower() may part a letter and its accent
     common = COMMON_NAMES.get(word.translate(_ARABIC_FOLD))
     if common:
         return common
+    if seated := _SEATED_VOWELS.get(word[:2]):
+        word = seated + word[2:]
     for prefix, latin in (("عبدال", "abd al-"), ("ابوال", "abu al-"), ("أبوال", "abu al-")):
         if word.startswith(prefix) and len(word) > len(prefix) + 1:
             return latin + _romanise_letters(word[len(prefix) :])
@@ -237,6 +329,13 @@ def _letter_sound(ch: str, i: int, nxt: str, last: int) -> tuple[str, bool, bool
         return "a", False, False
     if ch == "ء":
         return ("i", False, True) if i < last else ("", False, False)
+    if ch in _VOWEL_LETTERS:
+        return _VOWEL_LETTERS[ch], False, ch == _SHORT_VOWEL_LETTER
+    # An Arabic letter is never written as itself: `latin_key` would romanise it again, and again
+    # (`_ROMAN_FOLD` leaves none); nor is a mark, which would sit on the Latin letter written for
+    # the one it was on. Anything else (a digit, a Latin letter) is written as it is.
+    if _ARABIC_LETTER.match(ch) or unicodedata.combining(ch):
+        return "", False, False
     return ch.lower(), False, False
 
 
@@ -250,7 +349,7 @@ _LATIN_FOLD: Final = str.maketrans(
 _APOSTROPHES: Final = re.compile("['’‘`´ʿʾʻʼʹ\"]")
 # An article written with a hyphen, sun-letter assimilation included: al- el- ul- ar- as- ash- ...
 _HYPHEN_ARTICLE: Final = re.compile(r"\b[aeiu](?:l|sh|th|dh|[rstdzn])-")
-_NOT_LETTERS: Final = re.compile(r"[^a-z\u0621-\u06ff]+")
+_NOT_LETTERS: Final = re.compile(f"[^a-z{_ARABIC_LETTERS}]+")
 
 # Name words by role, written as `_fold_word` leaves them (Latin and Arabic script).
 _ARTICLES: Final = frozenset({"al", "el", "aal", "ال", "آل"})
@@ -360,10 +459,11 @@ def _latin_key_once(tokens: list[str]) -> str:
 
 
 def _latin_words(text: str) -> list[str]:
-    """Lower-case a-z words (Arabic letters kept), accents folded, apostrophes and hyphens gone."""
+    """Lower-case a-z words (Arabic letters kept), accents folded, apostrophes and hyphens gone;
+    Arabic marks, tatweel and format characters (ZWNJ, RLM ...) neither kept nor splitting a word."""
     folded = text.casefold()
     if not folded.isascii():
-        folded = unicodedata.normalize("NFKD", folded.translate(_LATIN_FOLD))
+        folded = unicodedata.normalize("NFKD", _clean_script(folded).translate(_LATIN_FOLD))
         folded = "".join(c for c in folded if not unicodedata.combining(c))
     folded = _HYPHEN_ARTICLE.sub("al ", _APOSTROPHES.sub("", folded))
     return _NOT_LETTERS.sub(" ", folded).split()
@@ -525,6 +625,7 @@ class NameParts:
 
 _ALIAS_MARKS: Final = re.compile(r"\"\s*([^\"]*?)\s*(?:\"|$)|“\s*([^”]*?)\s*(?:”|$)|\(\s*([^)]*?)\s*(?:\)|$)")
 _NUMBER: Final = re.compile(r"\d+")
+_COUNTER_DIGITS: Final = 18  # a longer number is no list's counter (and int() refuses thousands of digits)
 # Words that mark a person whose name the source did not know, as `_fold_word` leaves them.
 _UNKNOWN_WORDS: Final = frozenset(
     {"unidentified", "unidentifed", "unidentefied", "unknown", "unnamed", "anonymous", "nn"}
@@ -567,7 +668,8 @@ def parse_name(text: str) -> NameParts:
     else:
         parts = _related(words, folded) or _by_position(words, folded)
     alias = " / ".join(a for a in aliases if a) or None
-    return replace(parts, alias=alias, number=int(numbers[0]) if numbers else None)
+    number = int(numbers[0]) if numbers and len(numbers[0]) <= _COUNTER_DIGITS else None
+    return replace(parts, alias=alias, number=number)
 
 
 def _fold_word(word: str) -> str:
