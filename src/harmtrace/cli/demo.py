@@ -91,7 +91,7 @@ def _incident_lines(r: DemoResult) -> list[str]:
     line = (
         f"Incidents: {i['reports']:,} reports linked into {i['incidents']:,} incidents; "
         f"{i['multi_report']:,} incidents of several reports ({i['reports_in_multi']:,} reports), "
-        f"{i['joining_sources']:,} joining sources "
+        f"{i['joining_sources']:,} joining sources, {r.linkage.parts.recorded:,} recorded as part of another "
         f"(link run {r.linkage.run_id}, threshold {r.linkage.threshold})."
     )
     return [line, "Grades (incidents):", table(i["grades"], ["grade", "incidents", "meaning"])]
