@@ -155,10 +155,13 @@ def test_features_read_points_places_counts_and_text(store: Store, tmp_path: Pat
     assert build_incident_features(store) == store.scalar("SELECT count(*) FROM report")
     row = store.rows(
         "SELECT count(*) FILTER (WHERE radius_km IS NOT NULL) AS located, count(place_key) AS named, "
-        "count(*) FILTER (WHERE len(desc_sig) = 24) AS signed, count(adm1) AS governed, count(*) AS n "
-        "FROM ht_incident_features"
+        "count(*) FILTER (WHERE len(desc_sig) = 24) AS signed, count(adm1) AS governed, count(*) AS n, "
+        "count(*) FILTER (WHERE r.location_precision IN ('governorate', 'region', 'country')) AS areas "
+        "FROM ht_incident_features f JOIN report r ON r.report_id = f.unique_id"
     )[0]
-    assert row["named"] == row["signed"] == row["governed"] == row["n"]
+    # a report located to a governorate names the governorate, not a town: no place key
+    assert 0 < row["areas"] < row["n"]
+    assert row["named"] + row["areas"] == row["signed"] == row["governed"] == row["n"]
     assert 0 < row["located"] < row["n"]
     week = store.rows("SELECT day_width, coarse_month FROM ht_incident_features WHERE day_width = 6 LIMIT 1")
     assert week and week[0]["coarse_month"] is not None

@@ -428,4 +428,5 @@ INCIDENTS_SPEC: Final = LinkageSpec(
     # sources) would otherwise teach "two sources" as a sign of a match
     unlabelled=("source",),
     prior_by_source_pair=True,
+    disagreements=("date", "distance", "place", "perpetrators", "means", "sites", "killed", "description"),
 )

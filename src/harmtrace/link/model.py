@@ -132,6 +132,8 @@ class LinkageSpec:
     unlabelled: tuple[str, ...] = ()
     # calibrate one prior per pair of sources (`harmtrace.link.runs`), not one for all pairs
     prior_by_source_pair: bool = False
+    # comparisons whose last level (a disagreement) never counts for a match (`disagreement_not_for`)
+    disagreements: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -142,9 +144,10 @@ class LinkageSpec:
             k: tuple(_rule(r) for r in data[k]) for k in ("blocking_rules", "training_rules", "prior_rules")
         }
         floors = tuple((str(name), float(m)) for name, m in data.get("m_floors", ()))
-        strict = tuple(str(p) for p in data.get("strict_parts", ()))
-        unlabelled = tuple(str(p) for p in data.get("unlabelled", ()))
-        return cls(**{**data, **rules, "m_floors": floors, "strict_parts": strict, "unlabelled": unlabelled})
+        names = {
+            k: tuple(str(p) for p in data.get(k, ())) for k in ("strict_parts", "unlabelled", "disagreements")
+        }
+        return cls(**{**data, **rules, "m_floors": floors, **names})
 
 
 def _rule(data: dict[str, Any]) -> BlockingRule:
@@ -599,7 +602,26 @@ def train(
     if labels is not None and labels.num_rows:
         with step("train: labels"):
             model = learn_from_labels(model, label_counts(linker, labels), spec.unlabelled)
+    if spec.disagreements:
+        model = disagreement_not_for(model, spec.disagreements)
     return TrainedModel(spec, model)
+
+
+def disagreement_not_for(model: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
+    """`model` with the last level of each comparison of `names` (its disagreement: another
+    perpetrator, far apart, different counts) weighing at most 0: where u is small (UCDP names both
+    sides of a dyad, so two random reports seldom name disjoint actors) a fixed m could exceed it and
+    make a disagreement evidence *for* a match. Its m becomes its u; the comparison's m no longer sum to 1
+    exactly, which scoring does not need."""
+    model = json.loads(json.dumps(model))
+    for comparison in model["comparisons"]:
+        if comparison["output_column_name"] not in names:
+            continue
+        levels = [lv for lv in comparison["comparison_levels"] if not lv.get("is_null_level")]
+        last = levels[-1] if levels else None
+        if last and _is_number(last.get("m_probability")) and _is_number(last.get("u_probability")):
+            last["m_probability"] = min(last["m_probability"], last["u_probability"])
+    return model
 
 
 # how many labelled pairs the m probabilities before labels weigh as: with 20, a comparison seen on
