@@ -7,7 +7,10 @@ told apart by kind 'incidents':
 2. trains the incident model (`harmtrace.link.incident_model`) on them, unsupervised;
 3. scores the candidate pairs of its blocking rules and keeps those with a match probability of at
    least REVIEW_FLOOR in `link_pair`, each with its per-comparison detail JSON (`harmtrace.link.runs`);
-4. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
+4. adds a link for every pair of reports one of which cites the other (a UCDP event citing an Airwars
+   incident's code: `harmtrace.link.citations`), method 'cited', probability 1.0, unless asked to
+   ignore citations (to measure the model alone);
+5. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
    (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
    chain together, or two records of curated event data (UCDP GED, ACLED: each event coded once)
    (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
@@ -20,7 +23,7 @@ writes happen in one transaction: a failed run leaves the previous incidents who
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
@@ -30,6 +33,7 @@ import pyarrow as pa
 
 from harmtrace.errors import QueryError
 from harmtrace.ingest import DEDUPLICATED_FORMATS
+from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.identity import IdentityChanges, assign_ids
 from harmtrace.link.incident_features import (
@@ -60,6 +64,12 @@ class IncidentRun:
     multi_report_incidents: int
     cross_source_incidents: int
     identities: IdentityChanges
+    # report pairs linked because one cites the other; citations naming no stored report, or only
+    # reports outside the window (none when citations were ignored: `citations_used` False)
+    citations_used: bool = True
+    citations_linked: int = 0
+    citations_unmatched: int = 0
+    citations_outside_window: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,11 +84,13 @@ def link_incidents(
     date_to: date | None = None,
     backend: Backend | None = None,
     spec: LinkageSpec | None = None,
+    use_citations: bool = True,
 ) -> IncidentRun:
     """Link the reports in the store (those in the window) into incidents (module docstring).
 
     `threshold` is the match probability (0-1) at which two reports are one incident; `backend` is
-    where Splink runs (default: a private in-memory DuckDB).
+    where Splink runs (default: a private in-memory DuckDB); `use_citations` False links by the model
+    alone.
     """
     if not 0.0 < threshold <= 1.0:
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
@@ -98,6 +110,9 @@ def link_incidents(
     with store.transaction():
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)
+        with clock("citations"):
+            cited = cited_pairs(store, window_sql(date_from, date_to)) if use_citations else None
+            cited_links = write_cited_links(store, run_id, INCIDENTS.kind, cited) if cited else 0
         with clock("incidents"):
             clustering = cluster_records(store, run_id, threshold, INCIDENTS)
             clustering = cluster_records(
@@ -111,7 +126,19 @@ def link_incidents(
                 store, run_id, clustering.representative_of(), clustering.probability_of(), INCIDENTS
             )
         finish_run(store, run_id, identities.persons)
-    return _summary(store, run_id, threshold, linked, scored.num_rows, identities, clock.seconds)
+    run = _summary(store, run_id, threshold, linked, scored.num_rows, identities, clock.seconds)
+    return _with_citations(run, cited, cited_links)
+
+
+def _with_citations(run: IncidentRun, cited: CitedPairs | None, links: int) -> IncidentRun:
+    if cited is None:
+        return replace(run, citations_used=False)
+    return replace(
+        run,
+        citations_linked=links,
+        citations_unmatched=cited.unmatched,
+        citations_outside_window=cited.outside,
+    )
 
 
 def same_source_apart(

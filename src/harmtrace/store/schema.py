@@ -488,6 +488,27 @@ ALTER TABLE batch ADD COLUMN rows_withdrawn BIGINT;
 ALTER TABLE batch ADD COLUMN rows_with_field_issues BIGINT;
 """
 
+# Citations are evidence. A report is known in its own source by its record id and by other codes (an
+# incident's current code and the codes it had before: another source may cite an old one), and it may
+# cite another source's record ("Airwars,2017-03-01,... (S380)"). Codes are compared trimmed and upper-
+# cased (`code`, `cited_code`); `written` keeps a code as given, `text` the citation as written. A
+# pair linked because one report cites the other is a `link_pair` of method 'cited' (else 'model').
+V10_CITATIONS: Final = """
+CREATE TABLE report_code (
+    report_id   BIGINT NOT NULL,
+    code        VARCHAR NOT NULL,
+    written     VARCHAR NOT NULL
+);
+CREATE TABLE report_citation (
+    report_id     BIGINT NOT NULL,
+    cited_source  VARCHAR NOT NULL,
+    cited_code    VARCHAR NOT NULL,
+    cited_date    DATE,
+    text          VARCHAR
+);
+ALTER TABLE link_pair ADD COLUMN method VARCHAR NOT NULL DEFAULT 'model';
+"""
+
 # The batch columns every importer fills, in order (later migrations add columns some importers fill)
 BATCH_COLUMNS: Final = (
     "batch_id, source_id, format, file_name, file_sha256, file_bytes, encoding, mapping_sha256, "
@@ -505,4 +526,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V7_GEO,
     V8_ASSESS,
     V9_VERSIONS,
+    V10_CITATIONS,
 )
