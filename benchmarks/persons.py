@@ -100,7 +100,8 @@ def add_pairs(store: Store, run_id: int, person: np.ndarray, pairs: int, rng: np
     table = pa.table({"l": left, "r": right, "p": p})
     store.con.register("new_pairs", table)
     store.con.execute(
-        "INSERT INTO link_pair SELECT ?, 'victims', l, r, log2(p / (1 - p + 1e-12)), p, NULL FROM new_pairs",
+        "INSERT INTO link_pair (run_id, kind, id_l, id_r, match_weight, match_probability, detail) "
+        "SELECT ?, 'victims', l, r, log2(p / (1 - p + 1e-12)), p, NULL FROM new_pairs",
         [run_id],
     )
     store.con.unregister("new_pairs")

@@ -55,8 +55,6 @@ from harmtrace.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
 MAPPING = ROOT / "examples" / "mappings" / "airwars_incidents.yaml"
-if not MAPPING.exists():  # until the shipped mapping lands
-    MAPPING = ROOT / "tests" / "data" / "airwars_2017_mapping.yaml"
 UCDP, AIRWARS = "ucdp-ged", "Airwars"
 RAQQA_CITY = "Ar Raqqah town"  # UCDP's point for the city: a day's toll there holds several strikes
 TRAIN_TO, SCORE_FROM = date(2017, 6, 30), date(2017, 7, 1)

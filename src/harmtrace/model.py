@@ -54,3 +54,15 @@ SIDE_HARM_ROW: Final = (
     "STRUCT(side VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)"
 )
 SIDE_HARM_TYPE: Final = f"{SIDE_HARM_ROW}[]"
+
+# A report's own codes besides its record id (current and earlier ones: another source may cite either)
+# and its citations of other sources' records: normalised list columns of report imports, stored in
+# `report_code` and `report_citation`. A citation names the cited source as written, the code, the day
+# of the cited item when given, and the citation's text.
+CODES_COLUMN: Final = "codes"
+CITES_COLUMN: Final = "cites"
+CITATION_ROW: Final = "STRUCT(source VARCHAR, code VARCHAR, day DATE, text VARCHAR)"
+CITATION_TYPE: Final = f"{CITATION_ROW}[]"
+# What a code looks like when a source's text cites one (UCDP: "Airwars,2017-03-01,... (S571a)" or
+# "Airwars,2019-11-08,R3919"): capital letters, digits, maybe one letter (RE2 syntax, run by DuckDB).
+CITED_CODE_RE2: Final = "[A-Z]{1,4}[0-9]+[A-Za-z]?"

@@ -96,11 +96,13 @@ def test_json_prints_the_queue_with_records_and_reasons(db: Path) -> None:
         "run_id",
         "id_l",
         "id_r",
+        "method",
         "match_probability",
         "match_weight",
         "records",
         "reasons",
     }
+    assert queue[0]["method"] == "model"  # victim pairs are scored; 'cited' is for reports
     assert queue[0]["records"][1]["record_id"] == "B-7"
     assert queue[2]["reasons"] == []
 

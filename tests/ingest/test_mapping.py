@@ -25,6 +25,7 @@ from tests.conftest import ROOT
 
 EXAMPLES = ROOT / "examples" / "mappings"
 DOCS = ROOT / "docs" / "mapping.md"
+SHIPPED = ["vdc_victims.yaml", "airwars_style_incidents.yaml", "airwars_incidents.yaml"]
 
 
 def _write(tmp_path: Path, text: str) -> Path:
@@ -33,13 +34,13 @@ def _write(tmp_path: Path, text: str) -> Path:
     return path
 
 
-@pytest.mark.parametrize("name", ["vdc_victims.yaml", "airwars_style_incidents.yaml"])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_shipped_mappings_have_no_problems(name: str) -> None:
     located = load_mapping(EXAMPLES / name)
     assert mapping_problems(located) == []
 
 
-@pytest.mark.parametrize("name", ["vdc_victims.yaml", "airwars_style_incidents.yaml"])
+@pytest.mark.parametrize("name", SHIPPED)
 def test_mappings_round_trip_through_yaml_and_json(name: str, tmp_path: Path) -> None:
     original = load_mapping(EXAMPLES / name).mapping
     again = load_mapping(_write(tmp_path, dump_mapping(original))).mapping

@@ -13,9 +13,9 @@ import pytest
 from harmtrace.analyse.casualties import CasualtyQuery, casualties
 from harmtrace.ingest import get_format, import_file
 from harmtrace.store import Store
-from tests.conftest import TEST_DATA
+from tests.conftest import ROOT
 
-MAPPING = TEST_DATA / "airwars_2017_mapping.yaml"
+MAPPING = ROOT / "examples" / "mappings" / "airwars_incidents.yaml"
 
 
 @pytest.fixture

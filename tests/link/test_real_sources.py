@@ -50,7 +50,6 @@ def test_labels_of_one_half_year_link_the_next(store: Store, shared_data: Path, 
     assert cited >= 678  # every event citing an incident of the truth, and a few naming Airwars otherwise
     import_file(store, get_format("ucdp-ged"), ucdp)
     mapping = ROOT / "examples" / "mappings" / "airwars_incidents.yaml"
-    mapping = mapping if mapping.exists() else ROOT / "tests" / "data" / "airwars_2017_mapping.yaml"
     sheet = shared_data / "airwars_syria_2017" / "airwars_syria_incidents_2017.csv"
     import_file(store, get_format("incidents", mapping), sheet)
     truth, labels = _pair_files(shared_data, tmp_path)

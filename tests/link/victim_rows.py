@@ -79,7 +79,11 @@ def add_run(
         detail = details[i] if i < len(details) else None
         rows.append([run_id, min(a, b), max(a, b), weight(p), p, json.dumps(detail) if detail else None])
     if rows:
-        store.con.executemany("INSERT INTO link_pair VALUES (?, 'victims', ?, ?, ?, ?, ?)", rows)
+        store.con.executemany(
+            "INSERT INTO link_pair (run_id, kind, id_l, id_r, match_weight, match_probability, detail) "
+            "VALUES (?, 'victims', ?, ?, ?, ?, ?)",
+            rows,
+        )
     return run_id
 
 

@@ -91,3 +91,20 @@ def test_a_nested_transaction_joins_the_outer_one(db_path: Path) -> None:
         with store.transaction() as con, store.transaction() as inner:
             inner.execute("INSERT INTO source (source_id, name) VALUES (3, 'kept')")
         assert store.scalar("SELECT name FROM source") == "kept"
+
+
+def test_version_10_adds_codes_citations_and_the_method_of_pairs_already_scored(db_path: Path) -> None:
+    """A store of schema 9 with a scored pair: after the upgrade the pair reads method 'model', and a
+    report can carry codes and citations."""
+    with open_store(db_path, create=True, migrations=MIGRATIONS[:9]) as store:
+        store.con.execute("INSERT INTO link_pair VALUES (1, 'incidents', 1, 2, 3.5, 0.92, NULL)")
+    with open_store(db_path) as store:
+        assert store.schema_version == len(MIGRATIONS) >= 10
+        assert store.rows("SELECT method, match_probability FROM link_pair") == [
+            {"method": "model", "match_probability": 0.92}
+        ]
+        store.con.execute("INSERT INTO report_code VALUES (1, 'S571A', 'S571a')")
+        store.con.execute(
+            "INSERT INTO report_citation VALUES (2, 'Airwars', 'S571A', DATE '2017-03-01', '(S571a)')"
+        )
+        assert store.scalar("SELECT count(*) FROM report_code JOIN report_citation ON code = cited_code") == 1

@@ -1,5 +1,6 @@
 """One incident as an analyst reads it: reports, grades with reasons, attribution, declared strikes nearby,
-and the incident it is part of or its parts (`harmtrace.link.parts`)."""
+the links that joined its reports (method 'model' or 'cited'), the citations its reports make, and the
+incident it is part of or its parts (`harmtrace.link.parts`)."""
 
 from __future__ import annotations
 
@@ -25,7 +26,8 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     computed = assessed[0]["grade"] if assessed else None
     analyst = decided[0] if decided else None
     reports = _reports(store, current)
-    set_aside = field_issues_by_report(store, [r["report_id"] for r in reports])
+    report_ids = [r["report_id"] for r in reports]
+    set_aside = field_issues_by_report(store, report_ids)
     source_grade = next((r["source_grade"] for r in reports if r["source_grade"]), None)
     return {
         "incident_id": current,
@@ -46,6 +48,12 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
         "fields_set_aside": [
             {"report_id": report_id, **issue} for report_id, issues in set_aside.items() for issue in issues
         ],
+        "links": _links(store, current, report_ids),
+        "citations": store.rows(
+            "SELECT report_id, cited_source, cited_code, cited_date, text FROM report_citation "
+            "WHERE report_id IN (SELECT unnest(?::BIGINT[])) ORDER BY ALL",
+            [report_ids],
+        ),
         "declared": store.rows(
             "SELECT s.belligerent, s.place_text AS place, s.date_start AS day, s.strikes, d.days_apart, "
             "d.distance_min_km, d.distance_max_km, d.tolerance_days, d.tolerance_km FROM incident_declared d "
@@ -70,4 +78,17 @@ def _reports(store: Store, incident_id: str) -> list[dict[str, Any]]:
         "c.original_id AS repeats, c.reason AS repeat_reason FROM report r JOIN source s USING (source_id) "
         f"LEFT JOIN report_copy c USING (report_id) WHERE {where} ORDER BY r.report_id",
         [param],
+    )
+
+
+def _links(store: Store, incident_id: str, report_ids: list[int]) -> list[dict[str, Any]]:
+    """The pairs of the incident's reports that its link run linked (at its threshold, or cited), with
+    how: method 'model' (the model's probability) or 'cited' (one report cites the other)."""
+    return store.rows(
+        "SELECT p.id_l, p.id_r, p.method, round(p.match_probability, 3) AS probability FROM link_pair p "
+        "JOIN link_run l USING (run_id, kind) WHERE p.kind = 'incidents' AND p.run_id = "
+        "(SELECT max(run_id) FROM incident_member WHERE incident_id = ?) "
+        "AND p.match_probability >= l.threshold AND p.id_l IN (SELECT unnest(?::BIGINT[])) "
+        "AND p.id_r IN (SELECT unnest(?::BIGINT[])) ORDER BY ALL",
+        [incident_id, report_ids, report_ids],
     )

@@ -150,7 +150,8 @@ def _grade_text(d: dict[str, Any]) -> str:
 @handles_errors
 def show_command(incident_id: str, db: Path | None, as_json: bool) -> None:
     """Show INCIDENT_ID: its reports, grades with reasons, attribution, declared strikes nearby, the
-    incident it is part of or its parts, and the fields of its reports set aside at import."""
+    incident it is part of or its parts, the links that joined its reports (by the model, or cited),
+    their citations, and the fields of its reports set aside at import."""
     with store_for(db, read_only=True) as store:
         detail = incident_detail(store, incident_id)
     emit(detail, as_json, lambda: _show_text(detail))
@@ -168,6 +169,12 @@ def _show_text(d: dict[str, Any]) -> str:
         lines.append(f"Parts: {parts}: figures count this incident and its parts once, as one item.")
     lines += ["Reasons:", *(f"  - {r}" for r in d["grade_reasons"])]
     lines += ["", table(d["reports"])] if d["reports"] else []
+    if d["links"]:
+        lines += ["", "Links between its reports (method: model, or cited: one report cites the other):"]
+        lines += [table(d["links"])]
+    if d["citations"]:
+        cited = table(d["citations"], ["report_id", "cited_source", "cited_code", "cited_date"])
+        lines += ["", "Citations of other sources' records (the text in --json):", cited]
     if d["fields_set_aside"]:
         lines += ["", "Fields set aside at import (unknown in these reports; see harmtrace quarantine):"]
         lines += [f"  report {f['report_id']}: {f['field']}: {f['reason']}" for f in d["fields_set_aside"]]

@@ -82,7 +82,8 @@ def _describe_run(run: LinkRun) -> str:
     "incidents",
     epilog="Example:\n\n\b\n  harmtrace link incidents\n"
     "  harmtrace link incidents --from 2016-01-01 --to 2016-12-31 --threshold 0.95 --json\n"
-    "  harmtrace link incidents --labels checked_pairs.csv",
+    "  harmtrace link incidents --labels checked_pairs.csv\n"
+    "  harmtrace link incidents --ignore-citations",
 )
 @click.option(
     "--threshold",
@@ -99,6 +100,11 @@ def _describe_run(run: LinkRun) -> str:
     help="CSV of labelled pairs (source_a, record_id_a, source_b, record_id_b[, relation: same or "
     "part-of]) that train the model, with the analysts' decisions (docs/linkage.md).",
 )
+@click.option(
+    "--ignore-citations",
+    is_flag=True,
+    help="Link by the model alone: no link for a report citing another's code (to measure the model).",
+)
 @db_option
 @json_option
 @handles_errors
@@ -107,19 +113,28 @@ def incidents(
     date_from: date | None,
     date_to: date | None,
     labels: Path | None,
+    ignore_citations: bool,
     db: Path | None,
     as_json: bool,
 ) -> None:
     """Link the reports in the store into incidents, within and across sources and scripts.
 
     Compares dates with their precision, points with their location precision, place names in
-    Arabic and Latin script, perpetrators, means, civilians killed and the reports' words; keeps the
-    scored pairs for review, clusters them respecting analyst decisions, and gives the incidents
-    stable ids. With --from / --to only reports dated in the window are linked; every other report
-    is an incident of its own in this run.
+    Arabic and Latin script, perpetrators, means, civilians killed and the reports' words; links
+    every report that cites another's code (a UCDP event citing an Airwars incident: method
+    'cited'); keeps the scored pairs for review, clusters them respecting analyst decisions, and
+    gives the incidents stable ids. With --from / --to only reports dated in the window are linked;
+    every other report is an incident of its own in this run.
     """
     with store_for(db) as store:
-        run = link_incidents(store, threshold=threshold, date_from=date_from, date_to=date_to, labels=labels)
+        run = link_incidents(
+            store,
+            threshold=threshold,
+            date_from=date_from,
+            date_to=date_to,
+            labels=labels,
+            use_citations=not ignore_citations,
+        )
     emit(run.as_dict(), as_json, lambda: _describe_incident_run(run))
 
 
@@ -132,6 +147,7 @@ def _describe_incident_run(run: IncidentRun) -> str:
             f"reports linked -> {run.incidents:,} incidents ({run.multi_report_incidents:,} with more "
             f"than one report, {run.cross_source_incidents:,} joining sources)",
             f"pairs kept for review {run.pairs_scored:,}, linked {run.pairs_linked:,}",
+            _citations_text(run),
             f"incidents: new {ids.new:,}, kept {ids.kept:,}, split {ids.split:,}, merged {ids.merged:,}, "
             f"retired {ids.retired:,}",
             *_parts_lines(run),
@@ -155,6 +171,17 @@ def _parts_lines(run: IncidentRun) -> list[str]:
         for r in parts.refused
     ]
     return lines
+
+
+def _citations_text(run: IncidentRun) -> str:
+    if not run.citations_used:
+        return "citations ignored (--ignore-citations): pairs linked by the model alone"
+    n_outside = run.citations_outside_window
+    outside = f", naming only reports outside --from/--to {n_outside:,}" if n_outside else ""
+    return (
+        f"pairs linked by citation {run.citations_linked:,} (method cited); citations naming no stored "
+        f"report {run.citations_unmatched:,}{outside}"
+    )
 
 
 def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], Callable[..., None]]:

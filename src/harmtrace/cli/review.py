@@ -190,8 +190,9 @@ def describe_pair(pair: ReviewPair, position: int, total: int, kind: EntityKind 
 
 def _describe_reports(pair: ReviewPair, position: int, total: int) -> str:
     left, right = pair["records"]
+    how = "linked by citation (method cited)" if pair["method"] == "cited" else "method model"
     head = (
-        f"Pair {position} of {total} (run {pair['run_id']}): match probability "
+        f"Pair {position} of {total} (run {pair['run_id']}, {how}): match probability "
         f"{pair['match_probability']:.3f}, match weight {pair['match_weight']:+.2f}"
     )
     a, b = f"report {left['report_id']}", f"report {right['report_id']}"

@@ -26,7 +26,14 @@ from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_l
 from harmtrace.ingest.staging import Staged, stage_csv
 from harmtrace.ingest.units import set_aside
 from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
-from harmtrace.model import HARM_COLUMNS, SIDE_HARM_COLUMN, SIDE_HARM_TYPE
+from harmtrace.model import (
+    CITATION_TYPE,
+    CITES_COLUMN,
+    CODES_COLUMN,
+    HARM_COLUMNS,
+    SIDE_HARM_COLUMN,
+    SIDE_HARM_TYPE,
+)
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 SAMPLE_ROWS = 5
@@ -254,6 +261,8 @@ def _defaults(fmt: Format) -> dict[str, str]:
         return VICTIM_FIELDS | {SOURCE_FIELD: "NULL::VARCHAR"}
     defaults = REPORT_FIELDS | {c: "NULL::INTEGER" for c in HARM_COLUMNS}
     defaults[SIDE_HARM_COLUMN] = f"[]::{SIDE_HARM_TYPE}"
+    defaults[CODES_COLUMN] = "[]::VARCHAR[]"
+    defaults[CITES_COLUMN] = f"[]::{CITATION_TYPE}"
     defaults[SOURCE_FIELD] = "NULL::VARCHAR"
     return defaults
 

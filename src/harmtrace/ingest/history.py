@@ -1,8 +1,9 @@
 """Every version of a record: the current one and those kept in `record_version`, and what changed.
 
-A record's versions are read whole (row, flags, harm and side rows) and flattened into fields, harm
-counts named as in imports (``killed_civilians_max``) and side counts (``side Government of Syria:
-killed_best``), so a change reads field by field: name, old value, new value. Victim records' names
+A record's versions are read whole (row, flags, harm and side rows, codes and citations) and flattened
+into fields, harm counts named as in imports (``killed_civilians_max``), side counts (``side Government
+of Syria: killed_best``), a report's ``codes`` and ``citations`` (``Airwars S380``), so a change reads
+field by field: name, old value, new value. Victim records' names
 are withheld unless asked for (`with_personal`): a history is shown on screens and in logs.
 """
 
@@ -110,6 +111,10 @@ def _flat(kind: RecordKind, content: dict[str, Any]) -> dict[str, Any]:
     for row in content.get("harm_side", []):
         for b in BOUNDS:
             flat[f"side {row['side']}: {row['harm']}_{b}"] = row[f"count_{b}"]
+    if kind.name == "report":
+        codes = sorted(c["written"] for c in content.get("report_code") or [])
+        cites = sorted(f"{c['cited_source']} {c['cited_code']}" for c in content.get("report_citation") or [])
+        flat["codes"], flat["citations"] = ", ".join(codes) or None, "; ".join(cites) or None
     return flat
 
 

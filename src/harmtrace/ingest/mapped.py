@@ -38,6 +38,7 @@ from harmtrace.ingest.mapping import (
     load_mapping,
     mapping_problems,
     normalise_keys,
+    pattern_group,
     range_fields,
 )
 from harmtrace.ingest.sql import (
@@ -51,7 +52,7 @@ from harmtrace.ingest.sql import (
     whole_problem,
 )
 from harmtrace.ingest.units import unit_of
-from harmtrace.model import HARM_COLUMNS
+from harmtrace.model import CITES_COLUMN, HARM_COLUMNS
 
 _ITEM = "ht_item"  # lambda parameter: a name no sheet column is likely to shadow
 _DATE_FIELDS = ("date", "date_start", "date_end")
@@ -85,7 +86,7 @@ def _prepare(
     problems = [*static_problems, *column_problems(located, columns)]
     if problems:
         raise MappingError(str(located.path), problems)
-    used = sorted({spec.column.strip() for spec in located.mapping.fields.values() if spec.column})
+    used = sorted({column for spec in located.mapping.fields.values() for column in spec.read_columns})
     derived = [f"{_clean(q(c))} AS {q(_text(c))}, {key_sql(_clean(q(c)))} AS {q(_key(c))}" for c in used]
     if derived:
         con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, {', '.join(derived)} FROM {table}")
@@ -119,6 +120,8 @@ def _select(located: MappingFile, columns: list[str]) -> Select:
             spec = spec.model_copy(update={"required": True})
         if name in ranges:
             _add_range(s, name, spec, ranges[name], types[ranges[name][0]])
+        elif types[name] == "codes":
+            _add(s, name, spec, _codes(name, spec))
         elif types[name] == "list":
             _add(s, name, spec, _list(name, spec))
         else:
@@ -144,18 +147,18 @@ def _check_age_order(s: Select) -> None:
 def _note_formulas(s: Select, m: Mapping, columns: list[str]) -> None:
     """A spreadsheet cell holding a formula with no saved value: a problem of each field read from it."""
     for name, spec in m.fields.items():
-        column = spec.column.strip() if spec.column else None
-        if column is None or formula_column(column) not in columns:
-            continue
-        s.noted_columns.add(column)
-        date = name in _DATE_FIELDS
-        unit = "date" if date else unit_of(name)
-        _note(
-            s,
-            unit,
-            Parsed("", problems=[q(formula_column(column))]),
-            spec.required or (date and m.kind == "incidents"),
-        )
+        for column in spec.read_columns:
+            if formula_column(column) not in columns:
+                continue
+            s.noted_columns.add(column)
+            date = name in _DATE_FIELDS
+            unit = "date" if date else unit_of(name)
+            _note(
+                s,
+                unit,
+                Parsed("", problems=[q(formula_column(column))]),
+                spec.required or (date and m.kind == "incidents"),
+            )
 
 
 @dataclass
@@ -353,6 +356,45 @@ def _mapped_items(name: str, spec: FieldSpec, column: str, items: Parsed) -> Par
     others = f"list_filter({items.value}, lambda {_ITEM}: NOT {_in(key_sql(_ITEM), list(values))})"
     shown = f"array_to_string({others}, ', ')"
     return items.then(value, *_unmapped_notes(name, spec, column, shown, f"len({others}) > 0"))
+
+
+def _codes(name: str, spec: FieldSpec) -> Parsed:
+    """A code field: the codes of every column it reads, in order (`codes`: as VARCHAR[]; `cites`: as
+    citations of `spec.source`, each with its cell as the citation's text)."""
+    per_column = []
+    for column in spec.read_columns:
+        codes = _column_codes(spec, column)
+        if name == CITES_COLUMN:
+            cite = (
+                f"struct_pack(source := {lit(spec.source or '')}, code := {_ITEM}, day := NULL::DATE, "
+                f"text := {q(_text(column))})"
+            )
+            codes = f"list_transform({codes}, lambda {_ITEM}: {cite})"
+        per_column.append(codes)
+    value = f"flatten([{', '.join(per_column)}])"
+    parsed = Parsed(value)
+    if spec.required:
+        message = lit(
+            f"value_missing: no code in {', '.join(map(q, spec.read_columns))}; the mapping requires {name}"
+        )
+        parsed.reasons.append(f"CASE WHEN len({value}) = 0 THEN {message} END")
+    return parsed
+
+
+def _column_codes(spec: FieldSpec, column: str) -> str:
+    """SQL: the codes in one column's cell: split at `split`, then each piece's matches of `pattern` (its
+    first capture group, if it has one), trimmed; blanks and `null_values` dropped."""
+    raw = q(_text(column))
+    pieces = f"string_split({raw}, {lit(spec.split)})" if spec.split else f"[{raw}]"
+    if spec.pattern is not None:
+        group = pattern_group(spec.pattern)
+        matches = f"regexp_extract_all({_ITEM}, {lit(spec.pattern)}, {group})"
+        pieces = f"flatten(list_transform({pieces}, lambda {_ITEM}: {matches}))"
+    codes = _no_nulls(f"list_transform({pieces}, lambda {_ITEM}: {_clean(_ITEM)})")
+    if spec.null_values:
+        nulls = sorted(set(normalise_keys(spec.null_values)))
+        codes = f"list_filter({codes}, lambda {_ITEM}: NOT {_in(key_sql(_ITEM), nulls)})"
+    return f"coalesce({codes}, [])"
 
 
 def _parts(text: str, separator: str | None) -> str:

@@ -24,10 +24,21 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from harmtrace.errors import MappingError
 from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS
-from harmtrace.model import CATEGORIES, DATE_PRECISIONS, GRADES, HARM_COLUMNS, HARMS, LOCATION_PRECISIONS
+from harmtrace.model import (
+    CATEGORIES,
+    CITES_COLUMN,
+    CODES_COLUMN,
+    DATE_PRECISIONS,
+    GRADES,
+    HARM_COLUMNS,
+    HARMS,
+    LOCATION_PRECISIONS,
+)
 
 MappingKind = Literal["incidents", "victims"]
-FieldType = Literal["text", "word", "integer", "number", "date", "list"]
+# "codes": a list of codes read from one or more columns (`codes`: the record's own; `cites`: other
+# sources' records it cites), by a regular expression or a separator
+FieldType = Literal["text", "word", "integer", "number", "date", "list", "codes"]
 
 # Closed vocabularies of victim fields (model.py has those of reports); "unknown" is the blank value.
 VICTIM_STATUSES: Final = ("civilian", "combatant", "unknown")
@@ -93,12 +104,16 @@ class SourceInfo(BaseModel):
 class FieldSpec(BaseModel):
     """Where one normalised field comes from and how its cell text is read.
 
-    A bare string in YAML (`record_id: Code`) is short for `{column: Code}`.
+    A bare string in YAML (`record_id: Code`) is short for `{column: Code}`. `columns`, `pattern` and
+    `source` belong to the code fields (`codes`, `cites`).
     """
 
     model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
 
     column: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    pattern: str | None = None
+    source: str | None = None
     constant: str | None = None
     values: dict[str, str | None] = Field(default_factory=dict)
     default: str | None = None
@@ -117,6 +132,12 @@ class FieldSpec(BaseModel):
     @property
     def date_formats(self) -> tuple[str, ...]:
         return tuple(self.formats) or DEFAULT_DATE_FORMATS
+
+    @property
+    def read_columns(self) -> list[str]:
+        """The file's columns this field reads, trimmed (`column`, or every one of `columns`)."""
+        named = [self.column] if self.column is not None else self.columns
+        return [c.strip() for c in named]
 
 
 class Mapping(BaseModel):
@@ -252,6 +273,7 @@ def field_types(kind: MappingKind) -> dict[str, FieldType]:
     types = {name: _type_of(name, sql) for name, sql in defaults.items()}
     if kind == "incidents":
         types.update(dict.fromkeys(HARM_COLUMNS, "integer"))
+        types.update(dict.fromkeys((CODES_COLUMN, CITES_COLUMN), "codes"))
     types[SOURCE_FIELD] = "text"  # the row's list, when a file combines several (see formats.SOURCE_FIELD)
     return types
 
@@ -343,6 +365,8 @@ def _spec_problems(located: MappingFile, name: str, spec: FieldSpec, kind: Field
     def at(*keys: str) -> str:
         return located.where("fields", name, *keys)
 
+    if kind == "codes":
+        return _code_problems(located, name, spec)
     problems: list[str] = []
     if (spec.column is None) == (spec.constant is None):
         problems.append(f"{at()}: give exactly one of `column` (read from the file) or `constant`")
@@ -353,6 +377,7 @@ def _spec_problems(located: MappingFile, name: str, spec: FieldSpec, kind: Field
         "split": spec.split is not None and kind != "list",
         "values": spec.values and kind == "date",
         "default": spec.default is not None and kind == "date",
+        **_code_options(spec),
     }
     for option, wrong in not_here.items():
         if wrong:
@@ -369,6 +394,93 @@ def _spec_problems(located: MappingFile, name: str, spec: FieldSpec, kind: Field
     if kind == "date":
         problems += _date_format_problems(located, name, spec)
     return problems
+
+
+def _code_options(spec: FieldSpec) -> dict[str, bool]:
+    """The options only code fields take, and whether `spec` gives each."""
+    return {
+        "columns": bool(spec.columns),
+        "pattern": spec.pattern is not None,
+        "source": spec.source is not None,
+    }
+
+
+def _code_problems(located: MappingFile, name: str, spec: FieldSpec) -> list[str]:
+    """A code field (`codes`, `cites`): read from `column` or `columns`, split and/or matched by `pattern`;
+    `cites` names the cited source."""
+
+    def at(*keys: str) -> str:
+        return located.where("fields", name, *keys)
+
+    problems: list[str] = []
+    if (spec.column is None) == (not spec.columns):
+        problems.append(f"{at()}: give exactly one of `column` or `columns` (a list) for {name}")
+    others = {
+        "constant": spec.constant is not None,
+        "values": bool(spec.values),
+        "default": spec.default is not None,
+        "unmapped": spec.unmapped != "quarantine",
+        "formats": bool(spec.formats),
+        "range_separator": spec.range_separator is not None,
+        "source": spec.source is not None and name != CITES_COLUMN,
+    }
+    for option, wrong in others.items():
+        if wrong:
+            problems.append(f"{at(option)}: `{option}` does not apply to {name} (codes, read as written)")
+    if name == CITES_COLUMN and not (spec.source or "").strip():
+        problems.append(
+            f"{at()}: `cites` needs `source`: the name of the source whose records the column cites, as "
+            "the store names it (e.g. UCDP, Airwars)"
+        )
+    if spec.split == "":
+        problems.append(f"{at('split')}: a separator cannot be empty")
+    if spec.pattern is not None:
+        problems += _pattern_problems(at("pattern"), name, spec.pattern)
+    return problems
+
+
+def _pattern_problems(where: str, name: str, pattern: str) -> list[str]:
+    try:
+        pattern_group(pattern)
+    except duckdb.Error as exc:
+        detail = str(exc).splitlines()[0].removeprefix("Invalid Input Error: ")
+        return [
+            f"{where}: {pattern!r} is not a regular expression ({detail}); {name} takes RE2 syntax, e.g. "
+            r"'[A-Z]{1,3}[0-9]+[a-z]?'"
+        ]
+    return []
+
+
+@functools.cache
+def pattern_group(pattern: str) -> int:
+    """Which group of a match of `pattern` is the code: 1 when the pattern has a capture group, else 0
+    (the whole match). The pattern is checked by DuckDB itself (RE2), which applies it: a bad pattern
+    raises duckdb.Error.
+
+    >>> pattern_group("[A-Z]+[0-9]+"), pattern_group('"code":"([^"]+)"'), pattern_group("(?:S|R)[0-9]+")
+    (0, 1, 0)
+    """
+    with _scratch().cursor() as con:
+        con.execute("SELECT regexp_matches('', ?)", [pattern]).fetchall()
+    return 1 if _capture_groups(pattern) else 0
+
+
+def _capture_groups(pattern: str) -> int:
+    """How many capture groups `pattern` opens: "(" not escaped, not in a character class, and not
+    "(?" unless a named group "(?P<"."""
+    groups, escaped, in_class = 0, False, False
+    for i, char in enumerate(pattern):
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif in_class:
+            in_class = char != "]"
+        elif char == "[":
+            in_class = True
+        elif char == "(" and (not pattern.startswith("?", i + 1) or pattern.startswith("?P<", i + 1)):
+            groups += 1
+    return groups
 
 
 def _describe(kind: FieldType, is_range: bool) -> str:
@@ -471,11 +583,13 @@ def column_problems(located: MappingFile, columns: list[str]) -> list[str]:
     present = [c for c in columns if c != "row_number"]
     problems = []
     for name, spec in located.mapping.fields.items():
-        if spec.column is not None and spec.column.strip() not in present:
-            hint = _hint(spec.column.strip(), present)
-            problems.append(
-                f"{located.where('fields', name, 'column')}: column {spec.column!r} is not in the file{hint}"
-            )
+        key = "column" if spec.column is not None else "columns"
+        for column in spec.read_columns:
+            if column not in present:
+                problems.append(
+                    f"{located.where('fields', name, key)}: column {column!r} is not in the file"
+                    f"{_hint(column, present)}"
+                )
     if problems:
         problems[-1] += f"; the file's columns are: {', '.join(present)}"
     return problems

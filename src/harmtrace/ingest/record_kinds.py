@@ -1,6 +1,7 @@
 """What the store keeps of a report and of a victim record, and SQL that reads a record whole.
 
-A record is its row in the live table plus its child rows (a report's `harm` and `harm_side`). Versions
+A record is its row in the live table plus its child rows (a report's `harm`, `harm_side`, and its
+codes and citations, `report_code` and `report_citation`). Versions
 (`harmtrace.ingest.versions`) compare records by a digest of that content and keep earlier versions as
 its JSON, so both are defined once here for the rows of an import and for stored rows alike.
 """
@@ -18,6 +19,8 @@ HARM_ROW: Final = (
     "STRUCT(category VARCHAR, harm VARCHAR, count_min INTEGER, count_max INTEGER, count_best INTEGER)"
 )
 SIDE_ROW: Final = SIDE_HARM_ROW  # the normalised side_harm column's rows, as stored in harm_side
+CODE_ROW: Final = "STRUCT(code VARCHAR, written VARCHAR)"
+CITATION_ROW: Final = "STRUCT(cited_source VARCHAR, cited_code VARCHAR, cited_date DATE, text VARCHAR)"
 
 
 @dataclass(frozen=True)
@@ -54,6 +57,8 @@ REPORT: Final = RecordKind(
     children=(
         ("harm", ("category", "harm", *COUNTS), f"{HARM_ROW}[]"),
         ("harm_side", ("side", "harm", *COUNTS), f"{SIDE_ROW}[]"),
+        ("report_code", ("code", "written"), f"{CODE_ROW}[]"),
+        ("report_citation", ("cited_source", "cited_code", "cited_date", "text"), f"{CITATION_ROW}[]"),
     ),
     links=(
         ("report_admin", "report_id"),

@@ -6,11 +6,14 @@ Attribution: UCDP does not say which side killed whom in a dyadic event (violenc
 both sides are alleged perpetrators there (shared attribution); in one-sided violence (type 3) side A
 alone is. What UCDP does say is who died: deaths_a and deaths_b are the deaths each side sustained,
 kept as side rows (`harm_side`), so a side's figures never count its own dead as deaths it caused.
-The raw row keeps every column, including the source fields.
+The raw row keeps every column, including the source fields. A source entry that cites another
+source's record by its code ("Airwars,2017-03-01,January 6th 2017: (S380) ...") is kept as a citation
+(`harmtrace.ingest.citations`): linkage joins the event to the record cited.
 """
 
 from __future__ import annotations
 
+from harmtrace.ingest.citations import cited_codes_sql
 from harmtrace.ingest.formats import Format
 from harmtrace.ingest.sql import (
     Select,
@@ -23,7 +26,7 @@ from harmtrace.ingest.sql import (
     unparsed,
     unparsed_count,
 )
-from harmtrace.model import SIDE_HARM_COLUMN
+from harmtrace.model import CITES_COLUMN, SIDE_HARM_COLUMN
 
 COLUMNS = (
     "id", "year", "active_year", "type_of_violence", "conflict_new_id", "conflict_name",
@@ -78,6 +81,7 @@ def select(columns: list[str]) -> Select:
     s.set("violence_type", _case("type_of_violence", VIOLENCE, "NULL"))
     s.set("number_of_sources", integer("number_of_sources"))
     s.set("description", text("source_headline"))
+    s.set(CITES_COLUMN, cited_codes_sql(q("source_article")))
     low, best, high = integer("low"), integer("best"), integer("high")
     # 101 events of the 2016-2019 Syria release have best outside low..high: keep every number the
     # source gives by widening the range to include best, and flag the row

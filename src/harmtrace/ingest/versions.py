@@ -10,16 +10,20 @@ Importing a file again, or a corrected version of it:
 - a row whose record is in the store with other content is a new *version* of it (``changed``): the
   record keeps its id (so incident links, ties and decisions stay), its live rows are replaced with
   version + 1 pointing at the new document, and the version replaced is kept whole in
-  ``record_version`` (the row with its harm and harm_side rows, as JSON; ``ended_how = 'changed'``).
+  ``record_version`` (the row with its child rows: harm, harm_side, codes and citations, as JSON;
+  ``ended_how = 'changed'``).
 
-The live tables (report, harm, harm_side, victim_record) hold current versions only, so no reader
+The live tables (report and its child tables, victim_record) hold current versions only, so no reader
 elsewhere filters. ``batch_match`` has one row per data row that was a record already in the store
 (or given by an earlier row of the file): outcome 'unchanged' or 'changed'; a deletions feed's rows
 that withdrew a record have outcome 'withdrawn'.
 
 Content is compared by a digest of the *normalised* record (`record_kinds.digest_sql`: every field,
-the flags, the harm and side rows), stored as ``content_sha256``: a re-export that quotes or orders
-columns otherwise changes nothing. Records imported before versions existed get theirs on first match.
+the flags, the harm and side rows, the codes and citations), stored as ``content_sha256``: a re-export
+that quotes or orders columns otherwise changes nothing. Records imported before versions existed get
+theirs on first match; when what a digest covers grows (codes and citations, schema 10), every stored
+digest of the source is recomputed once (`_backfill_digests`), so only records whose content did grow
+(a UCDP event's citations, read by this version) become a new version.
 
 Rows without a record id are identified by content within the source: the k-th such row of a file with
 content C is the k-th such record of the source with content C. Identical content is unchanged, other
@@ -47,6 +51,8 @@ import duckdb
 from harmtrace.errors import InputError
 from harmtrace.ingest.formats import Format
 from harmtrace.ingest.record_kinds import (
+    CITATION_ROW,
+    CODE_ROW,
     COUNTS,
     HARM_ROW,
     REPORT,
@@ -55,7 +61,15 @@ from harmtrace.ingest.record_kinds import (
     digest_sql,
     stored_sql,
 )
-from harmtrace.model import BOUNDS, CATEGORIES, HARMS, SIDE_HARM_COLUMN, harm_column
+from harmtrace.model import (
+    BOUNDS,
+    CATEGORIES,
+    CITES_COLUMN,
+    CODES_COLUMN,
+    HARMS,
+    SIDE_HARM_COLUMN,
+    harm_column,
+)
 from harmtrace.store import scalar
 
 OUTCOMES = ("new", "unchanged", "changed")
@@ -134,7 +148,12 @@ def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str])
         ).fetchall()
     )
     fields = ", ".join(f"CAST(c.{f} AS {types[f]}) AS {f}" for f in kind.fields)
-    lists = f", {_harm_list(given)} AS harm, {_side_list(given)} AS harm_side" if kind is REPORT else ""
+    lists = (
+        f", {_harm_list(given)} AS harm, {_side_list(given)} AS harm_side, "
+        f"{_code_list(given)} AS report_code, {_citation_list(given)} AS report_citation"
+        if kind is REPORT
+        else ""
+    )
     con.execute(
         f"CREATE OR REPLACE TEMP TABLE ht_in AS SELECT *, {digest_sql(kind)} AS content_sha256 FROM "
         f"(SELECT c.row_number, s.source_id, {fields}, c.flags{lists} "
@@ -161,6 +180,34 @@ def _side_list(given: set[str]) -> str:
     if SIDE_HARM_COLUMN not in given:
         return f"[]::{SIDE_ROW}[]"
     return f"list_sort(list_filter({SIDE_HARM_COLUMN}::{SIDE_ROW}[], lambda s: s.side IS NOT NULL))"
+
+
+def _code_list(given: set[str]) -> str:
+    """SQL: a row's own codes (the normalised `codes` column) as the sorted list of its report_code rows:
+    each code trimmed and upper-cased, as citations are compared, and as written."""
+    if CODES_COLUMN not in given:
+        return f"[]::{CODE_ROW}[]"
+    codes = f"list_filter({CODES_COLUMN}, lambda x: nullif(trim(x), '') IS NOT NULL)"
+    rows = f"list_transform({codes}, lambda x: struct_pack(code := upper(trim(x)), written := trim(x)))"
+    return _unless_empty(CODES_COLUMN, f"list_sort(list_distinct({rows}))", f"{CODE_ROW}[]")
+
+
+def _citation_list(given: set[str]) -> str:
+    """SQL: a row's citations (the normalised `cites` column) as the sorted list of its report_citation
+    rows, the cited code trimmed and upper-cased; a citation without a source or a code is none."""
+    if CITES_COLUMN not in given:
+        return f"[]::{CITATION_ROW}[]"
+    rows = (
+        f"list_transform({CITES_COLUMN}, lambda x: struct_pack(cited_source := nullif(trim(x.source), ''), "
+        "cited_code := nullif(upper(trim(x.code)), ''), cited_date := x.day, text := x.text))"
+    )
+    given_rows = f"list_filter({rows}, lambda x: x.cited_source IS NOT NULL AND x.cited_code IS NOT NULL)"
+    return _unless_empty(CITES_COLUMN, f"list_sort(list_distinct({given_rows}))", f"{CITATION_ROW}[]")
+
+
+def _unless_empty(column: str, rows: str, list_type: str) -> str:
+    """SQL: `rows` built from list `column`, skipped where it is empty (most rows cite nothing)."""
+    return f"CASE WHEN coalesce(len({column}), 0) = 0 THEN []::{list_type} ELSE ({rows})::{list_type} END"
 
 
 def _backfill_digests(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_id: int) -> None:
@@ -299,7 +346,7 @@ def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: i
         [batch_id],
     )
     for child, columns, _ in kind.children:
-        rows = f"SELECT p.record_key, unnest(i.{child}) AS c {written}"
+        rows = f"SELECT p.record_key, unnest(i.{child}) AS c {written} AND len(i.{child}) > 0"
         con.execute(
             f"INSERT INTO {child} ({kind.key}, {', '.join(columns)}) SELECT record_key, "
             f"{', '.join(f'c.{c}' for c in columns)} FROM ({rows})"

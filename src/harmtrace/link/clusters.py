@@ -5,7 +5,8 @@ of one). A cluster is named by its representative, the smallest victim id in it.
 
 1. Links are the run's scored pairs (`link_pair`, kind 'victims') with match_probability >= threshold,
    plus one forced link per active 'same' decision (`harmtrace.link.decisions`), whether or not the
-   model scored that pair.
+   model scored that pair. (An incident run's pairs linked by citation have probability 1.0: links at
+   any threshold, which rule 3 still cuts.)
 2. Clusters are the connected components of the links: two records linked through a chain of links
    are one person.
 3. A 'different' decision keeps its two records apart (so do containment decisions on reports,

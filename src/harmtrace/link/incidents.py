@@ -5,21 +5,26 @@ told apart by kind 'incidents':
 
 1. builds the features of every report in the window (`harmtrace.link.incident_features`);
 2. trains the incident model (`harmtrace.link.incident_model`) on them: unsupervised, then with the
-   labelled pairs of `labels` and the analysts' decisions (`harmtrace.link.labels`), one prior per
-   pair of sources (`harmtrace.link.runs`);
+   labelled pairs of `labels`, the analysts' decisions (`harmtrace.link.labels`) and the pairs one
+   report of which cites the other (`harmtrace.link.citations`), one prior per pair of sources
+   (`harmtrace.link.runs`);
 3. scores the candidate pairs of its blocking rules and keeps those with a match probability of at
    least REVIEW_FLOOR in `link_pair`, each with its per-comparison detail JSON (`harmtrace.link.runs`);
-4. finds the reports that are parts of a curated source's event (a city's daily toll and the strikes
-   a monitor lists apart: `harmtrace.link.containment`), to keep each apart from its whole;
-5. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
+4. adds a link for every pair of reports one of which cites the other (a UCDP event citing an Airwars
+   incident's code: `harmtrace.link.citations`), method 'cited', probability 1.0, unless asked to
+   ignore citations (to measure the model alone);
+5. finds the reports that are parts of a curated source's event (a city's daily toll and the strikes
+   a monitor lists apart, or that it cites: `harmtrace.link.containment`), to keep each apart from its
+   whole;
+6. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
    (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
    chain together, or two records of curated event data (UCDP GED, ACLED: each event coded once)
    (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
    (`harmtrace.link.identity`), with `link_event` history;
-6. records the analysts' containment decisions ('part-of': a strike of a day's toll) and the parts
-   step 4 found (method 'model') as `incident_part` rows between the new incidents
-   (`harmtrace.link.parts`): a part and its whole were kept apart in step 5, and figures count the
-   two once.
+7. records the analysts' containment decisions ('part-of': a strike of a day's toll) and the parts
+   step 5 found (method 'model', or 'cited' when the whole cites the part) as `incident_part` rows
+   between the new incidents (`harmtrace.link.parts`): a part and its whole were kept apart in step 6,
+   and figures count the two once.
 
 `date_from` / `date_to` limit the run to reports whose date interval meets the window; every other
 report is an incident of its own in this run (each report belongs to exactly one incident). All
@@ -28,7 +33,7 @@ writes happen in one transaction: a failed run leaves the previous incidents who
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
@@ -38,6 +43,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
+from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.containment import detect_parts
 from harmtrace.link.decisions import Decision, active_decisions
@@ -52,7 +58,7 @@ from harmtrace.link.incident_model import INCIDENTS_SPEC
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels
 from harmtrace.link.model import Backend, LinkageSpec
-from harmtrace.link.parts import PartsRecorded, decision_parts, record_parts
+from harmtrace.link.parts import PartPair, PartsRecorded, decision_parts, record_parts
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
 from harmtrace.store import Store
 
@@ -74,6 +80,12 @@ class IncidentRun:
     cross_source_incidents: int
     identities: IdentityChanges
     parts: PartsRecorded  # the analysts' containment decisions recorded between the new incidents
+    # report pairs linked because one cites the other; citations naming no stored report, or only
+    # reports outside the window (none when citations were ignored: `citations_used` False)
+    citations_used: bool = True
+    citations_linked: int = 0
+    citations_unmatched: int = 0
+    citations_outside_window: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -89,12 +101,15 @@ def link_incidents(
     backend: Backend | None = None,
     spec: LinkageSpec | None = None,
     labels: Path | None = None,
+    use_citations: bool = True,
 ) -> IncidentRun:
     """Link the reports in the store (those in the window) into incidents (module docstring).
 
     `threshold` is the match probability (0-1) at which two reports are one incident; `backend` is
     where Splink runs (default: a private in-memory DuckDB); `labels` a file of labelled pairs
-    (`harmtrace.link.labels`) that, with the analysts' decisions, trains the model's m probabilities.
+    (`harmtrace.link.labels`) that, with the analysts' decisions and the pairs one report of which
+    cites the other, trains the model's m probabilities; `use_citations` False links by the model
+    alone (citations neither link nor train).
     """
     if not 0.0 < threshold <= 1.0:
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
@@ -110,26 +125,45 @@ def link_incidents(
             f"{linked} report(s) to link{_window_text(date_from, date_to)}: import reports first "
             "(harmtrace ingest ...) or widen --from / --to."
         )
+    cited = cited_pairs(store, window_sql(date_from, date_to)) if use_citations else None
     known = all_labels(store, labels)
-    model, scored = score_features(table, spec, backend, clock, known.pairs)
+    model, scored = score_features(table, spec, backend, clock, _with_cited(known.pairs, cited))
     with store.transaction():
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)
+            cited_links = write_cited_links(store, run_id, INCIDENTS.kind, cited) if cited else 0
         with clock("incidents"):
-            decisions = active_decisions(store, INCIDENTS)
-            found = _undecided(detect_parts(store, run_id, threshold, curated_formats()), decisions)
-            wholes = (
-                np.asarray([f[0] for f in found], dtype=np.int64),
-                np.asarray([f[1] for f in found], dtype=np.int64),
-            )
-            clustering = _clusters(store, run_id, threshold, wholes)
-            identities = assign_ids(
-                store, run_id, clustering.representative_of(), clustering.probability_of(), INCIDENTS
-            )
-            model_parts = [(part, whole, "model", p) for part, whole, p in found]
-            parts = record_parts(store, run_id, [*decision_parts(decisions), *model_parts])
+            identities, parts = _incidents(store, run_id, threshold)
         finish_run(store, run_id, identities.persons)
-    return _summary(store, run_id, threshold, linked, scored.num_rows, (identities, parts), clock.seconds)
+    run = _summary(store, run_id, threshold, linked, scored.num_rows, (identities, parts), clock.seconds)
+    return _with_citations(run, cited, cited_links)
+
+
+def _incidents(store: Store, run_id: int, threshold: float) -> tuple[IdentityChanges, PartsRecorded]:
+    """Cluster run `run_id` into incidents with their ids, parts kept apart from their wholes and
+    recorded (module docstring, steps 5-7)."""
+    decisions = active_decisions(store, INCIDENTS)
+    found = _undecided(detect_parts(store, run_id, threshold, curated_formats()), decisions)
+    wholes = (
+        np.asarray([f[0] for f in found], dtype=np.int64),
+        np.asarray([f[1] for f in found], dtype=np.int64),
+    )
+    clustering = _clusters(store, run_id, threshold, wholes)
+    identities = assign_ids(
+        store, run_id, clustering.representative_of(), clustering.probability_of(), INCIDENTS
+    )
+    parts = record_parts(store, run_id, [*decision_parts(decisions), *found])
+    return identities, parts
+
+
+def _with_cited(labels: pa.Table, cited: CitedPairs | None) -> pa.Table:
+    """The labelled pairs and the cited ones: a source citing another's record says they match."""
+    if cited is None or not cited.table.num_rows:
+        return labels
+    pairs = pa.table(
+        {"unique_id_l": cited.citing, "unique_id_r": cited.cited, "relation": ["same"] * cited.table.num_rows}
+    )
+    return pa.concat_tables([labels, pairs.cast(labels.schema)])
 
 
 def _clusters(
@@ -144,12 +178,21 @@ def _clusters(
     return cluster_records(store, run_id, threshold, INCIDENTS, apart=both)
 
 
-def _undecided(
-    found: list[tuple[int, int, float]], decisions: list[Decision]
-) -> list[tuple[int, int, float]]:
+def _undecided(found: list[PartPair], decisions: list[Decision]) -> list[PartPair]:
     """The detected parts whose pair no analyst decided on (a decision, of any verdict, stands)."""
     decided = {(d.id_a, d.id_b) for d in decisions}
     return [f for f in found if (min(f[0], f[1]), max(f[0], f[1])) not in decided]
+
+
+def _with_citations(run: IncidentRun, cited: CitedPairs | None, links: int) -> IncidentRun:
+    if cited is None:
+        return replace(run, citations_used=False)
+    return replace(
+        run,
+        citations_linked=links,
+        citations_unmatched=cited.unmatched,
+        citations_outside_window=cited.outside,
+    )
 
 
 def same_source_apart(

@@ -16,7 +16,10 @@ The reader accepts these shapes:
     {"gamma_given": 3, "bf_given": 73.5, "bf_tf_adj_given": 0.9, ...}   Splink's own columns
 
 (``name`` for ``comparison``; ``label`` for ``level``; ``match_weight``, else log2 of ``bf`` times
-``bf_tf_adj``, for ``weight``). Records are shown with their names: the analyst asked to see them.
+``bf_tf_adj``, for ``weight``). A pair linked because one report cites the other (method 'cited',
+`harmtrace.link.citations`) reads ``{"method": "cited", "citations": [...], "model": ...}``: its
+citations come first, then the model's own reasons when it scored the pair too. Records are shown
+with their names: the analyst asked to see them.
 
 For incidents (``kind=INCIDENTS``) the queue holds pairs of reports, each shown with REPORT_FIELDS:
 date, place in both scripts, point and precision, perpetrators, means, civilians killed, description.
@@ -55,6 +58,7 @@ class ReviewPair(TypedDict):
     run_id: int
     id_l: int
     id_r: int
+    method: str  # 'model' (scored by the run's model) or 'cited' (one report cites the other)
     match_probability: float
     match_weight: float
     records: list[dict[str, Any]]  # the two records, id_l first: RECORD_FIELDS
@@ -82,7 +86,7 @@ def review_queue(
         raise QueryError(f"--limit must be at least 1 (got {limit}).")
     run = latest_run(store, kind) if run_id is None else _known_run(store, run_id, kind)
     pairs = store.rows(
-        "SELECT id_l, id_r, match_probability, match_weight, detail FROM link_pair p "
+        "SELECT id_l, id_r, method, match_probability, match_weight, detail FROM link_pair p "
         "WHERE run_id = ? AND kind = ? AND NOT EXISTS (SELECT 1 FROM decision d WHERE d.kind = p.kind "
         "AND d.id_a = least(p.id_l, p.id_r) AND d.id_b = greatest(p.id_l, p.id_r)) "
         "ORDER BY abs(match_probability - 0.5), id_l, id_r LIMIT ?",
@@ -95,6 +99,7 @@ def review_queue(
             "run_id": run,
             "id_l": p["id_l"],
             "id_r": p["id_r"],
+            "method": p["method"],
             "match_probability": p["match_probability"],
             "match_weight": p["match_weight"],
             "records": [records[p["id_l"]], records[p["id_r"]]],
@@ -156,12 +161,37 @@ def reasons(detail: str | None) -> list[Reason]:
         data = json.loads(detail)
     except json.JSONDecodeError:
         return [{"comparison": "detail", "level": "not readable as JSON", "weight": None}]
+    if isinstance(data, dict) and data.get("method") == "cited":
+        return _cited_reasons(data)
     found = [r for r in _comparisons(data) if r["comparison"] not in PRIOR_KEYS]
     found.sort(key=lambda r: -abs(r["weight"]) if r["weight"] is not None else math.inf)
     prior = _prior(data)
     level = data.get("prior_of") if isinstance(data, dict) else None
     prior_row: Reason = {"comparison": "prior", "level": str(level or "any two records"), "weight": prior}
     return found + ([prior_row] if prior else [])
+
+
+def _cited_reasons(data: dict[str, Any]) -> list[Reason]:
+    """A cited pair's citations, then what the model made of the pair, if it scored it.
+
+    >>> detail = ('{"method": "cited", "citations": [{"citing": 7, "source": "Airwars", "code": "S380"}], '
+    ...           '"model": {"date": {"level": "same day", "weight": 3.1}}, "model_probability": 0.42}')
+    >>> [(r["comparison"], r["level"]) for r in reasons(detail)][:2]
+    [('citation', 'report 7 cites Airwars S380'), ('model', 'match probability 0.420 without the citation')]
+    """
+    cited: list[Reason] = [
+        {"comparison": "citation", "weight": None,
+         "level": f"report {c.get('citing')} cites {c.get('source')} {c.get('code')}"}
+        for c in data.get("citations") or [] if isinstance(c, dict)
+    ]  # fmt: skip
+    model = data.get("model")
+    if model is None:
+        return [*cited, {"comparison": "model", "level": "not scored (not a candidate pair)", "weight": None}]
+    probability = _number(data.get("model_probability"))
+    shown = "?" if probability is None else f"{probability:.3f}"
+    said: Reason = {"comparison": "model", "level": f"match probability {shown} without the citation",
+                    "weight": None}  # fmt: skip
+    return [*cited, said, *reasons(json.dumps(model))]
 
 
 def _comparisons(data: Any) -> list[Reason]:

@@ -9,7 +9,8 @@ incidents) each build their feature table and cluster their own way; in between 
 2. `write_run`: the `link_run` row (kind 'victims' or 'incidents') and its pairs in `link_pair`
    (``id_l < id_r``), each with a JSON ``detail``: per comparison, the level the pair reached and its
    match weight (log2 Bayes factor, term frequencies included), so that a reviewer sees why the pair
-   scored as it did; `finish_run` stamps it done once its clusters are written.
+   scored as it did, and method 'model' (incident runs add pairs of method 'cited':
+   `harmtrace.link.citations`); `finish_run` stamps it done once its clusters are written.
 
 `Clock` times the named steps of a run (seconds, wall clock).
 """
@@ -249,7 +250,8 @@ def write_run(
                 ],
             )
             con.execute(
-                f"INSERT INTO link_pair SELECT ?, ?, least(unique_id_l, unique_id_r), "
+                "INSERT INTO link_pair (run_id, kind, id_l, id_r, match_weight, match_probability, detail) "
+                f"SELECT ?, ?, least(unique_id_l, unique_id_r), "
                 f"greatest(unique_id_l, unique_id_r), match_weight, match_probability, {_detail_sql(model)} "
                 "FROM ht_scored_pairs",
                 [run_id, kind],

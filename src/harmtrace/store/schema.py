@@ -488,11 +488,31 @@ ALTER TABLE batch ADD COLUMN rows_withdrawn BIGINT;
 ALTER TABLE batch ADD COLUMN rows_with_field_issues BIGINT;
 """
 
+# Citations are evidence. A report is known in its own source by its record id and by other codes (an
+# incident's current code and the codes it had before: another source may cite an old one), and it may
+# cite another source's record ("Airwars,2017-03-01,... (S380)"). Codes are compared trimmed and upper-
+# cased (`code`, `cited_code`); `written` keeps a code as given, `text` the citation as written. A
+# pair linked because one report cites the other is a `link_pair` of method 'cited' (else 'model').
+V10_CITATIONS: Final = """
+CREATE TABLE report_code (
+    report_id   BIGINT NOT NULL,
+    code        VARCHAR NOT NULL,
+    written     VARCHAR NOT NULL
+);
+CREATE TABLE report_citation (
+    report_id     BIGINT NOT NULL,
+    cited_source  VARCHAR NOT NULL,
+    cited_code    VARCHAR NOT NULL,
+    cited_date    DATE,
+    text          VARCHAR
+);
+ALTER TABLE link_pair ADD COLUMN method VARCHAR NOT NULL DEFAULT 'model';
+"""
+
 # Containment: an incident that is part of another in one incident link run (a strike of a city's daily
 # toll, a day of a campaign), so figures count the two once (`harmtrace.link.parts`). Ids are incident ids
 # of that run, as in incident_member; readers take the rows of the run incident_member holds. A part has
 # one whole and a whole is never a part (one level). method: 'decision', 'model' or 'cited'.
-# Written as V11: another branch adds V10 (citations); on merge this goes after it.
 V11_CONTAINMENT: Final = """
 CREATE TABLE incident_part (
     run_id       INTEGER NOT NULL,
@@ -520,6 +540,6 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V7_GEO,
     V8_ASSESS,
     V9_VERSIONS,
-    # V10_CITATIONS (another branch) belongs here: until it is merged, containment is applied tenth
+    V10_CITATIONS,
     V11_CONTAINMENT,
 )
