@@ -40,3 +40,10 @@ def shared_data() -> Path:
 def run_cli(db: Path, *args: str) -> Result:
     """Run `harmtrace ARGS --db DB` as a user would, output included in assertion messages."""
     return CliRunner().invoke(main, [*args, "--db", str(db)], catch_exceptions=False)
+
+
+def run_ok(db: Path, *args: str) -> str:
+    """`run_cli` that must succeed; its output."""
+    result = run_cli(db, *args)
+    assert result.exit_code == 0, result.output
+    return result.output

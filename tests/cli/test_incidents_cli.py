@@ -9,14 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import TEST_DATA, run_cli
+from tests.conftest import run_ok as ok
 
 FIXTURE = TEST_DATA / "ucdp_ged_windows.csv"
-
-
-def ok(db: Path, *args: str) -> str:
-    result = run_cli(db, *args)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture

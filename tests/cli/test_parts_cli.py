@@ -14,15 +14,10 @@ from harmtrace.link.parts import record_parts
 from harmtrace.store import open_store
 from tests.assess.reports import R, add_reports, link
 from tests.conftest import run_cli
+from tests.conftest import run_ok as ok
 
 ALL = ("all", "killed")
 DAY = date(2016, 3, 7)
-
-
-def ok(db: Path, *args: str) -> str:
-    result = run_cli(db, *args)
-    assert result.exit_code == 0, result.output
-    return result.output
 
 
 @pytest.fixture

@@ -230,15 +230,18 @@ def same_source_apart(
     return np.asarray(found["id_a"], dtype=np.int64), np.asarray(found["id_b"], dtype=np.int64)
 
 
-def window_sql(date_from: date | None, date_to: date | None) -> str:
-    """SQL condition on report ``r``: its date interval meets [date_from, date_to] (either open)."""
+def window_sql(
+    date_from: date | None, date_to: date | None, starts: str = "r.date_start", ends: str = "r.date_end"
+) -> str:
+    """SQL condition: the date interval [`starts`, `ends`] (by default report ``r``'s) meets
+    [date_from, date_to] (either open)."""
     if date_from and date_to and date_to < date_from:
         raise QueryError(f"--to {date_to} is before --from {date_from}.")
     parts = ["true"]
     if date_from is not None:
-        parts.append(f"r.date_end >= DATE '{date_from.isoformat()}'")
+        parts.append(f"{ends} >= DATE '{date_from.isoformat()}'")
     if date_to is not None:
-        parts.append(f"r.date_start <= DATE '{date_to.isoformat()}'")
+        parts.append(f"{starts} <= DATE '{date_to.isoformat()}'")
     return " AND ".join(parts)
 
 

@@ -34,6 +34,7 @@ from typing import Any
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
+from harmtrace.link.incidents import window_sql
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import read_label_rows, resolve_labels
 from harmtrace.store import Store
@@ -99,20 +100,11 @@ def _evaluate(
     labels = resolve_labels(store, read_label_rows(truth_csv))
     store.con.register("ht_truth_pairs", labels.pairs)
     try:
-        sql = _SQL.format(linked=linked, window=_window(date_from, date_to))
+        sql = _SQL.format(linked=linked, window=window_sql(date_from, date_to, "first_day", "first_day"))
         rows = store.rows(sql, {"run": run_id} if linked is _RUN_LINKS else None)
     finally:
         store.con.unregister("ht_truth_pairs")
     return PairEvaluation(run_id, labels.rows, labels.unresolved, [_scores(r) for r in rows])
-
-
-def _window(date_from: date | None, date_to: date | None) -> str:
-    parts = ["true"]
-    if date_from is not None:
-        parts.append(f"first_day >= DATE '{date_from.isoformat()}'")
-    if date_to is not None:
-        parts.append(f"first_day <= DATE '{date_to.isoformat()}'")
-    return " AND ".join(parts)
 
 
 def _scores(row: dict[str, Any]) -> SourcePairScores:
