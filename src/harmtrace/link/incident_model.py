@@ -206,13 +206,13 @@ def _place() -> ComparisonCreator:
     its matches and estimated "same place" as evidence against; the m of every level is fixed instead
     (PLACE_M: how often reports of one strike name its place so; labelled pairs revise them)."""
     unknown = "(place_key_l IS NULL OR place_key_r IS NULL) AND (adm1_l IS NULL OR adm1_r IS NULL)"
-    # two points to a town or better that agree already say where: the names would count the same
-    # evidence twice. A coarser point (UCDP's "within 25 km") does not say which village, and two points that
-    # disagree (one source placed the village elsewhere) leave the names to arbitrate. A point for a
-    # whole governorate says no more than its governorate, which the date comparison weighs already
+    # two points to a town or better already say where: the names would count the same evidence twice
+    # (and two strikes of one city, points a few km apart, share its name). A coarser point (UCDP's
+    # "within 25 km") does not say which village: its name does. A point for a whole governorate says
+    # no more than its governorate, which the date comparison weighs already
     located = (
-        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND ((radius_km_l <= 10 AND radius_km_r <= 10 "
-        f"AND {_KM} <= {_RADII}) OR greatest(radius_km_l, radius_km_r) >= 100)"
+        "latitude_l IS NOT NULL AND latitude_r IS NOT NULL AND ((radius_km_l <= 10 AND radius_km_r <= 10) "
+        "OR greatest(radius_km_l, radius_km_r) >= 100)"
     )
     return cl.CustomComparison(
         [
