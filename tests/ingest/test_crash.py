@@ -25,13 +25,15 @@ def _big_ucdp_file(path: Path) -> Path:
     return path
 
 
-def _import_in_child(db: Path, csv_path: Path) -> subprocess.Popen[bytes]:
+def _import_in_child(db: Path, csv_path: Path, withdraw_missing: bool = False) -> subprocess.Popen[bytes]:
+    """`import_file` of a UCDP file in a child process (to be killed mid-import)."""
     code = (
         "import sys; from pathlib import Path; from harmtrace.store import open_store; "
-        "from harmtrace.ingest import get_format, import_file; "
-        "s = open_store(sys.argv[1], create=True); import_file(s, get_format('ucdp-ged'), Path(sys.argv[2]))"
+        "from harmtrace.ingest import get_format, import_file; s = open_store(sys.argv[1], create=True); "
+        "import_file(s, get_format('ucdp-ged'), Path(sys.argv[2]), withdraw_missing=sys.argv[3] == '1')"
     )
-    return subprocess.Popen([sys.executable, "-c", code, str(db), str(csv_path)], cwd=ROOT)
+    flag = "1" if withdraw_missing else "0"
+    return subprocess.Popen([sys.executable, "-c", code, str(db), str(csv_path), flag], cwd=ROOT)
 
 
 def test_killed_import_leaves_nothing_and_can_be_redone(tmp_path: Path) -> None:
@@ -76,28 +78,19 @@ def _state(db: Path) -> list[object]:
         return [*counts, digest]
 
 
-def _reimport_in_child(db: Path, csv_path: Path) -> subprocess.Popen[bytes]:
-    code = (
-        "import sys; from pathlib import Path; from harmtrace.store import open_store; "
-        "from harmtrace.ingest import get_format, import_file; s = open_store(sys.argv[1]); "
-        "import_file(s, get_format('ucdp-ged'), Path(sys.argv[2]), withdraw_missing=True)"
-    )
-    return subprocess.Popen([sys.executable, "-c", code, str(db), str(csv_path)], cwd=ROOT)
-
-
 def test_killed_reimport_leaves_the_records_and_versions_as_they_were(tmp_path: Path) -> None:
     db = tmp_path / "crash.duckdb"
     with open_store(db, create=True) as store:
         import_file(store, get_format("ucdp-ged"), _distinct_copies(tmp_path / "release1.csv"))
     before = _state(db)
     release2 = _distinct_copies(tmp_path / "release2.csv", changed=True)
-    child = _reimport_in_child(db, release2)
+    child = _import_in_child(db, release2, withdraw_missing=True)
     time.sleep(3.0)
     assert child.poll() is None, "the re-import finished before it could be killed: make the file larger"
     child.send_signal(signal.SIGKILL)
     child.wait()
     assert _state(db) == before
-    assert _reimport_in_child(db, release2).wait(timeout=300) == 0
+    assert _import_in_child(db, release2, withdraw_missing=True).wait(timeout=300) == 0
     with open_store(db) as store:
         counts = store.rows(
             "SELECT rows_new, rows_unchanged, rows_changed, rows_withdrawn FROM batch WHERE batch_id = 2"

@@ -16,6 +16,7 @@ from harmtrace.ingest import get_format, import_file
 from harmtrace.link.decisions import record_decision
 from harmtrace.link.incident_features import build_incident_features, incident_features_arrow
 from harmtrace.link.incident_model import INCIDENTS_SPEC
+from harmtrace.link.incidents import link_incidents
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels, read_label_rows, resolve_labels
 from harmtrace.link.model import (
@@ -191,3 +192,20 @@ def test_each_pair_of_sources_gets_its_own_prior() -> None:
         zip(left[:10], right[:10], strict=True)
     )
     assert kept["w_prior"][0] == pytest.approx(math.log2(0.1 / 0.9), rel=1e-3)
+
+
+def test_a_label_file_naming_no_stored_report_is_refused_and_used_labels_are_counted(
+    store: Store, tmp_path: Path
+) -> None:
+    ids = _sheet(store)
+    source = store.scalar("SELECT name FROM source")
+    header = ["source_a", "record_id_a", "source_b", "record_id_b"]
+    wrong = _write(tmp_path / "wrong.csv", header, [["Other", "1", "Other", "2"]])
+    with pytest.raises(InputError, match="none of its 1 pairs names two stored reports"):
+        link_incidents(store, labels=wrong)
+    first, second = sorted(ids)[:2]
+    right = _write(
+        tmp_path / "right.csv", header, [[source, first, source, second], [source, first, "x", "9"]]
+    )
+    run = link_incidents(store, labels=right)
+    assert (run.labels_used, run.labels_unresolved) == (1, 1)

@@ -148,6 +148,12 @@ def _describe_incident_run(run: IncidentRun) -> str:
             f"than one report, {run.cross_source_incidents:,} joining sources)",
             f"pairs kept for review {run.pairs_scored:,}, linked {run.pairs_linked:,}",
             _citations_text(run),
+            f"labelled pairs training the model {run.labels_used:,} (--labels file, decisions, citations)"
+            + (
+                f"; label pairs naming no stored report {run.labels_unresolved:,}"
+                if run.labels_unresolved
+                else ""
+            ),
             f"incidents: new {ids.new:,}, kept {ids.kept:,}, split {ids.split:,}, merged {ids.merged:,}, "
             f"retired {ids.retired:,}",
             *_parts_lines(run),

@@ -86,6 +86,10 @@ class IncidentRun:
     citations_linked: int = 0
     citations_unmatched: int = 0
     citations_outside_window: int = 0
+    # labelled pairs that trained the model (file, decisions, citations), and the file's pairs naming a
+    # report the store lacks
+    labels_used: int = 0
+    labels_unresolved: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -127,7 +131,8 @@ def link_incidents(
         )
     cited = cited_pairs(store, window_sql(date_from, date_to)) if use_citations else None
     known = all_labels(store, labels)
-    model, scored = score_features(table, spec, backend, clock, _with_cited(known.pairs, cited))
+    training = _with_cited(known.pairs, cited)
+    model, scored = score_features(table, spec, backend, clock, training)
     with store.transaction():
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)
@@ -136,7 +141,8 @@ def link_incidents(
             identities, parts = _incidents(store, run_id, threshold)
         finish_run(store, run_id, identities.persons)
     run = _summary(store, run_id, threshold, linked, scored.num_rows, (identities, parts), clock.seconds)
-    return _with_citations(run, cited, cited_links)
+    labelled = replace(run, labels_used=training.num_rows, labels_unresolved=known.unresolved)
+    return _with_citations(labelled, cited, cited_links)
 
 
 def _incidents(store: Store, run_id: int, threshold: float) -> tuple[IdentityChanges, PartsRecorded]:

@@ -129,12 +129,10 @@ def resolve_labels(store: Store, rows: list[LabelRow]) -> Labels:
     return Labels(pairs, len(rows), len(rows) - pairs.num_rows)
 
 
-# reports by source name and record id: the current version of each (a record re-imported with changes
-# keeps its id in its source)
+# reports by source name and record id (the live table holds current versions only, one per record)
 _CURRENT: Final = (
-    "SELECT DISTINCT ON (s.name, r.record_id) s.name AS source, r.record_id, r.report_id "
-    "FROM report r JOIN source s USING (source_id) WHERE r.record_id IS NOT NULL "
-    "ORDER BY s.name, r.record_id, r.version DESC, r.report_id DESC"
+    "SELECT s.name AS source, r.record_id, r.report_id FROM report r JOIN source s USING (source_id) "
+    "WHERE r.record_id IS NOT NULL"
 )
 
 
@@ -152,9 +150,17 @@ def decision_labels(store: Store) -> pa.Table:
 
 
 def all_labels(store: Store, path: Path | None) -> Labels:
-    """The decisions, and the pairs of the file at `path` when given, as one set of labels."""
+    """The decisions, and the pairs of the file at `path` when given, as one set of labels. A file of
+    which no pair names two stored reports is refused: it would train nothing, silently."""
     decided = decision_labels(store)
     if path is None:
         return Labels(decided, decided.num_rows, 0)
     read = resolve_labels(store, read_label_rows(path))
+    if read.rows and not read.resolved:
+        sources = ", ".join(r["name"] for r in store.rows("SELECT name FROM source ORDER BY name"))
+        raise InputError(
+            f"{path}: none of its {read.rows:,} pairs names two stored reports. Its source_a / source_b "
+            f"must be source names as stored ({sources or 'no source yet'}) and record_id_a / "
+            "record_id_b the sources' own record ids."
+        )
     return Labels(pa.concat_tables([read.pairs, decided]), read.rows + decided.num_rows, read.unresolved)

@@ -110,12 +110,7 @@ def _calibrate(model: TrainedModel, scored: pa.Table, records: int) -> tuple[Tra
     calibrated = calibrated_prior(weights, prior, records * (records - 1) / 2)
     weights = shift_weights(weights, prior, calibrated)
     probabilities = 1.0 / (1.0 + np.exp2(-weights))
-    scored = scored.set_column(
-        scored.schema.get_field_index("match_weight"), "match_weight", pa.array(weights)
-    )
-    scored = scored.set_column(
-        scored.schema.get_field_index("match_probability"), "match_probability", pa.array(probabilities)
-    )
+    scored = _with_weights(scored, weights, probabilities)
     return with_prior(model, calibrated), scored.filter(pa.array(probabilities >= REVIEW_FLOOR))
 
 
