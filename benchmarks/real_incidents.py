@@ -11,9 +11,13 @@ scored on the pairs whose earlier report is dated July-December (nothing trained
 Rows of the table, all run in this process on the same store:
 
 - this model: `link_incidents` with the January-June labels (`--labels`), priors per pair of
-  sources, containment (a UCDP event holding several of the monitor's incidents);
-- unsupervised: the same model without labels (what a user without any labelled pair gets);
-- previous model: no labels and one prior for all pairs (the incident model before real sources);
+  sources, each report assigned to at most one UCDP event (`harmtrace.link.assignment`), containment
+  (a UCDP event holding several of the monitor's incidents), default threshold;
+- labels, threshold 0.5, no assignment: the same, but UCDP events linked by the threshold like any
+  other pair (`--no-assignment`: the model of the previous release with labels);
+- unsupervised: this model without labels (what a user without any labelled pair gets);
+- previous model: no labels, one prior for all pairs, no assignment (the incident model before real
+  sources);
 - rule baseline: same day or a day apart, within 5 km or the same place name, compatible perpetrators
   (the same, overlapping, allied, named in the other's text, or a fighting pair against a striker);
 - ceiling: the most true pairs any linkage can find without putting two reports of one source in one
@@ -86,13 +90,15 @@ def run(data: Path, work: Path, sim_incidents: int) -> list[dict[str, Any]]:
     with open_store(work / "real.duckdb", create=True) as store:
         prepare_store(store, data, work)
         for name, kwargs in (
-            ("this model (Jan-Jun labels), threshold 0.9", {"labels": labels}),
-            ("this model (Jan-Jun labels), threshold 0.5", {"labels": labels, "threshold": 0.5}),
-            ("unsupervised, threshold 0.9", {}),
-            ("unsupervised, threshold 0.5", {"threshold": 0.5}),
+            ("this model (Jan-Jun labels)", {"labels": labels}),
             (
-                "previous model (one prior, no labels)",
-                {"spec": replace(INCIDENTS_SPEC, prior_by_source_pair=False)},
+                "labels, threshold 0.5, no assignment",
+                {"labels": labels, "threshold": 0.5, "assign": False},
+            ),
+            ("unsupervised", {}),
+            (
+                "previous model (one prior, no labels, no assignment)",
+                {"spec": replace(INCIDENTS_SPEC, prior_by_source_pair=False), "assign": False},
             ),
         ):
             started = time.perf_counter()

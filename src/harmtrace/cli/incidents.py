@@ -170,7 +170,11 @@ def _show_text(d: dict[str, Any]) -> str:
     lines += ["Reasons:", *(f"  - {r}" for r in d["grade_reasons"])]
     lines += ["", table(d["reports"])] if d["reports"] else []
     if d["links"]:
-        lines += ["", "Links between its reports (method: model, or cited: one report cites the other):"]
+        lines += [
+            "",
+            "Links between its reports (method: model; cited: one report cites the other; assigned: a "
+            "report assigned to a curated event):",
+        ]
         lines += [table(d["links"])]
     if d["citations"]:
         cited = table(d["citations"], ["report_id", "cited_source", "cited_code", "cited_date"])

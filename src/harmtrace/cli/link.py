@@ -11,6 +11,7 @@ import click
 
 from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, stacked, store_for
 from harmtrace.display import table
+from harmtrace.link.assignment import LABELS_FOR_FLOOR, SHARE_FLOOR
 from harmtrace.link.evaluate import VictimEvaluation, evaluate_incidents, evaluate_victims
 from harmtrace.link.incidents import DEFAULT_THRESHOLD as INCIDENT_THRESHOLD
 from harmtrace.link.incidents import IncidentRun, link_incidents
@@ -105,6 +106,19 @@ def _describe_run(run: LinkRun) -> str:
     is_flag=True,
     help="Link by the model alone: no link for a report citing another's code (to measure the model).",
 )
+@click.option(
+    "--share-floor",
+    type=click.FloatRange(0, 1, min_open=True),
+    help="Share of the odds among its rivals at which a report is assigned to an event of curated "
+    f"event data (UCDP GED, ACLED), whatever its probability (default {SHARE_FLOOR} when "
+    f"{LABELS_FOR_FLOOR} or more labelled pairs train the model; without them only pairs at "
+    "--threshold are assigned) (docs/linkage.md).",
+)
+@click.option(
+    "--no-assignment",
+    is_flag=True,
+    help="Link reports to curated events by --threshold, like any other pair, not by assignment.",
+)
 @db_option
 @json_option
 @handles_errors
@@ -114,6 +128,8 @@ def incidents(
     date_to: date | None,
     labels: Path | None,
     ignore_citations: bool,
+    share_floor: float | None,
+    no_assignment: bool,
     db: Path | None,
     as_json: bool,
 ) -> None:
@@ -122,9 +138,11 @@ def incidents(
     Compares dates with their precision, points with their location precision, place names in
     Arabic and Latin script, perpetrators, means, civilians killed and the reports' words; links
     every report that cites another's code (a UCDP event citing an Airwars incident: method
-    'cited'); keeps the scored pairs for review, clusters them respecting analyst decisions, and
-    gives the incidents stable ids. With --from / --to only reports dated in the window are linked;
-    every other report is an incident of its own in this run.
+    'cited'); assigns each other report to at most one event of curated event data (UCDP GED,
+    ACLED) by its standing among its rivals and by the tolls; keeps the scored pairs for review,
+    clusters them respecting analyst decisions, and gives the incidents stable ids. With --from / --to
+    only reports dated in the window are linked; every other report is an incident of its own in
+    this run.
     """
     with store_for(db) as store:
         run = link_incidents(
@@ -134,6 +152,8 @@ def incidents(
             date_to=date_to,
             labels=labels,
             use_citations=not ignore_citations,
+            assign=not no_assignment,
+            share_floor=share_floor,
         )
     emit(run.as_dict(), as_json, lambda: _describe_incident_run(run))
 
@@ -148,6 +168,7 @@ def _describe_incident_run(run: IncidentRun) -> str:
             f"than one report, {run.cross_source_incidents:,} joining sources)",
             f"pairs kept for review {run.pairs_scored:,}, linked {run.pairs_linked:,}",
             _citations_text(run),
+            _assignment_text(run),
             f"labelled pairs training the model {run.labels_used:,} (--labels file, decisions, citations)"
             + (
                 f"; label pairs naming no stored report {run.labels_unresolved:,}"
@@ -177,6 +198,19 @@ def _parts_lines(run: IncidentRun) -> list[str]:
         for r in parts.refused
     ]
     return lines
+
+
+def _assignment_text(run: IncidentRun) -> str:
+    a = run.assignment
+    if a is None:
+        return "reports linked to curated events by the threshold (--no-assignment)"
+    gate = f"share floor {a.gate.floor}" + (
+        f", probability at least {a.gate.min_probability} (no labels)" if a.gate.min_probability else ""
+    )
+    return (
+        f"reports assigned to an event of curated event data {a.assigned:,} (method assigned, {gate}); "
+        f"pairs outmatched by another event {a.outmatched:,}"
+    )
 
 
 def _citations_text(run: IncidentRun) -> str:

@@ -188,9 +188,16 @@ def describe_pair(pair: ReviewPair, position: int, total: int, kind: EntityKind 
     return "\n".join([head, table(rows), "", _reasons_text(pair["reasons"])])
 
 
+_HOW: Final = {
+    "cited": "linked by citation (method cited)",
+    "assigned": "the report assigned to this curated event (method assigned)",
+    "outmatched": "never linked: the report went to another curated event, or to none (method outmatched)",
+}
+
+
 def _describe_reports(pair: ReviewPair, position: int, total: int) -> str:
     left, right = pair["records"]
-    how = "linked by citation (method cited)" if pair["method"] == "cited" else "method model"
+    how = _HOW.get(pair["method"], f"method {pair['method']}")
     head = (
         f"Pair {position} of {total} (run {pair['run_id']}, {how}): match probability "
         f"{pair['match_probability']:.3f}, match weight {pair['match_weight']:+.2f}"

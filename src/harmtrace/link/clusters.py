@@ -50,6 +50,9 @@ from harmtrace.store import Store
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 FORCED = 2.0  # a 'same' decision's link weight: above any probability, so it is added first
+# a scored pair that links (one ? for the threshold): at the threshold, or assigned to a curated event
+# whatever its probability, never when another event outmatched it (`harmtrace.link.assignment`)
+LINKED = "(match_probability >= ? OR method = 'assigned') AND method <> 'outmatched'"
 
 
 @dataclass(frozen=True)
@@ -184,8 +187,7 @@ def _links(
     if not store.scalar("SELECT count(*) FROM link_run WHERE run_id = ? AND kind = ?", [run_id, kind.kind]):
         raise QueryError(f"No {kind.kind} linkage run {run_id}. Runs are listed in the link_run table.")
     pairs = store.con.execute(
-        "SELECT id_l, id_r, match_probability FROM link_pair "
-        "WHERE run_id = ? AND kind = ? AND match_probability >= ?",
+        f"SELECT id_l, id_r, match_probability FROM link_pair WHERE run_id = ? AND kind = ? AND {LINKED}",
         [run_id, kind.kind, threshold],
     ).fetchnumpy()
     left = np.asarray(pairs["id_l"], dtype=np.int64)

@@ -3,8 +3,9 @@
 Curated event data (UCDP GED: `harmtrace.ingest.DEDUPLICATED_FORMATS`) often codes one event for a
 city and a day, where a monitor lists each strike of that day apart. Forcing those into one incident
 loses the monitor's strikes; keeping them apart counts the dead twice. A *whole* is a report of a
-curated source to which two or more reports of one other source are matched, each of them at least at
-the threshold and better than to any other report of the curated source, and which clustering keeps
+curated source to which two or more reports of one other source are matched (assigned to it:
+`harmtrace.link.assignment`, or cited by it; when a run links by the threshold alone, each at least at
+the threshold and better than to any other report of the curated source), and which clustering keeps
 apart from each other (two strikes, not one report twice): those reports are its *parts*.
 
 `detect_parts` returns them as (part report, whole report, method, match probability), the method
@@ -46,8 +47,8 @@ cand AS (
         CASE WHEN sl.curated THEN p.id_l ELSE p.id_r END AS whole, p.match_probability AS p,
         CASE WHEN p.method = 'cited' THEN 'cited' ELSE 'model' END AS method
     FROM link_pair p JOIN side sl ON sl.report_id = p.id_l JOIN side sr ON sr.report_id = p.id_r
-    WHERE p.run_id = $run AND p.kind = $kind AND p.match_probability >= $threshold
-        AND sl.curated <> sr.curated),
+    WHERE p.run_id = $run AND p.kind = $kind AND sl.curated <> sr.curated
+        AND (p.method IN ('assigned', 'cited') OR p.method = 'model' AND p.match_probability >= $threshold)),
 best AS (
     SELECT part, arg_max(whole, p * 1e12 - whole) AS whole, max(p) AS p,
         arg_max(method, p * 1e12 - whole) AS method FROM cand GROUP BY part),

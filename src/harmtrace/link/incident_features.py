@@ -328,7 +328,7 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
         LEFT JOIN ht_incident_places pg ON pg.text = r.adm1_source
         LEFT JOIN (SELECT report_id, any_value(pcode) AS pcode FROM report_admin
                    WHERE level = 1 AND pcode IS NOT NULL GROUP BY report_id) ra ON ra.report_id = r.report_id
-        LEFT JOIN ({_killed_sql()}) h ON h.report_id = r.report_id
+        LEFT JOIN ({civilians_killed_sql()}) h ON h.report_id = r.report_id
         LEFT JOIN ht_incident_sigs g ON g.report_id = r.report_id
         LEFT JOIN ({_terms_sql(where)}) tm ON tm.report_id = r.report_id
         WHERE {where}
@@ -368,15 +368,24 @@ def _terms_sql(where: str) -> str:
     """
 
 
-def _killed_sql() -> str:
-    """Civilians killed per report (min, max); a report without civilian counts gives its 'all' count."""
+def civilians_killed_sql() -> str:
+    """Civilians killed per report (min, max); a report without civilian counts gives its 'all' count.
+
+    A report giving civilians and everyone killed (UCDP GED: its deaths of unknown status are neither
+    civilians nor combatants) may have killed as many civilians as everyone but the combatants it
+    counts: the maximum is that when larger (UCDP codes 0 civilians and 8 unknown for a strike a
+    monitor counts 8 civilians at)."""
     return """
-        SELECT report_id,
-            coalesce(min(count_min) FILTER (WHERE category = 'civilians'),
-                     min(count_min) FILTER (WHERE category = 'all')) AS killed_lo,
-            coalesce(max(coalesce(count_max, count_min)) FILTER (WHERE category = 'civilians'),
-                     max(coalesce(count_max, count_min)) FILTER (WHERE category = 'all')) AS killed_hi
-        FROM harm WHERE harm = 'killed' GROUP BY report_id
+        SELECT report_id, coalesce(civ_lo, all_lo) AS killed_lo,
+            CASE WHEN civ_lo IS NULL THEN all_hi
+                 ELSE greatest(civ_hi, all_hi - coalesce(fighters, 0)) END AS killed_hi
+        FROM (SELECT report_id,
+                min(count_min) FILTER (WHERE category = 'civilians') AS civ_lo,
+                max(coalesce(count_max, count_min)) FILTER (WHERE category = 'civilians') AS civ_hi,
+                min(count_min) FILTER (WHERE category = 'all') AS all_lo,
+                max(coalesce(count_max, count_min)) FILTER (WHERE category = 'all') AS all_hi,
+                min(count_min) FILTER (WHERE category = 'combatants') AS fighters
+              FROM harm WHERE harm = 'killed' GROUP BY report_id)
     """
 
 

@@ -13,17 +13,20 @@ told apart by kind 'incidents':
 4. adds a link for every pair of reports one of which cites the other (a UCDP event citing an Airwars
    incident's code: `harmtrace.link.citations`), method 'cited', probability 1.0, unless asked to
    ignore citations (to measure the model alone);
-5. finds the reports that are parts of a curated source's event (a city's daily toll and the strikes
-   a monitor lists apart, or that it cites: `harmtrace.link.containment`), to keep each apart from its
-   whole;
-6. clusters the pairs at `threshold`, respecting analyst decisions of kind 'incidents'
-   (`harmtrace.link.clusters`) and keeping apart two reports of one source that only other reports
-   chain together, or two records of curated event data (UCDP GED, ACLED: each event coded once)
+5. assigns each report of another source to at most one event of curated event data (UCDP GED,
+   ACLED), by its share of the odds among its rivals and by how the reports' tolls add up to the
+   event's (`harmtrace.link.assignment`): those pairs link at any probability (method 'assigned'),
+   the other curated pairs never (method 'outmatched');
+6. finds the reports that are parts of a curated source's event (two or more reports of one source
+   assigned to it, or that it cites: `harmtrace.link.containment`), to keep each apart from its whole;
+7. clusters the pairs at `threshold` (and the assigned ones), respecting analyst decisions of kind
+   'incidents' (`harmtrace.link.clusters`) and keeping apart two reports of one source that only
+   other reports chain together, or two records of curated event data (each event coded once)
    (`same_source_apart`), and gives the clusters stable incident ids "I0000042"
    (`harmtrace.link.identity`), with `link_event` history;
-7. records the analysts' containment decisions ('part-of': a strike of a day's toll) and the parts
-   step 5 found (method 'model', or 'cited' when the whole cites the part) as `incident_part` rows
-   between the new incidents (`harmtrace.link.parts`): a part and its whole were kept apart in step 6,
+8. records the analysts' containment decisions ('part-of': a strike of a day's toll) and the parts
+   step 6 found (method 'model', or 'cited' when the whole cites the part) as `incident_part` rows
+   between the new incidents (`harmtrace.link.parts`): a part and its whole were kept apart in step 7,
    and figures count the two once.
 
 `date_from` / `date_to` limit the run to reports whose date interval meets the window; every other
@@ -43,8 +46,9 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
+from harmtrace.link.assignment import Assignment, assign_reports, assigned_apart, default_gate
 from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
-from harmtrace.link.clusters import Clustering, cluster_records
+from harmtrace.link.clusters import LINKED, Clustering, cluster_records
 from harmtrace.link.containment import detect_parts
 from harmtrace.link.decisions import Decision, active_decisions
 from harmtrace.link.identity import IdentityChanges, assign_ids
@@ -90,6 +94,9 @@ class IncidentRun:
     # report the store lacks
     labels_used: int = 0
     labels_unresolved: int = 0
+    # reports assigned to a curated event, and curated pairs another event outmatched
+    # (`harmtrace.link.assignment`; None when the run used the threshold alone)
+    assignment: Assignment | None = None
     seconds: dict[str, float] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -106,6 +113,8 @@ def link_incidents(
     spec: LinkageSpec | None = None,
     labels: Path | None = None,
     use_citations: bool = True,
+    assign: bool = True,
+    share_floor: float | None = None,
 ) -> IncidentRun:
     """Link the reports in the store (those in the window) into incidents (module docstring).
 
@@ -113,8 +122,13 @@ def link_incidents(
     where Splink runs (default: a private in-memory DuckDB); `labels` a file of labelled pairs
     (`harmtrace.link.labels`) that, with the analysts' decisions and the pairs one report of which
     cites the other, trains the model's m probabilities; `use_citations` False links by the model
-    alone (citations neither link nor train).
+    alone (citations neither link nor train); `assign` False links reports to events of curated event
+    data by `threshold` like any other pair, not by assignment (`harmtrace.link.assignment`), whose
+    share floor and gate are `default_gate`'s for the labelled pairs that trained the model unless
+    `share_floor` is given.
     """
+    if share_floor is not None and not 0.0 < share_floor <= 1.0:
+        raise QueryError(f"--share-floor is a share above 0 and at most 1 (got {share_floor}).")
     if not 0.0 < threshold <= 1.0:
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
     spec = spec or INCIDENTS_SPEC
@@ -137,18 +151,25 @@ def link_incidents(
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)
             cited_links = write_cited_links(store, run_id, INCIDENTS.kind, cited) if cited else 0
+        decisions = active_decisions(store, INCIDENTS)
+        with clock("assignment"):
+            gate = default_gate(training.num_rows, threshold, share_floor)
+            assigned = assign_reports(store, run_id, threshold, decisions, gate) if assign else None
         with clock("incidents"):
-            identities, parts = _incidents(store, run_id, threshold)
+            identities, parts = _incidents(store, run_id, threshold, decisions)
         finish_run(store, run_id, identities.persons)
     run = _summary(store, run_id, threshold, linked, scored.num_rows, (identities, parts), clock.seconds)
-    labelled = replace(run, labels_used=training.num_rows, labels_unresolved=known.unresolved)
+    labelled = replace(
+        run, labels_used=training.num_rows, labels_unresolved=known.unresolved, assignment=assigned
+    )
     return _with_citations(labelled, cited, cited_links)
 
 
-def _incidents(store: Store, run_id: int, threshold: float) -> tuple[IdentityChanges, PartsRecorded]:
+def _incidents(
+    store: Store, run_id: int, threshold: float, decisions: list[Decision]
+) -> tuple[IdentityChanges, PartsRecorded]:
     """Cluster run `run_id` into incidents with their ids, parts kept apart from their wholes and
-    recorded (module docstring, steps 5-7)."""
-    decisions = active_decisions(store, INCIDENTS)
+    recorded (module docstring, steps 6-8)."""
     found = _undecided(detect_parts(store, run_id, threshold, curated_formats()), decisions)
     wholes = (
         np.asarray([f[0] for f in found], dtype=np.int64),
@@ -176,11 +197,15 @@ def _clusters(
     store: Store, run_id: int, threshold: float, wholes: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]
 ) -> Clustering:
     """The run's clusters at `threshold`, with each part kept apart from its whole (`wholes`) and every
-    pair `same_source_apart` finds in the clusters of the links alone kept apart: any cluster of the
-    final clustering lies inside one of those, so no pair of one source is left to find."""
+    pair `same_source_apart` and `assigned_apart` find in the clusters of the links alone kept apart:
+    any cluster of the final clustering lies inside one of those, so no such pair is left to find."""
     linked = cluster_records(store, run_id, threshold, INCIDENTS)
     apart = same_source_apart(store, run_id, threshold, linked)
-    both = (np.concatenate([apart[0], wholes[0]]), np.concatenate([apart[1], wholes[1]]))
+    elsewhere = assigned_apart(store, run_id, linked)
+    both = (
+        np.concatenate([apart[0], elsewhere[0], wholes[0]]),
+        np.concatenate([apart[1], elsewhere[1], wholes[1]]),
+    )
     return cluster_records(store, run_id, threshold, INCIDENTS, apart=both)
 
 
@@ -274,7 +299,7 @@ def _summary(
         [run_id],
     )[0]
     pairs_linked = store.scalar(
-        "SELECT count(*) FROM link_pair WHERE run_id = ? AND kind = ? AND match_probability >= ?",
+        f"SELECT count(*) FROM link_pair WHERE run_id = ? AND kind = ? AND {LINKED}",
         [run_id, INCIDENTS.kind, threshold],
     )
     return IncidentRun(

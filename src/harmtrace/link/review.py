@@ -58,7 +58,9 @@ class ReviewPair(TypedDict):
     run_id: int
     id_l: int
     id_r: int
-    method: str  # 'model' (scored by the run's model) or 'cited' (one report cites the other)
+    # 'model' (scored by the run's model), 'cited' (one report cites the other), 'assigned' or
+    # 'outmatched' (a report and a curated event: `harmtrace.link.assignment`)
+    method: str
     match_probability: float
     match_weight: float
     records: list[dict[str, Any]]  # the two records, id_l first: RECORD_FIELDS
@@ -163,12 +165,30 @@ def reasons(detail: str | None) -> list[Reason]:
         return [{"comparison": "detail", "level": "not readable as JSON", "weight": None}]
     if isinstance(data, dict) and data.get("method") == "cited":
         return _cited_reasons(data)
-    found = [r for r in _comparisons(data) if r["comparison"] not in PRIOR_KEYS]
+    assigned = _assigned_reason(data)
+    found = [r for r in _comparisons(data) if r["comparison"] not in (*PRIOR_KEYS, "assigned")]
     found.sort(key=lambda r: -abs(r["weight"]) if r["weight"] is not None else math.inf)
     prior = _prior(data)
     level = data.get("prior_of") if isinstance(data, dict) else None
     prior_row: Reason = {"comparison": "prior", "level": str(level or "any two records"), "weight": prior}
-    return found + ([prior_row] if prior else [])
+    return assigned + found + ([prior_row] if prior else [])
+
+
+def _assigned_reason(data: Any) -> list[Reason]:
+    """The assignment of a report to a curated event (`harmtrace.link.assignment`), when it chose
+    the pair.
+
+    >>> _assigned_reason({"assigned": {"share": 0.31, "rival_events": 2}})[0]["level"]
+    'share 0.31 of the odds, against 2 rival events: linked at any probability'
+    """
+    given = data.get("assigned") if isinstance(data, dict) else None
+    if not isinstance(given, dict):
+        return []
+    level = (
+        f"share {given.get('share')} of the odds, against {given.get('rival_events')} rival events: "
+        "linked at any probability"
+    )
+    return [{"comparison": "assigned to this event", "level": level, "weight": None}]
 
 
 def _cited_reasons(data: dict[str, Any]) -> list[Reason]:
