@@ -478,16 +478,18 @@ class Backend(Protocol):
 
 
 def default_memory_limit() -> str:
-    """DuckDB memory for Splink: 40% of physical memory, at most 3 GB.
+    """DuckDB memory for Splink: 40% of physical memory, at most 2 GB.
 
-    DuckDB's own default (80%) let a million-record link peak at 8.3 GB; with 3 GB it spills what
-    does not fit, peaks at 4.2 GB for the whole process, and ran faster (measured on 2 cores).
+    DuckDB's own default (80%) let a million-record link peak at 8.3 GB; with a cap it spills what
+    does not fit. At a million simulated reports (`benchmarks/link_incidents.py`, 2 cores) 3 GB
+    peaked at 4,628 MB for the whole process in 259.6 s, 2 GB at 4,009 MB in 239.5 s; at a million
+    victim records (`benchmarks/link_victims.py`) 3,930 MB in 35.4 s against 3,315 MB in 35.7 s.
     """
     try:
         physical = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (ValueError, OSError, AttributeError):
         return "3GB"
-    return f"{max(256, min(3 * 1024, int(physical * 0.4) // 2**20))}MB"
+    return f"{max(256, min(2 * 1024, int(physical * 0.4) // 2**20))}MB"
 
 
 @dataclass
