@@ -15,7 +15,7 @@ from harmtrace.cli.ingest import describe_import
 from harmtrace.display import table
 from harmtrace.simulate import SimulationConfig, default_config, import_lists, load_config, simulate_victims
 from harmtrace.simulate.config import build_config
-from harmtrace.simulate.reports import ReportsConfig, import_reports, simulate_reports
+from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 
 
 @main.group(epilog="Example:\n\n  harmtrace simulate victims --people 10000 --sources 3 --seed 1 --out sim/")
@@ -293,7 +293,8 @@ def _describe_captures(result: dict[str, Any]) -> str:
 @simulate.command(
     "reports",
     epilog="Example:\n\n\b\n  harmtrace simulate reports sim-reports/ --incidents 2000 --seed 1\n"
-    "  harmtrace simulate reports sim-reports/ --incidents 2000 --import --db sim.duckdb",
+    "  harmtrace simulate reports sim-reports/ --incidents 2000 --import --db sim.duckdb\n"
+    "  harmtrace simulate reports sim-reports/ --incidents 2000 --event-data --import --db sim.duckdb",
 )
 @click.argument("out_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option(
@@ -307,6 +308,11 @@ def _describe_captures(result: dict[str, Any]) -> str:
     show_default=True,
     help="Share of incidents on the day and in the town of an earlier one (strikes of one wave).",
 )
+@click.option(
+    "--event-data",
+    is_flag=True,
+    help="Also a source of curated event data in UCDP GED's CSV (some events a town's daily toll).",
+)
 @click.option("--import", "import_", is_flag=True, help="Also import every source's reports into the store.")
 @db_option
 @json_option
@@ -316,6 +322,7 @@ def reports(
     incidents: int,
     seed: int,
     same_day_share: float,
+    event_data: bool,
     import_: bool,
     db: Path | None,
     as_json: bool,
@@ -324,12 +331,21 @@ def reports(
 
     Writes reports_<source>.csv per source (import each with examples/mappings/simulated_reports.yaml
     and --source), truth.csv (source, record_id, incident_id, copied_from, duplicate_of) and
-    incidents.csv (the true incidents). See docs/simulate.md.
+    incidents.csv (the true incidents); with --event-data also events_event_data.csv (UCDP GED's
+    columns, imported as source event_data) and truth_pairs.csv (its events' pairs with the other
+    sources' reports, same or part-of). See docs/simulate.md.
     """
-    config = ReportsConfig(incidents=incidents, seed=seed, same_day_share=same_day_share)
+    config = ReportsConfig(
+        incidents=incidents,
+        seed=seed,
+        same_day_share=same_day_share,
+        event_data=EventData() if event_data else None,
+    )
     sim = simulate_reports(config)
     written = sim.write(out_dir)
     result: dict[str, Any] = {"folder": str(written.folder), "sources": sim.summary(), "imports": []}
+    if written.event_data is not None:
+        result |= {"event_data": str(written.event_data), "truth_pairs": str(written.truth_pairs)}
     imported = []
     if import_:
         with store_for(db, create=True) as store:
@@ -337,4 +353,6 @@ def reports(
         result["imports"] = [r.as_dict() for r in imported]
     lines = [table(result["sources"], ["source", "reports", "incidents", "copies", "duplicates"])]
     lines.append(f"Wrote the reports, truth.csv and incidents.csv to {written.folder}")
+    if "event_data" in result:
+        lines.append(f"Event data: {result['event_data']}, its truth pairs: {result['truth_pairs']}")
     emit(result, as_json, lambda: "\n".join(lines + [describe_import(r) for r in imported]))

@@ -6,6 +6,9 @@
     sim.truth                      # source, record_id, incident_id, copied_from, duplicate_of
     sim.write("out/")              # reports_<source>.csv per source, truth.csv, incidents.csv
 
+    # with curated event data (UCDP GED's CSV): events_event_data.csv and truth_pairs.csv besides
+    sim = simulate_reports(ReportsConfig(incidents=1000, seed=1, event_data=EventData()))
+
 True incidents (`incidents.csv`): a day, a town (`syrian_places.TOWNS`, drawn by weight; beyond
 1,000 incidents also invented villages, `invented_towns.towns_for`, so that a larger conflict covers
 more places instead of striking each town more often a day) and a point near it, an alleged
@@ -45,7 +48,7 @@ import hashlib
 import io
 import itertools
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Final
@@ -68,6 +71,8 @@ REPORT_COLUMNS: Final = (
     "location_precision", "perpetrators", "means", "civilians_killed", "children_killed", "description",
 )  # fmt: skip
 TRUTH_COLUMNS: Final = ("source", "record_id", "incident_id", "copied_from", "duplicate_of")
+EVENT_DATA_SOURCE: Final = "event_data"
+EVENT_DATA_FILE: Final = "events_event_data.csv"
 
 # Approximate centres (degrees) of the governorates, in GOVERNORATES order (SY01..SY14).
 _CENTRES: Final = {
@@ -156,8 +161,36 @@ DEFAULT_SOURCES: Final = (
 
 
 @dataclass(frozen=True)
+class EventData:
+    """How the simulated curated event data (UCDP GED's CSV) codes the incidents (module
+    `harmtrace.simulate.event_data`); every value a share in [0, 1].
+
+    `coverage`: share of incidents it covers. `aggregate_share`: for a town and day with two or more
+    covered incidents, the probability that it codes them as one event, the town's daily toll (the
+    sum of their civilians), rather than one event per incident. `late_share`: event dated a day
+    after its incidents. `nearby_share`: located "within 25 km" (UCDP where_prec 2, the point moved
+    2-8 km) rather than at the town's point (where_prec 1). `unknown_share`: every dead of the event
+    coded as of unknown status (civilians 0), as UCDP often does; `extra_unknown_share`: a few dead
+    of unknown status besides the civilians.
+    """
+
+    coverage: float = 0.6
+    aggregate_share: float = 0.5
+    late_share: float = 0.1
+    nearby_share: float = 0.2
+    unknown_share: float = 0.15
+    extra_unknown_share: float = 0.15
+
+    def __post_init__(self) -> None:
+        for name, value in vars(self).items():
+            if not 0 <= value <= 1:
+                raise ValueError(f"event_data.{name} is a share in [0, 1] (got {value})")
+
+
+@dataclass(frozen=True)
 class ReportsConfig:
-    """Settings of a simulation: incidents, seed, period, share of same-town same-day incidents, sources."""
+    """Settings of a simulation: incidents, seed, period, share of same-town same-day incidents, sources,
+    and the curated event data (None: none)."""
 
     incidents: int = 1000
     seed: int = 0
@@ -165,6 +198,7 @@ class ReportsConfig:
     period_end: date = date(2019, 12, 31)
     same_day_share: float = 0.35
     sources: tuple[ReportSource, ...] = DEFAULT_SOURCES
+    event_data: EventData | None = None
 
     def __post_init__(self) -> None:
         if self.incidents < 1:
@@ -195,26 +229,33 @@ class Incident:
 
 @dataclass(frozen=True)
 class WrittenReports:
-    """The files of a simulation: one CSV per source, truth.csv, incidents.csv."""
+    """The files of a simulation: one CSV per source, truth.csv, incidents.csv; with event data its
+    UCDP GED CSV and truth_pairs.csv (pairs of `harmtrace.link.labels`), else None."""
 
     folder: Path
     reports: dict[str, Path]
     truth: Path
     incidents: Path
+    event_data: Path | None = None
+    truth_pairs: Path | None = None
 
 
 @dataclass
 class ReportSimulation:
-    """True incidents, each source's reports (Arrow tables, REPORT_COLUMNS) and the truth per report."""
+    """True incidents, each source's reports (Arrow tables, REPORT_COLUMNS) and the truth per report;
+    with event data, its events (UCDP GED's columns) and the truth pairs of its events."""
 
     config: ReportsConfig
     incidents: list[Incident]
     reports: dict[str, pa.Table]
     truth: pa.Table
     counts: dict[str, dict[str, int]] = field(default_factory=dict)
+    event_data: pa.Table | None = None
+    truth_pairs: pa.Table | None = None
 
     def write(self, folder: Path | str) -> WrittenReports:
-        """Write reports_<source>.csv (UTF-8), truth.csv and incidents.csv into `folder`."""
+        """Write reports_<source>.csv (UTF-8), truth.csv and incidents.csv into `folder`; with event
+        data also events_event_data.csv and truth_pairs.csv."""
         out = Path(folder)
         out.mkdir(parents=True, exist_ok=True)
         paths = {name: out / f"reports_{name}.csv" for name in self.reports}
@@ -223,7 +264,12 @@ class ReportSimulation:
         written = WrittenReports(out, paths, out / "truth.csv", out / "incidents.csv")
         written.truth.write_bytes(_csv(self.truth))
         written.incidents.write_bytes(_csv(_incident_table(self.incidents, towns_for(self.config.incidents))))
-        return written
+        if self.event_data is None or self.truth_pairs is None:
+            return written
+        events, pairs = out / EVENT_DATA_FILE, out / "truth_pairs.csv"
+        events.write_bytes(_csv(self.event_data))
+        pairs.write_bytes(_csv(self.truth_pairs))
+        return replace(written, event_data=events, truth_pairs=pairs)
 
     def summary(self) -> list[dict[str, int | str]]:
         """Per source: reports, incidents reported, copies, within-source duplicates."""
@@ -237,15 +283,26 @@ def simulate_reports(config: ReportsConfig | None = None) -> ReportSimulation:
     writer = _Writer(config, towns_for(config.incidents))
     for index, incident in enumerate(incidents):
         writer.report(incident, np.random.default_rng([config.seed, 2, index]))
-    return ReportSimulation(config, incidents, writer.tables(), writer.truth(), writer.counts)
+    sim = ReportSimulation(config, incidents, writer.tables(), writer.truth(), writer.counts)
+    if config.event_data is None:
+        return sim
+    from harmtrace.simulate.event_data import with_event_data
+
+    return with_event_data(sim, config.event_data, writer.towns, np.random.default_rng([config.seed, 3]))
 
 
 def import_reports(store: Store, written: WrittenReports, mapping: Path | None = None) -> list[ImportResult]:
-    """Import every source's CSV into `store` as reports, through the simulated-reports mapping."""
+    """Import every source's CSV into `store` as reports, through the simulated-reports mapping, and
+    the event data, if any, as UCDP GED (source EVENT_DATA_SOURCE)."""
     from harmtrace.ingest import get_format, import_file
 
     fmt = get_format("incidents", mapping or mapping_path())
-    return [import_file(store, fmt, path, source=name) for name, path in written.reports.items()]
+    results = [import_file(store, fmt, path, source=name) for name, path in written.reports.items()]
+    if written.event_data is not None:
+        results.append(
+            import_file(store, get_format("ucdp-ged"), written.event_data, source=EVENT_DATA_SOURCE)
+        )
+    return results
 
 
 def mapping_path() -> Path:
