@@ -22,7 +22,10 @@ Rows of the table, all run in this process on the same store:
   (the same, overlapping, allied, named in the other's text, or a fighting pair against a striker);
 - ceiling: the most true pairs any linkage can find without putting two reports of one source in one
   incident and without containment (a maximum matching of the truth), precision 1 by construction;
-- simulator: pairwise F1 of this model on simulated reports (`harmtrace simulate reports`), same run.
+- simulator: pairwise F1 of this model on simulated reports (`harmtrace simulate reports`), same run;
+- simulator with event data: the same simulation with a curated source coding town-day aggregates
+  (`--event-data`): recall, precision and wrong merges of its pairs with the other sources from 2018
+  (without labels, and with the truth pairs of 2016-2017 as labels), and the pairwise F1 of all.
 
 Columns: recall, precision (links to a report the truth does not name count against it), wrong-merge
 share (links contradicting the truth), links, seconds. Definitions: `harmtrace.link.pair_truth`.
@@ -54,7 +57,7 @@ from harmtrace.link.incident_model import INCIDENTS_SPEC
 from harmtrace.link.incidents import link_incidents
 from harmtrace.link.labels import read_label_rows, resolve_labels
 from harmtrace.link.pair_truth import PairEvaluation, evaluate_incident_pairs, evaluate_links
-from harmtrace.simulate.reports import ReportsConfig, import_reports, simulate_reports
+from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 from harmtrace.store import Store, open_store
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -125,6 +128,7 @@ def run(data: Path, work: Path, sim_incidents: int) -> list[dict[str, Any]]:
             )
         )
     rows.append(simulated(work, sim_incidents))
+    rows += simulated_event_data(work, sim_incidents)
     return rows
 
 
@@ -246,6 +250,57 @@ def simulated(work: Path, incidents: int) -> dict[str, Any]:
         "precision": p.precision,
         "wrong merges": None,
         "links": p.predicted,
+        "seconds": seconds,
+    }
+
+
+def simulated_event_data(work: Path, incidents: int) -> list[dict[str, Any]]:
+    """The simulator with curated event data (town-day aggregates, `EventData`): its pairs with every
+    other source, labels of 2016-2017, scored from 2018 (summed over the pairs of sources), and the
+    pairwise F1 of all reports against truth.csv, without labels and with them."""
+    config = ReportsConfig(incidents=incidents, seed=1, event_data=EventData())
+    written = simulate_reports(config).write(work / "sim_events")
+    assert written.truth_pairs is not None
+    labels = work / "sim_event_labels.csv"
+    _first_half_pairs(written.truth_pairs, written.event_data, labels)
+    rows = []
+    with open_store(work / "sim_events.duckdb", create=True) as store:
+        import_reports(store, written)
+        for name, given in (("no labels", None), ("labels 2016-17", labels)):
+            started = time.perf_counter()
+            link_incidents(store, labels=given)
+            seconds = time.perf_counter() - started
+            pairs = evaluate_incident_pairs(store, written.truth_pairs, date_from=date(2018, 1, 1))
+            f1 = evaluate_incidents(store, written.truth).pairwise.f1
+            rows.append(_summed(f"simulator with event data, {name}: pairwise F1 {f1}", pairs, seconds))
+    return rows
+
+
+def _first_half_pairs(truth_pairs: Path, events: Path | None, out: Path) -> None:
+    """The truth pairs whose event is dated before 2018 (the simulated period is 2016-2019)."""
+    assert events is not None
+    dated = {r["id"]: r["date_start"] for r in _read(events)}
+    rows = _read(truth_pairs)
+    with out.open("w", newline="") as fh:
+        writer = csv.DictWriter(fh, list(rows[0]))
+        writer.writeheader()
+        for r in rows:
+            event = r["record_id_a"] if r["source_a"] == "event_data" else r["record_id_b"]
+            if dated[event] < "2018-01-01":
+                writer.writerow(r)
+
+
+def _summed(name: str, result: PairEvaluation, seconds: float) -> dict[str, Any]:
+    true, found = (sum(getattr(s, k) for s in result.by_source_pair) for k in ("true_pairs", "found"))
+    links, correct = (sum(getattr(s, k) for s in result.by_source_pair) for k in ("links", "correct"))
+    wrong = sum(s.wrong_merges for s in result.by_source_pair)
+    return {
+        "run": name,
+        "recall": round(found / true, 4) if true else None,
+        "precision": round(correct / links, 4) if links else None,
+        "wrong merges": round(wrong / links, 4) if links else None,
+        "links": links,
+        "true pairs": true,
         "seconds": seconds,
     }
 

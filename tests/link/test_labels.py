@@ -29,7 +29,7 @@ from harmtrace.link.model import (
     learn_from_labels,
     settings,
 )
-from harmtrace.link.runs import _calibrate_by_source_pair, _or_guess, source_pair_classes
+from harmtrace.link.runs import _calibrate_by_source_pair, _or_guess, by_labelled_sources, source_pair_classes
 from harmtrace.store import Store
 from tests.conftest import ROOT, TEST_DATA
 
@@ -209,3 +209,28 @@ def test_a_label_file_naming_no_stored_report_is_refused_and_used_labels_are_cou
     )
     run = link_incidents(store, labels=right)
     assert (run.labels_used, run.labels_unresolved) == (1, 1)
+
+
+def test_labels_rescore_only_the_pairs_of_sources_they_name() -> None:
+    table = pa.table(
+        {"unique_id": [1, 2, 3, 4, 5], "source_dataset": ["ucdp", "ucdp", "monitor", "video", "video"]}
+    )
+    labels = pa.table({"unique_id_l": [1, 99], "unique_id_r": [3, 98], "relation": ["same", "same"]})
+
+    def scored(p: float) -> pa.Table:  # every pair of the five, one probability
+        pairs = [(a, b) for a in range(1, 6) for b in range(a + 1, 6)]
+        return pa.table(
+            {
+                "unique_id_l": [a for a, _ in pairs],
+                "unique_id_r": [b for _, b in pairs],
+                "p": [p] * len(pairs),
+            }
+        )
+
+    both = by_labelled_sources(table, labels, scored(0.9), scored(0.1))
+    got = {
+        (a, b): p for a, b, p in zip(*(both.column(c).to_pylist() for c in both.column_names), strict=True)
+    }
+    assert len(got) == 10  # every pair once
+    # ucdp | monitor is named by a label (the label naming reports 98, 99 outside the table is moot)
+    assert {k for k, p in got.items() if p == 0.9} == {(1, 3), (2, 3)}

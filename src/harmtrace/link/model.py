@@ -534,6 +534,9 @@ class TrainedModel:
     splink: dict[str, Any]
     # "source a | source b" -> the prior of that pair of sources (`LinkageSpec.prior_by_source_pair`)
     priors: dict[str, float] = field(default_factory=dict)
+    # the settings before labels updated m (`learn_from_labels`), for the pairs of sources no label
+    # names (`harmtrace.link.runs.score_features`); None when no label trained the model
+    unlabelled: dict[str, Any] | None = None
 
     def to_json(self) -> str:
         return json.dumps(
@@ -542,8 +545,20 @@ class TrainedModel:
                 "spec": self.spec.to_dict(),
                 "splink": self.splink,
                 "priors": self.priors,
+                "unlabelled": self.unlabelled,
             }
         )
+
+    def without_labels(self) -> TrainedModel:
+        """The model as it was before labels updated m (itself when none did)."""
+        if self.unlabelled is None:
+            return self
+        splink = {**self.unlabelled, "probability_two_random_records_match": self.prior}
+        return TrainedModel(self.spec, splink, self.priors)
+
+    @property
+    def prior(self) -> float:
+        return float(self.splink["probability_two_random_records_match"])
 
     @classmethod
     def from_json(cls, text: str) -> TrainedModel:
@@ -552,7 +567,8 @@ class TrainedModel:
             raise QueryError(
                 f"Linkage model format {data.get('format')!r} is not {MODEL_FORMAT}: link again."
             )
-        return cls(LinkageSpec.from_dict(data["spec"]), data["splink"], dict(data.get("priors") or {}))
+        priors = dict(data.get("priors") or {})
+        return cls(LinkageSpec.from_dict(data["spec"]), data["splink"], priors, data.get("unlabelled"))
 
     def linker(self, frame: SplinkDataFrame) -> Linker:
         """A Splink linker scoring with these parameters (no training)."""
@@ -601,12 +617,14 @@ def train(
             for rule in spec.training_rules:
                 _em_session(linker, rule, spec.training_pairs)
     model = floor_m(linker.misc.save_model_to_json(), dict(spec.m_floors))
-    if labels is not None and labels.num_rows:
-        with step("train: labels"):
-            model = learn_from_labels(model, label_counts(linker, labels), spec.unlabelled)
+    before = disagreement_not_for(model, spec.disagreements) if spec.disagreements else model
+    if labels is None or not labels.num_rows:
+        return TrainedModel(spec, before)
+    with step("train: labels"):
+        model = learn_from_labels(model, label_counts(linker, labels), spec.unlabelled)
     if spec.disagreements:
         model = disagreement_not_for(model, spec.disagreements)
-    return TrainedModel(spec, model)
+    return TrainedModel(spec, model, unlabelled=before)
 
 
 def disagreement_not_for(model: dict[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
@@ -807,7 +825,7 @@ def _logit2(p: float) -> float:
 def with_prior(model: TrainedModel, prior: float, priors: dict[str, float] | None = None) -> TrainedModel:
     """`model` with its prior replaced (and its priors per pair of sources, when given)."""
     splink = {**model.splink, "probability_two_random_records_match": prior}
-    return TrainedModel(model.spec, splink, model.priors if priors is None else priors)
+    return TrainedModel(model.spec, splink, model.priors if priors is None else priors, model.unlabelled)
 
 
 def shift_weights(match_weights: npt.NDArray[np.float64], old: float, new: float) -> npt.NDArray[np.float64]:

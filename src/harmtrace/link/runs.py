@@ -26,6 +26,7 @@ from typing import Any, Final
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from harmtrace import __version__
 from harmtrace.link.model import (
@@ -77,6 +78,9 @@ def score_features(
             model = train(spec, frame, clock, labels)
         with clock("predict"), quiet_splink():
             scored = _predict(model, frame)
+            if model.unlabelled is not None and labels is not None and spec.prior_by_source_pair:
+                plain = _predict(model.without_labels(), frame)
+                scored = by_labelled_sources(table, labels, scored, plain)
         if spec.prior_by_source_pair:
             model, scored = _calibrate_by_source_pair(model, scored, table)
         else:
@@ -84,6 +88,18 @@ def score_features(
     finally:
         backend.close()
     return model, scored
+
+
+def by_labelled_sources(table: pa.Table, labels: pa.Table, labelled: pa.Table, plain: pa.Table) -> pa.Table:
+    """The pairs of the pairs of sources some label names as scored with the labels (`labelled`), the
+    others as scored without (`plain`): labels of UCDP against a monitor say how those two sources
+    agree on a strike, not how two videos of an archive do."""
+    ids = table.column("unique_id")
+    inside = pc.and_(pc.is_in(labels.column("unique_id_l"), ids), pc.is_in(labels.column("unique_id_r"), ids))
+    named = set(np.unique(source_pair_classes(table, labels.filter(inside))[0]).tolist())
+    keep = np.isin(source_pair_classes(table, labelled)[0], list(named))
+    other = ~np.isin(source_pair_classes(table, plain)[0], list(named))
+    return pa.concat_tables([labelled.filter(pa.array(keep)), plain.filter(pa.array(other))])
 
 
 def _predict(model: TrainedModel, frame: Any) -> pa.Table:
