@@ -43,21 +43,21 @@ demo's links (UCDP against a video archive: docs/linkage_handcheck_demo.md).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
-import scipy.sparse as sp
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse.csgraph import connected_components
 
 from harmtrace.link.clusters import Clustering, FloatArray, IntArray
 from harmtrace.link.decisions import Decision
 from harmtrace.link.incident_features import civilians_killed_sql, curated_formats
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.store import Store
+
+if TYPE_CHECKING:
+    import scipy.sparse as sp
 
 SHARE_FLOOR: Final = 0.02
 LABELS_FOR_FLOOR: Final = 100
@@ -187,8 +187,7 @@ def _strikes(store: Store, run_id: int, threshold: float, pairs: pa.Table) -> In
         store.con.unregister("ht_assign_reports")
     u = np.searchsorted(reports, np.asarray(linked["id_l"], dtype=np.int64))
     v = np.searchsorted(reports, np.asarray(linked["id_r"], dtype=np.int64))
-    graph = sp.coo_matrix((np.ones(u.size), (u, v)), shape=(reports.size, reports.size))
-    labels = np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
+    labels = _components(u, v, reports.size)
     at = np.searchsorted(reports, pairs.column("report").to_numpy().astype(np.int64))
     return np.asarray(labels[at], dtype=np.int64)
 
@@ -260,9 +259,18 @@ def _groups(event: IntArray, report: IntArray) -> IntArray:
     """The connected group of each candidate pair (events and reports joined by pairs)."""
     nodes, index = np.unique(np.concatenate([event, report]), return_inverse=True)
     u, v = index[: event.size], index[event.size :]
-    graph = sp.coo_matrix((np.ones(u.size), (u, v)), shape=(nodes.size, nodes.size))
-    _, labels = connected_components(graph, directed=False)
-    return np.asarray(labels[u], dtype=np.int64)
+    return _components(u, v, nodes.size)[u]
+
+
+def _components(u: IntArray, v: IntArray, size: int) -> IntArray:
+    """The connected component of each of `size` nodes joined by the edges (u, v)."""
+    # scipy is imported where used: scipy.sparse, csgraph and optimize take half a second to import,
+    # which every command would pay
+    import scipy.sparse as sp
+    from scipy.sparse.csgraph import connected_components
+
+    graph = sp.coo_matrix((np.ones(u.size), (u, v)), shape=(size, size))
+    return np.asarray(connected_components(graph, directed=False)[1], dtype=np.int64)
 
 
 def _weighable(c: Candidates, rows: IntArray) -> bool:
@@ -282,6 +290,8 @@ def _best_each(c: Candidates) -> IntArray:
 def _solve(c: Candidates) -> IntArray | None:
     """The chosen rows of one group by the integer programme (module docstring, step 3), or None when
     the solver does not finish."""
+    from scipy.optimize import Bounds, LinearConstraint, milp  # imported where used (`_components`)
+
     n, events = c.event.size, np.unique(c.event)
     m = events.size
     e = np.searchsorted(events, c.event)
@@ -321,6 +331,8 @@ def _constraints(
 ) -> sp.csr_matrix:
     """The programme's rows over (x, y, d): the first block (one per report) at most 1, the others at
     most 0."""
+    import scipy.sparse as sp  # imported where used (`_components`)
+
     lo, hi, ev_lo, ev_hi = tolls
     width, pair, event = n + 2 * m, np.arange(n), np.arange(m)
 
