@@ -57,7 +57,7 @@ def test_the_tolls_decide_between_events_that_look_alike() -> None:
 
 
 def test_a_report_below_the_floor_stays_unassigned_unless_its_toll_completes_an_event() -> None:
-    # a share just below the floor (gain -0.14 bits); missing a third of a toll costs 1/3 (COUNT_PENALTY)
+    # a share just below the floor (gain -0.14 bits); missing a third of a toll costs COUNT_PENALTY / 3
     weak, strong = SHARE_FLOOR / 1.1, 0.5
     alone = _chosen(_candidates([(1, 10, weak)], {10: 2}, {1: 2}))
     assert alone == {}  # one pair, below the floor: nothing weighs for it

@@ -61,7 +61,7 @@ if TYPE_CHECKING:
 
 SHARE_FLOOR: Final = 0.02
 LABELS_FOR_FLOOR: Final = 100
-COUNT_PENALTY: Final = 1.0
+COUNT_PENALTY: Final = 2.0
 SOLVER_SECONDS: Final = 10.0
 TIE_BITS: Final = 1e-6
 CANDIDATE_BITS: Final = 8  # candidates reach this many bits below the floor (a count may call them in)
