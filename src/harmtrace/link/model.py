@@ -581,8 +581,24 @@ class TrainedModel:
             levels = comparison["comparison_levels"]
             counted = [lv for lv in levels if not lv.get("is_null_level")]
             values = {len(counted) - 1 - i: str(lv.get("label_for_charts")) for i, lv in enumerate(counted)}
-            labels[comparison["output_column_name"]] = {-1: "unknown", **values}
+            labels[comparison["output_column_name"]] = {-1: _null_label(levels), **values}
         return labels
+
+
+def _null_label(levels: list[dict[str, Any]]) -> str:
+    """What a pair at a comparison's null level (gamma -1) was: its null levels' own labels, "unknown"
+    for Splink's ("given_key is NULL") or none (a UCDP dyad against another striker is no evidence,
+    but it is not unknown).
+
+    >>> _null_label([{"is_null_level": True, "label_for_charts": "unknown"},
+    ...              {"is_null_level": True, "label_for_charts": "a fighting pair and another striker"}])
+    'unknown or a fighting pair and another striker'
+    >>> _null_label([{"is_null_level": True, "label_for_charts": "given_key is NULL"}])
+    'unknown'
+    """
+    nulls = [str(lv.get("label_for_charts") or "") for lv in levels if lv.get("is_null_level")]
+    named = ["unknown" if not label or label.endswith(" is NULL") else label for label in nulls]
+    return " or ".join(dict.fromkeys(named)) or "unknown"
 
 
 Step = Callable[[str], AbstractContextManager[None]]
