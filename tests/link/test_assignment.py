@@ -129,3 +129,11 @@ def test_without_labels_only_pairs_at_the_threshold_are_assigned(store: Store) -
     assert methods[(min(u1, a1), max(u1, a1))] == "outmatched"  # 0.30: a share, but no labels
     assert sorted(methods[(min(u, a2), max(u, a2))] for u in (u1, u2)) == ["assigned", "outmatched"]
     assert done.assigned == 1
+
+
+def test_a_busy_day_does_not_pile_every_strike_onto_one_event() -> None:
+    # one event of 1 killed; six strikes of 1 killed that day, each a strong candidate of nothing else:
+    # their minima may pass its maximum by 2 at most (EXCESS_BOUND), whatever their gains
+    pairs = [(1, r, 0.6) for r in range(10, 16)]
+    chosen = _chosen(_candidates(pairs, dict.fromkeys(range(10, 16), 1.0), {1: 1}))
+    assert len(chosen) == 3  # 1 + 2: the toll, and the most it may be passed by

@@ -24,8 +24,11 @@ So for the pairs of a run between a curated event and a report of another source
    HiGHS): every report goes to at most one event; an event with reports pays COUNT_PENALTY for each
    share of its own toll by which the reports' civilians killed miss it (the sum of their minima
    above its maximum, or the sum of their maxima below its minimum; a report without a count is no
-   bound); the chosen pairs maximise total gain minus penalties. A group with no count to weigh, or
-   one the solver does not finish in SOLVER_SECONDS, takes each report's best event above the floor.
+   bound), and the sum of their minima never passes its maximum by more than EXCESS_BOUND times
+   that maximum (at least 2: a city's busy day does not pile every strike onto the one event the
+   source coded); the chosen pairs maximise total gain minus penalties. A group with no count to
+   weigh, or one the solver does not finish in SOLVER_SECONDS, takes each report's best event above
+   the floor.
 
 A report linked to an event by citation, or whose pair with a curated event an analyst decided
 (same, part-of, contains), is not assigned; a pair an analyst called different is no candidate.
@@ -35,9 +38,9 @@ detail gains the share and the number of rival events); the other curated pairs,
 (`harmtrace.link.clusters`). An event holding two or more assigned reports of one source is their
 whole (`harmtrace.link.containment`).
 
-SHARE_FLOOR and COUNT_PENALTY were chosen on the pairs of January-June 2017 and scored on July-December
-(`benchmarks/real_incidents.py`, docs/linkage.md); the gate without labels after a hand check of the
-demo's links (UCDP against a video archive: docs/linkage_handcheck_demo.md).
+SHARE_FLOOR, COUNT_PENALTY and EXCESS_BOUND were chosen on the pairs of January-June 2017 and scored
+on July-December (`benchmarks/real_incidents.py`, docs/linkage.md); the gate without labels after a
+hand check of the demo's links (UCDP against a video archive: docs/linkage_handcheck_demo.md).
 """
 
 from __future__ import annotations
@@ -64,6 +67,7 @@ LABELS_FOR_FLOOR: Final = 100
 COUNT_PENALTY: Final = 2.0
 SOLVER_SECONDS: Final = 10.0
 TIE_BITS: Final = 1e-6
+EXCESS_BOUND: Final = 1.0  # an event's reports sum at most this many times its maximum (at least 2) above it
 CANDIDATE_BITS: Final = 8  # candidates reach this many bits below the floor (a count may call them in)
 
 
@@ -347,7 +351,10 @@ def _constraints(
         (np.r_[np.ones(n), -np.ones(n)], (np.r_[pair, pair], np.r_[pair, n + e])), shape=(n, width)
     )
     too_many, too_few = toll_rows(lo, -ev_hi), toll_rows(-hi, ev_lo)
-    return sp.vstack([one_event, used, too_many, too_few]).tocsr()
+    # sum lo x - cap y <= 0: the reports' minima never pass the event's maximum by more than the cap
+    cap = np.where(ev_hi < 1e9, ev_hi + EXCESS_BOUND * np.maximum(2.0, ev_hi), 1e9)
+    bounded = sp.coo_matrix((np.r_[lo, -cap], (np.r_[e, event], np.r_[pair, n + event])), shape=(m, width))
+    return sp.vstack([one_event, used, too_many, too_few, bounded]).tocsr()
 
 
 def _mark(store: Store, run_id: int, pairs: pa.Table, chosen: Candidates) -> None:
