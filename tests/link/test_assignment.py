@@ -16,6 +16,7 @@ from harmtrace.link.assignment import (
 )
 from harmtrace.link.clusters import cluster_records
 from harmtrace.link.decisions import active_decisions, record_decision
+from harmtrace.link.incidents import _clusters
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.review import reasons
 from harmtrace.store import Store
@@ -137,3 +138,16 @@ def test_a_busy_day_does_not_pile_every_strike_onto_one_event() -> None:
     pairs = [(1, r, 0.6) for r in range(10, 16)]
     chosen = _chosen(_candidates(pairs, dict.fromkeys(range(10, 16), 1.0), {1: 1}))
     assert len(chosen) == 3  # 1 + 2: the toll, and the most it may be passed by
+
+
+def test_a_report_chained_to_a_second_event_is_kept_apart_from_it(store: Store) -> None:
+    ucdp, monitor = _store(store)
+    (u1, u2, *_), (a1, a2, *_) = list(ucdp.values()), list(monitor.values())
+    # a1 goes to u1 and a2 to u2 (each its one candidate), but the monitor's own pair chains them
+    _pairs(store, [(u1, a1, 0.30), (a1, a2, 0.99), (u2, a2, 0.95)])
+    assign_reports(store, 1, 0.9, active_decisions(store, INCIDENTS), Gate())
+    empty = np.zeros(0, dtype=np.int64)
+    clusters = _clusters(store, 1, 0.9, (empty, empty)).representative_of()
+    assert clusters[u1] != clusters[u2]  # two curated events are never one incident
+    # each report stays with the event it was assigned to, never with the other
+    assert clusters[a1] != clusters[u2] and clusters[a2] != clusters[u1]

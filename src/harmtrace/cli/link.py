@@ -84,6 +84,8 @@ def _describe_run(run: LinkRun) -> str:
     epilog="Example:\n\n\b\n  harmtrace link incidents\n"
     "  harmtrace link incidents --from 2016-01-01 --to 2016-12-31 --threshold 0.95 --json\n"
     "  harmtrace link incidents --labels checked_pairs.csv\n"
+    "  harmtrace link incidents --labels checked_pairs.csv --share-floor 0.05\n"
+    "  harmtrace link incidents --no-assignment\n"
     "  harmtrace link incidents --ignore-citations",
 )
 @click.option(

@@ -46,7 +46,7 @@ hand check of the demo's links (UCDP against a video archive: docs/linkage_handc
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
 import numpy.typing as npt
@@ -130,11 +130,8 @@ def assign_reports(
     candidates = _candidates(open_pairs, _strikes(store, run_id, threshold, open_pairs), gate)
     chosen, solved, greedy = choose(candidates)
     _mark(store, run_id, pairs, candidates.subset(chosen))
-    outmatched = store.scalar(
-        "SELECT count(*) FROM link_pair WHERE run_id = ? AND kind = ? AND method = 'outmatched'",
-        [run_id, INCIDENTS.kind],
-    )
-    return Assignment(gate, int(chosen.size), int(outmatched), solved, greedy)
+    scored = pc.sum(pc.equal(pairs.column("method"), "model")).as_py() or 0
+    return Assignment(gate, int(chosen.size), int(scored) - int(chosen.size), solved, greedy)
 
 
 def assigned_apart(store: Store, run_id: int, clustering: Clustering) -> tuple[IntArray, IntArray]:
@@ -161,23 +158,26 @@ def _curated_pairs(store: Store, run_id: int) -> pa.Table:
 
 
 def _settled(pairs: pa.Table, decisions: list[Decision]) -> npt.NDArray[np.bool_]:
-    """Per pair: whether it is out of the assignment (its report cited or decided, the pair called
-    different)."""
-    event = pairs.column("event").to_numpy()
-    report = pairs.column("report").to_numpy()
+    """Per pair: whether it is out of the assignment: its report cites or is cited by a curated event,
+    or an analyst decided it with one (same, part-of, contains), or the pair was called different."""
+    event = pairs.column("event").to_numpy().astype(np.int64)
+    report = pairs.column("report").to_numpy().astype(np.int64)
     cited = pairs.column("method").to_numpy(zero_copy_only=False) == "cited"
-    ids = set(event.tolist()) | set(report.tolist())
-    decided = {(d.id_a, d.id_b, d.verdict) for d in decisions if d.id_a in ids and d.id_b in ids}
-    different = {(a, b) for a, b, v in decided if v == "different"}
-    fixed = set(report[cited].tolist()) | {
-        r for a, b, v in decided if v != "different" for r in (a, b) if r in set(report.tolist())
-    }
-    key = [(min(e, r), max(e, r)) for e, r in zip(event.tolist(), report.tolist(), strict=True)]
-    return np.fromiter(
-        (r in fixed or k in different for r, k in zip(report.tolist(), key, strict=True)),
-        dtype=bool,
-        count=len(key),
-    )
+    events = set(event.tolist())
+    different = [_pair_key(d.id_a, d.id_b) for d in decisions if d.verdict == "different"]
+    decided = [
+        d.id_b if d.id_a in events else d.id_a
+        for d in decisions
+        if d.verdict != "different" and (d.id_a in events) != (d.id_b in events)
+    ]
+    fixed = np.concatenate([report[cited], np.asarray(decided, dtype=np.int64)])
+    key = _pair_key(np.minimum(event, report), np.maximum(event, report))
+    return np.isin(report, fixed) | np.isin(key, np.asarray(different, dtype=np.int64))
+
+
+def _pair_key(low: Any, high: Any) -> Any:
+    """One integer per unordered pair of report ids (`low` < `high`; ids below 2**31)."""
+    return low * 2**31 + high
 
 
 def _strikes(store: Store, run_id: int, threshold: float, pairs: pa.Table) -> IntArray:

@@ -94,11 +94,11 @@ def by_labelled_sources(table: pa.Table, labels: pa.Table, labelled: pa.Table, p
     """The pairs of the pairs of sources some label names as scored with the labels (`labelled`), the
     others as scored without (`plain`): labels of UCDP against a monitor say how those two sources
     agree on a strike, not how two videos of an archive do."""
-    ids = table.column("unique_id")
+    ids, index = table.column("unique_id"), SourceIndex(table)
     inside = pc.and_(pc.is_in(labels.column("unique_id_l"), ids), pc.is_in(labels.column("unique_id_r"), ids))
-    named = set(np.unique(source_pair_classes(table, labels.filter(inside))[0]).tolist())
-    keep = np.isin(source_pair_classes(table, labelled)[0], list(named))
-    other = ~np.isin(source_pair_classes(table, plain)[0], list(named))
+    named = np.unique(index.classes(labels.filter(inside)))
+    keep = np.isin(index.classes(labelled), named)
+    other = ~np.isin(index.classes(plain), named)
     return pa.concat_tables([labelled.filter(pa.array(keep)), plain.filter(pa.array(other))])
 
 
@@ -121,7 +121,7 @@ def _predict(model: TrainedModel, frame: Any) -> pa.Table:
 def _calibrate(model: TrainedModel, scored: pa.Table, records: int) -> tuple[TrainedModel, pa.Table]:
     """The model with its prior calibrated on the scored pairs (`calibrated_prior`), and the pairs
     rescored with it, those below REVIEW_FLOOR dropped."""
-    prior = float(model.splink["probability_two_random_records_match"])
+    prior = model.prior
     weights = scored.column("match_weight").to_numpy(zero_copy_only=False).astype(np.float64)
     calibrated = calibrated_prior(weights, prior, records * (records - 1) / 2)
     weights = shift_weights(weights, prior, calibrated)
@@ -146,7 +146,7 @@ def _calibrate_by_source_pair(
     prior to 0, the only fixed point when the pairs' Bayes factors sum to less than the pairs there are.
     Where all pairs together collapse so, the first guess of the blocking rules stands (`_or_guess`).
     """
-    prior = float(model.splink["probability_two_random_records_match"])
+    prior = model.prior
     weights = scored.column("match_weight").to_numpy(zero_copy_only=False).astype(np.float64)
     overall = _or_guess(calibrated_prior(weights, prior, table.num_rows * (table.num_rows - 1) / 2), prior)
     classes, totals, names = source_pair_classes(table, scored)
@@ -172,31 +172,37 @@ def _or_guess(calibrated: float, guess: float) -> float:
     return guess if calibrated <= COLLAPSED else calibrated
 
 
+class SourceIndex:
+    """The source of every record of a feature table, to class pairs of records by pair of sources."""
+
+    def __init__(self, table: pa.Table) -> None:
+        ids = table.column("unique_id").to_numpy(zero_copy_only=False)
+        sources = table.column("source_dataset").fill_null("").to_numpy(zero_copy_only=False)
+        order = np.argsort(ids)
+        self.names, self.codes = np.unique(sources[order], return_inverse=True)
+        self.sizes = np.bincount(self.codes, minlength=len(self.names)).astype(np.float64)
+        self.sorted_ids = ids[order]
+
+    def classes(self, pairs: pa.Table) -> np.ndarray:
+        """Per pair (``unique_id_l``, ``unique_id_r``), the index of its pair of sources."""
+        a, b = (self.codes[np.searchsorted(self.sorted_ids, pairs.column(c).to_numpy(zero_copy_only=False))]
+                for c in ("unique_id_l", "unique_id_r"))  # fmt: skip
+        found: np.ndarray = np.minimum(a, b) * len(self.names) + np.maximum(a, b)
+        return found
+
+
 def source_pair_classes(table: pa.Table, scored: pa.Table) -> tuple[np.ndarray, list[float], list[str]]:
     """Per scored pair, the index of its pair of sources; per index, how many pairs of records that pair
     of sources has (n_a * n_b, or n (n - 1) / 2 within one source) and its name "a | b" (sorted)."""
-    ids = table.column("unique_id").to_numpy(zero_copy_only=False)
-    sources = table.column("source_dataset").fill_null("").to_numpy(zero_copy_only=False)
-    order = np.argsort(ids)
-    names, codes = np.unique(sources[order], return_inverse=True)
-    sizes = np.bincount(codes, minlength=len(names)).astype(np.float64)
-    sorted_ids = ids[order]
-
-    def code(column: str) -> np.ndarray:
-        wanted = scored.column(column).to_numpy(zero_copy_only=False)
-        found: np.ndarray = codes[np.searchsorted(sorted_ids, wanted)]
-        return found
-
-    a, b = code("unique_id_l"), code("unique_id_r")
-    low, high = np.minimum(a, b), np.maximum(a, b)
-    count = len(names)
+    index = SourceIndex(table)
+    count, sizes, names = len(index.names), index.sizes, index.names
     totals = [
         sizes[i] * (sizes[i] - 1) / 2 if i == j else sizes[i] * sizes[j]
         for i in range(count)
         for j in range(count)
     ]
     labels = [f"{names[i]} | {names[j]}" for i in range(count) for j in range(count)]
-    return low * count + high, totals, labels
+    return index.classes(scored), totals, labels
 
 
 def _with_weights(scored: pa.Table, weights: np.ndarray, probabilities: np.ndarray) -> pa.Table:
@@ -223,7 +229,7 @@ def _detail_sql(model: TrainedModel) -> str:
         parts.append(
             f"'{name}', json_object('level', CASE gamma_{name} {cases} END, 'weight', round(w_{name}, 2))"
         )
-    prior = float(model.splink["probability_two_random_records_match"])
+    prior = model.prior
     prior_sql = "round(w_prior, 2)" if model.priors else str(round(math.log2(prior / (1 - prior)), 2))
     parts.append(f"'prior', {prior_sql}")
     if model.priors:
