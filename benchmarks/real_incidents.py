@@ -245,7 +245,7 @@ def simulated(work: Path, incidents: int) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     p = result.pairwise
     return {
-        "run": f"simulator ({incidents:,} incidents): pairwise F1 {p.f1}",
+        "run": f"simulator ({incidents:,} incidents): pairwise F1 {_three(p.f1)}",
         "recall": p.recall,
         "precision": p.precision,
         "wrong merges": None,
@@ -272,8 +272,14 @@ def simulated_event_data(work: Path, incidents: int) -> list[dict[str, Any]]:
             seconds = time.perf_counter() - started
             pairs = evaluate_incident_pairs(store, written.truth_pairs, date_from=date(2018, 1, 1))
             f1 = evaluate_incidents(store, written.truth).pairwise.f1
-            rows.append(_summed(f"simulator with event data, {name}: pairwise F1 {f1}", pairs, seconds))
+            rows.append(
+                _summed(f"simulator with event data, {name}: pairwise F1 {_three(f1)}", pairs, seconds)
+            )
     return rows
+
+
+def _three(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
 
 
 def _first_half_pairs(truth_pairs: Path, events: Path | None, out: Path) -> None:
@@ -322,11 +328,12 @@ def print_table(rows: list[dict[str, Any]]) -> None:
     print("UCDP GED Syria 2017 (Airwars citations stripped) x Airwars Syria 2017")
     print(f"labels: true pairs to {TRAIN_TO}; scored: true pairs from {SCORE_FROM} (earlier report's date)")
     head = ("recall", "precision", "wrong", "links", "true", "seconds")
-    print(f"{'run':58} " + " ".join(f"{h:>9}" for h in head))
+    width = max(len(r["run"]) for r in rows)
+    print(f"{'run':{width}} " + " ".join(f"{h:>9}" for h in head))
     for r in rows:
         cells = [_cell(r.get(k)) for k in ("recall", "precision", "wrong merges")]
         cells += [str(r.get("links") or ""), str(r.get("true pairs") or ""), f"{r['seconds']:.1f}"]
-        print(f"{r['run']:58} " + " ".join(f"{c:>9}" for c in cells))
+        print(f"{r['run']:{width}} " + " ".join(f"{c:>9}" for c in cells))
 
 
 def _cell(value: float | None) -> str:

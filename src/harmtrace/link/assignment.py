@@ -66,7 +66,7 @@ SHARE_FLOOR: Final = 0.02
 LABELS_FOR_FLOOR: Final = 100
 COUNT_PENALTY: Final = 2.0
 SOLVER_SECONDS: Final = 10.0
-TIE_BITS: Final = 1e-6
+TIE_BITS: Final = 1e-3  # far below any gain that differs, above the solver's tolerances
 EXCESS_BOUND: Final = 1.0  # an event's reports sum at most this many times its maximum (at least 2) above it
 CANDIDATE_BITS: Final = 8  # candidates reach this many bits below the floor (a count may call them in)
 
