@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pyarrow as pa
@@ -13,6 +14,7 @@ import pytest
 
 from harmtrace.errors import InputError
 from harmtrace.ingest import get_format, import_file
+from harmtrace.link import runs
 from harmtrace.link.decisions import record_decision
 from harmtrace.link.incident_features import build_incident_features, incident_features_arrow
 from harmtrace.link.incident_model import INCIDENTS_SPEC
@@ -30,6 +32,7 @@ from harmtrace.link.model import (
     settings,
 )
 from harmtrace.link.runs import _calibrate_by_source_pair, _or_guess, by_labelled_sources, source_pair_classes
+from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 from harmtrace.store import Store
 from tests.conftest import ROOT, TEST_DATA
 
@@ -234,3 +237,37 @@ def test_labels_rescore_only_the_pairs_of_sources_they_name() -> None:
     assert len(got) == 10  # every pair once
     # ucdp | monitor is named by a label (the label naming reports 98, 99 outside the table is moot)
     assert {k for k, p in got.items() if p == 0.9} == {(1, 3), (2, 3)}
+
+
+def test_one_prediction_scores_as_the_model_with_labels_and_without(
+    store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With labels, the pairs are predicted once (by the model whose every level weighs the more of the
+    two) and rescored as each would score them: the same pairs, weights and reasons as two predictions,
+    which a model the single prediction cannot stand for still makes."""
+    written = simulate_reports(ReportsConfig(incidents=300, seed=5, event_data=EventData())).write(tmp_path)
+    import_reports(store, written)
+    predictions: list[int] = []
+    predict = runs._predict
+
+    def counted(model: TrainedModel, frame: Any) -> pa.Table:
+        predictions.append(1)
+        return predict(model, frame)
+
+    monkeypatch.setattr(runs, "_predict", counted)
+    pairs = []
+    for dominates in (True, False):
+        if not dominates:
+            monkeypatch.setattr(runs, "_dominates", lambda *_: False)
+        predictions.clear()
+        run = link_incidents(store, labels=written.truth_pairs)
+        assert run.labels_used > 100
+        assert len(predictions) == (1 if dominates else 2)
+        pairs.append(store.rows(
+            "SELECT id_l, id_r, match_weight, detail, method FROM link_pair WHERE run_id = ? ORDER BY 1, 2",
+            [run.run_id]))  # fmt: skip
+    once, twice = pairs
+    assert [(p["id_l"], p["id_r"], p["detail"], p["method"]) for p in once] == [
+        (p["id_l"], p["id_r"], p["detail"], p["method"]) for p in twice
+    ]
+    assert np.allclose([p["match_weight"] for p in once], [p["match_weight"] for p in twice], atol=1e-9)

@@ -66,7 +66,9 @@ SHARE_FLOOR: Final = 0.02
 LABELS_FOR_FLOOR: Final = 100
 COUNT_PENALTY: Final = 2.0
 SOLVER_SECONDS: Final = 10.0
-TIE_BITS: Final = 1e-3  # far below any gain that differs, above the solver's tolerances
+# far below any gain that differs; the cost of a pair to a later event, over a group's events (HiGHS
+# solves each group to optimality, `_solve`: its default relative gap, 0.01%, is 0.1 bits over a city)
+TIE_BITS: Final = 1e-3
 EXCESS_BOUND: Final = 1.0  # an event's reports sum at most this many times its maximum (at least 2) above it
 CANDIDATE_BITS: Final = 8  # candidates reach this many bits below the floor (a count may call them in)
 
@@ -307,7 +309,9 @@ def _solve(c: Candidates) -> IntArray | None:
     ev_hi = np.where(np.isfinite(ev_hi), np.maximum(ev_hi, ev_lo), 1e9)
     scale = COUNT_PENALTY / np.maximum(1.0, np.where(ev_hi < 1e9, ev_hi, 1.0))
     # variables: x (n pairs), y (m events used), d (m toll misses); a pair to a later event costs a
-    # trifle more, so that ties go to the lower event id whatever the solver's path (as `_best_each`)
+    # trifle more, so that a report's tie between two events goes to the lower event id (as
+    # `_best_each`); two reports swapped between two identical events remain an exact tie, settled by
+    # the solver the same way for the same input (and giving the same figures either way)
     tie = TIE_BITS * e / max(m, 1)
     cost = np.concatenate([-c.gain + tie, np.zeros(m), np.where(ev_hi < 1e9, scale, 0.0)])
     rows = _constraints(n, m, e, r, (lo, hi, ev_lo, ev_hi))
@@ -317,7 +321,7 @@ def _solve(c: Candidates) -> IntArray | None:
         constraints=LinearConstraint(rows, -np.inf, upper),
         integrality=np.concatenate([np.ones(n + m), np.zeros(m)]),
         bounds=Bounds(np.zeros(n + 2 * m), np.concatenate([np.ones(n + m), np.full(m, np.inf)])),
-        options={"time_limit": SOLVER_SECONDS},
+        options={"time_limit": SOLVER_SECONDS, "mip_rel_gap": 0.0},
     )
     if result.x is None or result.status not in (0, 1):
         return None

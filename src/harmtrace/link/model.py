@@ -560,6 +560,16 @@ class TrainedModel:
     def prior(self) -> float:
         return float(self.splink["probability_two_random_records_match"])
 
+    def with_m(self, m: dict[str, list[float | None]]) -> TrainedModel:
+        """This model with the m probabilities given per comparison and level (None: as it was)."""
+        splink = json.loads(json.dumps(self.splink))
+        for comparison in splink["comparisons"]:
+            for level, given in zip(comparison["comparison_levels"], m[comparison["output_column_name"]],
+                                    strict=True):  # fmt: skip
+                if given is not None:
+                    level["m_probability"] = given
+        return TrainedModel(self.spec, splink, self.priors)
+
     @classmethod
     def from_json(cls, text: str) -> TrainedModel:
         data = json.loads(text)

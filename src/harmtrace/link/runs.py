@@ -43,6 +43,8 @@ from harmtrace.link.model import (
 from harmtrace.store import Store
 
 REVIEW_FLOOR: Final = 0.01  # pairs below this match probability are not kept
+# pairs are predicted from a tenth of it: calibrating the prior may lift a pair above REVIEW_FLOOR
+PREDICT_FLOOR: Final = REVIEW_FLOOR / 10
 COLLAPSED: Final = 1e-11  # a calibrated prior this low has collapsed to `calibrated_prior`'s floor
 
 
@@ -77,10 +79,10 @@ def score_features(
         with clock("train"):
             model = train(spec, frame, clock, labels)
         with clock("predict"), quiet_splink():
-            scored = _predict(model, frame)
             if model.unlabelled is not None and labels is not None and spec.prior_by_source_pair:
-                plain = _predict(model.without_labels(), frame)
-                scored = by_labelled_sources(table, labels, scored, plain)
+                scored = _predict_by_labelled_sources(model, frame, table, labels)
+            else:
+                scored = _predict(model, frame)
         if spec.prior_by_source_pair:
             model, scored = _calibrate_by_source_pair(model, scored, table)
         else:
@@ -102,13 +104,98 @@ def by_labelled_sources(table: pa.Table, labels: pa.Table, labelled: pa.Table, p
     return pa.concat_tables([labelled.filter(pa.array(keep)), plain.filter(pa.array(other))])
 
 
-def _predict(model: TrainedModel, frame: Any) -> pa.Table:
-    """Pairs at or above REVIEW_FLOOR: ids, weight, probability, and per comparison gamma and weight."""
-    linker = model.linker(frame)
-    # below the floor too: calibrating the prior may lift a pair above it
-    predictions = linker.inference.predict(
-        threshold_match_probability=REVIEW_FLOOR / 10, warning_mode="never"
+def _predict_by_labelled_sources(
+    model: TrainedModel, frame: Any, table: pa.Table, labels: pa.Table
+) -> pa.Table:
+    """`by_labelled_sources` of the pairs as `model` and as `model.without_labels()` score them, from
+    one prediction where it can: the two differ in m only, so the model whose every level weighs the
+    more of the two finds every pair either keeps, and each pair is rescored under both from its levels.
+    Should a level of it not weigh at least as much as both (an m Splink reads otherwise), each model
+    predicts on its own."""
+    plain = model.without_labels()
+    ms = _level_m(model, frame), _level_m(plain, frame)
+    widest = model.with_m({name: [_larger(a, b) for a, b in zip(ms[0][name], ms[1][name], strict=True)]
+                           for name in ms[0]})  # fmt: skip
+    weights = {
+        name: _level_weights(m, frame) for name, m in (("model", model), ("plain", plain), ("widest", widest))
+    }
+    if not _dominates(weights["widest"], (weights["model"], weights["plain"])):
+        return by_labelled_sources(table, labels, _predict(model, frame), _predict(plain, frame))
+    scored = _predict(widest, frame)
+    return by_labelled_sources(
+        table,
+        labels,
+        _rescored(scored, weights["widest"], weights["model"]),
+        _rescored(scored, weights["widest"], weights["plain"]),
     )
+
+
+LevelWeights = dict[str, dict[int, float]]
+
+
+def _level_weights(model: TrainedModel, frame: Any) -> LevelWeights:
+    """comparison -> gamma -> the level's match weight as Splink scores it (log2 of m / u; the NULL
+    level 0), before term-frequency adjustments, which do not depend on m."""
+    settings = model.linker(frame)._settings_obj
+    return {
+        c.output_column_name: {
+            lv.comparison_vector_value: float(lv._log2_bayes_factor) for lv in c.comparison_levels
+        }
+        for c in settings.comparisons
+    }
+
+
+def _level_m(model: TrainedModel, frame: Any) -> dict[str, list[float | None]]:
+    """comparison -> each level's m as Splink reads it (its default for a level no pair trained; None
+    for the NULL level), in the order of the model's levels."""
+    settings = model.linker(frame)._settings_obj
+    return {
+        c.output_column_name: [None if lv.is_null_level else lv.m_probability for lv in c.comparison_levels]
+        for c in settings.comparisons
+    }
+
+
+def _larger(a: float | None, b: float | None) -> float | None:
+    return None if a is None or b is None else max(a, b)
+
+
+def _dominates(widest: LevelWeights, others: tuple[LevelWeights, ...]) -> bool:
+    return all(
+        math.isfinite(w) and all(math.isfinite(o[name][gamma]) and w >= o[name][gamma] for o in others)
+        for name, levels in widest.items()
+        for gamma, w in levels.items()
+    )
+
+
+def _rescored(scored: pa.Table, before: LevelWeights, after: LevelWeights) -> pa.Table:
+    """Pairs predicted with the level weights `before` (`_predict`) as a model of the level weights
+    `after` scores them: each comparison's weight moves by the difference of its level's weights; the
+    pairs below the prediction's floor are dropped."""
+    total = scored.column("match_weight").to_numpy(zero_copy_only=False).astype(np.float64)
+    for name, levels in after.items():
+        gamma = scored.column(f"gamma_{name}").to_numpy(zero_copy_only=False).astype(np.int64)
+        delta = _by_gamma(levels, gamma) - _by_gamma(before[name], gamma)
+        column = f"w_{name}"
+        moved = scored.column(column).to_numpy(zero_copy_only=False).astype(np.float64) + delta
+        scored = scored.set_column(scored.schema.get_field_index(column), column, pa.array(moved))
+        total = total + delta
+    probabilities = 1.0 / (1.0 + np.exp2(-total))
+    return _with_weights(scored, total, probabilities).filter(pa.array(probabilities >= PREDICT_FLOOR))
+
+
+def _by_gamma(weights: dict[int, float], gamma: np.ndarray) -> np.ndarray:
+    """Each pair's level weight, by its gamma (a lookup table indexed from -1)."""
+    table = np.zeros(max(weights) + 2)
+    for value, weight in weights.items():
+        table[value + 1] = weight
+    found: np.ndarray = table[gamma + 1]
+    return found
+
+
+def _predict(model: TrainedModel, frame: Any) -> pa.Table:
+    """Pairs at or above PREDICT_FLOOR: ids, weight, probability, and per comparison gamma and weight."""
+    linker = model.linker(frame)
+    predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR, warning_mode="never")
     columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
     for name, tf in _comparison_columns(model):
         weight = f"mw_{name} + coalesce(mw_tf_adj_{name}, 0)" if tf else f"mw_{name}"
