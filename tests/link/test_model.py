@@ -55,7 +55,9 @@ def test_blocking_rules_are_equalities_on_l_and_r_with_an_optional_condition() -
 def test_comparisons_rules_and_columns_agree(spec: LinkageSpec) -> None:
     made = settings(spec).create_settings_dict("duckdb")
     names = [c["output_column_name"] for c in made["comparisons"]]
-    parts = [*NAME_PARTS, "name_number"] if spec.config == "arabic" else ["given", "father", "family"]
+    parts = (
+        [*NAME_PARTS, "name_number", "relation"] if spec.config == "arabic" else ["given", "father", "family"]
+    )
     assert names == [*parts, "date_of_death", "place_of_death", "sex", "age", "status", "cause"]
     columns = set(feature_columns(spec))
     for rule in spec.blocking_rules + spec.training_rules + spec.prior_rules:

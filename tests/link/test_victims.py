@@ -102,7 +102,7 @@ def test_pairs_are_kept_with_the_reasons_for_their_weight(
     names = {"given", "father", "grandfather", "family", "date_of_death", "place_of_death", "sex", "age"}
     for pair in pairs[:200]:
         detail = json.loads(pair["detail"])
-        assert names | {"name_number", "status", "cause", "prior"} == set(detail)
+        assert names | {"name_number", "relation", "status", "cause", "prior"} == set(detail)
         parts = sum(v["weight"] for k, v in detail.items() if k != "prior")
         assert parts + detail["prior"] == pytest.approx(pair["match_weight"], abs=0.1)
         assert all(isinstance(v["level"], str) for k, v in detail.items() if k != "prior")

@@ -13,6 +13,10 @@ Columns of the feature table (`FEATURE_COLUMNS`):
     given_key ...     name_key of each part (NULL when unknown); full_key: the part keys joined
     given_skel ...    `skeleton` of each part's key: its consonants
     name_number       the counter a list appends to anonymous or family-group names ("al-Najjar 3")
+    relation          a record that names a relative instead of the person (`NameParts.relation`:
+                      wife, mother, son, daughter, child, family ...); NULL for a named person
+    relative_key, relative_skel   name_key of the relative's name as written ("Wife of Mohammad
+                      al-Hariri", زوجة محمد الحريري, "Umm Ahmad") and its skeleton
     name_script       'arabic', 'latin' or NULL (no name)
     sex, status, cause    as stored, 'unknown' sex and status as NULL, cause lower-cased
     age_lo, age_hi    age in whole years as an interval: the record's age or range, else its age
@@ -115,6 +119,8 @@ def _register_names(con: duckdb.DuckDBPyConnection) -> None:
         {
             "full_text": fulls,
             "unidentified": [p.unidentified for p in parsed],
+            "relation": [p.relation for p in parsed],
+            "relative": [p.relative for p in parsed],
             "script": ["arabic" if is_arabic(t) else "latin" for t in fulls],
             **{f"p_{part}": [getattr(p, part) for p in parsed] for part in PARTS},
         }
@@ -123,6 +129,7 @@ def _register_names(con: duckdb.DuckDBPyConnection) -> None:
     part_sql = " UNION ".join(
         [f"SELECT p_{p} FROM ht_name_parts" for p in PARTS]
         + [f"SELECT {p}_name FROM victim_record" for p in PARTS]
+        + ["SELECT relative FROM ht_name_parts"]
     )
     parts = _distinct(con, f"SELECT DISTINCT * FROM ({part_sql}) t(x) WHERE x IS NOT NULL")
     _register_keys(con, "ht_part_keys", parts, _part_key)
@@ -254,9 +261,12 @@ def _features_sql() -> str:
     )
     keys = ", ".join(f"k_{p}.key AS {p}_key, k_{p}.skeleton AS {p}_skel" for p in PARTS)
     full_key = "nullif(concat_ws(' ', " + ", ".join(f"k_{p}.key" for p in PARTS) + "), '')"
+    relation = f"CASE WHEN NOT {has_parts} THEN n.relation END"
     return f"""
         SELECT v.victim_id AS unique_id, s.name AS source_dataset, {keys}, {full_key} AS full_key,
-            {_number_sql(full)} AS name_number,
+            {_number_sql(full)} AS name_number, {relation} AS relation,
+            CASE WHEN NOT {has_parts} THEN k_rel.key END AS relative_key,
+            CASE WHEN NOT {has_parts} THEN k_rel.skeleton END AS relative_skel,
             n.script AS name_script, nullif(v.sex, 'unknown') AS sex, nullif(v.status, 'unknown') AS status,
             lower(nullif(trim(v.cause), '')) AS cause,
             {_age_sql()},
@@ -270,6 +280,7 @@ def _features_sql() -> str:
         JOIN source s ON s.source_id = v.source_id
         LEFT JOIN ht_name_parts n ON n.full_text = {full}
         {key_joins}
+        LEFT JOIN ht_part_keys k_rel ON k_rel.text = n.relative
         LEFT JOIN ht_place_keys pd ON pd.text = v.place_of_death
         LEFT JOIN ht_place_keys pa ON pa.text = v.place_of_death_ar
         LEFT JOIN ht_place_keys pp ON pp.text = v.province

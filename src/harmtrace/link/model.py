@@ -102,8 +102,8 @@ class LinkageSpec:
     """Everything that defines a linkage model before training; `to_dict` / `from_dict` round-trip.
 
     `linkable` is the SQL condition (on the feature table) a record must meet to be linked by the
-    model at all: a record without a given name (unidentified, "son of X") has nothing that tells
-    two such people apart, so it stays a person of its own unless an analyst links it.
+    model at all: a record without a given name or a relative's name ("Unidentified 3") has nothing
+    that tells two such people apart, so it stays a person of its own unless an analyst links it.
     `prior_rules` are near-deterministic rules whose share of the true pairs is assumed to be
     `prior_recall` (Splink's `estimate_probability_two_random_records_match`; the prior is then
     calibrated, see `calibrated_prior`); `u_max_pairs` random pairs estimate u; each of
@@ -205,9 +205,14 @@ def _training(given: str, father: str, family: str) -> tuple[BlockingRule, ...]:
 
 ARABIC: Final = LinkageSpec(
     config="arabic",
-    blocking_rules=_blocking("given_skel", "father_skel", "family_skel"),
+    # and records naming a relative ("Wife of X") by the relative's name
+    blocking_rules=(
+        *_blocking("given_skel", "father_skel", "family_skel"),
+        *_rules(("relative_skel", "death_month")),
+    ),
     training_rules=_training("given_key", "father_key", "family_key"),
     prior_rules=_rules(("given_key", "family_key", "day_start", "adm1")),
+    linkable="given_key IS NOT NULL OR relative_key IS NOT NULL",
     m_floors=_M_FLOORS,
     given_name_veto=True,
     strict_parts=("father",),
@@ -249,7 +254,7 @@ def comparisons(spec: LinkageSpec) -> list[ComparisonCreator | dict[str, Any]]:
             for p in NAME_PARTS
         ]
         places = _place()
-        names.append(_name_number())
+        names += [_name_number(), _relation()]
     return [*names, _date(), places, _sex(), _age(), _status(), _cause()]
 
 
@@ -266,8 +271,14 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
 
     With `veto` (the given name): names that differ while the sexes differ are a level of their own;
     then the same skeleton within two edits (Kurdi / kardi, Ibtisam / abtasam, but not Muhammad /
-    Mahmud, three edits apart); JW >= 0.88; else. The sexes level and "else" mean different people
-    (module docstring).
+    Mahmud, three edits apart); JW >= 0.88; the same skeleton once the letters other transliteration
+    traditions write for h and f are folded, within two edits (Gasan / Hasan, Yusup / Youssef; the
+    commonest names' other spellings key as the English-style ones: `names._STYLE_VARIANTS`); else.
+    The sexes level and "else" mean different people (module docstring).
+
+    With `strict` parts (the father): one record without the next part (no grandfather) whose part is
+    the other's next part is a level of its own (a list that dropped the father's name), before the
+    veto.
     """
     key, skel = f"{part}_key", f"{part}_skel"
     levels: list[Any] = [
@@ -282,6 +293,7 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
                 label_for_charts="same skeleton, keys within 2 edits"
             ),
             cll.JaroWinklerLevel(key, 0.88).configure(label_for_charts="keys similar (JW >= 0.88)"),
+            _level(_other_style(key, skel), "another transliteration style (g / kh / k for h, p for f)"),
             _veto(None, "different names"),
         ]
     else:
@@ -290,13 +302,61 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
                 label_for_charts="same skeleton"
             ),
             cll.JaroWinklerLevel(key, 0.8).configure(label_for_charts="keys similar (JW >= 0.8)"),
-            # a father's or family name plainly different (not a spelling, not a typo) is another
-            # person: a brother or cousin killed in the same strike
+        ]
+        if part in strict:
+            # one list skips a part of the chain: its "father" is the other's grandfather
+            levels.append(_level(_skipped(part), "a part skipped (the other's next part)"))
+        # a father's or family name plainly different (not a spelling, not a typo) is another
+        # person: a brother or cousin killed in the same strike
+        levels.append(
             _veto(None, "different names")
             if part in strict
-            else cll.ElseLevel().configure(label_for_charts="different"),
-        ]
+            else cll.ElseLevel().configure(label_for_charts="different")
+        )
     return cl.CustomComparison(levels, output_column_name=part)
+
+
+def _other_style(key: str, skel: str) -> str:
+    """SQL: the same style skeleton, keys within two edits."""
+    same = f"{_style_skeleton(skel + '_l')} = {_style_skeleton(skel + '_r')}"
+    return f"{same} AND levenshtein({key}_l, {key}_r) <= 2"
+
+
+def _style_skeleton(column: str) -> str:
+    """SQL: a consonant skeleton with the letters other transliteration traditions write for h (Russian
+    and Caucasian g and kh: Gasan, Ibragim, Khusein) and f (Central Asian p: Yusup) folded."""
+    return f"replace(replace(replace({column}, 'kh', 'h'), 'k', 'h'), 'p', 'f')"
+
+
+_NEXT_PART: Final = {"given": "father", "father": "grandfather"}
+
+
+def _skipped(part: str) -> str:
+    """SQL: one record has no part after `part` and its `part` is the other's next part ("Omar Hasan
+    al-Ali" against "Omar Ahmad Hasan al-Ali": one list dropped the father's name)."""
+    nxt = _NEXT_PART[part]
+    one_way = "({n}_key_{a} IS NULL AND {n}_skel_{b} IS NOT NULL AND {p}_skel_{a} = {n}_skel_{b})"
+    return " OR ".join(one_way.format(n=nxt, p=part, a=a, b=b) for a, b in (("l", "r"), ("r", "l")))
+
+
+def _relation() -> ComparisonCreator:
+    """Records that name a relative instead of the person ("Wife of Mohammad al-Hariri", زوجة محمد
+    الحريري, "Umm Ahmad", "child of the al-Najjar family"): the relation and the relative's name.
+    A record naming its person and one naming a relative are compared on their other fields only."""
+    same = "relation_l = relation_r"
+    return cl.CustomComparison(
+        [
+            _level("relative_key_l IS NULL OR relative_key_r IS NULL", "not both relational", null=True),
+            _level(f"{same} AND relative_key_l = relative_key_r", "same relation, same relative"),
+            _level("relative_skel_l = relative_skel_r", "same relative, relation worded apart"),
+            _level(
+                f"{same} AND jaro_winkler_similarity(relative_key_l, relative_key_r) >= 0.88",
+                "same relation, relatives' names similar",
+            ),
+            cll.ElseLevel().configure(label_for_charts="different relatives"),
+        ],
+        output_column_name="relation",
+    )
 
 
 def _name_number() -> ComparisonCreator:
@@ -450,7 +510,8 @@ def feature_columns(spec: LinkageSpec) -> list[str]:
     if spec.config == "plain":
         names = [f"plain_{p}" for p in ("given", "father", "family", "place", "province")]
     else:
-        names = [f"{p}_{k}" for p in NAME_PARTS for k in ("key", "skel")] + ["place_key", "name_number"]
+        names = [f"{p}_{k}" for p in NAME_PARTS for k in ("key", "skel")]
+        names += ["place_key", "name_number", "relation", "relative_key", "relative_skel"]
     return [*_COMMON_COLUMNS, *names]
 
 

@@ -364,11 +364,66 @@ _DIN: Final = frozenset(
 _ALLAH: Final = frozenset({"allah", "alla", "ullah", "ulla", "ollah", "illah", "الله"})
 _KHAIR: Final = frozenset({"khair", "kheir", "khayr", "khir", "kher", "خير"})
 
-# Whole-word spellings no letter rule reaches: abbreviations and irregular forms of Muhammad.
+# Given names as other transliteration traditions write them, where no letter rule of an English-style
+# reading reaches (Russian and Caucasian g / kh for h, Turkish c for j and final t / p, French and West
+# African ou / dj and -ou / -a endings, Chadian Mahamat, Central Asian -o / -on); written for this
+# table from the published conventions (BGN/PCGN for Russian, Turkish orthography) and common usage.
+# Each variant keys as the English-style spelling it stands for; names whose variants the letter rules
+# already bring together (Ahmet, Zeynep, Osman, Suleyman ...) are not listed.
+_STYLE_VARIANTS: Final[dict[str, tuple[str, ...]]] = {
+    "muhammad": ("mahamat", "mahamad", "mahammad", "magomed", "magomet", "mukhammad", "mukhammed",
+                 "mukhamed", "muhammet", "mehmet", "mehmed", "mamadou", "mouhamadou", "muhammadu",
+                 "mohamadou", "mohamat", "mahomed", "muhammed"),
+    "ahmad": ("akhmed", "akhmad", "akhmet", "akhmat", "ahmat", "ahmadou", "ahmadu", "achmed", "ahmed"),
+    "mahmud": ("makhmud", "mahmut", "mahamoud", "mahmadou"),
+    "mustafa": ("mustafo", "moustapha", "mustapha", "moustafa"),
+    "yusuf": ("yusup", "yussuf", "yssouf", "youssouf", "yousouf", "yusif", "jusuf", "iusuf", "yusuph"),
+    "ibrahim": ("ibragim", "ibrahima", "ibrohim", "ebrahim", "brahim", "ibraghim"),
+    "ismail": ("ismoil", "ismayil", "smail", "ismael"),
+    "hasan": ("gasan", "khasan", "hassane"),
+    "husayn": ("gusein", "guseyn", "khusein", "huseyin", "houssein", "hossein"),
+    "husam": ("gusam", "khusam", "husamettin"),
+    "khalid": ("halit", "khalit", "halid"),
+    "uthman": ("osman", "usman", "ousmane", "osmane", "usmon", "othmane"),
+    "umar": ("oumar", "omer", "umarou"),
+    "ali": ("aliou", "aliyu"),
+    "abdullah": ("abdoulaye", "abdullo", "abdulloh", "abdula"),
+    "abu bakr": ("abakar", "aboubakar", "abubakar", "boubacar", "ebubekir", "abubakir"),
+    "adam": ("adoum",),
+    "idris": ("idriss", "driss"),
+    "musa": ("moussa",),
+    "isa": ("issa",),
+    "harun": ("haroun", "garun"),
+    "hamza": ("khamza", "gamzat", "hamzat"),
+    "hamid": ("hamit", "khamid", "gamid"),
+    "rashid": ("rachid", "rashit", "resit"),
+    "rajab": ("recep", "redzhep", "rejep", "radjab"),
+    "jafar": ("cafer", "dzhafar", "djafar"),
+    "jamal": ("cemal", "djamal", "dzhamal", "gamal"),
+    "jamil": ("cemil", "djamil", "dzhamil"),
+    "jalal": ("celal", "djalal", "dzhalal"),
+    "juma": ("cuma", "djouma", "dzhuma"),
+    "jihad": ("cihad", "djihad"),
+    "jabir": ("cabir", "djaber"),
+    "ramadan": ("ramazan", "ramdane"),
+    "zakariya": ("zekeriya", "zakari"),
+    "nasir": ("nasser", "nassir"),
+    "sayyid": ("seyit", "seyyid"),
+    "salih": ("saliou", "salikh"),
+    "yaqub": ("yakup", "yoqub"),
+    "fatima": ("fatoumata", "fatimat", "fotima", "fadime", "fatma"),
+    "aisha": ("ayse", "aissatou", "aishat", "oysha"),
+    "khadija": ("hatice", "khadizhat", "hadiza", "khadidja", "hadidja"),
+    "maryam": ("meryem", "mariama"),
+    "amina": ("emine", "aminata"),
+    "zaynab": ("zeynep", "zeinab", "zaineb"),
+}  # fmt: skip
+# Whole-word spellings no letter rule reaches: abbreviations and irregular forms of Muhammad, and the
+# other traditions' spellings above.
 _ALIASES: Final[dict[str, str]] = {
     "mhd": "muhammad", "mohd": "muhammad", "muhd": "muhammad", "mhmd": "muhammad", "mohmd": "muhammad",
     "mouhamad": "muhammad", "mouhammad": "muhammad", "mouahmmed": "muhammad", "mohammd": "muhammad",
-}  # fmt: skip
+} | {v: name.replace(" ", "") for name, variants in _STYLE_VARIANTS.items() for v in variants}  # fmt: skip
 
 _ABD_ATTACHED: Final = re.compile(r"abd(?:[aeiou]{1,2}l?)?([a-z]{3,})")
 _ABU_ATTACHED: Final = re.compile(r"ab[ou]u?([^aeiouwy][a-z]{2,})")
@@ -635,8 +690,21 @@ _UNKNOWN_PHRASES: Final = frozenset({"not identified", "no name", "name unknown"
 _RELATIONS: Final[dict[str, str]] = {
     "son": "son", "daughter": "daughter", "child": "child", "wife": "wife", "husband": "husband",
     "mother": "mother", "father": "father", "brother": "brother", "sister": "sister",
-    "زوجه": "wife", "طفل": "child", "طفله": "child",
+    "widow": "wife", "baby": "child", "infant": "child", "girl": "daughter", "boy": "son",
 }  # fmt: skip
+# Arabic relation words, as `normalise_arabic` leaves them: "زوجة محمد" (wife of Muhammad) needs no "of".
+_ARABIC_RELATIONS: Final[dict[str, str]] = {
+    "زوجه": "wife", "زوج": "husband", "ارمله": "wife", "ابن": "son", "ولد": "son", "نجل": "son",
+    "ابنه": "daughter", "بنت": "daughter", "كريمه": "daughter", "طفل": "child", "طفله": "child",
+    "رضيع": "child", "رضيعه": "child", "ام": "mother", "والده": "mother", "اب": "father",
+    "والد": "father", "اخ": "brother", "شقيق": "brother", "اخت": "sister", "شقيقه": "sister",
+}  # fmt: skip
+# A mother known by her son's name (Umm Ahmad, أم أحمد), as `_fold_word` leaves the first word.
+_UMM: Final = frozenset({"umm", "um", "om", "omm", "oum", "oumm", "im", "ام"})
+# Words between a relation and the relative's name: "of", "of the", "from the", من (from), عائلة
+# (family), آل (the house of), and the family words that end "the X family".
+_LINKING: Final = frozenset({"of", "the", "from", "من", "عايله", "اسره"})
+_FAMILY_WORDS: Final = frozenset({"family", "عايله", "اسره"})
 _FAMILY_OF: Final = re.compile(r"^(?:from\s+|of\s+the\s+|the\s+)?(.+?)\s+family$", re.IGNORECASE)
 
 
@@ -686,23 +754,54 @@ def _is_unknown(folded: Sequence[str]) -> bool:
 
 
 def _related(words: list[str], folded: list[str]) -> NameParts | None:
-    """Parts of a record that names a relative ("Son of X", "X family"), else None."""
-    relation = _RELATIONS.get(folded[0])
-    if relation and len(words) > 2 and folded[1] == "of":
-        rest = words[2:]
-    elif relation and folded[0] in ("زوجه", "طفل", "طفله") and len(words) > 1:
-        rest = words[1:]
-    elif (m := _FAMILY_OF.match(" ".join(words))) is not None:
-        relation, rest = "family", m.group(1).split()
-    else:
+    """Parts of a record that names a relative ("Son of X", "زوجة X", "Umm X", "X family"), else None."""
+    relation, start = _relation_word(folded)
+    family_named = any(f in _FAMILY_WORDS for f in folded[start:]) if relation else False
+    if relation is None and (m := _FAMILY_OF.match(" ".join(words))) is not None:
+        relation, start, family_named = "family", 0, True
+        words = m.group(1).split()
+        folded = [_fold_word(w) for w in words]
+    if relation is None:
         return None
-    of = _by_position(rest, [_fold_word(w) for w in rest])
+    while start < len(words) - 1 and folded[start] in _LINKING:
+        start += 1
+    rest = [w for w, f in zip(words[start:], folded[start:], strict=True) if f not in _FAMILY_WORDS]
+    if not rest:
+        return None
+    return _relative_parts(relation, rest, family_named)
+
+
+def _relation_word(folded: list[str]) -> tuple[str | None, int]:
+    """The relation a record opens with and where the relative's name starts, or (None, 0)."""
+    first = folded[0]
+    if len(folded) < 2:
+        return None, 0
+    if first in _UMM:
+        return "mother", 1
+    if first in _FAMILY_WORDS or (first == "من" and folded[1] in _FAMILY_WORDS):
+        return (
+            "family",
+            1,
+        )  # عائلة النجار, من عائلة النجار: the al-Najjar family  # Umm Ahmad: the mother of Ahmad
+    if (relation := _ARABIC_RELATIONS.get(first)) is not None:
+        return relation, 1
+    if (relation := _RELATIONS.get(first)) is not None and folded[1] in _LINKING:
+        return relation, 1
+    if first in ("ibn", "bint") and len(folded) > 2:  # ibn Ahmad al-Hariri: a name's first word
+        return ("son" if first == "ibn" else "daughter"), 1
+    return None, 0
+
+
+def _relative_parts(relation: str, rest: list[str], family_named: bool) -> NameParts:
+    """Parts a relational record gives of its own person: a child carries its father's given name
+    (as its father's name) and family name; "the X family" gives the family name only."""
     relative = " ".join(rest)
-    if relation in ("son", "daughter", "child"):  # a child carries its father's family name
+    if family_named or relation == "family":
+        return NameParts(family=relative, relation=relation, relative=relative)
+    of = _by_position(rest, [_fold_word(w) for w in rest])
+    if relation in ("son", "daughter", "child"):
         return NameParts(father=of.given, grandfather=of.father, family=of.family, relation=relation,
                          relative=relative)  # fmt: skip
-    if relation == "family":
-        return NameParts(family=of.family or of.given, relation=relation, relative=relative)
     return NameParts(relation=relation, relative=relative)  # a wife or mother need not share it
 
 

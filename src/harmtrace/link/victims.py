@@ -8,7 +8,9 @@ A run (one `link_run` row):
    least `REVIEW_FLOOR` in `link_pair` (``id_l < id_r``), each with a JSON ``detail``: per comparison,
    the level the pair reached and its match weight (log2 Bayes factor, term frequencies included),
    so that a reviewer sees why the pair scored as it did (`harmtrace.link.runs`, shared with incidents);
-4. clusters the pairs at `threshold`, respecting analyst decisions (`harmtrace.link.clusters`), and
+4. clusters the pairs at `threshold`, respecting analyst decisions (`harmtrace.link.clusters`), with
+   the guards against chaining of `harmtrace.link.chaining` (a family name alone links nothing; two
+   records of one list, or with plainly different names, are not one person through others), and
    gives the clusters stable person ids (`harmtrace.link.identity`).
 
 The run row, its pairs and the persons are written in one transaction (`assign_persons` joins it):
@@ -25,7 +27,8 @@ from typing import Any, Final
 import pyarrow as pa
 
 from harmtrace.errors import QueryError
-from harmtrace.link.clusters import cluster_records
+from harmtrace.link.chaining import NAME_COLUMNS, chained_apart, family_only_capped
+from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import FEATURE_TABLE, build_features, features_arrow
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
@@ -79,12 +82,12 @@ def link_victims(
         records = build_features(store)
     if not records:
         raise QueryError("No victim records in the store: import a list first (harmtrace ingest victims).")
-    model, scored = _score(store, spec, backend, clock)
+    model, scored, names = _score(store, spec, backend, clock)
     with store.transaction():
         with clock("write pairs"):
-            run_id = write_run(store, model, scored, started, records, threshold, KIND)
+            run_id = write_run(store, model, family_only_capped(scored), started, records, threshold, KIND)
         with clock("persons"):
-            clustering = cluster_records(store, run_id, threshold)
+            clustering = _persons(store, run_id, threshold, names)
             identities = assign_persons(
                 store, run_id, clustering.representative_of(), clustering.probability_of()
             )
@@ -94,11 +97,30 @@ def link_victims(
 
 def _score(
     store: Store, spec: LinkageSpec, backend: Backend | None, clock: Clock
-) -> tuple[TrainedModel, pa.Table]:
-    """Train on the features and score the blocked pairs, on `backend`."""
+) -> tuple[TrainedModel, pa.Table, pa.Table]:
+    """Train on the features and score the blocked pairs, on `backend`; also the names that keep
+    chained records apart (`chaining.chained_apart`)."""
     table = features_arrow(store, feature_columns(spec), where=spec.linkable)
     store.con.execute(f"DROP TABLE IF EXISTS {FEATURE_TABLE}")  # its copy is all Splink needs
-    return score_features(table, spec, backend, clock)
+    model, scored = score_features(table, spec, backend, clock)
+    return model, scored, _chain_names(table, spec)
+
+
+def _chain_names(table: pa.Table, spec: LinkageSpec) -> pa.Table:
+    """unique_id, source_dataset and `chaining.NAME_COLUMNS` (the plain configuration's words stand
+    for both key and skeleton)."""
+    columns = {"unique_id": table["unique_id"], "source_dataset": table["source_dataset"]}
+    for name in NAME_COLUMNS:
+        part, _ = name.rsplit("_", 1)
+        columns[name] = table[f"plain_{part}" if spec.config == "plain" else name]
+    return pa.table(columns)
+
+
+def _persons(store: Store, run_id: int, threshold: float, names: pa.Table) -> Clustering:
+    """The run's clusters, with records chained through disagreement kept apart (`chaining`)."""
+    linked = cluster_records(store, run_id, threshold)
+    apart = chained_apart(store, run_id, threshold, linked, names)
+    return cluster_records(store, run_id, threshold, apart=apart) if apart[0].size else linked
 
 
 def _summary(
