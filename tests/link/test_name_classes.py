@@ -6,6 +6,7 @@ Everyone here is invented; the spellings are the documented patterns of each cla
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 from typing import Any
@@ -88,6 +89,8 @@ RELATIONAL = [
     ("طفلة من عائلة النجار", "child", "النجار", "النجار"),
     ("عائلة النجار", "family", "النجار", "النجار"),
     ("From al-Najjar family 3", "family", "al-Najjar", "al-Najjar"),
+    ("Ahmad al-Hariri's wife", "wife", None, "Ahmad al-Hariri"),
+    ("Sons of Khaled Hamdan", "son", "Hamdan", "Khaled Hamdan"),
 ]
 
 
@@ -167,6 +170,12 @@ def test_the_name_classes_link_as_one_person_each(three_lists: Path, tmp_path: P
 def test_a_family_name_alone_links_nothing_and_chains_are_cut(three_lists: Path, tmp_path: Path) -> None:
     male = {"sex": "male", **LATIN}
     records = [
+        # "son of X" is any of X's sons: a father's name with the family name names no one
+        (920006, "list_a", {"name": "Son of Ahmad Saleh al-Halabi", "age_group": "child", **male}),
+        (920007, "list_b", {"name": "Omar Ahmad Saleh al-Halabi", "age_group": "child", **male}),
+        # a child and an adult of one name on one day are two people
+        (920008, "list_a", {"name": "Yasser Mahmoud al-Khatib", "age_group": "child", **male}),
+        (920009, "list_b", {"name": "Yasser Mahmoud al-Khatib", "age_group": "adult", **male}),
         # "child of the X family" and a named child of X: the family name is all they share
         (920001, "list_a", {"name": "child of the Najjar family", **male}),
         (920002, "list_b", {"name": "Omar Ahmad al-Najjar", "age_min": 9, **male}),
@@ -179,6 +188,10 @@ def test_a_family_name_alone_links_nothing_and_chains_are_cut(three_lists: Path,
     assert person[920001] != person[920002]
     assert person[920003] != person[920005]
     assert person[920004] in (person[920003], person[920005])  # the stronger of its two links stays
+    assert person[920006] != person[920007]
+    with open_store(tmp_path / "linked.duckdb") as store:
+        detail = store.scalar("SELECT detail FROM link_pair WHERE id_l = 920008 AND id_r = 920009")
+    assert json.loads(detail)["age"]["level"] == "ages disagree"  # child and adult groups
 
 
 # --- the guards on their own -------------------------------------------------------------------------
@@ -190,13 +203,13 @@ def test_pairs_that_agree_on_no_name_of_the_person_are_capped() -> None:
             "match_weight": [20.0, 20.0, 20.0, -3.0],
             "match_probability": [0.999, 0.999, 0.999, 0.1],
             "w_given": [5.0, None, -4.0, None],
-            "w_father": [None, 3.0, None, None],
-            "w_relation": [None, None, None, None],
+            "w_father": [None, 3.0, None, None],  # a father's name alone: any of his children
+            "w_relation": [None, None, 2.0, None],  # "Wife of X" against "Wife of X"
         }
     )
     capped = family_only_capped(scored)
-    assert capped["match_probability"].to_pylist() == [0.999, 0.999, FAMILY_ONLY_CAP, 0.1]
-    assert capped["match_weight"].to_pylist()[2] == 0.0 and capped["match_weight"].to_pylist()[3] == -3.0
+    assert capped["match_probability"].to_pylist() == [0.999, FAMILY_ONLY_CAP, 0.999, 0.1]
+    assert capped["match_weight"].to_pylist() == [20.0, 0.0, 20.0, -3.0]
 
 
 def test_records_of_one_list_chained_through_another_are_kept_apart(tmp_path: Path) -> None:

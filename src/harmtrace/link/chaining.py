@@ -5,11 +5,11 @@ and "Hassan Omar", and the three become one person although the last two plainly
 both applied by `harmtrace.link.victims.link_victims`:
 
 1. **A family name alone carries no match** (`family_only_capped`): a scored pair that agrees on
-   neither the given name, nor the father's name, nor a relative's name (`harmtrace.link.model`
-   comparisons whose match weight is positive) has its match probability capped at
-   `FAMILY_ONLY_CAP`, below any sensible threshold: relatives killed together share the family name,
-   date, town and cause, and those alone say nothing of which relative a record is. The pair stays in
-   `link_pair` (with its capped probability) for the review queue.
+   neither the given name nor a relative's name (`harmtrace.link.model` comparisons whose match
+   weight is positive) has its match probability capped at `FAMILY_ONLY_CAP`, below any sensible
+   threshold: relatives killed together share the family and father's names, date, town and cause,
+   and those say nothing of which relative a record is ("Son of Ahmad al-Hariri" is any of his
+   sons). The pair stays in `link_pair` (with its capped probability) for the review queue.
 2. **No chaining through disagreement** (`chained_apart`): two records that a cluster of three or
    more joins only through others (no link of their own at the threshold, no analyst's 'same') are
    kept apart when they are of one list (a list seldom names one person twice, and then both
@@ -36,8 +36,10 @@ from harmtrace.link.kinds import VICTIMS
 from harmtrace.store import Store
 
 FAMILY_ONLY_CAP: Final = 0.5
-# comparisons whose agreement names the person (not only the family): a pair needs one of them
-PERSON_NAMES: Final = ("given", "father", "relation")
+# comparisons whose agreement names the person (not only the family): a pair needs one of them. A
+# father's name does not: siblings share it ("Son of Ahmad al-Hariri" and "Omar Ahmad al-Hariri"
+# linked so on the real VDC list, docs/linkage_handcheck_vdc.md)
+PERSON_NAMES: Final = ("given", "relation")
 # name parts whose plain disagreement keeps two chained records apart, with the Jaro-Winkler bound
 # under which two keys are "plainly different". Chosen on simulated lists (seed 1, 20,000 people in
 # four lists; seed 3, two lists in two scripts): the model's own bounds (0.88, 0.8, father's names

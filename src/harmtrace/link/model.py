@@ -455,17 +455,20 @@ def _age() -> ComparisonCreator:
     """Age in years as an interval [age_lo, age_hi]: an age, a range ("30-39") or a group (child
     0-17, adult 18-120). Levels: two ages within a year; an age or range inside a narrow range
     (a list that gives ranges against one that gives ages); two ages within 5 years (ages rounded
-    to 5); groups that agree; else."""
+    to 5); groups that agree (an age within two years of a group; two groups overlapping); else."""
     exact = "age_hi_l - age_lo_l <= 1 AND age_hi_r - age_lo_r <= 1"
     narrow = "age_hi_l - age_lo_l <= 12 AND age_hi_r - age_lo_r <= 12"
     overlap = "age_lo_l <= age_hi_r AND age_lo_r <= age_hi_l"
+    # two years' slack for an age near a group's bound; none between two groups (child 0-17 and
+    # adult 18-120 would otherwise agree: the real VDC list linked adults to children so)
+    slack = "(CASE WHEN age_hi_l - age_lo_l > 12 AND age_hi_r - age_lo_r > 12 THEN 0 ELSE 2 END)"
     return cl.CustomComparison(
         [
             _level("age_lo_l IS NULL OR age_lo_r IS NULL", "unknown", null=True),
             _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 1", "ages within a year"),
             _level(f"NOT ({exact}) AND {narrow} AND {overlap}", "age in the other's range"),
             _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 5", "ages within 5 years"),
-            _level("age_lo_l <= age_hi_r + 2 AND age_lo_r <= age_hi_l + 2", "age groups agree"),
+            _level(f"age_lo_l <= age_hi_r + {slack} AND age_lo_r <= age_hi_l + {slack}", "age groups agree"),
             cll.ElseLevel().configure(label_for_charts="ages disagree"),
         ],
         output_column_name="age",

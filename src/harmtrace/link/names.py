@@ -691,7 +691,10 @@ _RELATIONS: Final[dict[str, str]] = {
     "son": "son", "daughter": "daughter", "child": "child", "wife": "wife", "husband": "husband",
     "mother": "mother", "father": "father", "brother": "brother", "sister": "sister",
     "widow": "wife", "baby": "child", "infant": "child", "girl": "daughter", "boy": "son",
+    "sons": "son", "daughters": "daughter", "children": "child", "kids": "child", "kid": "child",
 }  # fmt: skip
+# "Ahmad al-Hariri's wife": the relation written after the relative (`_fold_word` drops the apostrophe).
+_POSSESSIVE: Final = re.compile(r"^(.+?)['’]s\s+(\w+)$")
 # Arabic relation words, as `normalise_arabic` leaves them: "زوجة محمد" (wife of Muhammad) needs no "of".
 _ARABIC_RELATIONS: Final[dict[str, str]] = {
     "زوجه": "wife", "زوج": "husband", "ارمله": "wife", "ابن": "son", "ولد": "son", "نجل": "son",
@@ -755,6 +758,9 @@ def _is_unknown(folded: Sequence[str]) -> bool:
 
 def _related(words: list[str], folded: list[str]) -> NameParts | None:
     """Parts of a record that names a relative ("Son of X", "زوجة X", "Umm X", "X family"), else None."""
+    if (m := _POSSESSIVE.match(" ".join(words))) and m.group(2).casefold() in _RELATIONS:
+        words = [m.group(2), "of", *m.group(1).split()]
+        folded = [_fold_word(w) for w in words]
     relation, start = _relation_word(folded)
     family_named = any(f in _FAMILY_WORDS for f in folded[start:]) if relation else False
     if relation is None and (m := _FAMILY_OF.match(" ".join(words))) is not None:
