@@ -65,7 +65,7 @@ def test_same_seed_writes_the_same_files_byte_for_byte(tmp_path: Path) -> None:
     second = simulate_victims(config).write(tmp_path / "two")
     names = sorted(p.name for p in first.folder.iterdir())
     assert names == sorted(p.name for p in second.folder.iterdir())
-    assert len(names) == 2 * ALL_PRESETS + 4
+    assert len(names) == 2 * ALL_PRESETS + 5
     for name in names:
         assert (first.folder / name).read_bytes() == (second.folder / name).read_bytes(), name
 

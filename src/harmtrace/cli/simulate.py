@@ -14,7 +14,7 @@ from harmtrace.cli.base import db_option, emit, handles_errors, json_option, mai
 from harmtrace.cli.ingest import describe_import
 from harmtrace.display import table
 from harmtrace.simulate import SimulationConfig, default_config, import_lists, load_config, simulate_victims
-from harmtrace.simulate.config import build_config
+from harmtrace.simulate.config import NAME_CLASSES, build_config, with_name_classes
 from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 
 
@@ -25,7 +25,8 @@ def simulate() -> None:
 
 @simulate.command(
     epilog="Example:\n\n\b\n  harmtrace simulate victims --people 10000 --sources 3 --seed 1 --out sim/\n"
-    "  harmtrace simulate victims --config sim/simulation.yaml --seed 2 --out sim2/ --import"
+    "  harmtrace simulate victims --config sim/simulation.yaml --seed 2 --out sim2/ --import\n"
+    "  harmtrace simulate victims --name-classes realistic --out sim-real/"
 )
 @click.option("--people", type=click.IntRange(min=1), help="People killed, listed or not [10000].")
 @click.option("--sources", type=click.IntRange(min=1), help="Number of lists, in the preset styles [3].")
@@ -47,6 +48,14 @@ def simulate() -> None:
 @click.option("--typo-rate", type=click.FloatRange(0, 1), help="Typing errors per name part, every list.")
 @click.option("--duplicate-rate", type=click.FloatRange(0, 1), help="Within-list duplicates, every list.")
 @click.option(
+    "--name-classes",
+    type=click.Choice(NAME_CLASSES),
+    default="none",
+    show_default=True,
+    help="Name classes of real lists: 'realistic' adds other transliterations, dropped father's names, "
+    "relational and unidentified names and mass-casualty days at the rates of real lists.",
+)
+@click.option(
     "--out",
     type=click.Path(file_okay=False, path_type=Path),
     default=Path("simulated-victims"),
@@ -67,6 +76,7 @@ def victims(
     dependence: tuple[str, ...],
     typo_rate: float | None,
     duplicate_rate: float | None,
+    name_classes: str,
     out: Path,
     import_: bool,
     db: Path | None,
@@ -75,12 +85,14 @@ def victims(
     """Simulate victim lists of the same people, written as real Syrian lists are, with the truth.
 
     Writes one CSV and one ingest mapping per list, truth.csv (source, record_id, person_id),
-    people.csv (everyone, listed or not) and simulation.yaml (the settings, to repeat the run).
+    record_classes.csv (source, record_id, class: each record's name classes), people.csv (everyone,
+    listed or not) and simulation.yaml (the settings, to repeat the run).
     """
     if config_path is not None and sources is not None:
         raise click.UsageError("give --sources or --config, not both (the config lists its sources)")
     base = load_config(config_path) if config_path else default_config(sources=sources or 3)
     config = with_options(base, people, seed, coverage, heterogeneity, dependence, typo_rate, duplicate_rate)
+    config = with_name_classes(config, name_classes)
     sim = simulate_victims(config)
     written = sim.write(out)
     result: dict[str, Any] = {"folder": str(written.folder), "sources": sim.summary(), "imports": []}

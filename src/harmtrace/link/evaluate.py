@@ -294,3 +294,85 @@ def blocking_recall(
         for i, r in enumerate(rules)
     ]
     return _round(row["kept"] / total if total else None), by_rule
+
+
+# --- per class of record -----------------------------------------------------------------------------
+
+CLASS_COLUMNS: Final = ("source", "record_id", "class")
+_CLASSES: Final = "ht_eval_classes"  # victim_id, class
+
+
+@dataclass(frozen=True)
+class ClassScores:
+    """Pairwise scores of the pairs that touch a record of one class (`Scores` counts pairs)."""
+
+    name: str
+    records: int
+    pairwise: Scores
+
+
+def evaluate_by_class(store: Store, truth_csv: Path, classes_csv: Path) -> list[ClassScores]:
+    """Pairwise precision and recall of the store's current persons, per class of record.
+
+    `classes_csv` has columns source, record_id, class (as `harmtrace simulate victims` writes
+    record_classes.csv): one row per record and class, a record in several classes on several rows.
+    A pair (true or predicted, as in `evaluate_victims`) belongs to a class when either of its records
+    has the class: recall is the share of the class's true pairs in one cluster, precision the share
+    of its predicted pairs that are true. Classes come in the order the file first names them.
+    """
+    _load_truth(store, truth_csv, VICTIMS)
+    store.con.execute("DROP TABLE IF EXISTS ht_eval_truth_unmatched")
+    try:
+        names = _load_classes(store, classes_csv)
+        return [_class_scores(store, name) for name in names]
+    finally:
+        store.con.execute(f"DROP TABLE IF EXISTS {_TRUTH}")
+        store.con.execute(f"DROP TABLE IF EXISTS {_CLASSES}")
+
+
+def _load_classes(store: Store, classes_csv: Path) -> list[str]:
+    """Match the class rows to stored records in a temporary table; the class names, in file order."""
+    if not classes_csv.is_file():
+        raise InputError(
+            f"Class file {classes_csv} not found: give a CSV with columns {', '.join(CLASS_COLUMNS)}."
+        )
+    relation = store.con.read_csv(str(classes_csv), all_varchar=True, header=True)
+    missing = [c for c in CLASS_COLUMNS if c not in relation.columns]
+    if missing:
+        raise InputError(f"Class file {classes_csv} lacks column(s) {', '.join(missing)}: it needs "
+                         f"{', '.join(CLASS_COLUMNS)}, one row per record and class.")  # fmt: skip
+    store.con.register("ht_eval_classes_csv", relation)
+    try:
+        store.con.execute(
+            f"CREATE OR REPLACE TEMP TABLE {_CLASSES} AS SELECT DISTINCT v.victim_id, c.class "
+            "FROM ht_eval_classes_csv c JOIN source s ON s.name = c.source "
+            "JOIN victim_record v ON v.source_id = s.source_id AND v.record_id = c.record_id"
+        )
+        rows = store.con.execute(
+            "SELECT class FROM (SELECT class, row_number() OVER () AS n FROM ht_eval_classes_csv) "
+            "GROUP BY class ORDER BY min(n)"
+        ).fetchall()
+    finally:
+        store.con.unregister("ht_eval_classes_csv")
+    return [str(r[0]) for r in rows]
+
+
+def _class_scores(store: Store, name: str) -> ClassScores:
+    """Pairs within each group that touch a record of the class: all pairs less those of the others."""
+    marked = (
+        f"SELECT e.person, e.cluster, c.victim_id IS NOT NULL AS has FROM {_TRUTH} e "
+        f"LEFT JOIN (SELECT victim_id FROM {_CLASSES} WHERE class = $name) c USING (victim_id)"
+    )
+
+    def touching(group: str) -> str:
+        counts = f"SELECT count(*) AS n, count(*) FILTER (WHERE has) AS m FROM marked GROUP BY {group}"
+        return f"(SELECT coalesce(sum(n * (n - 1) // 2 - (n - m) * (n - m - 1) // 2), 0) FROM ({counts}))"
+
+    row = store.rows(
+        f"WITH marked AS ({marked}) SELECT (SELECT count(*) FILTER (WHERE has) FROM marked) AS records, "
+        f"{touching('person, cluster')} AS shared, {touching('cluster')} AS predicted, "
+        f"{touching('person')} AS true_pairs",
+        {"name": name},
+    )[0]
+    pairwise = scores(int(row["shared"]), int(row["predicted"]), int(row["true_pairs"]))
+    return ClassScores(name, int(row["records"]), pairwise)

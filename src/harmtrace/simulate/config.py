@@ -89,6 +89,13 @@ ARABIC_CAUSES: Final = {
     "clashes": "اشتباكات",
 }
 _PCODES: Final = {g.pcode for g in GOVERNORATES}
+# The fewest dead on a simulated mass-casualty town-day (the VDC counts behind the preset use 20+).
+MASS_CASUALTY_MIN: Final = 20
+# How a Latin-script list spells Arabic names (`transliteration`): the English spellings of the name
+# table, or the conventions of French, Russian, Turkish, Chadian or Central Asian (Uzbek) documents.
+TRANSLITERATION_STYLES: Final = ("english", "french", "russian", "turkish", "chadian", "central_asian")
+# Styles whose letters (ş, ç, ğ, ü, ö, ı) Windows-1256 cannot encode.
+_UNICODE_STYLES: Final = ("turkish",)
 
 
 class SourceStyle(BaseModel):
@@ -132,6 +139,11 @@ class SourceStyle(BaseModel):
     duplicate_rate: float = Field(0.02, ge=0, le=1)
     kunya_rate: float = Field(0.005, ge=0, le=1)
     age_heaping: float = Field(0.3, ge=0, le=1)
+    # name classes real lists have (docs/simulate.md, "Name classes"); all off by default
+    transliteration: dict[str, float] = Field(default_factory=lambda: {"english": 1.0})
+    dropped_part_rate: float = Field(0.0, ge=0, le=1)
+    relational_rate: float = Field(0.0, ge=0, le=1)
+    unidentified_rate: float = Field(0.0, ge=0, le=1)
 
     @field_validator("columns")
     @classmethod
@@ -160,6 +172,15 @@ class SourceStyle(BaseModel):
             problems.append("articles needs at least one style with a positive weight")
         return _valid(articles, problems)
 
+    @field_validator("transliteration")
+    @classmethod
+    def _transliteration(cls, styles: dict[str, float]) -> dict[str, float]:
+        problems = [f"unknown transliteration style {k!r} (known: {', '.join(TRANSLITERATION_STYLES)})"
+                    for k in styles if k not in TRANSLITERATION_STYLES]  # fmt: skip
+        if not styles or sum(styles.values()) <= 0 or min(styles.values()) < 0:
+            problems.append("transliteration needs at least one style with a positive weight")
+        return _valid(styles, problems)
+
     @field_validator("cause_words")
     @classmethod
     def _causes(cls, words: dict[str, str]) -> dict[str, str]:
@@ -182,7 +203,20 @@ class SourceStyle(BaseModel):
             problems.append("period_end is before period_start")
         if (self.depends_on is None) != (self.dependence == 0):
             problems.append("give depends_on and a non-zero dependence together")
-        return _valid(self, problems)
+        return _valid(self, problems + self._style_problems())
+
+    def _style_problems(self) -> list[str]:
+        styles = [k for k, w in self.transliteration.items() if w > 0]
+        problems = []
+        if self.script == "arabic" and styles != ["english"]:
+            problems.append("transliteration styles apply to Latin-script lists only: keep {english: 1}")
+        if self.encoding == "cp1256" and set(styles) & set(_UNICODE_STYLES):
+            problems.append(f"{', '.join(_UNICODE_STYLES)} spellings need a Unicode encoding, not cp1256")
+        return problems
+
+    def transliterated(self) -> bool:
+        """Does the list spell some names in a style other than English?"""
+        return any(w > 0 for k, w in self.transliteration.items() if k != "english")
 
     def missing_share(self, field: str) -> float:
         return self.missing.get(field, self.missing_rate)
@@ -213,6 +247,10 @@ class SimulationConfig(BaseModel):
     combatant_share: float = Field(0.2, ge=0, le=1)
     heterogeneity: float = Field(0.8, ge=0)
     family_correlation: float = Field(0.7, ge=0, le=1)
+    # mass-casualty town-days (docs/simulate.md, "Name classes"); off by default
+    mass_casualty_share: float = Field(0.0, ge=0, lt=1)
+    mass_casualty_size_mean: float = Field(36.0, ge=MASS_CASUALTY_MIN + 1)
+    common_name_boost: float = Field(1.0, ge=1)
     sources: list[SourceStyle] = Field(min_length=1)
 
     @model_validator(mode="after")
@@ -420,6 +458,46 @@ def default_config(
     return build_config({"people": people, "seed": seed, "sources": styles, **overrides})
 
 
+# --- name classes --------------------------------------------------------------------------------------
+
+NAME_CLASSES: Final = ("none", "realistic")
+# The settings `with_name_classes(config, "realistic")` applies; counts behind them in docs/simulate.md.
+REALISTIC_POPULATION: Final[dict[str, Any]] = {
+    "mass_casualty_share": 0.035,  # VDC 2011-2012: 641 of 18,575 records on area-days with 20+ dead
+    "mass_casualty_size_mean": 36.0,  # those 641 records on 18 area-days
+    "common_name_boost": 2.0,  # assumed: the VDC lists have too few named mass-casualty days to measure
+}
+REALISTIC_SOURCE: Final[dict[str, Any]] = {
+    "unidentified_rate": 0.084,  # VDC sample: 2,808 of 33,353 names "Unidentified" / "Unknown"
+    "relational_rate": 0.072,  # 478 of the 6,626 records of women and children named by a relation
+    "kunya_rate": 0.023,  # 528 of 26,706 adult men "Abu ...", about 87% of them 25 or older
+    "dropped_part_rate": 0.05,  # assumed: one list cannot show it (docs/simulate.md)
+}
+REALISTIC_TRANSLITERATION: Final = {"english": 0.8, "french": 0.07, "turkish": 0.05, "russian": 0.03,
+                                    "chadian": 0.025, "central_asian": 0.025}  # fmt: skip
+# Knobs left out of simulation.yaml while at their defaults: a default run writes the file it always did.
+_NAME_CLASS_KNOBS: Final = {
+    "mass_casualty_share": 0.0, "mass_casualty_size_mean": 36.0, "common_name_boost": 1.0,
+    "transliteration": {"english": 1.0}, "dropped_part_rate": 0.0, "relational_rate": 0.0,
+    "unidentified_rate": 0.0,
+}  # fmt: skip
+
+
+def with_name_classes(config: SimulationConfig, name_classes: str) -> SimulationConfig:
+    """`config` with the name classes of `name_classes` ("none": as given; "realistic": the rates
+    measured on real lists, `REALISTIC_*`) on every source."""
+    if name_classes not in NAME_CLASSES:
+        raise InputError(f"unknown name classes {name_classes!r} (known: {', '.join(NAME_CLASSES)})")
+    if name_classes == "none":
+        return config
+    data = {**config.model_dump(), **REALISTIC_POPULATION}
+    for source in data["sources"]:
+        source.update(REALISTIC_SOURCE)
+        if source["script"] == "latin":
+            source["transliteration"] = dict(REALISTIC_TRANSLITERATION)
+    return build_config(data)
+
+
 def build_config(data: dict[str, Any], where: str = "the simulation settings") -> SimulationConfig:
     """A checked config; every problem is reported at once as an InputError."""
     try:
@@ -447,5 +525,10 @@ def load_config(path: Path) -> SimulationConfig:
 
 def dump_config(config: SimulationConfig) -> str:
     """The config as YAML that `load_config` reads back to an equal object."""
-    data = config.model_dump(mode="json")
+    data = _without_default_knobs(config.model_dump(mode="json"))
+    data["sources"] = [_without_default_knobs(s) for s in data["sources"]]
     return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def _without_default_knobs(data: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in data.items() if k not in _NAME_CLASS_KNOBS or v != _NAME_CLASS_KNOBS[k]}

@@ -94,10 +94,11 @@ def render(
     lex: Lexicon,
     prefs: Habits,
     rng: np.random.Generator,
-) -> dict[str, pa.Array]:
-    """Every column the source can have (COLUMN_FIELDS), for the records of `person`."""
+) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """Every column the source can have (COLUMN_FIELDS), for the records of `person`, and which
+    records name the person by his son ("Abu Ahmad")."""
     t = tables(lex, style.script)
-    fields = render_names(style, people, person, lex, t, prefs, rng)
+    fields, kunya = render_names(style, people, person, lex, t, prefs, rng)
     sex, age = people.sex[person], people.age[person]
     sex_missing, age_missing = (
         _missing(style, "sex", rng, len(person)),
@@ -113,7 +114,7 @@ def render(
     fields.update(render_places(style, people.town[person], lex, t, prefs, rng))
     cause_words = [style.cause_words[c] for c in CAUSES]
     fields["cause"] = _words(people.cause[person], cause_words, _missing(style, "cause", rng, len(person)))
-    return fields
+    return fields, kunya
 
 
 def _missing(style: SourceStyle, field: str, rng: np.random.Generator, n: int) -> np.ndarray:
@@ -139,8 +140,9 @@ def render_names(
     t: Tables,
     prefs: Habits,
     rng: np.random.Generator,
-) -> dict[str, pa.Array]:
-    """name, given_name, father_name, grandfather_name and family_name as the source writes them."""
+) -> tuple[dict[str, pa.Array], np.ndarray]:
+    """name, given_name, father_name, grandfather_name and family_name as the source writes them, and
+    which records are written with a kunya."""
     n, c = len(person), style.spelling_consistency
 
     def given_name(items: np.ndarray) -> pa.Array:
@@ -162,7 +164,7 @@ def render_names(
         "grandfather_name": _blank(grandfather, no_grandfather),
         "family_name": family,
     }
-    return _as_written(style, parts, rng)
+    return _as_written(style, parts, rng), kunya
 
 
 def _as_written(
@@ -190,6 +192,19 @@ def _family(
     stem = t.family.texts.take(spelled)
     if style.script == "arabic":
         return stem  # the Arabic spellings carry their article
+    return with_article(style, items, stem, lex.family_assimilated.take(pa.array(spelled)), lex, rng)
+
+
+def with_article(
+    style: SourceStyle,
+    items: np.ndarray,
+    stem: pa.Array,
+    assimilated_prefix: pa.Array,
+    lex: Lexicon,
+    rng: np.random.Generator,
+) -> pa.Array:
+    """Latin family names `stem` (of `items`) with the article written in one of the source's styles;
+    `assimilated_prefix` is each stem's assimilated article (ash-, al- ...)."""
     kinds = list(style.articles)
     weights = np.array([style.articles[k] for k in kinds])
     codes = np.array([ARTICLE_STYLES.index(k) for k in kinds])[
@@ -198,7 +213,7 @@ def _family(
     codes = np.where(lex.family_article[items], codes, ARTICLE_STYLES.index("none"))
     prefix = pa.array([ARTICLE_TEXT[k] for k in ARTICLE_STYLES]).take(pa.array(codes))
     assimilated = codes == ARTICLE_STYLES.index("assimilated")
-    prefix = pc.if_else(pa.array(assimilated), lex.family_assimilated.take(pa.array(spelled)), prefix)
+    prefix = pc.if_else(pa.array(assimilated), assimilated_prefix, prefix)
     glued = pa.array(codes == ARTICLE_STYLES.index("glued"))
     return pc.binary_join_element_wise(prefix, pc.if_else(glued, pc.utf8_lower(stem), stem), "")
 

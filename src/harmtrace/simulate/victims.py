@@ -5,6 +5,7 @@
     sim.lists["list_b"]          # a pyarrow Table: the list as the source would publish it
     sim.truth                    # source, record_id, person_id for every record of every list
     sim.capture_histories()      # people x sources, 0/1: the input of multiple systems estimation
+    sim.record_classes           # source, record_id, class: each record's name classes
     sim.write("out/")            # CSV per list, a YAML mapping per list, truth.csv, people.csv ...
 
 Every random draw comes from numpy streams seeded by `seed` (one per stage and per source), so one
@@ -25,6 +26,10 @@ Population (`SimulationConfig`; defaults in brackets)
     heterogeneity [0.8]       sd of each person's capture log-odds effect, shared by all sources
                               (0: every source captures at random within a governorate)
     family_correlation [0.7]  correlation of that effect between members of a family group
+    mass_casualty_share [0]   share of the dead gathered into mass-casualty town-days of 20 or more
+                              dead (`name_classes`)
+    mass_casualty_size_mean [36]  mean dead of such a town-day (20 + exponential)
+    common_name_boost [1]     common given names' weight among those dying alone on such a day, times
     sources [3 presets]       the lists, in order (`SourceStyle` below)
 
 Source (`SourceStyle`): coverage
@@ -71,6 +76,13 @@ Source: noise
     kunya_rate [0.005]        probability a man of 25 or more is listed as "Abu <son>" without his
                               father's and grandfather's names
     age_heaping [0.3]         probability an adult's age in years is rounded to a multiple of 5
+Source: name classes (`name_writing`; all off by default, `config.with_name_classes(c, "realistic")`)
+    transliteration [{"english": 1}]  weights of the spelling conventions of a Latin-script list, per
+                              record: english, french, russian, turkish, chadian, central_asian
+    dropped_part_rate [0]     a full-name cell drops the father's name ("given grandfather family")
+    relational_rate [0]       share of adult women's and children's records written by a relation
+                              ("Wife of ...", "Son of ...", "Umm ...", "Child of the X family")
+    unidentified_rate [0]     a record is "Unidentified N" (N counting the list's unidentified)
 
 The presets (`config.PRESETS`, used by `default_config` in turn): a Latin-script monitor (one name
 cell, "Adult - Male"), an Arabic-script committee list (Arabic headers and words, four-part names,
@@ -96,6 +108,8 @@ import yaml
 from harmtrace.simulate import render
 from harmtrace.simulate.capture import Captures, capture, in_period
 from harmtrace.simulate.config import CAUSES, SimulationConfig, SourceStyle, default_config, dump_config
+from harmtrace.simulate.name_classes import Relatives, mass_casualty_days, relatives
+from harmtrace.simulate.name_writing import Context, write_classes
 from harmtrace.simulate.population import ROLES, People, simulate_people
 from harmtrace.simulate.spellings import Lexicon, lexicon
 from harmtrace.simulate.syrian_places import GOVERNORATES
@@ -119,6 +133,7 @@ class Written:
     people: Path
     config: Path
     summary: Path
+    record_classes: Path
 
 
 @dataclass(frozen=True)
@@ -138,6 +153,8 @@ class Simulation:
     listed: np.ndarray
     target: np.ndarray
     duplicates: dict[str, int] = field(default_factory=dict)
+    record_classes: pa.Table | None = None
+    mass_casualty_day: np.ndarray | None = None
 
     def capture_histories(self) -> np.ndarray:
         """People x sources matrix of 0/1 (a person on no list has a row of zeros)."""
@@ -184,9 +201,11 @@ class Simulation:
             lists[style.name].write_bytes(csv_bytes(self.lists[style.name], style.encoding))
             mappings[style.name] = out / f"{style.name}.yaml"
             mappings[style.name].write_text(mapping_yaml(self.mapping(style.name)), encoding="utf-8")
-        files = (out / name for name in ("truth.csv", "people.csv", "simulation.yaml", "summary.json"))
-        written = Written(out, lists, mappings, *files)
+        names = ("truth.csv", "people.csv", "simulation.yaml", "summary.json", "record_classes.csv")
+        written = Written(out, lists, mappings, *(out / name for name in names))
         written.truth.write_bytes(csv_bytes(self.truth, "utf-8"))
+        if self.record_classes is not None:
+            written.record_classes.write_bytes(csv_bytes(self.record_classes, "utf-8"))
         written.people.write_bytes(csv_bytes(self.people.drop_columns(["governorate_index"]), "utf-8"))
         written.config.write_text(dump_config(self.config), encoding="utf-8")
         summary = {"seed": self.config.seed, "people": self.config.people, "sources": self.summary()}
@@ -205,13 +224,16 @@ def simulate_victims(config: SimulationConfig | None = None) -> Simulation:
     config = config or default_config()
     lex = lexicon()
     people = simulate_people(config, lex, np.random.default_rng([config.seed, 1]))
+    people, mass_day = mass_casualty_days(config, people, lex)
     captures = capture(config, people, lex, config.seed)
     person_ids = _person_ids(len(people))
-    lists, truths, duplicates = {}, [], {}
+    known = Known(people, relatives(people, lex, config.seed), mass_day, captures, person_ids)
+    lists, truths, classes, duplicates = {}, [], [], {}
     for s, style in enumerate(config.sources):
-        table, truth, n_duplicates = simulate_list(config.seed, s, style, people, captures, lex, person_ids)
+        table, truth, record_classes, n_duplicates = simulate_list(config.seed, s, style, known, lex)
         lists[style.name], duplicates[style.name] = table, n_duplicates
         truths.append(truth)
+        classes.append(record_classes)
     return Simulation(
         config=config,
         people=people_table(people, captures, config, lex, person_ids),
@@ -220,30 +242,43 @@ def simulate_victims(config: SimulationConfig | None = None) -> Simulation:
         listed=captures.listed,
         target=captures.target,
         duplicates=duplicates,
+        record_classes=pa.concat_tables(classes),
+        mass_casualty_day=mass_day,
     )
 
 
+@dataclass(frozen=True)
+class Known:
+    """What every list draws from: the people, their relatives, mass-casualty days and captures."""
+
+    people: People
+    relatives: Relatives
+    mass_day: np.ndarray
+    captures: Captures
+    person_ids: pa.Array
+
+
 def simulate_list(
-    seed: int,
-    s: int,
-    style: SourceStyle,
-    people: People,
-    captures: Captures,
-    lex: Lexicon,
-    person_ids: pa.Array,
-) -> tuple[pa.Table, pa.Table, int]:
-    """One source's list (columns as it writes them), its truth rows, and its number of duplicates."""
-    prefs = render.habits(render.tables(lex, style.script), np.random.default_rng([seed, 4, s]))
+    seed: int, s: int, style: SourceStyle, known: Known, lex: Lexicon
+) -> tuple[pa.Table, pa.Table, pa.Table, int]:
+    """One source's list (columns as it writes them), its truth rows, its records' name classes, and
+    its number of duplicates."""
+    t = render.tables(lex, style.script)
+    prefs = render.habits(t, np.random.default_rng([seed, 4, s]))
     rng = np.random.default_rng([seed, 3, s])
-    person, duplicate = render.records_of(style, captures.listed[s], rng)
-    fields = render.render(style, people, person, lex, prefs, rng)
+    person, duplicate = render.records_of(style, known.captures.listed[s], rng)
+    fields, kunya = render.render(style, known.people, person, lex, prefs, rng)
+    ctx = Context(
+        style, known.people, known.relatives, person, lex, t, prefs, np.random.default_rng([seed, 9, s])
+    )
+    fields, classes = write_classes(ctx, fields, kunya, known.mass_day)
     table = pa.table({header: fields[f] for f, header in style.columns.items()})
     truth = pa.table({
         "source": pa.array([style.name] * len(person), pa.string()),
         "record_id": fields["record_id"],
-        "person_id": person_ids.take(pa.array(person)),
+        "person_id": known.person_ids.take(pa.array(person)),
     })  # fmt: skip
-    return table, truth, int(duplicate.sum())
+    return table, truth, classes.table(style.name, fields["record_id"]), int(duplicate.sum())
 
 
 def _person_ids(n: int) -> pa.Array:
