@@ -59,3 +59,22 @@ def test_a_class_file_without_its_columns_or_file_is_refused(store: Store, tmp_p
     bad.write_text("source,record_id\na,R1\n", encoding="utf-8")
     with pytest.raises(InputError, match="lacks column"):
         evaluate_by_class(store, truth, bad)
+
+
+def test_a_class_left_out_leaves_the_other_classes_pairs_without_its_records(
+    store: Store, tmp_path: Path
+) -> None:
+    # without k = {3}: truth X {1, 2}, Y {4, 5}; clusters {1, 2}, {4, 5}: every pair right
+    records(store)
+    cluster(store, CLUSTERS)
+    result = evaluate_by_class(
+        store,
+        write_truth(tmp_path / "truth.csv", TRUTH),
+        write_classes(tmp_path / "c.csv", CLASSES),
+        without="k",
+    )
+    assert [c.name for c in result] == ["k", "m", "solo", "all but k"]
+    k, m, _, rest = result
+    assert (k.pairwise.shared, k.pairwise.predicted, k.pairwise.true) == (0, 2, 2), "its own row keeps it"
+    assert (m.pairwise.shared, m.pairwise.predicted, m.pairwise.true) == (2, 2, 2)
+    assert (rest.records, rest.pairwise.shared, rest.pairwise.predicted, rest.pairwise.true) == (5, 2, 2, 2)

@@ -29,7 +29,7 @@ from harmtrace.actors import actor_key
 from harmtrace.analyse.mse.histories import governorate_key
 from harmtrace.assess.attribution import actor_words
 from harmtrace.assess.tie_places import victim_place
-from harmtrace.link.features import _place, skeleton
+from harmtrace.link.features import _place, name_skeleton, skeleton
 from harmtrace.link.incident_features import _word_keys, place_name, word_key
 from harmtrace.link.names import (
     NameParts,
@@ -82,10 +82,10 @@ def _is_name_key(value: object, key: Callable[[str], str]) -> bool:
     return isinstance(value, str) and KEY_FORM.fullmatch(value) is not None and key(value) == value
 
 
-def _is_skeleton(value: object) -> bool:
-    """A skeleton: None, or consonants only, its own skeleton."""
+def _is_skeleton(value: object, skel: Callable[[str], str | None] = skeleton) -> bool:
+    """A skeleton: None, or consonants only, its own skeleton (by `skel`)."""
     return value is None or (
-        isinstance(value, str) and SKELETON_FORM.fullmatch(value) is not None and skeleton(value) == value
+        isinstance(value, str) and SKELETON_FORM.fullmatch(value) is not None and skel(value) == value
     )
 
 
@@ -181,6 +181,12 @@ KEYS = [
         "a skeleton is not a name (skeleton of a key), but is its own skeleton",
     ),
     Key("skeleton", skeleton, lambda t, v: _is_skeleton(v), "consonants only, its own skeleton"),
+    Key(
+        "name_skeleton(name_key)",
+        lambda t: name_skeleton(name_key(t)),
+        lambda t, v: _is_skeleton(v, name_skeleton),
+        "a name's skeleton, consonants only, its own name skeleton",
+    ),
     Key(
         "word_key",
         word_key,

@@ -311,7 +311,9 @@ class ClassScores:
     pairwise: Scores
 
 
-def evaluate_by_class(store: Store, truth_csv: Path, classes_csv: Path) -> list[ClassScores]:
+def evaluate_by_class(
+    store: Store, truth_csv: Path, classes_csv: Path, without: str | None = None
+) -> list[ClassScores]:
     """Pairwise precision and recall of the store's current persons, per class of record.
 
     `classes_csv` has columns source, record_id, class (as `harmtrace simulate victims` writes
@@ -319,12 +321,17 @@ def evaluate_by_class(store: Store, truth_csv: Path, classes_csv: Path) -> list[
     A pair (true or predicted, as in `evaluate_victims`) belongs to a class when either of its records
     has the class: recall is the share of the class's true pairs in one cluster, precision the share
     of its predicted pairs that are true. Classes come in the order the file first names them.
+
+    `without` names a class whose records are left out of every other class's pairs (records no
+    linkage can place by name, "unidentified"); a last score "all but <without>" then covers every
+    other record.
     """
     _load_truth(store, truth_csv, VICTIMS)
     store.con.execute("DROP TABLE IF EXISTS ht_eval_truth_unmatched")
     try:
         names = _load_classes(store, classes_csv)
-        return [_class_scores(store, name) for name in names]
+        scored = [_class_scores(store, name, None if name == without else without) for name in names]
+        return scored + ([_class_scores(store, None, without)] if without else [])
     finally:
         store.con.execute(f"DROP TABLE IF EXISTS {_TRUTH}")
         store.con.execute(f"DROP TABLE IF EXISTS {_CLASSES}")
@@ -357,11 +364,14 @@ def _load_classes(store: Store, classes_csv: Path) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _class_scores(store: Store, name: str) -> ClassScores:
-    """Pairs within each group that touch a record of the class: all pairs less those of the others."""
+def _class_scores(store: Store, name: str | None, without: str | None = None) -> ClassScores:
+    """Pairs within each group that touch a record of the class (every record when `name` is None),
+    records of class `without` left out: all pairs less those of the others."""
+    has = "true" if name is None else "c.victim_id IS NOT NULL"
     marked = (
-        f"SELECT e.person, e.cluster, c.victim_id IS NOT NULL AS has FROM {_TRUTH} e "
-        f"LEFT JOIN (SELECT victim_id FROM {_CLASSES} WHERE class = $name) c USING (victim_id)"
+        f"SELECT e.person, e.cluster, {has} AS has FROM {_TRUTH} e "
+        f"LEFT JOIN (SELECT victim_id FROM {_CLASSES} WHERE class = $name) c USING (victim_id) "
+        f"WHERE e.victim_id NOT IN (SELECT victim_id FROM {_CLASSES} WHERE class = $without)"
     )
 
     def touching(group: str) -> str:
@@ -372,7 +382,7 @@ def _class_scores(store: Store, name: str) -> ClassScores:
         f"WITH marked AS ({marked}) SELECT (SELECT count(*) FILTER (WHERE has) FROM marked) AS records, "
         f"{touching('person, cluster')} AS shared, {touching('cluster')} AS predicted, "
         f"{touching('person')} AS true_pairs",
-        {"name": name},
+        {"name": name or "", "without": without or ""},
     )[0]
     pairwise = scores(int(row["shared"]), int(row["predicted"]), int(row["true_pairs"]))
-    return ClassScores(name, int(row["records"]), pairwise)
+    return ClassScores(name or f"all but {without}", int(row["records"]), pairwise)

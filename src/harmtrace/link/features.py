@@ -11,10 +11,12 @@ Columns of the feature table (`FEATURE_COLUMNS`):
     unique_id         victim_id
     source_dataset    the source's name
     given_key ...     name_key of each part (NULL when unknown); full_key: the part keys joined
-    given_skel ...    `skeleton` of each part's key: its consonants
+    given_skel ...    `name_skeleton` of each part's key: its consonants
     name_number       the counter a list appends to anonymous or family-group names ("al-Najjar 3")
     relation          a record that names a relative instead of the person (`NameParts.relation`:
                       wife, mother, son, daughter, child, family ...); NULL for a named person
+    chain_short       a name with a father's and no grandfather's name in a list whose names with a
+                      father's name mostly have one (`CHAIN_SHARE`): a part may have been dropped
     relative_key, relative_skel   name_key of the relative's name as written ("Wife of Mohammad
                       al-Hariri", زوجة محمد الحريري, "Umm Ahmad") and its skeleton
     name_script       'arabic', 'latin' or NULL (no name)
@@ -132,7 +134,7 @@ def _register_names(con: duckdb.DuckDBPyConnection) -> None:
         + ["SELECT relative FROM ht_name_parts"]
     )
     parts = _distinct(con, f"SELECT DISTINCT * FROM ({part_sql}) t(x) WHERE x IS NOT NULL")
-    _register_keys(con, "ht_part_keys", parts, _part_key)
+    _register_keys(con, "ht_part_keys", parts, _part_key, name_skeleton)
 
 
 _NOT_PARSED: Final = NameParts()
@@ -146,6 +148,10 @@ _NOT_SKELETON: Final = re.compile("[aeiouwy ]")
 # Consonants that transliterations of one Arabic letter swap: ج is j, g (Egyptian) or k after
 # `latin_key`; ظ ض ذ د ت are d, z, dh, t (Ahmet, Dhaher / Zaher).
 _CONSONANT_CLASS: Final = str.maketrans({"j": "k", "t": "d", "z": "d"})
+# ... and in personal names, as other transliteration traditions write them: ب is b or, in Turkish, a
+# final p (Hatip, Zeynep); ح and خ are both h or kh in Russian and Turkish spellings (Khasan, Halaf).
+# The k class is written g, so that a skeleton never holds "kh" and is its own skeleton.
+_NAME_CLASS: Final = str.maketrans({"k": "g", "p": "b"})
 
 
 def skeleton(key: str | None) -> str | None:
@@ -175,6 +181,18 @@ def skeleton(key: str | None) -> str | None:
     return _NOT_SKELETON.sub("", word).translate(_CONSONANT_CLASS) or None
 
 
+def name_skeleton(key: str | None) -> str | None:
+    """`skeleton` of a personal name's key with kh read as h and p as b, the k class written g.
+
+    >>> name_skeleton("khalaf"), name_skeleton("halaf"), name_skeleton("hatip"), name_skeleton("khatib")
+    ('hlf', 'hlf', 'hdb', 'hdb')
+    >>> name_skeleton("kamal"), name_skeleton("jamal"), name_skeleton("jihad")
+    ('gml', 'gml', 'ghd')
+    """
+    found = skeleton(key.replace("kh", "h") if key else key)
+    return found.translate(_NAME_CLASS) if found else None
+
+
 def _temp_table(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> None:
     """Copy an Arrow table into the temporary table `name` (replacing it)."""
     con.register("ht_arrow_input", table)
@@ -189,10 +207,14 @@ def _distinct(con: duckdb.DuckDBPyConnection, sql: str) -> list[str]:
 
 
 def _register_keys(
-    con: duckdb.DuckDBPyConnection, table: str, texts: list[str], key: Callable[[str], str | None]
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    texts: list[str],
+    key: Callable[[str], str | None],
+    skel: Callable[[str | None], str | None] = skeleton,
 ) -> None:
     keys_list = [key(t) for t in texts]
-    keys = pa.table({"text": texts, "key": keys_list, "skeleton": [skeleton(k) for k in keys_list]})
+    keys = pa.table({"text": texts, "key": keys_list, "skeleton": [skel(k) for k in keys_list]})
     _temp_table(con, table, keys)
 
 
@@ -267,6 +289,8 @@ def _features_sql() -> str:
             {_number_sql(full)} AS name_number, {relation} AS relation,
             CASE WHEN NOT {has_parts} THEN k_rel.key END AS relative_key,
             CASE WHEN NOT {has_parts} THEN k_rel.skeleton END AS relative_skel,
+            coalesce(k_father.key IS NOT NULL AND k_grandfather.key IS NULL AND {relation} IS NULL
+                     AND ch.full_share >= {CHAIN_SHARE}, false) AS chain_short,
             n.script AS name_script, nullif(v.sex, 'unknown') AS sex, nullif(v.status, 'unknown') AS status,
             lower(nullif(trim(v.cause), '')) AS cause,
             {_age_sql()},
@@ -281,9 +305,29 @@ def _features_sql() -> str:
         LEFT JOIN ht_name_parts n ON n.full_text = {full}
         {key_joins}
         LEFT JOIN ht_part_keys k_rel ON k_rel.text = n.relative
+        LEFT JOIN ({_chain_share_sql()}) ch ON ch.source_id = v.source_id
         LEFT JOIN ht_place_keys pd ON pd.text = v.place_of_death
         LEFT JOIN ht_place_keys pa ON pa.text = v.place_of_death_ar
         LEFT JOIN ht_place_keys pp ON pp.text = v.province
+    """
+
+
+# A list whose full names have a grandfather this often writes whole chains: a three-part name in it
+# may be one whose father's (or grandfather's) name was dropped.
+CHAIN_SHARE: Final = 0.5
+
+
+def _chain_share_sql() -> str:
+    """Per source: the share of its names with a father's name (part columns, else the parsed full
+    name) that have a grandfather's name too."""
+    has_parts = _has_parts_sql("w")
+    father = f"CASE WHEN {has_parts} THEN w.father_name ELSE m.p_father END"
+    grandfather = f"CASE WHEN {has_parts} THEN w.grandfather_name ELSE m.p_grandfather END"
+    return f"""
+        SELECT w.source_id, avg(CASE WHEN {grandfather} IS NULL THEN 0 ELSE 1 END) AS full_share
+        FROM victim_record w LEFT JOIN ht_name_parts m ON m.full_text = {_full_name_sql("w")}
+        WHERE {father} IS NOT NULL AND m.relation IS NULL
+        GROUP BY w.source_id
     """
 
 

@@ -271,14 +271,15 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
 
     With `veto` (the given name): names that differ while the sexes differ are a level of their own;
     then the same skeleton within two edits (Kurdi / kardi, Ibtisam / abtasam, but not Muhammad /
-    Mahmud, three edits apart); JW >= 0.88; the same skeleton once the letters other transliteration
-    traditions write for h and f are folded, within two edits (Gasan / Hasan, Yusup / Youssef; the
+    Mahmud, three edits apart); JW >= 0.88; the same skeleton once the g / k other transliteration
+    traditions write for h are folded, keys within two edits with kh read as h (Gasan / Hasan,
+    Zukhair / Zuhair; the
     commonest names' other spellings key as the English-style ones: `names._STYLE_VARIANTS`); else.
     The sexes level and "else" mean different people (module docstring).
 
     With `strict` parts (the father): one record without the next part (no grandfather) whose part is
-    the other's next part is a level of its own (a list that dropped the father's name), before the
-    veto.
+    the other's next part is a level of its own (a list that dropped the father's name), and so is a
+    three-part name in a list that writes whole chains (`features.CHAIN_SHARE`), before the veto.
     """
     key, skel = f"{part}_key", f"{part}_skel"
     levels: list[Any] = [
@@ -293,7 +294,7 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
                 label_for_charts="same skeleton, keys within 2 edits"
             ),
             cll.JaroWinklerLevel(key, 0.88).configure(label_for_charts="keys similar (JW >= 0.88)"),
-            _level(_other_style(key, skel), "another transliteration style (g / kh / k for h, p for f)"),
+            _level(_other_style(key, skel), "another transliteration style (g / kh / k for h)"),
             _veto(None, "different names"),
         ]
     else:
@@ -304,8 +305,10 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
             cll.JaroWinklerLevel(key, 0.8).configure(label_for_charts="keys similar (JW >= 0.8)"),
         ]
         if part in strict:
-            # one list skips a part of the chain: its "father" is the other's grandfather
+            # one list skips a part of the chain: its "father" is the other's grandfather, or it is
+            # a three-part name in a list of whole chains (which part it lacks, nothing tells)
             levels.append(_level(_skipped(part), "a part skipped (the other's next part)"))
+            levels.append(_level("chain_short_l OR chain_short_r", "a short chain among whole ones"))
         # a father's or family name plainly different (not a spelling, not a typo) is another
         # person: a brother or cousin killed in the same strike
         levels.append(
@@ -319,13 +322,14 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
 def _other_style(key: str, skel: str) -> str:
     """SQL: the same style skeleton, keys within two edits."""
     same = f"{_style_skeleton(skel + '_l')} = {_style_skeleton(skel + '_r')}"
-    return f"{same} AND levenshtein({key}_l, {key}_r) <= 2"
+    return f"{same} AND levenshtein(replace({key}_l, 'kh', 'h'), replace({key}_r, 'kh', 'h')) <= 2"
 
 
 def _style_skeleton(column: str) -> str:
-    """SQL: a consonant skeleton with the letters other transliteration traditions write for h (Russian
-    and Caucasian g and kh: Gasan, Ibragim, Khusein) and f (Central Asian p: Yusup) folded."""
-    return f"replace(replace(replace({column}, 'kh', 'h'), 'k', 'h'), 'p', 'f')"
+    """SQL: a name's consonant skeleton (`features.name_skeleton`: kh already h, the k class g) with
+    the g / k other transliteration traditions write for h (Russian and Caucasian: Gasan, Ibragim)
+    folded."""
+    return f"replace({column}, 'g', 'h')"
 
 
 _NEXT_PART: Final = {"given": "father", "father": "grandfather"}
@@ -339,16 +343,30 @@ def _skipped(part: str) -> str:
     return " OR ".join(one_way.format(n=nxt, p=part, a=a, b=b) for a, b in (("l", "r"), ("r", "l")))
 
 
+# Relations one person can be written with: a child of X is a son or a daughter of X, a member of
+# the X family any of them. A son and a daughter, a wife and a mother of one man are two people (the
+# real VDC list had such pairs linked as one: docs/linkage_handcheck_vdc.md).
+_COMPATIBLE: Final = (
+    "relation_l = relation_r OR relation_l IN ('child', 'family') OR relation_r IN ('child', 'family')"
+)
+
+
 def _relation() -> ComparisonCreator:
     """Records that name a relative instead of the person ("Wife of Mohammad al-Hariri", زوجة محمد
     الحريري, "Umm Ahmad", "child of the al-Najjar family"): the relation and the relative's name.
-    A record naming its person and one naming a relative are compared on their other fields only."""
+    A record naming its person and one naming a relative are compared on their other fields only; two
+    relations of one relative that one person cannot hold (his son and his daughter, his wife and his
+    mother) are two people (a veto, fixed m as the given name's)."""
     same = "relation_l = relation_r"
     return cl.CustomComparison(
         [
             _level("relative_key_l IS NULL OR relative_key_r IS NULL", "not both relational", null=True),
             _level(f"{same} AND relative_key_l = relative_key_r", "same relation, same relative"),
-            _level("relative_skel_l = relative_skel_r", "same relative, relation worded apart"),
+            _level(
+                f"relative_skel_l = relative_skel_r AND ({_COMPATIBLE})",
+                "same relative, relation worded apart",
+            ),
+            _veto("relative_skel_l = relative_skel_r", "same relative, another relation (two people)"),
             _level(
                 f"{same} AND jaro_winkler_similarity(relative_key_l, relative_key_r) >= 0.88",
                 "same relation, relatives' names similar",
@@ -514,7 +532,7 @@ def feature_columns(spec: LinkageSpec) -> list[str]:
         names = [f"plain_{p}" for p in ("given", "father", "family", "place", "province")]
     else:
         names = [f"{p}_{k}" for p in NAME_PARTS for k in ("key", "skel")]
-        names += ["place_key", "name_number", "relation", "relative_key", "relative_skel"]
+        names += ["place_key", "name_number", "relation", "relative_key", "relative_skel", "chain_short"]
     return [*_COMMON_COLUMNS, *names]
 
 

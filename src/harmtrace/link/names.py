@@ -235,6 +235,9 @@ COMMON_NAMES: Final[dict[str, str]] = {
     "ناجي": "naji", "نادر": "nader", "نعيم": "naim", "هادي": "hadi", "هاشم": "hashem",
     "وسيم": "wasim", "يزن": "yazan", "عبد": "abd", "ابو": "abu", "ابن": "ibn", "بن": "bin",
     "بنت": "bint", "ال": "al", "اله": "ilah", "الله": "allah", "حاج": "haj",
+    # names that open with ال not as the article, and long vowels a rule reads as a glide
+    "الاء": "alaa", "الهام": "ilham", "الياس": "ilyas", "الفت": "ulfat", "حياه": "hayat",
+    "بيان": "bayan", "ضياء": "diyaa", "هيا": "haya", "لمياء": "lamya", "دعاء": "duaa",
 }  # fmt: skip
 
 
@@ -344,7 +347,21 @@ def _letter_sound(ch: str, i: int, nxt: str, last: int) -> tuple[str, bool, bool
 # ---------------------------------------------------------------------------------------------------
 
 _LATIN_FOLD: Final = str.maketrans(
-    {"ı": "i", "ø": "o", "ł": "l", "đ": "d", "ð": "d", "ß": "ss", "æ": "ae", "œ": "oe", "þ": "th"}
+    {
+        "ı": "i",
+        "ø": "o",
+        "ł": "l",
+        "đ": "d",
+        "ð": "d",
+        "ß": "ss",
+        "æ": "ae",
+        "œ": "oe",
+        "þ": "th",
+        "ş": "sh",
+        "Ş": "sh",
+        "ç": "ch",
+        "Ç": "ch",
+    }  # Turkish ş is sh (Şarif), ç ch (Çelebi)
 )
 _APOSTROPHES: Final = re.compile("['’‘`´ʿʾʻʼʹ\"]")
 # An article written with a hyphen, sun-letter assimilation included: al- el- ul- ar- as- ash- ...

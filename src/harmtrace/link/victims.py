@@ -85,7 +85,8 @@ def link_victims(
     model, scored, names = _score(store, spec, backend, clock)
     with store.transaction():
         with clock("write pairs"):
-            run_id = write_run(store, model, family_only_capped(scored), started, records, threshold, KIND)
+            capped = family_only_capped(scored, names, threshold)
+            run_id = write_run(store, model, capped, started, records, threshold, KIND)
         with clock("persons"):
             clustering = _persons(store, run_id, threshold, names)
             identities = assign_persons(
@@ -113,6 +114,8 @@ def _chain_names(table: pa.Table, spec: LinkageSpec) -> pa.Table:
     for name in NAME_COLUMNS:
         part, _ = name.rsplit("_", 1)
         columns[name] = table[f"plain_{part}" if spec.config == "plain" else name]
+    if "relation" in table.column_names:
+        columns["relation"] = table["relation"]
     return pa.table(columns)
 
 
