@@ -221,40 +221,33 @@ def test_a_relatives_only_pair_across_two_lists_is_kept() -> None:
     # 1 "Daughter of X" (list a) - 2 "Daughter of X" (list b): the only pair of the two lists
     # 3 "Daughter of Y" (a) - 4, 5 "Daughter of Y" (b): two candidates, either daughter
     # 6 "Son of Z" (a) - 7 "Omar Z" (b), named: the only child of Z in b; 8 - 9 in one list
+    # 10 - 11 "Son of W 3" twice in one list: one record entered twice
     names = pa.table(
         {
-            "unique_id": [1, 2, 3, 4, 5, 6, 7, 8, 9],
-            "source_dataset": ["a", "b", "a", "b", "b", "a", "b", "a", "a"],
-            "relation": [
-                "daughter",
-                "daughter",
-                "daughter",
-                "daughter",
-                "daughter",
-                "son",
-                None,
-                "son",
-                None,
-            ],
+            "unique_id": list(range(1, 12)),
+            "source_dataset": ["a", "b", "a", "b", "b", "a", "b", "a", "a", "a", "a"],
+            "relation": ["daughter"] * 5 + ["son", None, "son", None, "son", "son"],
+            "name_number": [None] * 9 + [3, 3],
         }
     )
-    pairs = [(1, 2, 2.0, 0.0), (3, 4, 2.0, 0.0), (3, 5, 2.0, 0.0), (6, 7, None, 3.0), (8, 9, None, 3.0)]
+    pairs = [(1, 2, 2.0, 0.0), (3, 4, 2.0, 0.0), (3, 5, 2.0, 0.0), (6, 7, None, 3.0), (8, 9, None, 3.0),
+             (10, 11, 2.0, 3.0)]  # fmt: skip
     scored = pa.table(
         {
             "unique_id_l": [p[0] for p in pairs],
             "unique_id_r": [p[1] for p in pairs],
-            "match_weight": [20.0] * 5,
-            "match_probability": [0.999] * 5,
-            "w_given": [None] * 5,
+            "match_weight": [20.0] * 6,
+            "match_probability": [0.999] * 6,
+            "w_given": [None] * 6,
             "w_relation": [p[2] for p in pairs],
             "w_father": [p[3] for p in pairs],
-            "w_family": [4.0] * 5,
-            "w_sex": [0.6] * 5,
-            "w_age": [None] * 5,
+            "w_family": [4.0] * 6,
+            "w_sex": [0.6] * 6,
+            "w_age": [None] * 6,
         }
     )
     kept = family_only_capped(scored, names, threshold=0.9)["match_probability"].to_pylist()
-    assert kept == [0.999, FAMILY_ONLY_CAP, FAMILY_ONLY_CAP, 0.999, FAMILY_ONLY_CAP]
+    assert kept == [0.999, FAMILY_ONLY_CAP, FAMILY_ONLY_CAP, 0.999, FAMILY_ONLY_CAP, 0.999]
 
 
 def test_records_of_one_list_chained_through_another_are_kept_apart(tmp_path: Path) -> None:

@@ -92,7 +92,8 @@ def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.N
     child of X (father's and family names agree). Each clears `threshold`, its sexes and ages do not
     disagree, and neither record has another such pair with the other's list: a man who lost two
     daughters has two "Daughter of X" records, and a list naming one of them matches either. Within
-    one list, two such records are two relatives (the real VDC list; the simulator's lists)."""
+    one list, two such records are two relatives (the real VDC list; the simulator's lists), unless
+    they carry the same counter ("Son of X 3" twice: one record entered twice)."""
     need = ("w_father", "w_family", "w_relation", "unique_id_l", "unique_id_r")
     if not all(c in scored.column_names for c in need):
         return np.zeros(scored.num_rows, dtype=bool)
@@ -106,7 +107,8 @@ def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.N
     con = duckdb.connect()
     try:
         con.register("pairs", pairs)
-        con.register("names", names.select(["unique_id", "source_dataset", "relation"]))
+        columns = ["unique_id", "source_dataset", "relation", "name_number"]
+        con.register("names", names.select([c for c in columns if c in names.column_names]))
         rows = con.execute(_ONLY_RELATIVES_SQL, [list(CHILD_RELATIONS)]).fetchnumpy()["row"]
     finally:
         con.close()
@@ -134,6 +136,10 @@ _ONLY_RELATIVES_SQL: Final = """
                OR (p.parent AND list_contains($1, b.relation) AND a.relation IS NULL)))
     SELECT row FROM candidates
     QUALIFY count(*) OVER (PARTITION BY l, r_list) = 1 AND count(*) OVER (PARTITION BY r, l_list) = 1
+    UNION
+    SELECT p.row FROM pairs p JOIN names a ON a.unique_id = p.l JOIN names b ON b.unique_id = p.r
+    WHERE p.ok AND p.relative AND a.relation IS NOT NULL AND b.relation IS NOT NULL
+      AND a.name_number = b.name_number
 """
 
 

@@ -469,11 +469,17 @@ def _sex() -> ComparisonCreator:
     )
 
 
+_AGE_GAP = "greatest(age_lo_l - age_hi_r, age_lo_r - age_hi_l)"  # years between two age intervals
+FAR_APART_YEARS: Final = 30
+FAR_APART_M: Final = 2.0**-14  # fixed: a list's age error of 30 years is rarer than EM can see
+
+
 def _age() -> ComparisonCreator:
     """Age in years as an interval [age_lo, age_hi]: an age, a range ("30-39") or a group (child
     0-17, adult 18-120). Levels: two ages within a year; an age or range inside a narrow range
     (a list that gives ranges against one that gives ages); two ages within 5 years (ages rounded
-    to 5); groups that agree (an age within two years of a group; two groups overlapping); else."""
+    to 5); groups that agree (an age within two years of a group; two groups overlapping); ages that
+    disagree by at most FAR_APART_YEARS; else (m fixed at FAR_APART_M: about -14 bits)."""
     exact = "age_hi_l - age_lo_l <= 1 AND age_hi_r - age_lo_r <= 1"
     narrow = "age_hi_l - age_lo_l <= 12 AND age_hi_r - age_lo_r <= 12"
     overlap = "age_lo_l <= age_hi_r AND age_lo_r <= age_hi_l"
@@ -487,7 +493,13 @@ def _age() -> ComparisonCreator:
             _level(f"NOT ({exact}) AND {narrow} AND {overlap}", "age in the other's range"),
             _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 5", "ages within 5 years"),
             _level(f"age_lo_l <= age_hi_r + {slack} AND age_lo_r <= age_hi_l + {slack}", "age groups agree"),
-            cll.ElseLevel().configure(label_for_charts="ages disagree"),
+            _level(f"{_AGE_GAP} <= {FAR_APART_YEARS}", "ages disagree"),
+            # a grandfather and the grandson named after him (the real VDC list linked such pairs)
+            cll.ElseLevel().configure(
+                label_for_charts=f"ages over {FAR_APART_YEARS} years apart",
+                m_probability=FAR_APART_M,
+                fix_m_probability=True,
+            ),
         ],
         output_column_name="age",
     )

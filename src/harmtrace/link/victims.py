@@ -114,8 +114,9 @@ def _chain_names(table: pa.Table, spec: LinkageSpec) -> pa.Table:
     for name in NAME_COLUMNS:
         part, _ = name.rsplit("_", 1)
         columns[name] = table[f"plain_{part}" if spec.config == "plain" else name]
-    if "relation" in table.column_names:
-        columns["relation"] = table["relation"]
+    for extra in ("relation", "name_number"):
+        if extra in table.column_names:
+            columns[extra] = table[extra]
     return pa.table(columns)
 
 
