@@ -108,11 +108,26 @@ def test_lcmcr_shows_its_diagnostics(linked: tuple[Path, dict[str, Any]]) -> Non
     result = json.loads(ok(db, "estimate", *args, "--json"))
     total = result["total"]
     assert abs(total["estimate"] - truth["population"]) < 0.2 * truth["population"]
-    assert set(total["diagnostics"]) == {"r_hat", "effective_sample_size", "chains"}
+    diagnostics = total["diagnostics"]
+    assert set(diagnostics) == {"r_hat", "effective_sample_size", "chains", "converged", "iterations",
+                                "thin", "rounds", "seconds", "time_limited"}  # fmt: skip
+    assert diagnostics["converged"] and diagnostics["iterations"] == 600 * 2 ** (diagnostics["rounds"] - 1)
     text = ok(db, "estimate", *args)
-    assert "LCMCR convergence: R-hat" in text
-    if total["diagnostics"]["effective_sample_size"] < 100:  # 600 iterations are few: it must say so
-        assert "WARNING: the chains have not converged" in text
+    assert "LCMCR convergence: R-hat" in text and "converged after" in text
+
+
+def test_lcmcr_says_when_it_stopped_unconverged(linked: tuple[Path, dict[str, Any]]) -> None:
+    """--max-seconds 0: the 100 iterations asked for and no more; too few to converge, and it says so."""
+    db, _ = linked
+    args = ["--method", "lcmcr", "--iterations", "100", "--burn-in", "0", "--thin", "1", "--chains", "2"]
+    result = json.loads(ok(db, "estimate", *args, "--max-seconds", "0", "--json"))
+    diagnostics = result["total"]["diagnostics"]
+    assert not diagnostics["converged"] and diagnostics["iterations"] == 100 and diagnostics["rounds"] == 1
+    assert any("time limit" in w for w in result["total"]["warnings"])
+    text = ok(db, "estimate", *args, "--max-seconds", "0")
+    assert "NOT converged" in text and "WARNING: the chains have not converged" in text
+    refused = run_cli(db, "estimate", *args, "--max-seconds", "-1")
+    assert refused.exit_code == 2 and "--max-seconds" in refused.output
 
 
 def test_strata_add_up_to_the_persons(linked: tuple[Path, dict[str, Any]]) -> None:

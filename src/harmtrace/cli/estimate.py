@@ -84,6 +84,12 @@ MODELS_SHOWN = 6  # neighbouring log-linear models listed under the chosen one, 
 @click.option("--thin", type=click.IntRange(min=1), help="LCMCR: keep every N-th draw [10].")
 @click.option("--chains", type=click.IntRange(min=1), default=4, show_default=True, help="LCMCR: chains.")
 @click.option(
+    "--max-seconds",
+    type=click.FloatRange(min=0),
+    help="LCMCR: seconds of sampling within which chains that have not converged keep doubling their "
+    "length (0: none) [60].",
+)
+@click.option(
     "--max-classes",
     type=click.IntRange(min=1),
     default=10,
@@ -314,14 +320,19 @@ def _models(total: dict[str, Any]) -> list[str]:
 
 def _diagnostics(total: dict[str, Any]) -> list[str]:
     d = total["diagnostics"]
+    verdict = "converged" if d["converged"] else "NOT converged"
     lines = [
         f"LCMCR convergence: R-hat {d['r_hat']:.3f} (want < 1.05), effective sample size "
-        f"{d['effective_sample_size']:,.0f} (want > 100); settings {total['settings']}"
+        f"{d['effective_sample_size']:,.0f} (want > 100), {verdict} "
+        f"after {d['iterations']:,} iterations per chain past burn-in (thin {d['thin']:,}, "
+        f"{d['rounds']} round(s), {d['seconds']:.1f} s); settings {total['settings']}"
     ]
     chains = [{"chain": i + 1, **{k: round(v) for k, v in c.items()}} for i, c in enumerate(d["chains"])]
-    converged = d["r_hat"] < 1.05 and d["effective_sample_size"] >= 100
-    if not converged:
-        lines.append("WARNING: the chains have not converged: run longer (--burn-in, --iterations).")
+    if not d["converged"]:
+        lines.append(
+            "WARNING: the chains have not converged: allow more time (--max-seconds) or run longer "
+            "(--burn-in, --iterations)."
+        )
     return [*lines, table(chains), ""]
 
 

@@ -71,7 +71,7 @@ CRITERIA: Final = ("aic", "bic")
 @dataclass(frozen=True)
 class EstimateOptions:
     """What to estimate, and how. LCMCR's iterations, burn-in and thinning are Gibbs iterations per
-    chain; None takes `fit_lcmcr`'s defaults."""
+    chain, max_seconds the time its chains may take to converge; None takes `fit_lcmcr`'s defaults."""
 
     method: str = "loglinear"
     strata: tuple[str, ...] = ()
@@ -86,6 +86,7 @@ class EstimateOptions:
     iterations: int | None = None
     burn_in: int | None = None
     thin: int | None = None
+    max_seconds: float | None = None
     chains: int = 4
     max_classes: int = 10
     linkage_draws: int = 0
@@ -122,7 +123,8 @@ class EstimateRefused(QueryError):
 def fit(table: CaptureTable, options: EstimateOptions) -> Estimate:
     """The chosen method's estimate for one capture table."""
     if options.method == "lcmcr":
-        given = {"iterations": options.iterations, "burn_in": options.burn_in, "thin": options.thin}
+        given: dict[str, Any] = {"iterations": options.iterations, "burn_in": options.burn_in,
+                                 "thin": options.thin, "max_seconds": options.max_seconds}  # fmt: skip
         return fit_lcmcr(
             table,
             max_classes=options.max_classes,
