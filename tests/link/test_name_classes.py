@@ -242,8 +242,8 @@ def test_a_relatives_only_pair_across_two_lists_is_kept() -> None:
             "w_relation": [p[2] for p in pairs],
             "w_father": [p[3] for p in pairs],
             "w_family": [4.0] * 6,
-            "w_sex": [0.6] * 6,
-            "w_age": [None] * 6,
+            "gamma_sex": [1] * 6,
+            "gamma_age": [-1] * 6,
         }
     )
     kept = family_only_capped(scored, names, threshold=0.9)["match_probability"].to_pylist()

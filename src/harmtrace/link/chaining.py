@@ -97,7 +97,7 @@ def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.N
     need = ("w_father", "w_family", "w_relation", "unique_id_l", "unique_id_r")
     if not all(c in scored.column_names for c in need):
         return np.zeros(scored.num_rows, dtype=bool)
-    ok = ~_negative(scored, "w_sex") & ~_negative(scored, "w_age")
+    ok = ~_lowest(scored, "gamma_sex", 1) & ~_lowest(scored, "gamma_age", 2)
     ok &= scored["match_probability"].to_numpy(zero_copy_only=False) >= threshold
     pairs = pa.table({
         "row": np.arange(scored.num_rows), "l": scored["unique_id_l"], "r": scored["unique_id_r"], "ok": ok,
@@ -117,11 +117,13 @@ def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.N
     return found
 
 
-def _negative(scored: pa.Table, column: str) -> npt.NDArray[np.bool_]:
+def _lowest(scored: pa.Table, column: str, levels: int) -> npt.NDArray[np.bool_]:
+    """Pairs at one of a comparison's `levels` lowest levels (its disagreements: sexes differ; ages
+    disagree or are far apart), from Splink's gamma (null -1, the last level 0)."""
     if column not in scored.column_names:
         return np.zeros(scored.num_rows, dtype=bool)
-    weights = pc.fill_null(scored[column].cast(pa.float64()), 0.0)
-    return np.asarray(np.nan_to_num(weights.to_numpy(), nan=0.0) < 0)
+    gamma = pc.fill_null(scored[column].cast(pa.int64()), -1).to_numpy()
+    return np.asarray((gamma >= 0) & (gamma < levels))
 
 
 # candidate pairs (both relational and naming one relative, or a child record and a named record
