@@ -31,7 +31,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, print_table, run_all, step_row
+from linkage_runs import peak_mb, print_table, run_all, simulate_and_import, step_row
 
 PERIOD_START, PERIOD_END = date(2016, 1, 1), date(2019, 12, 31)
 
@@ -39,22 +39,14 @@ PERIOD_START, PERIOD_END = date(2016, 1, 1), date(2019, 12, 31)
 def prepare(reports: int, seed: int, work: Path) -> dict[str, Any]:
     """Simulate about `reports` reports, write them and import them into work/reports.duckdb."""
     from harmtrace.simulate.reports import DEFAULT_SOURCES, ReportsConfig, import_reports, simulate_reports
-    from harmtrace.store import open_store
 
     per_incident = sum(s.coverage * (1 + s.duplicate_rate) for s in DEFAULT_SOURCES)
     config = ReportsConfig(incidents=round(reports / per_incident), seed=seed)
-    started = time.perf_counter()
-    written = simulate_reports(config).write(work / "sim")
-    simulated = time.perf_counter() - started
-    started = time.perf_counter()
-    with open_store(work / "reports.duckdb", create=True) as store:
-        results = import_reports(store, written)
-    return {
-        "incidents": config.incidents,
-        "reports": sum(r.rows_accepted for r in results),
-        "simulate_s": simulated,
-        "import_s": time.perf_counter() - started,
-    }
+    done = simulate_and_import(
+        lambda: simulate_reports(config), work / "sim", work / "reports.duckdb", import_reports
+    )
+    return {"incidents": config.incidents, "reports": done["rows"], "simulate_s": done["simulate_s"],
+            "import_s": done["import_s"]}  # fmt: skip
 
 
 def step_link(name: str, work: Path) -> dict[str, Any]:

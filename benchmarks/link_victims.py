@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, print_table, run_all, step_row
+from linkage_runs import peak_mb, print_table, run_all, simulate_and_import, step_row
 
 CONFIGS = ("arabic", "plain")
 
@@ -31,23 +31,15 @@ CONFIGS = ("arabic", "plain")
 def prepare(records: int, seed: int, work: Path) -> dict[str, Any]:
     """Simulate about `records` records in three lists, write them and import them into work/lists.duckdb."""
     from harmtrace.simulate import default_config, import_lists, simulate_victims
-    from harmtrace.store import open_store
 
     template = default_config(people=1, sources=3)
     per_person = sum(s.coverage * (1 + s.duplicate_rate) for s in template.sources)
     config = default_config(people=round(records / per_person), sources=3, seed=seed)
-    started = time.perf_counter()
-    written = simulate_victims(config).write(work / "lists")
-    simulated = time.perf_counter() - started
-    started = time.perf_counter()
-    with open_store(work / "lists.duckdb", create=True) as store:
-        results = import_lists(store, written)
-    return {
-        "people": config.people,
-        "records": sum(r.rows_accepted for r in results),
-        "simulate_s": simulated,
-        "import_s": time.perf_counter() - started,
-    }
+    done = simulate_and_import(
+        lambda: simulate_victims(config), work / "lists", work / "lists.duckdb", import_lists
+    )
+    return {"people": config.people, "records": done["rows"], "simulate_s": done["simulate_s"],
+            "import_s": done["import_s"]}  # fmt: skip
 
 
 def step_link(config: str, work: Path) -> dict[str, Any]:

@@ -11,6 +11,7 @@ import json
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -29,6 +30,26 @@ COLUMNS = (
     ("blocking", 8),
     ("x", 6),
 )
+
+
+def simulate_and_import(
+    simulate: Callable[[], Any], folder: Path, db: Path, importer: Callable[[Any, Any], list[Any]]
+) -> dict[str, Any]:
+    """Run `simulate()` (a simulation with `.write(folder)`), write it to `folder` and import it into a
+    new store `db` with `importer(store, written)`: rows accepted, seconds of each step."""
+    from harmtrace.store import open_store
+
+    started = time.perf_counter()
+    written = simulate().write(folder)
+    simulated = time.perf_counter() - started
+    started = time.perf_counter()
+    with open_store(db, create=True) as store:
+        results = importer(store, written)
+    return {
+        "rows": sum(r.rows_accepted for r in results),
+        "simulate_s": simulated,
+        "import_s": time.perf_counter() - started,
+    }
 
 
 def peak_mb() -> float:

@@ -33,7 +33,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, run_all
+from linkage_runs import peak_mb, run_all, simulate_and_import
 
 CONFIGS = ("arabic", "plain")
 # records no linkage can place by name: left out of the other classes' pairs and of the "named" rows
@@ -50,24 +50,16 @@ def prepare(records: int, seed: int, work: Path) -> dict[str, Any]:
 def _prepare_run(run: str, presets: tuple[int, ...], records: int, seed: int, work: Path) -> dict[str, Any]:
     from harmtrace.simulate import import_lists, simulate_victims
     from harmtrace.simulate.config import build_config, preset_source, with_name_classes
-    from harmtrace.store import open_store
 
     styles = [preset_source(i) for i in presets]
     per_person = sum(s.coverage * (1 + s.duplicate_rate) for s in styles)
     config = build_config({"people": round(records / per_person), "seed": seed, "sources": styles})
     config = with_name_classes(config, "realistic")
-    started = time.perf_counter()
-    written = simulate_victims(config).write(work / run)
-    simulated = time.perf_counter() - started
-    started = time.perf_counter()
-    with open_store(work / f"{run}.duckdb", create=True) as store:
-        results = import_lists(store, written)
-    return {
-        "people": config.people,
-        "records": sum(r.rows_accepted for r in results),
-        "simulate_s": simulated,
-        "import_s": time.perf_counter() - started,
-    }
+    done = simulate_and_import(
+        lambda: simulate_victims(config), work / run, work / f"{run}.duckdb", import_lists
+    )
+    return {"people": config.people, "records": done["rows"], "simulate_s": done["simulate_s"],
+            "import_s": done["import_s"]}  # fmt: skip
 
 
 def step_link(step: str, work: Path) -> dict[str, Any]:
