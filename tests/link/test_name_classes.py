@@ -34,14 +34,16 @@ STYLES = [
     ("Hasan", ["Gasan", "Khasan", "Hassan"]),
     ("Husayn", ["Huseyin", "Gusein", "Hussein"]),
     ("Ibrahim", ["Ibragim", "Brahim", "Ibrahima"]),
-    ("Khalid", ["Halit", "Khalit"]),
+    ("Khalid", ["Halit", "Khalit", "Xolid"]),
+    ("Ayub", ["Eyüp", "Ayoub"]),
+    ("Khadija", ["Xadicha"]),
     ("Uthman", ["Osman", "Ousmane", "Usmon"]),
     ("Abdullah", ["Abdulla", "Abdoulaye", "Abdullo"]),
     ("Jamal", ["Cemal", "Djamal", "Dzhamal"]),
     ("Rajab", ["Recep", "Radjab"]),
-    ("Aisha", ["Ayşe", "Aicha", "Aissatou"]),
+    ("Aisha", ["Ayşe", "Aicha", "Aissatou", "Achta"]),
     ("Khadija", ["Hatice", "Khadidja", "Hadiza"]),
-    ("Fatima", ["Fatma", "Fatoumata", "Fatimat"]),
+    ("Fatima", ["Fatma", "Fatoumata", "Fatimat", "Patimat"]),
     ("Zaynab", ["Zeynep", "Zeinab"]),
 ]
 
@@ -55,12 +57,23 @@ def _style_level(a: str, b: str) -> bool:
     return bool(found[0][0])
 
 
+def _not_vetoed(a: str, b: str) -> bool:
+    """Whether two given names reach a level of the given-name comparison above its veto (same key,
+    Jaro-Winkler 0.88, same skeleton within two edits, another transliteration style)."""
+    ka, kb = name_key(a), name_key(b)
+    jw, edits = duckdb.sql(
+        f"SELECT jaro_winkler_similarity('{ka}', '{kb}'), levenshtein('{ka}', '{kb}')"
+    ).fetchall()[0]
+    same_skeleton = name_skeleton(ka) == name_skeleton(kb) and edits <= 2
+    return ka == kb or jw >= 0.88 or same_skeleton or _style_level(a, b)
+
+
 @pytest.mark.parametrize(("english", "others"), STYLES)
 def test_other_transliteration_traditions_key_or_fold_as_the_english_spelling(
     english: str, others: list[str]
 ) -> None:
     for other in others:
-        assert name_key(other) == name_key(english) or _style_level(other, english), (english, other)
+        assert _not_vetoed(other, english), (english, other)
 
 
 def test_distinct_names_stay_distinct_under_the_style_rules() -> None:

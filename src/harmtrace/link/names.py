@@ -428,10 +428,13 @@ _STYLE_VARIANTS: Final[dict[str, tuple[str, ...]]] = {
     "sayyid": ("seyit", "seyyid"),
     "salih": ("saliou", "salikh"),
     "yaqub": ("yakup", "yoqub"),
-    "fatima": ("fatoumata", "fatimat", "fotima", "fadime", "fatma"),
-    "aisha": ("ayse", "aissatou", "aishat", "oysha"),
+    "ayyub": ("eyup", "eyyub", "ayoub"),
+    "ruqayya": ("rukiye", "rokia"),
+    "hajji": ("haci", "hadji"),
+    "fatima": ("fatoumata", "fatimat", "fotima", "fadime", "fatma", "patimat"),
+    "aisha": ("ayse", "aissatou", "aishat", "oysha", "achta"),
     "khadija": ("hatice", "khadizhat", "hadiza", "khadidja", "hadidja"),
-    "maryam": ("meryem", "mariama"),
+    "maryam": ("meryem", "mariama", "myriam"),
     "amina": ("emine", "aminata"),
     "zaynab": ("zeynep", "zeinab", "zaineb"),
 }  # fmt: skip
@@ -625,8 +628,11 @@ def _compound_key(word: str) -> str | None:
     return None
 
 
+_INITIAL_X: Final = re.compile(r"^x(?=[aeiou])")  # Uzbek and Tajik Latin x is kh: Xolid, Xadicha
+
+
 def _letters_key(word: str) -> str:
-    word = _DIGRAPH_RE.sub(lambda m: _DIGRAPHS[m.group()], word)
+    word = _DIGRAPH_RE.sub(lambda m: _DIGRAPHS[m.group()], _INITIAL_X.sub("kh", word))
     if word.startswith("e"):
         word = "i" + word[1:]
     word = _DOUBLE.sub(r"\1", word)
