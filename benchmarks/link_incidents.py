@@ -23,15 +23,13 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import time
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, print_table, run_all, simulate_and_import, step_row
+from linkage_runs import bench_parser, peak_mb, print_table, simulate_and_import, step_or_run, step_row
 
 PERIOD_START, PERIOD_END = date(2016, 1, 1), date(2019, 12, 31)
 
@@ -104,26 +102,19 @@ def print_summary(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__, "the files and the store")
     parser.add_argument("--reports", type=int, default=1_000_000, help="reports to simulate (1,000,000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep the files and the store")
     parser.add_argument(
         "--runs",
         default="tenth,all",
         help="links to run, in order (tenth,all; add unsampled: all, EM on every training pair; "
         "labelled: all, with the first tenth's truth as labels)",
     )
-    parser.add_argument("--step", help=argparse.SUPPRESS)
-    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.step:
-        print(json.dumps(step_link(args.step, args.work)))
-        return
     steps = args.runs.split(",")
-    run_all(__file__, args.keep, lambda work: prepare(args.reports, args.seed, work), steps, print_summary)
+    step_or_run(
+        args, __file__, step_link, lambda work: prepare(args.reports, args.seed, work), steps, print_summary
+    )
 
 
 if __name__ == "__main__":

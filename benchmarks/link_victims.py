@@ -16,14 +16,12 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, print_table, run_all, simulate_and_import, step_row
+from linkage_runs import bench_parser, peak_mb, print_table, simulate_and_import, step_or_run, step_row
 
 CONFIGS = ("arabic", "plain")
 
@@ -71,22 +69,14 @@ def print_summary(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__, "the lists and the store")
     parser.add_argument(
         "--records", type=int, default=1_000_000, help="records to simulate (default 1,000,000)"
     )
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep the lists and the store")
-    parser.add_argument("--step", help=argparse.SUPPRESS)
-    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.step:
-        print(json.dumps(step_link(args.step, args.work)))
-        return
-    run_all(
-        __file__, args.keep, lambda work: prepare(args.records, args.seed, work), list(CONFIGS), print_summary
+    steps = list(CONFIGS)
+    step_or_run(
+        args, __file__, step_link, lambda work: prepare(args.records, args.seed, work), steps, print_summary
     )
 
 

@@ -7,6 +7,7 @@ run's peak memory (`peak_mb`, the process's VmHWM) is its own, and print one tab
 
 from __future__ import annotations
 
+import argparse
 import json
 import subprocess
 import sys
@@ -118,6 +119,34 @@ def run_all(
         summary(prepared, [run_step(script, name, work) for name in steps])
 
 
+def bench_parser(description: str | None, keep: str) -> argparse.ArgumentParser:
+    """The arguments every linkage benchmark takes: --seed, --keep DIR (`keep` says what stays), and
+    the hidden --step / --work with which `run_step` calls the script back for one step."""
+    parser = argparse.ArgumentParser(
+        description=description, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--keep", type=Path, help=f"work in this folder and keep {keep}")
+    parser.add_argument("--step", help=argparse.SUPPRESS)
+    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
+    return parser
+
+
+def step_or_run(
+    args: argparse.Namespace,
+    script: str,
+    step: Callable[[str, Path], dict[str, Any]],
+    prepare: Callable[[Path], dict[str, Any]],
+    steps: list[str],
+    summary: Callable[[dict[str, Any], list[dict[str, Any]]], None],
+) -> None:
+    """Called back with --step: run that step and print its row as JSON; else `run_all`."""
+    if args.step:
+        print(json.dumps(step(args.step, args.work)))
+    else:
+        run_all(script, args.keep, prepare, steps, summary)
+
+
 def print_table(rows: list[dict[str, Any]], words: tuple[str, str, str]) -> None:
     """One line per run, then its seconds per step. `words` names the first column, the records and
     the clusters ("link", "records", "persons"). Each row has: run, records, pairs, clusters, seconds,
@@ -134,8 +163,8 @@ def print_table(rows: list[dict[str, Any]], words: tuple[str, str, str]) -> None
     for r in rows:
         cells = (
             f"{r['records']:>10,}", f"{r['pairs']:>10,}", f"{r['clusters']:>10,}", f"{r['seconds']:>8.1f}",
-            f"{r['records'] / r['seconds']:>10,.0f}", f"{r['peak_mb']:>8,.0f}", _ratio(r["f1"], 6),
-            _ratio(r["precision"], 6), _ratio(r["recall"], 6), _ratio(r["blocking_recall"], 8),
+            f"{r['records'] / r['seconds']:>10,.0f}", f"{r['peak_mb']:>8,.0f}", ratio(r["f1"], 6),
+            ratio(r["precision"], 6), ratio(r["recall"], 6), ratio(r["blocking_recall"], 8),
             f"{r['seconds'] / base:>5.2f}x",
         )  # fmt: skip
         print(f"{r['run']:<{width}} " + " ".join(cells))
@@ -143,5 +172,5 @@ def print_table(rows: list[dict[str, Any]], words: tuple[str, str, str]) -> None
         print(f"  {r['run']} steps (s): " + ", ".join(f"{k} {v:.1f}" for k, v in r["steps"].items()))
 
 
-def _ratio(value: float | None, width: int) -> str:
+def ratio(value: float | None, width: int) -> str:
     return f"{'-':>{width}}" if value is None else f"{value:>{width}.3f}"

@@ -26,14 +26,12 @@
 
 from __future__ import annotations
 
-import argparse
-import json
 import shutil
 import time
 from pathlib import Path
 from typing import Any
 
-from linkage_runs import peak_mb, run_all, simulate_and_import
+from linkage_runs import bench_parser, peak_mb, ratio, simulate_and_import, step_or_run
 
 CONFIGS = ("arabic", "plain")
 # records no linkage can place by name: left out of the other classes' pairs and of the "named" rows
@@ -135,7 +133,7 @@ def _line(
     cells = [f"{name:<{WIDTHS[0]}}", f"{records:>{WIDTHS[1]},}", f"{true:>{WIDTHS[2]},}"]
     widths = iter(WIDTHS[3:])
     for s in scored:
-        cells += [_ratio(s[k], next(widths)) for k in ("f1", "precision", "recall")]
+        cells += [ratio(s[k], next(widths)) for k in ("f1", "precision", "recall")]
     for r in runs or [None] * len(CONFIGS):
         seconds, mb = next(widths), next(widths)
         cells += [f"{'-':>{seconds}}", f"{'-':>{mb}}"] if r is None else [
@@ -143,25 +141,14 @@ def _line(
     return " ".join(cells)
 
 
-def _ratio(value: float | None, width: int) -> str:
-    return f"{'-':>{width}}" if value is None else f"{value:>{width}.3f}"
-
-
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = bench_parser(__doc__, "the lists and the stores")
     parser.add_argument("--records", type=int, default=20_000, help="records to simulate (default 20,000)")
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--keep", type=Path, help="work in this folder and keep the lists and the stores")
-    parser.add_argument("--step", help=argparse.SUPPRESS)
-    parser.add_argument("--work", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.step:
-        print(json.dumps(step_link(args.step, args.work)))
-        return
     steps = [f"{run}:{config}" for run in RUNS for config in CONFIGS]
-    run_all(__file__, args.keep, lambda work: prepare(args.records, args.seed, work), steps, print_summary)
+    step_or_run(
+        args, __file__, step_link, lambda work: prepare(args.records, args.seed, work), steps, print_summary
+    )
 
 
 if __name__ == "__main__":

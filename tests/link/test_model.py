@@ -11,6 +11,7 @@ import pytest
 from harmtrace.errors import QueryError
 from harmtrace.link.model import (
     ARABIC,
+    DISAGREEMENT_LEVELS,
     NAME_PARTS,
     PLAIN,
     VETO_M,
@@ -133,3 +134,16 @@ def test_shifting_weights_between_priors_adds_the_log_odds_difference() -> None:
 
 def test_no_pairs_keep_the_prior() -> None:
     assert calibrated_prior(np.array([]), 0.01, 100.0) == 0.01
+
+
+@pytest.mark.parametrize("spec", [ARABIC, PLAIN], ids=["arabic", "plain"])
+def test_the_disagreement_levels_the_guards_read_are_the_lowest_levels(spec: LinkageSpec) -> None:
+    # harmtrace.link.chaining takes a pair's sexes or ages to disagree from its gamma below these
+    made = settings(spec).create_settings_dict("duckdb")
+    labels = {
+        c["output_column_name"]: [lv.get("label_for_charts") for lv in c["comparison_levels"]
+                                  if not lv.get("is_null_level")]
+        for c in made["comparisons"]
+    }  # fmt: skip
+    assert labels["sex"][-DISAGREEMENT_LEVELS["sex"] :] == ["different"]
+    assert labels["age"][-DISAGREEMENT_LEVELS["age"] :] == ["ages disagree", "ages over 30 years apart"]

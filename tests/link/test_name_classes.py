@@ -20,7 +20,7 @@ from harmtrace.link.chaining import FAMILY_ONLY_CAP, chained_apart, family_only_
 from harmtrace.link.clusters import cluster_records
 from harmtrace.link.features import name_skeleton
 from harmtrace.link.model import _other_style
-from harmtrace.link.names import name_key, parse_name
+from harmtrace.link.names import _STYLE_VARIANTS, latin_key, name_key, parse_name
 from harmtrace.link.victims import link_victims
 from harmtrace.simulate import default_config, import_lists, simulate_victims
 from harmtrace.store import open_store
@@ -87,6 +87,54 @@ def test_the_letter_rules_fold_other_styles_outside_the_table() -> None:
     # Russian g / kh for h, on names the table does not list
     for a, b in [("Gashim", "Hashim"), ("Khamdan", "Hamdan"), ("Zukhair", "Zuhair"), ("Gadi", "Hadi")]:
         assert name_key(a) == name_key(b) or _style_level(a, b), (a, b)
+
+
+# Other traditions' spellings the letter rules bring to the English-style key without the table
+# (so `names._STYLE_VARIANTS` need not list them); each must still key exactly as its name.
+RULE_VARIANTS = [
+    ("muhammad", ["mahammad", "muhammed"]),
+    ("ahmad", ["akhmed", "akhmet", "ahmadou", "ahmed"]),
+    ("mustafa", ["moustapha", "mustapha", "moustafa"]),
+    ("yusuf", ["yussuf", "youssouf", "yousouf", "yusuph"]),
+    ("ibrahim", ["ebrahim"]),
+    ("ismail", ["ismoil", "ismael"]),
+    ("husayn", ["huseyin", "houssein", "hossein"]),
+    ("uthman", ["osman"]),
+    ("umar", ["oumar", "omer"]),
+    ("ali", ["aliou", "aliyu"]),
+    ("abu bakr", ["aboubakar"]),
+    ("idris", ["idriss"]),
+    ("musa", ["moussa"]),
+    ("isa", ["issa"]),
+    ("harun", ["haroun"]),
+    ("rashid", ["rachid"]),
+    ("rajab", ["radjab"]),
+    ("jafar", ["dzhafar", "djafar"]),
+    ("jamal", ["djamal", "dzhamal"]),
+    ("jamil", ["djamil", "dzhamil"]),
+    ("jalal", ["djalal", "dzhalal"]),
+    ("juma", ["djouma", "dzhuma"]),
+    ("jihad", ["djihad"]),
+    ("zakariya", ["zekeriya", "zakari"]),
+    ("nasir", ["nassir"]),
+    ("salih", ["saliou"]),
+    ("ayyub", ["ayoub"]),
+    ("hajji", ["hadji"]),
+    ("aisha", ["oysha"]),
+    ("khadija", ["khadidja"]),
+    ("maryam", ["meryem"]),
+    ("zaynab", ["zeinab", "zaineb"]),
+]
+
+
+@pytest.mark.parametrize(("name", "variants"), RULE_VARIANTS)
+def test_spellings_the_letter_rules_cover_key_as_the_name(name: str, variants: list[str]) -> None:
+    assert {latin_key(v) for v in variants} == {latin_key(name)}
+
+
+def test_every_spelling_in_the_table_keys_as_its_name() -> None:
+    for name, variants in _STYLE_VARIANTS.items():
+        assert {latin_key(v) for v in variants} == {latin_key(name)}, name
 
 
 RELATIONAL = [

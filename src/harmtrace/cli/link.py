@@ -56,7 +56,12 @@ def victims(config: str, threshold: float, db: Path | None, as_json: bool) -> No
     """Link every victim record in the store into persons, across lists and scripts.
 
     Trains the model on the records (unsupervised), keeps the scored pairs for review, clusters them
-    respecting analyst decisions, and gives the persons stable ids.
+    respecting analyst decisions, and gives the persons stable ids. Names are read in Arabic script
+    and in English, French, Russian, Turkish, Chadian and Central Asian spellings; a name chain with
+    a part dropped, and relational names ("Wife of X", زوجة X, "Umm X", "Son of X"), are compared
+    as such. A pair that agrees on no given name is held at probability 0.5 for review (a family
+    name names no one), and a person never joins two records of one list, or two plainly different
+    names, only through others (docs/linkage.md).
     """
     with store_for(db) as store:
         run = link_victims(store, config=config, threshold=threshold)  # type: ignore[arg-type]

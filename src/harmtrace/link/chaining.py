@@ -19,9 +19,9 @@ both applied by `harmtrace.link.victims.link_victims`:
    records link directly: same spelling, same facts), or when their given or family names plainly
    differ (keys and consonant skeletons differ, Jaro-Winkler of the keys below 0.7 for given names,
    0.6 for family names: "Hassan Ali" and "Hassan Omar" chained through a "Hassan"). Clustering
-   then keeps the strongest links that respect
-   this (`harmtrace.link.clusters`, rule 3: Kruskal with cannot-link constraints), so A~B strong,
-   B~C weaker and A, C apart leaves A with B and C alone.
+   then keeps the strongest links that respect this (`harmtrace.link.clusters`, rule 3: Kruskal
+   with cannot-link constraints), so A~B strong, B~C weaker and A, C apart leaves A with B and C
+   alone.
 """
 
 from __future__ import annotations
@@ -37,33 +37,30 @@ import pyarrow.compute as pc
 
 from harmtrace.link.clusters import LINKED, Clustering
 from harmtrace.link.kinds import VICTIMS
+from harmtrace.link.model import DISAGREEMENT_LEVELS
 from harmtrace.store import Store
 
 FAMILY_ONLY_CAP: Final = 0.5
-# comparisons whose agreement names the person (not only the family): a pair needs one of them, or to
-# be the only pair of its relative (`only_relatives`). A father's name does not: siblings share it
-# ("Son of Ahmad al-Hariri" and "Omar Ahmad al-Hariri" linked so on the real VDC list,
+# Only the given name names the person, not only the family: a pair needs its agreement, or to be the
+# only pair of its relative (`only_relatives`). A father's name does not: siblings share it ("Son of
+# Ahmad al-Hariri" and "Omar Ahmad al-Hariri" linked so on the real VDC list,
 # docs/linkage_handcheck_vdc.md), nor does a relative's: a man's two daughters are both "Daughter of X"
-PERSON_NAMES: Final = ("given",)
 # name parts whose plain disagreement keeps two chained records apart, with the Jaro-Winkler bound
 # under which two keys are "plainly different". Chosen on simulated lists (seed 1, 20,000 people in
 # four lists; seed 3, two lists in two scripts): the model's own bounds (0.88, 0.8, father's names
 # too) cut true links of names with typos (pairwise recall -0.009); these lose 0.002.
 APART_PARTS: Final = (("given", 0.7), ("family", 0.6))
-NAME_COLUMNS: Final = tuple(f"{p}_{k}" for p in ("given", "father", "family") for k in ("key", "skel"))
+NAME_COLUMNS: Final = tuple(f"{p}_{k}" for p, _ in APART_PARTS for k in ("key", "skel"))
 IntArray = npt.NDArray[np.int64]
 
 
 def family_only_capped(scored: pa.Table, names: pa.Table | None = None, threshold: float = 1.0) -> pa.Table:
     """`scored` (runs' prediction columns: match_weight, match_probability, w_<comparison>) with the
-    pairs that agree on no comparison of PERSON_NAMES capped at FAMILY_ONLY_CAP, but for a relative's
-    only pair (`only_relatives`, given `names` with relation and source_dataset per record)."""
-    present = [f"w_{name}" for name in PERSON_NAMES if f"w_{name}" in scored.column_names]
-    if not present or not scored.num_rows:
+    pairs whose given names do not agree (weight not positive) capped at FAMILY_ONLY_CAP, but for a
+    relative's only pair (`only_relatives`, given `names` with relation and source_dataset per record)."""
+    if "w_given" not in scored.column_names or not scored.num_rows:
         return scored
-    agrees = np.zeros(scored.num_rows, dtype=bool)
-    for column in present:
-        agrees |= _positive(scored, column)
+    agrees = _positive(scored, "w_given")
     if names is not None and "relation" in names.column_names:
         agrees |= only_relatives(scored, names, threshold)
     probability = scored["match_probability"].to_numpy(zero_copy_only=False)
@@ -97,7 +94,7 @@ def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.N
     need = ("w_father", "w_family", "w_relation", "unique_id_l", "unique_id_r")
     if not all(c in scored.column_names for c in need):
         return np.zeros(scored.num_rows, dtype=bool)
-    ok = ~_lowest(scored, "gamma_sex", 1) & ~_lowest(scored, "gamma_age", 2)
+    ok = ~_disagrees(scored, "sex") & ~_disagrees(scored, "age")
     ok &= scored["match_probability"].to_numpy(zero_copy_only=False) >= threshold
     pairs = pa.table({
         "row": np.arange(scored.num_rows), "l": scored["unique_id_l"], "r": scored["unique_id_r"], "ok": ok,
@@ -117,13 +114,14 @@ def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.N
     return found
 
 
-def _lowest(scored: pa.Table, column: str, levels: int) -> npt.NDArray[np.bool_]:
-    """Pairs at one of a comparison's `levels` lowest levels (its disagreements: sexes differ; ages
-    disagree or are far apart), from Splink's gamma (null -1, the last level 0)."""
+def _disagrees(scored: pa.Table, comparison: str) -> npt.NDArray[np.bool_]:
+    """Pairs at one of the comparison's disagreement levels (`model.DISAGREEMENT_LEVELS`, its lowest
+    levels by Splink's gamma: null -1, the last level 0)."""
+    column = f"gamma_{comparison}"
     if column not in scored.column_names:
         return np.zeros(scored.num_rows, dtype=bool)
     gamma = pc.fill_null(scored[column].cast(pa.int64()), -1).to_numpy()
-    return np.asarray((gamma >= 0) & (gamma < levels))
+    return np.asarray((gamma >= 0) & (gamma < DISAGREEMENT_LEVELS[comparison]))
 
 
 # candidate pairs (both relational and naming one relative, or a child record and a named record

@@ -273,8 +273,8 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> Compariso
     then the same skeleton within two edits (Kurdi / kardi, Ibtisam / abtasam, but not Muhammad /
     Mahmud, three edits apart); JW >= 0.88; the same skeleton once the g / k other transliteration
     traditions write for h are folded, keys within two edits with kh read as h (Gasan / Hasan,
-    Zukhair / Zuhair; the
-    commonest names' other spellings key as the English-style ones: `names._STYLE_VARIANTS`); else.
+    Zukhair / Zuhair; the commonest names' other spellings key as the English-style ones:
+    `names._STYLE_VARIANTS`); else.
     The sexes level and "else" mean different people (module docstring).
 
     With `strict` parts (the father): one record without the next part (no grandfather) whose part is
@@ -469,6 +469,9 @@ def _sex() -> ComparisonCreator:
     )
 
 
+# How many of a comparison's lowest levels are disagreements (Splink's gamma 0 .. n-1; null is -1):
+# sexes differ; ages disagree or are far apart. `harmtrace.link.chaining` reads pairs by them.
+DISAGREEMENT_LEVELS: Final = {"sex": 1, "age": 2}
 _AGE_GAP = "greatest(age_lo_l - age_hi_r, age_lo_r - age_hi_l)"  # years between two age intervals
 FAR_APART_YEARS: Final = 30
 FAR_APART_M: Final = 2.0**-14  # fixed: a list's age error of 30 years is rarer than EM can see

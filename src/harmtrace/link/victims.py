@@ -108,8 +108,8 @@ def _score(
 
 
 def _chain_names(table: pa.Table, spec: LinkageSpec) -> pa.Table:
-    """unique_id, source_dataset and `chaining.NAME_COLUMNS` (the plain configuration's words stand
-    for both key and skeleton)."""
+    """unique_id, source_dataset, `chaining.NAME_COLUMNS` (the plain configuration's words stand for
+    both key and skeleton), and relation and name_number where the configuration has them."""
     columns = {"unique_id": table["unique_id"], "source_dataset": table["source_dataset"]}
     for name in NAME_COLUMNS:
         part, _ = name.rsplit("_", 1)
