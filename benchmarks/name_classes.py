@@ -17,7 +17,9 @@
    that are true). Pairs are those of the persons (clusters), as `evaluate_victims` counts them.
    Records of the class "unidentified" (no name, no relative: nothing but a day, a place, a sex and
    an age) are left out of the other classes' pairs, so that a class's row says how its own names
-   link; the row "of them named" is every pair of two named (or relational) records.
+   link; the row "of them named" is every pair of two named (or relational) records. A second block
+   scores the same links on the records that carry the person's own given name: relational records
+   ("Wife of X", "Abu Ahmad") are left out too, as the unidentified ones are from the first.
 4. Prints one table: per class of the three lists (in the order of
    `harmtrace.simulate.name_classes.CLASSES`), its records, true pairs, and F1, precision and recall
    of each configuration; then all records of the three lists and of the cross-script pair,
@@ -36,6 +38,8 @@ from linkage_runs import bench_parser, peak_mb, ratio, simulate_and_import, step
 CONFIGS = ("arabic", "plain")
 # records no linkage can place by name: left out of the other classes' pairs and of the "named" rows
 UNPLACEABLE = "unidentified"
+# records that do not carry the person's own given name ("Wife of X", "Abu Ahmad", "Unidentified 3")
+NO_OWN_NAME = ("unidentified", "relational")
 RUNS = {"three": (0, 1, 2), "cross": (0, 1)}  # preset lists of each simulated store
 LABELS = {"three": "all records (3 lists)", "cross": "cross-script (Latin + Arabic list)"}
 
@@ -79,9 +83,14 @@ def step_link(step: str, work: Path) -> dict[str, Any]:
         classes = evaluate_by_class(
             store, work / run / "truth.csv", work / run / "record_classes.csv", without=UNPLACEABLE
         )
+        own = evaluate_by_class(
+            store, work / run / "truth.csv", work / run / "record_classes.csv", without=NO_OWN_NAME
+        )
     db.unlink()
     named = classes.pop()  # every record but the unidentified ones
     classes.sort(key=lambda c: CLASSES.index(c.name))
+    own_named = own.pop()
+    own = sorted((c for c in own if c.name not in NO_OWN_NAME), key=lambda c: CLASSES.index(c.name))
     return {
         "step": step,
         "records": linked.records,
@@ -90,6 +99,8 @@ def step_link(step: str, work: Path) -> dict[str, Any]:
         "overall": _scores(overall, None),
         "named": _scores(named.pairwise, named.name, named.records),
         "classes": [_scores(c.pairwise, c.name, c.records) for c in classes],
+        "own": [_scores(c.pairwise, c.name, c.records) for c in own],
+        "own_named": _scores(own_named.pairwise, own_named.name, own_named.records),
     }
 
 
@@ -125,6 +136,15 @@ def print_summary(prepared: dict[str, Any], rows: list[dict[str, Any]]) -> None:
         named = runs[0]["named"]
         print(_line(f"  of them named (no {UNPLACEABLE})", named["records"], named["true"],
                     [r["named"] for r in runs], None))  # fmt: skip
+    print(
+        f"\nPairs of records that carry the person's own given name (no {' or '.join(NO_OWN_NAME)} record):"
+    )
+    for i, first in enumerate(three[0]["own"]):
+        print(_line(first["name"], first["records"], first["true"], [r["own"][i] for r in three], None))
+    for run in RUNS:
+        runs = [by_step[f"{run}:{c}"] for c in CONFIGS]
+        own = runs[0]["own_named"]
+        print(_line(LABELS[run], own["records"], own["true"], [r["own_named"] for r in runs], None))
 
 
 def _line(

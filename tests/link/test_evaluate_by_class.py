@@ -78,3 +78,16 @@ def test_a_class_left_out_leaves_the_other_classes_pairs_without_its_records(
     assert (k.pairwise.shared, k.pairwise.predicted, k.pairwise.true) == (0, 2, 2), "its own row keeps it"
     assert (m.pairwise.shared, m.pairwise.predicted, m.pairwise.true) == (2, 2, 2)
     assert (rest.records, rest.pairwise.shared, rest.pairwise.predicted, rest.pairwise.true) == (5, 2, 2, 2)
+
+
+def test_several_classes_left_out(store: Store, tmp_path: Path) -> None:
+    # without k = {3} and solo: as without k alone, less solo's own record from the last row
+    records(store)
+    cluster(store, CLUSTERS)
+    truth, classes = write_truth(tmp_path / "truth.csv", TRUTH), write_classes(tmp_path / "c.csv", CLASSES)
+    one = {c.name: c for c in evaluate_by_class(store, truth, classes, without="k")}
+    two = {c.name: c for c in evaluate_by_class(store, truth, classes, without=("k", "solo"))}
+    assert two["m"].pairwise == one["m"].pairwise
+    assert two["k"].pairwise == one["k"].pairwise, "solo's records share no pair with k's"
+    rest = two["all but k, solo"]
+    assert rest.records == one["all but k"].records - two["solo"].records

@@ -17,10 +17,11 @@ import pyarrow as pa
 import pytest
 
 from harmtrace.link.chaining import FAMILY_ONLY_CAP, chained_apart, family_only_capped
-from harmtrace.link.clusters import cluster_records
+from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import name_skeleton
 from harmtrace.link.model import _other_style
 from harmtrace.link.names import _STYLE_VARIANTS, latin_key, name_key, parse_name
+from harmtrace.link.relatives import free_relatives
 from harmtrace.link.victims import link_victims
 from harmtrace.simulate import default_config, import_lists, simulate_victims
 from harmtrace.store import open_store
@@ -309,6 +310,42 @@ def test_a_relatives_only_pair_across_two_lists_is_kept() -> None:
     )
     kept = family_only_capped(scored, names, threshold=0.9)["match_probability"].to_pylist()
     assert kept == [0.999, FAMILY_ONLY_CAP, FAMILY_ONLY_CAP, 0.999, FAMILY_ONLY_CAP, 0.999]
+
+
+def test_a_relatives_record_links_to_the_only_candidate_left_free(three_lists: Path, tmp_path: Path) -> None:
+    child = {"sex": "male", "age_group": "child", **LATIN}
+    records = [
+        # "Son of Ahmad" and Ahmad's two named sons in list b; list a names one of them, Omar, too:
+        # Ali is the son "Son of Ahmad" names
+        (930001, "list_a", {"name": "Son of Ahmad Saleh al-Halabi", **child}),
+        (930002, "list_b", {"name": "Omar Ahmad Saleh al-Halabi", **child}),
+        (930003, "list_b", {"name": "Ali Ahmad Saleh al-Halabi", **child}),
+        (930004, "list_a", {"name": "Omar Ahmad Saleh al-Halabi", **child}),
+    ]
+    person = _linked(three_lists, tmp_path, records)
+    assert person[930004] == person[930002] != person[930001]
+    assert person[930001] == person[930003]
+    with open_store(tmp_path / "linked.duckdb") as store:
+        method, probability = store.rows(
+            "SELECT method, match_probability FROM link_pair WHERE id_l = 930001 AND id_r = 930003"
+        )[0].values()
+    assert (method, probability) == ("elimination", FAMILY_ONLY_CAP)
+
+
+def test_only_free_candidates_person_by_person_are_linked() -> None:
+    # relational records 1 (list a) and 5 (list a); candidates in list b: 1-2, 1-3, 5-6, 5-7, 8-9
+    # persons: {3, 4} (4 of list a: 3 is taken), {6}, {7}, {8, 10} (10 of list b: 8 holds list b)
+    relation = ["son", None, None, None, "son", None, None, "son", None, None]
+    names = pa.table({"unique_id": range(1, 11), "source_dataset": list("abbaabbabb"), "relation": relation})
+    candidates = pa.table({
+        "row": range(5), "l": [1, 1, 5, 5, 8], "r": [2, 3, 6, 7, 9],
+        "l_list": ["a"] * 5, "r_list": ["b"] * 5,
+    })  # fmt: skip
+    ids = np.arange(1, 11)
+    reps = np.array([1, 2, 3, 3, 5, 6, 7, 8, 9, 8])
+    clustering = Clustering(ids, reps, np.ones(10), links=2, forced=0, links_cut=0)
+    left, right = free_relatives(candidates, clustering, names)
+    assert list(zip(left.tolist(), right.tolist(), strict=True)) == [(1, 2)]
 
 
 def test_records_of_one_list_chained_through_another_are_kept_apart(tmp_path: Path) -> None:

@@ -60,8 +60,10 @@ def victims(config: str, threshold: float, db: Path | None, as_json: bool) -> No
     and in English, French, Russian, Turkish, Chadian and Central Asian spellings; a name chain with
     a part dropped, and relational names ("Wife of X", زوجة X, "Umm X", "Son of X"), are compared
     as such. A pair that agrees on no given name is held at probability 0.5 for review (a family
-    name names no one), and a person never joins two records of one list, or two plainly different
-    names, only through others (docs/linkage.md).
+    name names no one), unless a relative's record ("Son of X") and the record it names are each
+    other's only candidate across two lists, before or after the others are linked; a person never
+    joins two records of one list, or two plainly different names, only through others
+    (docs/linkage.md).
     """
     with store_for(db) as store:
         run = link_victims(store, config=config, threshold=threshold)  # type: ignore[arg-type]

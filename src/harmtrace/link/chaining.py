@@ -9,10 +9,10 @@ both applied by `harmtrace.link.victims.link_victims`:
    capped at `FAMILY_ONLY_CAP`, below any sensible threshold: relatives killed together share the
    family and father's names, date, town and cause, and those say nothing of which relative a record
    is ("Son of Ahmad al-Hariri" is any of his sons; "Daughter of X" any of his daughters), unless the
-   two records are each other's only candidate across two lists (`only_relatives`: one relation to
-   one man in both, or a child's record and a named child of the same father, and neither list
-   holds another such record that the other matches). The pair stays in `link_pair` (with its
-   capped probability) for the review queue.
+   two records are each other's only candidate across two lists, before clustering or once the
+   others are linked (`harmtrace.link.relatives`: one relation to one man in both, or a child's
+   record and a named child of the same father). The pair stays in `link_pair` (with its capped
+   probability) for the review queue.
 2. **No chaining through disagreement** (`chained_apart`): two records that a cluster of three or
    more joins only through others (no link of their own at the threshold, no analyst's 'same') are
    kept apart when they are of one list (a list seldom names one person twice, and then both
@@ -29,7 +29,6 @@ from __future__ import annotations
 import math
 from typing import Final
 
-import duckdb
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
@@ -37,7 +36,7 @@ import pyarrow.compute as pc
 
 from harmtrace.link.clusters import LINKED, Clustering
 from harmtrace.link.kinds import VICTIMS
-from harmtrace.link.model import DISAGREEMENT_LEVELS
+from harmtrace.link.relatives import only_relatives, positive
 from harmtrace.store import Store
 
 FAMILY_ONLY_CAP: Final = 0.5
@@ -54,15 +53,21 @@ NAME_COLUMNS: Final = tuple(f"{p}_{k}" for p, _ in APART_PARTS for k in ("key", 
 IntArray = npt.NDArray[np.int64]
 
 
-def family_only_capped(scored: pa.Table, names: pa.Table | None = None, threshold: float = 1.0) -> pa.Table:
+def family_only_capped(
+    scored: pa.Table,
+    names: pa.Table | None = None,
+    threshold: float = 1.0,
+    candidates: pa.Table | None = None,
+) -> pa.Table:
     """`scored` (runs' prediction columns: match_weight, match_probability, w_<comparison>) with the
     pairs whose given names do not agree (weight not positive) capped at FAMILY_ONLY_CAP, but for a
-    relative's only pair (`only_relatives`, given `names` with relation and source_dataset per record)."""
+    relative's only pair (`relatives.only_relatives`, given `names` with relation and source_dataset
+    per record, and the `relatives.relative_candidates` if already found)."""
     if "w_given" not in scored.column_names or not scored.num_rows:
         return scored
-    agrees = _positive(scored, "w_given")
+    agrees = positive(scored, "w_given")
     if names is not None and "relation" in names.column_names:
-        agrees |= only_relatives(scored, names, threshold)
+        agrees |= only_relatives(scored, names, threshold, candidates)
     probability = scored["match_probability"].to_numpy(zero_copy_only=False)
     capped = ~agrees & (probability > FAMILY_ONLY_CAP)
     if not capped.any():
@@ -71,76 +76,6 @@ def family_only_capped(scored: pa.Table, names: pa.Table | None = None, threshol
     weight = scored["match_weight"].to_numpy(zero_copy_only=False)
     scored = _replace(scored, "match_probability", np.where(capped, FAMILY_ONLY_CAP, probability))
     return _replace(scored, "match_weight", np.where(capped, np.minimum(weight, cap_weight), weight))
-
-
-def _positive(scored: pa.Table, column: str) -> npt.NDArray[np.bool_]:
-    if column not in scored.column_names:
-        return np.zeros(scored.num_rows, dtype=bool)
-    weights = pc.fill_null(scored[column].cast(pa.float64()), 0.0)
-    return np.asarray(np.nan_to_num(weights.to_numpy(), nan=0.0) > 0)
-
-
-CHILD_RELATIONS: Final = ("son", "daughter", "child")
-
-
-def only_relatives(scored: pa.Table, names: pa.Table, threshold: float) -> npt.NDArray[np.bool_]:
-    """Pairs that name one relative and are each other's only candidate across two lists: two records
-    of one relation to one man ("Wife of X" in both), or a "Son / Daughter of X" record and a named
-    child of X (father's and family names agree). Each clears `threshold`, its sexes and ages do not
-    disagree, and neither record has another such pair with the other's list: a man who lost two
-    daughters has two "Daughter of X" records, and a list naming one of them matches either. Within
-    one list, two such records are two relatives (the real VDC list; the simulator's lists), unless
-    they carry the same counter ("Son of X 3" twice: one record entered twice)."""
-    need = ("w_father", "w_family", "w_relation", "unique_id_l", "unique_id_r")
-    if not all(c in scored.column_names for c in need):
-        return np.zeros(scored.num_rows, dtype=bool)
-    ok = ~_disagrees(scored, "sex") & ~_disagrees(scored, "age")
-    ok &= scored["match_probability"].to_numpy(zero_copy_only=False) >= threshold
-    pairs = pa.table({
-        "row": np.arange(scored.num_rows), "l": scored["unique_id_l"], "r": scored["unique_id_r"], "ok": ok,
-        "relative": _positive(scored, "w_relation"),
-        "parent": _positive(scored, "w_father") & _positive(scored, "w_family"),
-    })  # fmt: skip
-    con = duckdb.connect()
-    try:
-        con.register("pairs", pairs)
-        columns = ["unique_id", "source_dataset", "relation", "name_number"]
-        con.register("names", names.select([c for c in columns if c in names.column_names]))
-        rows = con.execute(_ONLY_RELATIVES_SQL, [list(CHILD_RELATIONS)]).fetchnumpy()["row"]
-    finally:
-        con.close()
-    found = np.zeros(scored.num_rows, dtype=bool)
-    found[np.asarray(rows, dtype=np.int64)] = True
-    return found
-
-
-def _disagrees(scored: pa.Table, comparison: str) -> npt.NDArray[np.bool_]:
-    """Pairs at one of the comparison's disagreement levels (`model.DISAGREEMENT_LEVELS`, its lowest
-    levels by Splink's gamma: null -1, the last level 0)."""
-    column = f"gamma_{comparison}"
-    if column not in scored.column_names:
-        return np.zeros(scored.num_rows, dtype=bool)
-    gamma = pc.fill_null(scored[column].cast(pa.int64()), -1).to_numpy()
-    return np.asarray((gamma >= 0) & (gamma < DISAGREEMENT_LEVELS[comparison]))
-
-
-# candidate pairs (both relational and naming one relative, or a child record and a named record
-# agreeing on father and family), in two lists; unique both ways per other list
-_ONLY_RELATIVES_SQL: Final = """
-    WITH candidates AS (
-        SELECT p.row, p.l, p.r, a.source_dataset AS l_list, b.source_dataset AS r_list
-        FROM pairs p JOIN names a ON a.unique_id = p.l JOIN names b ON b.unique_id = p.r
-        WHERE p.ok AND a.source_dataset <> b.source_dataset
-          AND ((p.relative AND a.relation IS NOT NULL AND b.relation IS NOT NULL)
-               OR (p.parent AND list_contains($1, a.relation) AND b.relation IS NULL)
-               OR (p.parent AND list_contains($1, b.relation) AND a.relation IS NULL)))
-    SELECT row FROM candidates
-    QUALIFY count(*) OVER (PARTITION BY l, r_list) = 1 AND count(*) OVER (PARTITION BY r, l_list) = 1
-    UNION
-    SELECT p.row FROM pairs p JOIN names a ON a.unique_id = p.l JOIN names b ON b.unique_id = p.r
-    WHERE p.ok AND p.relative AND a.relation IS NOT NULL AND b.relation IS NOT NULL
-      AND a.name_number = b.name_number
-"""
 
 
 def _replace(table: pa.Table, name: str, values: npt.NDArray[np.float64]) -> pa.Table:

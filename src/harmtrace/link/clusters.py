@@ -6,7 +6,9 @@ of one). A cluster is named by its representative, the smallest victim id in it.
 1. Links are the run's scored pairs (`link_pair`, kind 'victims') with match_probability >= threshold,
    plus one forced link per active 'same' decision (`harmtrace.link.decisions`), whether or not the
    model scored that pair. (An incident run's pairs linked by citation have probability 1.0: links at
-   any threshold, which rule 3 still cuts.)
+   any threshold, which rule 3 still cuts. Pairs of method 'assigned', a report to a curated event,
+   and 'elimination', a relative's only free candidate (`harmtrace.link.relatives`), link at any
+   probability too.)
 2. Clusters are the connected components of the links: two records linked through a chain of links
    are one person.
 3. A 'different' decision keeps its two records apart (so do containment decisions on reports,
@@ -52,7 +54,7 @@ FloatArray = npt.NDArray[np.float64]
 FORCED = 2.0  # a 'same' decision's link weight: above any probability, so it is added first
 # a scored pair that links (one ? for the threshold): at the threshold, or assigned to a curated event
 # whatever its probability, never when another event outmatched it (`harmtrace.link.assignment`)
-LINKED = "(match_probability >= ? OR method = 'assigned') AND method <> 'outmatched'"
+LINKED = "(match_probability >= ? OR method IN ('assigned', 'elimination')) AND method <> 'outmatched'"
 
 
 @dataclass(frozen=True)

@@ -34,6 +34,7 @@ in a column ``incident_id`` (as `harmtrace simulate reports` writes truth.csv), 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
@@ -312,7 +313,7 @@ class ClassScores:
 
 
 def evaluate_by_class(
-    store: Store, truth_csv: Path, classes_csv: Path, without: str | None = None
+    store: Store, truth_csv: Path, classes_csv: Path, without: str | Sequence[str] = ()
 ) -> list[ClassScores]:
     """Pairwise precision and recall of the store's current persons, per class of record.
 
@@ -322,16 +323,18 @@ def evaluate_by_class(
     has the class: recall is the share of the class's true pairs in one cluster, precision the share
     of its predicted pairs that are true. Classes come in the order the file first names them.
 
-    `without` names a class whose records are left out of every other class's pairs (records no
+    `without` names classes whose records are left out of every other class's pairs (records no
     linkage can place by name, "unidentified"); a last score "all but <without>" then covers every
-    other record.
+    other record. A class of `without` keeps its own records in its own row, less the other
+    classes of `without`.
     """
+    left_out = [without] if isinstance(without, str) else list(without)
     _load_truth(store, truth_csv, VICTIMS)
     store.con.execute("DROP TABLE IF EXISTS ht_eval_truth_unmatched")
     try:
         names = _load_classes(store, classes_csv)
-        scored = [_class_scores(store, name, None if name == without else without) for name in names]
-        return scored + ([_class_scores(store, None, without)] if without else [])
+        scored = [_class_scores(store, name, [c for c in left_out if c != name]) for name in names]
+        return scored + ([_class_scores(store, None, left_out)] if left_out else [])
     finally:
         store.con.execute(f"DROP TABLE IF EXISTS {_TRUTH}")
         store.con.execute(f"DROP TABLE IF EXISTS {_CLASSES}")
@@ -364,14 +367,14 @@ def _load_classes(store: Store, classes_csv: Path) -> list[str]:
     return [str(r[0]) for r in rows]
 
 
-def _class_scores(store: Store, name: str | None, without: str | None = None) -> ClassScores:
+def _class_scores(store: Store, name: str | None, without: list[str]) -> ClassScores:
     """Pairs within each group that touch a record of the class (every record when `name` is None),
-    records of class `without` left out: all pairs less those of the others."""
+    records of the classes `without` left out: all pairs less those of the others."""
     has = "true" if name is None else "c.victim_id IS NOT NULL"
     marked = (
         f"SELECT e.person, e.cluster, {has} AS has FROM {_TRUTH} e "
         f"LEFT JOIN (SELECT victim_id FROM {_CLASSES} WHERE class = $name) c USING (victim_id) "
-        f"WHERE e.victim_id NOT IN (SELECT victim_id FROM {_CLASSES} WHERE class = $without)"
+        f"WHERE e.victim_id NOT IN (SELECT victim_id FROM {_CLASSES} WHERE list_contains($without, class))"
     )
 
     def touching(group: str) -> str:
@@ -382,7 +385,7 @@ def _class_scores(store: Store, name: str | None, without: str | None = None) ->
         f"WITH marked AS ({marked}) SELECT (SELECT count(*) FILTER (WHERE has) FROM marked) AS records, "
         f"{touching('person, cluster')} AS shared, {touching('cluster')} AS predicted, "
         f"{touching('person')} AS true_pairs",
-        {"name": name or "", "without": without or ""},
+        {"name": name or "", "without": without},
     )[0]
     pairwise = scores(int(row["shared"]), int(row["predicted"]), int(row["true_pairs"]))
-    return ClassScores(name or f"all but {without}", int(row["records"]), pairwise)
+    return ClassScores(name or f"all but {', '.join(without)}", int(row["records"]), pairwise)

@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 import numpy as np
+import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -363,6 +364,21 @@ def write_run(
     finally:
         store.con.unregister("ht_scored_pairs")
     return run_id
+
+
+def mark_pairs(
+    store: Store, run_id: int, pairs: tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]], method: str
+) -> None:
+    """Set the method of the run's pairs (id_l < id_r, as two arrays) to `method`."""
+    store.con.register("ht_marked_pairs", pa.table({"id_l": pairs[0], "id_r": pairs[1]}))
+    try:
+        store.con.execute(
+            "UPDATE link_pair p SET method = ? FROM ht_marked_pairs m "
+            "WHERE p.run_id = ? AND p.id_l = m.id_l AND p.id_r = m.id_r",
+            [method, run_id],
+        )
+    finally:
+        store.con.unregister("ht_marked_pairs")
 
 
 def finish_run(store: Store, run_id: int, clusters: int) -> None:

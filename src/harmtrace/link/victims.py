@@ -33,7 +33,8 @@ from harmtrace.link.features import FEATURE_TABLE, build_features, features_arro
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
 from harmtrace.link.model import Backend, Config, LinkageSpec, TrainedModel, feature_columns, spec_for
-from harmtrace.link.runs import Clock, finish_run, score_features, write_run
+from harmtrace.link.relatives import ELIMINATION, free_relatives, relative_candidates
+from harmtrace.link.runs import Clock, finish_run, mark_pairs, score_features, write_run
 from harmtrace.store import Store
 
 KIND: Final = VICTIMS.kind
@@ -85,10 +86,11 @@ def link_victims(
     model, scored, names = _score(store, spec, backend, clock)
     with store.transaction():
         with clock("write pairs"):
-            capped = family_only_capped(scored, names, threshold)
+            candidates = relative_candidates(scored, names, threshold)
+            capped = family_only_capped(scored, names, threshold, candidates)
             run_id = write_run(store, model, capped, started, records, threshold, KIND)
         with clock("persons"):
-            clustering = _persons(store, run_id, threshold, names)
+            clustering = _persons(store, run_id, threshold, names, candidates)
             identities = assign_persons(
                 store, run_id, clustering.representative_of(), clustering.probability_of()
             )
@@ -120,8 +122,20 @@ def _chain_names(table: pa.Table, spec: LinkageSpec) -> pa.Table:
     return pa.table(columns)
 
 
-def _persons(store: Store, run_id: int, threshold: float, names: pa.Table) -> Clustering:
-    """The run's clusters, with records chained through disagreement kept apart (`chaining`)."""
+def _persons(
+    store: Store, run_id: int, threshold: float, names: pa.Table, candidates: pa.Table
+) -> Clustering:
+    """The run's clusters, with records chained through disagreement kept apart (`chaining`); then
+    relatives' only free candidates linked (`relatives.free_relatives`) and the clusters made again."""
+    clustering = _clusters(store, run_id, threshold, names)
+    free = free_relatives(candidates, clustering, names)
+    if not free[0].size:
+        return clustering
+    mark_pairs(store, run_id, free, ELIMINATION)
+    return _clusters(store, run_id, threshold, names)
+
+
+def _clusters(store: Store, run_id: int, threshold: float, names: pa.Table) -> Clustering:
     linked = cluster_records(store, run_id, threshold)
     apart = chained_apart(store, run_id, threshold, linked, names)
     return cluster_records(store, run_id, threshold, apart=apart) if apart[0].size else linked
