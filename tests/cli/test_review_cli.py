@@ -87,6 +87,16 @@ def test_without_a_terminal_review_prints_the_queue_side_by_side_with_reasons(db
     assert "Pair 2 of 2" in out and "harmtrace decide victims same|different" in out
 
 
+def test_a_pair_linked_by_elimination_says_so(db: Path) -> None:
+    with open_store(db) as store:
+        store.con.execute("UPDATE link_pair SET method = 'elimination' WHERE id_l = 1 AND id_r = 2")
+    out = run_cli(db, "review", "victims", "--limit", "1").output
+    assert out.splitlines()[0] == (
+        "Pair 1 of 1 (run 1): match probability 0.520, match weight +0.12; linked by elimination: each "
+        "record the other's only candidate left in its list (method elimination)"
+    )
+
+
 def test_json_prints_the_queue_with_records_and_reasons(db: Path) -> None:
     result = run_cli(db, "review", "victims", "--json")
     assert result.exit_code == 0, result.output
