@@ -181,7 +181,7 @@ def describe_pair(pair: ReviewPair, position: int, total: int, kind: EntityKind 
     head = (
         f"Pair {position} of {total} (run {pair['run_id']}): match probability "
         f"{pair['match_probability']:.3f}, match weight {pair['match_weight']:+.2f}"
-        + (f"; {_HOW[pair['method']]}" if pair["method"] in _VICTIM_METHODS else "")
+        + (f"; {_HOW[pair['method']]}" if pair["method"] in _HOW else "")
     )
     a, b = f"record {left['victim_id']}", f"record {right['victim_id']}"
     rows = [{"": label, a: _show(left, key), b: _show(right, key)} for label, key in _FIELDS]
@@ -196,7 +196,6 @@ _HOW: Final = {
     "elimination": "linked by elimination: each record the other's only candidate left in its list "
     "(method elimination)",
 }
-_VICTIM_METHODS: Final = ("elimination",)
 
 
 def _describe_reports(pair: ReviewPair, position: int, total: int) -> str:

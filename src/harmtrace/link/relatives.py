@@ -52,11 +52,7 @@ def relative_candidates(scored: pa.Table, names: pa.Table | None, threshold: flo
         or not all(c in scored.column_names for c in need)
     ):
         return _no_candidates()
-    pairs = pa.table({
-        "row": np.arange(scored.num_rows), "l": scored["unique_id_l"], "r": scored["unique_id_r"],
-        "ok": _unopposed(scored, threshold), "relative": positive(scored, "w_relation"),
-        "parent": positive(scored, "w_father") & positive(scored, "w_family"),
-    })  # fmt: skip
+    pairs = _evidence(scored, threshold)
     return _query(_CANDIDATES_SQL, {"pairs": pairs, "names": _name_columns(names)}, [list(CHILD_RELATIONS)])
 
 
@@ -71,9 +67,7 @@ def only_relatives(
         candidates = relative_candidates(scored, names, threshold)
     rows = _query(_ONLY_SQL, {"candidates": candidates}).column("row").to_numpy(zero_copy_only=False)
     if "name_number" in names.column_names and "w_relation" in scored.column_names:
-        pairs = pa.table({"row": np.arange(scored.num_rows), "l": scored["unique_id_l"],
-                          "r": scored["unique_id_r"], "ok": _unopposed(scored, threshold),
-                          "relative": positive(scored, "w_relation")})  # fmt: skip
+        pairs = _evidence(scored, threshold)
         twice = _query(_COUNTED_TWICE_SQL, {"pairs": pairs, "names": _name_columns(names)})
         rows = np.concatenate([rows, twice.column("row").to_numpy(zero_copy_only=False)])
     found = np.zeros(scored.num_rows, dtype=bool)
@@ -101,6 +95,16 @@ def positive(scored: pa.Table, column: str) -> npt.NDArray[np.bool_]:
         return np.zeros(scored.num_rows, dtype=bool)
     weights = pc.fill_null(scored[column].cast(pa.float64()), 0.0)
     return np.asarray(np.nan_to_num(weights.to_numpy(), nan=0.0) > 0)
+
+
+def _evidence(scored: pa.Table, threshold: float) -> pa.Table:
+    """Per scored pair (row, l, r): ok (`_unopposed`), relative (the relation comparison agrees),
+    parent (father's and family names agree)."""
+    return pa.table({
+        "row": np.arange(scored.num_rows), "l": scored["unique_id_l"], "r": scored["unique_id_r"],
+        "ok": _unopposed(scored, threshold), "relative": positive(scored, "w_relation"),
+        "parent": positive(scored, "w_father") & positive(scored, "w_family"),
+    })  # fmt: skip
 
 
 def _unopposed(scored: pa.Table, threshold: float) -> npt.NDArray[np.bool_]:
