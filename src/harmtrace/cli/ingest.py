@@ -10,6 +10,7 @@ import click
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.ingest import ImportResult, PlausibleArea, get_format, import_file
+from harmtrace.ingest.rawfile import ENCODINGS
 from harmtrace.ingest.records import batches, quarantined
 
 
@@ -89,6 +90,7 @@ def describe_import(r: ImportResult) -> str:
             + _accounting(r)
         )
     lines = [f"Batch {r.batch_id}: {r.file_name} ({r.format}, source {r.source})", _accounting(r)]
+    lines += _reading(r)
     for code, (n, rows) in r.reasons.items():
         lines.append(f"  quarantined {n:,} x {code} (rows {_rows(rows, n)})")
     for code, (n, rows) in r.field_issues.items():
@@ -99,6 +101,18 @@ def describe_import(r: ImportResult) -> str:
     if r.rows_quarantined or r.rows_with_field_issues:
         lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
     return "\n".join(lines)
+
+
+def _reading(r: ImportResult) -> list[str]:
+    """How the file was read, when it was not plain UTF-8 text: its encoding, its packing."""
+    notes = []
+    if r.encoding not in ("", "utf-8", "utf-8-sig", "binary"):
+        notes.append(
+            f"  read in the encoding {r.encoding} ({ENCODINGS.get(r.encoding, r.encoding)}), not UTF-8"
+        )
+    if r.compressed:
+        notes.append(f"  unpacked: {r.compressed}")
+    return notes
 
 
 def _accounting(r: ImportResult) -> str:

@@ -8,6 +8,9 @@ An accepted row is a new record, an unchanged one or a new version of one (accep
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -20,10 +23,10 @@ import harmtrace
 from harmtrace.errors import InputError
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS, Format
-from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
+from harmtrace.ingest.rawfile import RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
-from harmtrace.ingest.staging import Staged, stage_csv
+from harmtrace.ingest.staging import DocumentSink, Parsed, Staged, drop_staged, parsed_csv, stage_csv
 from harmtrace.ingest.units import set_aside
 from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
 from harmtrace.model import (
@@ -74,9 +77,13 @@ class ImportResult:
     places_changed: int = 0
     ids_not_found: int = 0
     ids_not_found_first: list[str] = field(default_factory=list)
+    encoding: str = ""  # of the file's content ("binary": a spreadsheet)
+    compressed: str | None = None  # "gzip", "zip member x.csv", or None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "encoding": self.encoding,
+            "compressed": self.compressed,
             "batch_id": self.batch_id,
             "file": self.file_name,
             "format": self.format,
@@ -144,34 +151,81 @@ def import_file(
     if previous is not None and not withdraw_missing:
         return _already(store, int(previous), raw, fmt)
     started = datetime.now()
-    with store.transaction() as con:
-        staged = _stage(con, raw, fmt)
-        fmt = fmt.layout_for(staged.header, str(raw.path))
-        if fmt.prepare:
-            fmt.prepare(con, "staged")
-        given = listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
-        batch_id = _next_id(con, "batch", "batch_id")
-        source_name = source or fmt.source or fmt.name
-        source_id = _source_id(con, source_name)
-        if not fmt.withdraws:
-            _row_sources(con, source_id)
-        _write_documents(con, batch_id, staged)
-        result = _write_outcomes(
-            con, batch_id, source_id, fmt, staged, given, withdraw_missing, str(raw.path)
-        )
-        result.source = source_name
-        _write_batch(con, result, source_id, raw, fmt, staged, started)
-        con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
+    with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
+        try:
+            batch_id = _next_id(con, "batch", "batch_id")
+            staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id))
+            fmt = fmt.layout_for(staged.header, str(raw.path))
+            if fmt.prepare:
+                fmt.prepare(con, "staged")
+            given = (
+                listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
+            )
+            source_name = source or fmt.source or fmt.name
+            source_id = _source_id(con, source_name)
+            if not fmt.withdraws:
+                _row_sources(con, source_id)
+            result = _write_outcomes(
+                con, batch_id, source_id, fmt, staged, given, withdraw_missing, str(raw.path)
+            )
+            result.source = source_name
+            result.encoding, result.compressed = raw.encoding, raw.compressed
+            _write_batch(con, result, source_id, raw, fmt, staged, started)
+        finally:
+            drop_staged(con)
+            con.execute("DROP TABLE IF EXISTS checked")
     return result
 
 
-def _stage(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Staged:
-    """Stage a CSV file, or a spreadsheet by its suffix."""
-    if raw.path.suffix.lower() in SPREADSHEET_SUFFIXES:
+@dataclass
+class _Documents:
+    """The batch's documents, written as staging hands them over (`staging.DocumentSink`)."""
+
+    con: duckdb.DuckDBPyConnection
+    batch_id: int
+
+    def write(self, table: pa.Table) -> None:
+        self.con.register("ht_docs", table)
+        self.con.execute(
+            "INSERT INTO document SELECT ?, row_number, sha256, raw FROM ht_docs", [self.batch_id]
+        )
+        self.con.unregister("ht_docs")
+
+    def clear(self) -> None:
+        self.con.execute("DELETE FROM document WHERE batch_id = ?", [self.batch_id])
+
+
+@contextmanager
+def import_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit for an import ($HARMTRACE_IMPORT_MEMORY, default 1GB): past it DuckDB
+    spills to a temporary folder beside the store, so an import's memory does not grow with the file."""
+    before = scalar(con, "SELECT current_setting('memory_limit')")
+    con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', '1GB'))}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = {lit(str(before))}")
+
+
+@contextmanager
+def _parsed(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Iterator[Parsed | None]:
+    """A CSV file parsed by DuckDB before the import's transaction; None for a spreadsheet."""
+    if raw.encoding == "binary":
+        yield None
+        return
+    with parsed_csv(con, raw, fmt.required_columns) as parsed:
+        yield parsed
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format, parsed: Parsed | None, sink: DocumentSink
+) -> Staged:
+    """Stage a parsed CSV file, or a spreadsheet."""
+    if parsed is None:
         from harmtrace.ingest.spreadsheet import stage_xlsx
 
-        return stage_xlsx(con, raw, fmt.required_columns, fmt.sheet)
-    return stage_csv(con, raw, fmt.required_columns)
+        return stage_xlsx(con, raw, fmt.required_columns, sink, fmt.sheet)
+    return stage_csv(con, parsed, sink)
 
 
 def _sha(text: str | None) -> str | None:
@@ -323,13 +377,6 @@ def _row_sources(con: duckdb.DuckDBPyConnection, default_id: int) -> None:
         con.unregister("ht_sources")
 
 
-def _write_documents(con: duckdb.DuckDBPyConnection, batch_id: int, staged: Staged) -> None:
-    # keep the raw row: the source's own bytes are the evidence
-    con.register("ht_docs", staged.raw_rows())
-    con.execute("INSERT INTO document SELECT ?, row_number, sha256, raw FROM ht_docs", [batch_id])
-    con.unregister("ht_docs")
-
-
 def _write_outcomes(
     con: duckdb.DuckDBPyConnection,
     batch_id: int,
@@ -419,7 +466,7 @@ def _write_batch(
         f"INSERT INTO batch ({BATCH_COLUMNS}, rows_with_field_issues, rows_new, rows_unchanged, "
         f"rows_changed, rows_withdrawn) VALUES ({', '.join(['?'] * 22)})",
         [
-            result.batch_id, source_id, fmt.name, raw.path.name, raw.sha256, len(raw.data),
+            result.batch_id, source_id, fmt.name, raw.path.name, raw.sha256, raw.size,
             raw.encoding, _sha(fmt.mapping_text), fmt.mapping_text, staged.header,
             result.rows_read, result.rows_accepted, result.rows_quarantined, result.rows_flagged,
             started, datetime.now(), harmtrace.__version__, result.rows_with_field_issues,
