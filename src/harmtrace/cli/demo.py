@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from harmtrace.analyse.casualties import Group
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import chosen_db, db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.publish import write_report
 from harmtrace.publish.demo import DemoResult, build_demo
@@ -40,7 +40,7 @@ def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -
     OUT/report.html with the figures per incident beside those per report. The store is
     OUT/demo.duckdb unless --db names a new file.
     """
-    result = build_demo(out_dir, db, data_dir)
+    result = build_demo(out_dir, chosen_db(db), data_dir)
     emit(result.as_dict(), as_json, lambda: describe_demo(result))
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, stacked, store_for
+from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option, stacked, store_for
 from harmtrace.cli.persons import persons
 from harmtrace.cli.reports import reports
 from harmtrace.display import table
@@ -28,7 +28,7 @@ _WHICH = stacked(
     epilog="Example:\n\n\b\n  harmtrace reports history 42\n"
     "  harmtrace reports history --source UCDP --record-id 186341 --json",
 )
-@click.argument("report_id", type=int, required=False)
+@click.argument("report_id", type=Id(), required=False)
 @_WHICH
 def reports_history(
     report_id: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool
@@ -43,7 +43,7 @@ def reports_history(
     epilog="Example:\n\n\b\n  harmtrace persons history 1204\n"
     "  harmtrace persons history --source VDC --record-id 54321 --json",
 )
-@click.argument("victim_id", type=int, required=False)
+@click.argument("victim_id", type=Id(), required=False)
 @_WHICH
 def persons_history(
     victim_id: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool

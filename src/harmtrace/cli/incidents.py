@@ -13,7 +13,16 @@ from harmtrace.assess.declared import DEFAULT_PLACE_PRECISION, DeclaredImport, i
 from harmtrace.assess.detail import incident_detail
 from harmtrace.assess.export import FORMATS, export_incidents
 from harmtrace.assess.run import assess_incidents
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import (
+    db_option,
+    emit,
+    free_text_note,
+    free_text_option,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+)
 from harmtrace.display import table
 from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
 
@@ -143,7 +152,9 @@ def _grade_text(d: dict[str, Any]) -> str:
     return f"Decision {d['decision_id']}: {d['asked']}{moved} graded {d['grade']}{superseded}."
 
 
-@incidents.command("show", epilog="Example:\n\n  harmtrace incidents show report:12")
+@incidents.command(
+    "show", epilog="Example:\n\n\b\n  harmtrace incidents show I0000042\n  harmtrace incidents show report:12"
+)
 @click.argument("incident_id")
 @db_option
 @json_option
@@ -203,17 +214,14 @@ def _containment(link: dict[str, Any]) -> str:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--no-free-text",
-    is_flag=True,
-    help="Leave out place text and descriptions, which may name people (for public exports).",
-)
+@free_text_option
 @db_option
 @json_option
 @handles_errors
-def export_command(fmt: str, file: Path, no_free_text: bool, db: Path | None, as_json: bool) -> None:
+def export_command(fmt: str, file: Path, free_text: bool, db: Path | None, as_json: bool) -> None:
     """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
     with store_for(db, read_only=True) as store:
-        rows = export_incidents(store, fmt, file, free_text=not no_free_text)
-    done = {"file": str(file), "format": fmt, "rows": rows, "free_text": not no_free_text}
-    emit(done, as_json, lambda: f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).")
+        rows = export_incidents(store, fmt, file, free_text=free_text)
+    done = {"file": str(file), "format": fmt, "rows": rows, "free_text": free_text}
+    text = f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).\n{free_text_note(free_text)}"
+    emit(done, as_json, lambda: text)

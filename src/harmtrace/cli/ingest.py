@@ -7,7 +7,7 @@ from typing import Any
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.ingest import ImportResult, PlausibleArea, get_format, import_file
 from harmtrace.ingest.rawfile import ENCODINGS
@@ -175,7 +175,7 @@ def batches_command(db: Path | None, as_json: bool) -> None:
 
 
 @main.command(epilog="Example:\n\n  harmtrace quarantine --batch 3 --raw")
-@click.option("--batch", "batch_id", type=int, help="Only this batch.")
+@click.option("--batch", "batch_id", type=Id(), help="Only this batch.")
 @click.option("--raw", is_flag=True, help="Show each row's raw content too.")
 @click.option("--limit", type=int, default=200, show_default=True, help="At most this many entries.")
 @db_option

@@ -9,7 +9,7 @@ from typing import Any
 
 import click
 
-from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.cli.base import Day, Id, db_option, emit, handles_errors, json_option, main, stacked, store_for
 from harmtrace.display import table
 from harmtrace.link.assignment import LABELS_FOR_FLOOR, SHARE_FLOOR
 from harmtrace.link.evaluate import VictimEvaluation, evaluate_incidents, evaluate_victims
@@ -243,7 +243,7 @@ def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], C
             help=f"CSV with columns {truth_columns}",
         ),
         click.option(
-            "--run", "run_id", type=int, help="Linkage run for blocking recall (default: the latest)."
+            "--run", "run_id", type=Id(), help="Linkage run for blocking recall (default: the latest)."
         ),
         click.option(
             "--threshold",

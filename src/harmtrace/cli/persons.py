@@ -17,7 +17,17 @@ from harmtrace.analyse.persons import (
     PersonQuery,
     person_counts,
 )
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
+from harmtrace.cli.base import (
+    NAMES_LEFT_OUT,
+    db_option,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+    window_options,
+    with_names_option,
+)
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
 from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
@@ -35,12 +45,7 @@ def persons() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--with-names/--no-names",
-    default=False,
-    show_default=True,
-    help="Add each record's name as written (personal data: never publish it).",
-)
+@with_names_option("Add each record's name as written (personal data: never publish it).")
 @db_option
 @json_option
 @handles_errors
@@ -59,9 +64,7 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
     lines = [
         f"Wrote {s['rows']:,} victim records ({s['persons']:,} persons) to {s['path']} ({s['format']}).",
         "Columns: " + ", ".join(s["columns"]),
-        "Names included: keep this file private."
-        if with_names
-        else "Names left out (--with-names adds them).",
+        "Names included: keep this file private." if with_names else NAMES_LEFT_OUT,
     ]
     if s["unlinked"]:
         lines.append(f"{s['unlinked']:,} records imported since the latest link have no person yet.")

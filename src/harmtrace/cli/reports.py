@@ -6,7 +6,16 @@ from pathlib import Path
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import (
+    db_option,
+    emit,
+    free_text_note,
+    free_text_option,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+)
 from harmtrace.cli.radii import radii_option
 from harmtrace.publish.report_map import MapSummary, draw_report_map
 from harmtrace.publish.reports_export import FORMATS, ReportExport, export_reports
@@ -24,12 +33,7 @@ def reports() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--free-text/--no-free-text",
-    default=True,
-    show_default=True,
-    help="Place text and descriptions, which may name people (leave out for publication).",
-)
+@free_text_option
 @radii_option
 @db_option
 @json_option
@@ -50,9 +54,7 @@ def _export_text(s: ReportExport) -> str:
         [
             f"Wrote {s['rows']:,} reports to {s['path']} ({s['format']}): {s['located']:,} with a point, "
             f"{s['with_adm1']:,} with a governorate.",
-            "Free text included (place text, descriptions): check before publishing."
-            if s["free_text"]
-            else "Free text left out (place text, descriptions).",
+            free_text_note(s["free_text"]),
             "Radii (m): "
             + ", ".join(f"{w} {r:g}" if r is not None else f"{w} unbounded" for w, r in s["radii_m"].items()),
         ]

@@ -1,6 +1,8 @@
 """`harmtrace review|decide|decisions victims` and `... incidents`.
 
-Review shows records with their names: the user asked to see them. Nothing here logs a name.
+Review shows records with their names in a terminal: the user asked to see them. In --json and in
+output that is not a terminal (piped, redirected) names are left out unless --with-names, as in
+`persons export` (`harmtrace.link.persons.shown_columns`). Nothing here logs a name.
 """
 
 from __future__ import annotations
@@ -12,7 +14,18 @@ from typing import Any, Final
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.cli.base import (
+    NAMES_LEFT_OUT,
+    Id,
+    db_option,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    stacked,
+    store_for,
+    with_names_option,
+)
 from harmtrace.display import table
 from harmtrace.errors import HarmtraceError
 from harmtrace.link.decisions import (
@@ -24,6 +37,7 @@ from harmtrace.link.decisions import (
     resolve_record,
 )
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
+from harmtrace.link.persons import shown_columns
 from harmtrace.link.review import Reason, ReviewPair, default_reason, review_queue
 from harmtrace.store import Store
 
@@ -36,7 +50,7 @@ def _review_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., 
     """The options of every `review` command; `kind` names the linkage runs reviewed."""
     return stacked(
         click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs."),
-        click.option("--run", "run_id", type=int, help=f"Linkage run (default: the latest {kind} run)."),
+        click.option("--run", "run_id", type=Id(), help=f"Linkage run (default: the latest {kind} run)."),
         click.option("--author", help=AUTHOR_HELP),
         click.option(
             "--interactive/--no-interactive",
@@ -59,6 +73,9 @@ def review() -> None:
     epilog="Example:\n\n\b\n  harmtrace review victims\n  harmtrace review victims --run 3 --limit 50 --json",
 )
 @_review_options("victims")
+@with_names_option(
+    "Show names in --json and piped output too (personal data). Default: in a terminal only.", None
+)
 def review_victims(
     limit: int,
     run_id: int | None,
@@ -66,15 +83,17 @@ def review_victims(
     interactive: bool | None,
     db: Path | None,
     as_json: bool,
+    with_names: bool | None,
 ) -> None:
     """The most uncertain pairs of a linkage run (match probability nearest 0.5), not yet decided.
 
     Each pair shows both records as their sources wrote them and the comparisons behind its match
     weight, largest first. Interactively, one key decides: s = same person, d = different people,
     k or n = skip, q = quit; then a reason (Enter accepts the one offered). Without a terminal, or
-    with --json, the queue is printed instead.
+    with --json, the queue is printed instead. Names are shown in a terminal, and elsewhere (--json,
+    piped) only with --with-names.
     """
-    _review(limit, run_id, author, interactive, db, as_json, VICTIMS)
+    _review(limit, run_id, author, interactive, db, as_json, VICTIMS, with_names)
 
 
 @review.command(
@@ -107,14 +126,25 @@ def _review(
     db: Path | None,
     as_json: bool,
     kind: EntityKind,
+    with_names: bool | None = None,
 ) -> None:
     prompting = interactive if interactive is not None else sys.stdin.isatty() and not as_json
+    names = with_names if with_names is not None else sys.stdout.isatty() and not as_json
     with store_for(db, read_only=not prompting) as store:
-        queue = review_queue(store, run_id, limit, kind)
+        queue = _names_policy(review_queue(store, run_id, limit, kind), names)
         if prompting and not as_json:
             _review_loop(store, queue, author, kind)
             return
-    emit(queue, as_json, lambda: _queue_text(queue, kind))
+    note = f"\n\n{NAMES_LEFT_OUT}" if kind is VICTIMS and not names else ""
+    emit(queue, as_json, lambda: _queue_text(queue, kind) + note)
+
+
+def _names_policy(queue: list[ReviewPair], with_names: bool) -> list[ReviewPair]:
+    """The queue with its records' names left out unless `with_names` (`shown_columns`)."""
+    if not with_names:
+        for pair in queue:
+            pair["records"] = [{k: r[k] for k in shown_columns(r, with_names)} for r in pair["records"]]
+    return queue
 
 
 def _queue_text(queue: list[ReviewPair], kind: EntityKind = VICTIMS) -> str:

@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from harmtrace.display import separator_hint
 from harmtrace.errors import HarmtraceError, InputError
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.store import Store
@@ -194,6 +195,8 @@ def resolve_record(store: Store, ref: RecordRef, kind: EntityKind = VICTIMS) -> 
     id_word = key.replace("_", " ")
     if isinstance(ref, str) and ref.strip().isdigit():
         ref = int(ref.strip())
+    if isinstance(ref, str) and separator_hint(ref):
+        raise InputError(f"{ref!r} is not a {id_word}. {separator_hint(ref)}")
     if isinstance(ref, int):
         if not store.scalar(f"SELECT count(*) FROM {table} WHERE {key} = ?", [ref]):
             raise InputError(f"No {word} has id {ref}. See ids with: harmtrace review {kind.kind} --json")

@@ -5,18 +5,21 @@ One row per victim record: ``record_id`` (the record's own id in its source, as 
 `harmtrace.link.clusters`). Rows are ordered by source, then record id. Results therefore join to
 the input files, or to a simulation's truth.csv, on (source, record_id).
 
-Names are personal data: by default the export leaves them out, as anything published must. With
-``with_names`` it adds ``name`` and ``name_ar``, the record's name as written, for work that stays
-private. A record imported after the latest link has no person yet: its person_id and probability are
-empty, and `ExportSummary.unlinked` counts them.
+Names are personal data: by default the export leaves them out, as anything published must
+(`shown_columns`, the policy every output naming victims follows). With ``with_names`` it adds
+``name`` and ``name_ar``, the record's name as written, for work that stays private. A record
+imported after the latest link has no person yet: its person_id and probability are empty, and
+`ExportSummary.unlinked` counts them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Final, Literal, TypedDict
 
 from harmtrace.errors import InputError, QueryError
+from harmtrace.ingest.record_kinds import VICTIM
 from harmtrace.publish.files import copy_query
 from harmtrace.store import Store
 
@@ -34,6 +37,16 @@ class ExportSummary(TypedDict):
     columns: list[str]
 
 
+def shown_columns(columns: Iterable[str], with_names: bool) -> list[str]:
+    """`columns` without victims' names (`VICTIM.personal_fields`: name, name_ar, name parts) unless
+    `with_names`: output that may be published or passed on shows names only when asked.
+
+    >>> shown_columns(["record_id", "name", "given_name", "sex"], with_names=False)
+    ['record_id', 'sex']
+    """
+    return [c for c in columns if with_names or c not in VICTIM.personal_fields]
+
+
 def export_persons(
     store: Store, path: Path, fmt: Literal["csv", "parquet"] | str, with_names: bool = False
 ) -> ExportSummary:
@@ -42,10 +55,10 @@ def export_persons(
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     if not store.scalar("SELECT count(*) FROM person_member"):
         raise QueryError("No persons yet: link the victim records first (harmtrace link victims).")
-    columns = [*COLUMNS, *(NAME_COLUMNS if with_names else ())]
+    columns = shown_columns([*COLUMNS, *NAME_COLUMNS], with_names)
     select = (
         "SELECT v.record_id, s.name AS source, m.person_id, m.probability AS match_probability"
-        + ", v.name, v.name_ar" * with_names
+        + "".join(f", v.{c}" for c in columns if c in NAME_COLUMNS)
         + " FROM victim_record v JOIN source s USING (source_id) LEFT JOIN person_member m USING (victim_id) "
         "ORDER BY s.name, v.record_id, v.victim_id"
     )
