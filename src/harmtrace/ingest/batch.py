@@ -26,7 +26,15 @@ from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS,
 from harmtrace.ingest.rawfile import RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
-from harmtrace.ingest.staging import DocumentSink, Parsed, Staged, drop_staged, parsed_csv, stage_csv
+from harmtrace.ingest.staging import (
+    DOCUMENT_SCHEMA,
+    DocumentSink,
+    Parsed,
+    Staged,
+    drop_staged,
+    parsed_csv,
+    stage_csv,
+)
 from harmtrace.ingest.units import set_aside
 from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
 from harmtrace.model import (
@@ -184,8 +192,9 @@ class _Documents:
     con: duckdb.DuckDBPyConnection
     batch_id: int
 
-    def write(self, table: pa.Table) -> None:
-        self.con.register("ht_docs", table)
+    def write(self, tables: Iterator[pa.Table]) -> None:
+        batches = (b for t in tables for b in t.to_batches())
+        self.con.register("ht_docs", pa.RecordBatchReader.from_batches(DOCUMENT_SCHEMA, batches))
         self.con.execute(
             "INSERT INTO document SELECT ?, row_number, sha256, raw FROM ht_docs", [self.batch_id]
         )
@@ -197,10 +206,10 @@ class _Documents:
 
 @contextmanager
 def import_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
-    """DuckDB's memory limit for an import ($HARMTRACE_IMPORT_MEMORY, default 1GB): past it DuckDB
+    """DuckDB's memory limit for an import ($HARMTRACE_IMPORT_MEMORY, default 512MB): past it DuckDB
     spills to a temporary folder beside the store, so an import's memory does not grow with the file."""
     before = scalar(con, "SELECT current_setting('memory_limit')")
-    con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', '1GB'))}")
+    con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', '512MB'))}")
     try:
         yield
     finally:

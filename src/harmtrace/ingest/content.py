@@ -4,7 +4,7 @@ A file may come compressed: a `.gz` file (gzip) or a `.zip` archive holding one 
 the file inside; an archive holding several files, or none, is refused with its members named. The
 batch's hash is always the hash of the file as given (the evidence); rows are the records inside.
 
-A large CSV file is never held whole: `blocks` yields it in blocks of whole records (~32 MB), each
+A large CSV file is never held whole: `blocks` yields it in blocks of whole records (~8 MB), each
 split into records as `rawfile.split_records` does. A quote left open (a missing closing quote) would
 make the rest of the file one record; when the open record reaches the end of the file or grows past
 `MAX_ROW_BYTES`, its first line is taken as a record on its own (the parser then rejects it, with its
@@ -25,7 +25,7 @@ import numpy as np
 
 from harmtrace.errors import InputError
 
-BLOCK_BYTES = 32 << 20
+BLOCK_BYTES = 8 << 20
 # DuckDB's default maximum line size: a longer row is quarantined, never read
 MAX_ROW_BYTES = 2_097_152
 GZIP_MAGIC = b"\x1f\x8b"

@@ -55,7 +55,7 @@ def stage_xlsx(
     if len(rows) < 2:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
     staged = Staged(safe_names(header), header, len(rows) - 1)
-    sink.write(_documents([c for _, c in rows[1:]]))
+    sink.write(iter([_documents([c for _, c in rows[1:]])]))
     _stage_rows(con, staged, rows[1:], _formulas(raw, sheet))
     return staged
 

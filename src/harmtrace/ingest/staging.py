@@ -46,10 +46,15 @@ SAMPLE_EVERY = 50_000  # rows kept to check that DuckDB's rows line up with the 
 PYTHON_BATCH = 50_000  # rows parsed in Python per staging insert
 
 
-class DocumentSink(Protocol):
-    """Where the raw rows go (the batch's documents): tables (row_number, sha256, raw), in order."""
+DOCUMENT_SCHEMA = pa.schema([("row_number", pa.int64()), ("sha256", pa.string()), ("raw", pa.binary())])
 
-    def write(self, table: pa.Table) -> None: ...
+
+class DocumentSink(Protocol):
+    """Where the raw rows go (the batch's documents): tables (row_number, sha256, raw), in order,
+    written in one statement as the iterator yields them (one statement keeps DuckDB's memory lower
+    than many small ones inside a transaction)."""
+
+    def write(self, tables: Iterator[pa.Table]) -> None: ...
 
     def clear(self) -> None: ...
 
@@ -193,11 +198,17 @@ def _pass(raw: RawFile, sink: DocumentSink) -> _Index:
     """One pass over the content: documents to `sink`, record offsets (in the content and in its UTF-8
     reading) and sampled rows."""
     index = _Index()
+    sink.write(_block_documents(raw, index))
+    return index
+
+
+def _block_documents(raw: RawFile, index: _Index) -> Iterator[pa.Table]:
+    """Each block's documents, `index` filled as the blocks go by."""
     utf8_offset = 0
     with raw.open() as stream:
         for block in blocks(stream):
             first = 1 if block.offset == 0 else 0  # record 0 of the first block is the header
-            _documents(block, index, first, sink)
+            yield _documents(block, index, first)
             index.starts.append(block.records.starts[first:] + block.offset)
             if raw.encoding == "utf-8":
                 index.utf8_starts.append(index.starts[-1])
@@ -205,7 +216,6 @@ def _pass(raw: RawFile, sink: DocumentSink) -> _Index:
             utf8 = raw.to_utf8(block.data, first=block.offset == 0)
             index.utf8_starts.append(_utf8_starts(utf8, block, first) + utf8_offset)
             utf8_offset += len(utf8)
-    return index
 
 
 def _utf8_starts(utf8: bytes, block: Block, first: int) -> np.ndarray:
@@ -216,17 +226,18 @@ def _utf8_starts(utf8: bytes, block: Block, first: int) -> np.ndarray:
     return records.starts[first:]
 
 
-def _documents(block: Block, index: _Index, first: int, sink: DocumentSink) -> None:
+def _documents(block: Block, index: _Index, first: int) -> pa.Table:
     """The block's data records as documents; sampled rows' raw bytes kept in `index`."""
     count = len(block.records) - first
     table = raw_documents(block.data, block.records, first)
     rows = pa.array(np.arange(index.rows + 1, index.rows + count + 1, dtype=np.int64))
-    sink.write(table.set_column(0, "row_number", rows))
+    table = table.set_column(0, "row_number", rows)
     numbers = rows.to_numpy()
     for row in numbers[(numbers % SAMPLE_EVERY == 0) | (numbers == 1) | (numbers == numbers[-1:])].tolist():
         i = first + row - index.rows - 1
         index.samples[row] = block.data[block.records.starts[i] : block.records.ends[i]]
     index.rows += count
+    return table
 
 
 def _duckdb_parse(
@@ -369,10 +380,13 @@ def _stage_with_python(
     staged.rows_read = len(records) - 1
     if staged.rows_read < 1:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
-    for first in range(1, len(records), PYTHON_BATCH):
-        last = min(first + PYTHON_BATCH, len(records))
-        part = Records(records.starts[:last], records.ends[:last])
-        sink.write(raw_documents(data, part, first))
+    parts = (
+        raw_documents(
+            data, Records(records.starts[: first + PYTHON_BATCH], records.ends[: first + PYTHON_BATCH]), first
+        )
+        for first in range(1, len(records), PYTHON_BATCH)
+    )
+    sink.write(parts)
     lines = np.searchsorted(np.flatnonzero(np.frombuffer(data, np.uint8) == 0x0A), records.starts) + 1
     drop_relation(con, "staged")
     for first in range(1, len(offsets), PYTHON_BATCH):
