@@ -166,7 +166,7 @@ def _rows(rows: list[int] | list[str], n: int) -> str:
 def batches_command(db: Path | None, as_json: bool) -> None:
     """List import batches: file, hash, format, read = accepted + quarantined, and of the accepted rows how
     many were new, unchanged and changed records; withdrawn records. "-": a batch from before versions."""
-    with store_for(db) as store:
+    with store_for(db, read_only=True) as store:
         rows = batches(store)
     columns = ["batch_id", "source", "format", "file_name", "rows_read", "rows_accepted", "rows_new",
                "rows_unchanged", "rows_changed", "rows_quarantined", "rows_withdrawn", "rows_flagged",
@@ -189,7 +189,7 @@ def quarantine(batch_id: int | None, raw: bool, limit: int, db: Path | None, as_
     import it again: the rows accepted before are recognised by their record id (unchanged), the fixed
     rows added or recorded as a new version.
     """
-    with store_for(db) as store:
+    with store_for(db, read_only=True) as store:
         rows = quarantined(store, batch_id, limit, with_raw=raw)
     columns = ["batch_id", "row_number", "field", "reasons"] + (["raw"] if raw else [])
     emit(rows, as_json, lambda: _quarantine_text(rows, columns))

@@ -275,7 +275,7 @@ def evaluate_victims_command(
     Within-source duplicates count as pairs like any other; singletons add no pair but count in
     B-cubed. Records missing from the truth or the store are reported, not measured.
     """
-    with store_for(db) as store:
+    with store_for(db, read_only=True) as store:
         result = evaluate_victims(store, truth, run_id=run_id, threshold=threshold)
     emit(result.as_dict(), as_json, lambda: _describe_evaluation(result))
 
@@ -311,7 +311,7 @@ def evaluate_incidents_command(
     A truth of pairs (real citations: an event and the incidents it draws on, many-to-many) is scored
     by pair of sources: recall, precision and the share of wrong merges (docs/linkage.md).
     """
-    with store_for(db) as store:
+    with store_for(db, read_only=True) as store:
         if is_pair_file(truth):
             pairs = evaluate_incident_pairs(store, truth, date_from=date_from, date_to=date_to)
             emit(pairs.as_dict(), as_json, lambda: _describe_pairs(pairs))
