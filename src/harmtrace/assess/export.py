@@ -34,13 +34,13 @@ from typing import Final
 from harmtrace.assess.decisions import decided_grades_sql
 from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
+from harmtrace.choices import INCIDENT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.ingest.sql import lit
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
-FORMATS: Final = ("csv", "parquet", "geojson")
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 # (column prefix, category, harm) of the ranges exported
 RANGES: Final = (

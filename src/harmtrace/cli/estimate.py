@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
 
 from harmtrace.analyse.window import resolve_window, window_problems
+from harmtrace.choices import CRITERIA, STRATA
+from harmtrace.choices import ESTIMATE_METHODS as METHODS
 from harmtrace.cli.base import (
     Day,
     db_option,
@@ -25,13 +26,10 @@ from harmtrace.display import table
 from harmtrace.errors import InputError, QueryError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from harmtrace.analyse.mse.validity import Coverage
 
-# the library's METHODS, CRITERIA and STRATA (a test checks they agree): importing the estimators
-# (scipy) only when the command runs keeps every other command's start fast
-METHODS = ("loglinear", "lcmcr")
-CRITERIA = ("aic", "bic")
-STRATA = ("adm1", "year", "sex")
 MODELS_SHOWN = 6  # neighbouring log-linear models listed under the chosen one, as Rcapture prints them
 
 
@@ -196,6 +194,8 @@ def _coverage(spec: str) -> tuple[str, Coverage]:
 def read_histories_csv(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     """Lists and an (n, K) 0/1 array from a CSV with one 0/1 column per list, one row per person; or,
     with a column `count`, one row per capture pattern and the persons who have it."""
+    import numpy as np
+
     with path.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:

@@ -4,23 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.analyse.persons import (
-    GROUPINGS,
-    SEXES,
-    STATUSES,
-    PersonFigure,
-    PersonFigures,
-    PersonQuery,
-    person_counts,
-)
+from harmtrace.choices import PERSON_GROUPINGS, PERSON_SEXES, PERSON_STATUSES
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
 from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
+
+if TYPE_CHECKING:
+    from harmtrace.analyse.persons import PersonFigure, PersonFigures
 
 
 @main.group(epilog="Example:\n\n  harmtrace persons export --format csv persons.csv")
@@ -74,10 +69,12 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
     "--by month\n  harmtrace stats persons --child --by province --json",
 )
 @window_options
-@click.option("--status", type=click.Choice(STATUSES), help="Only civilians, or only combatants.")
-@click.option("--sex", type=click.Choice(SEXES), help="Only women and girls, or men and boys.")
+@click.option("--status", type=click.Choice(PERSON_STATUSES), help="Only civilians, or only combatants.")
+@click.option("--sex", type=click.Choice(PERSON_SEXES), help="Only women and girls, or men and boys.")
 @click.option("--child", is_flag=True, help="Only children (under 18).")
-@click.option("--by", type=click.Choice(GROUPINGS), help="One figure per month, year, governorate or source.")
+@click.option(
+    "--by", type=click.Choice(PERSON_GROUPINGS), help="One figure per month, year, governorate or source."
+)
 @db_option
 @json_option
 @handles_errors
@@ -98,6 +95,8 @@ def persons_command(
     whose date touches it; records of one person that disagree widen the range (see --json
     "definitions" and the notes). Also shown: the records and sources behind the persons.
     """
+    from harmtrace.analyse.persons import PersonQuery, person_counts
+
     query = PersonQuery(date_from, date_to, days, status, sex, child, by)
     with store_for(db, read_only=True) as store:
         figures = person_counts(store, query)

@@ -39,12 +39,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from harmtrace.choices import INCIDENT_THRESHOLD as DEFAULT_THRESHOLD
 from harmtrace.errors import QueryError
 from harmtrace.link.assignment import Assignment, assign_reports, assigned_apart, default_gate
 from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
@@ -65,8 +66,6 @@ from harmtrace.link.model import Backend, LinkageSpec
 from harmtrace.link.parts import PartPair, PartsRecorded, decision_parts, record_parts
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
 from harmtrace.store import Store
-
-DEFAULT_THRESHOLD: Final = 0.9  # see docs/linkage.md: pairwise F1 on simulated reports
 
 
 @dataclass(frozen=True)

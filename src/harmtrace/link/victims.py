@@ -26,19 +26,20 @@ from typing import Any, Final
 
 import pyarrow as pa
 
+from harmtrace.choices import VICTIM_THRESHOLD as DEFAULT_THRESHOLD
+from harmtrace.choices import Config
 from harmtrace.errors import QueryError
 from harmtrace.link.chaining import NAME_COLUMNS, chained_apart, family_only_capped
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import FEATURE_TABLE, build_features, features_arrow
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
-from harmtrace.link.model import Backend, Config, LinkageSpec, TrainedModel, feature_columns, spec_for
+from harmtrace.link.model import Backend, LinkageSpec, TrainedModel, feature_columns, spec_for
 from harmtrace.link.relatives import ELIMINATION, free_relatives, relative_candidates
 from harmtrace.link.runs import Clock, finish_run, mark_pairs, score_features, write_run
 from harmtrace.store import Store
 
 KIND: Final = VICTIMS.kind
-DEFAULT_THRESHOLD: Final = 0.9  # the best pairwise F1 on simulated lists (docs/linkage.md)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, TypedDict
 
+from harmtrace.choices import REPORT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
@@ -25,7 +26,6 @@ from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
 from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
-FORMATS: Final = ("csv", "parquet", "geojson")
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 LISTS: Final = ("perpetrators", "means", "site_kinds")
 

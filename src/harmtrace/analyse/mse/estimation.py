@@ -27,14 +27,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from harmtrace.analyse.mse.captures import CaptureTable
 from harmtrace.analyse.mse.histories import (
-    STRATA,
     PersonHistories,
     SourceInfo,
     Stratum,
@@ -61,11 +60,10 @@ from harmtrace.analyse.mse.validity import (
     coverages,
     errors,
 )
+from harmtrace.choices import CRITERIA, STRATA
+from harmtrace.choices import ESTIMATE_METHODS as METHODS
 from harmtrace.errors import HarmtraceError, QueryError
 from harmtrace.store import Store
-
-METHODS: Final = ("loglinear", "lcmcr")
-CRITERIA: Final = ("aic", "bic")
 
 
 @dataclass(frozen=True)
