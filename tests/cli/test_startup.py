@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+# rich draws the progress of long commands: loaded only when it shows one (harmtrace.cli.progress)
 HEAVY = ("pandas", "geopandas", "pyogrio", "scipy", "splink", "statsmodels", "shapely", "pyproj",
-         "matplotlib", "sklearn", "jinja2", "numpy", "pyarrow")  # fmt: skip
+         "matplotlib", "sklearn", "jinja2", "numpy", "pyarrow", "rich")  # fmt: skip
 # harmtrace.ingest still imports numpy and pyarrow when imported, and cli/ingest.py imports it at the
 # top: the ingest rewrite of issue 14 makes it light; then this goes, with the xfail mark below
 STILL_HEAVY = ("harmtrace.ingest",)

@@ -22,6 +22,7 @@ from harmtrace.cli.base import (
     store_for,
     window_options,
 )
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
 from harmtrace.errors import InputError, QueryError
 
@@ -155,10 +156,11 @@ def estimate(
     if histories is not None:
         _histories_only(options)
         lists, matrix = read_histories_csv(histories)
-        result = estimate_histories(matrix, lists, options)
+        with shown("estimate", as_json) as progress:
+            result = estimate_histories(matrix, lists, options, progress)
     else:
-        with store_for(db, read_only=True) as store:
-            result = estimate_store(store, options)
+        with store_for(db, read_only=True) as store, shown("estimate", as_json) as progress:
+            result = estimate_store(store, options, progress)
     emit(result, as_json, lambda: describe_estimate(result))
 
 

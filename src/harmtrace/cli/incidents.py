@@ -10,6 +10,7 @@ import click
 
 from harmtrace.choices import DEFAULT_PLACE_PRECISION, INCIDENT_FORMATS
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
 from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
 
@@ -42,8 +43,8 @@ def assess_incidents_command(actors_file: Path | None, db: Path | None, as_json:
     rows `stats casualties` reads (one transaction; replaces the last run)."""
     from harmtrace.assess.run import assess_incidents
 
-    with store_for(db) as store:
-        summary = assess_incidents(store, actors_file=actors_file)
+    with store_for(db) as store, shown("assess incidents", as_json) as progress:
+        summary = assess_incidents(store, actors_file=actors_file, progress=progress)
     emit(summary, as_json, lambda: _assess_text(summary))
 
 
@@ -222,7 +223,7 @@ def export_command(fmt: str, file: Path, no_free_text: bool, db: Path | None, as
     """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
     from harmtrace.assess.export import export_incidents
 
-    with store_for(db, read_only=True) as store:
-        rows = export_incidents(store, fmt, file, free_text=not no_free_text)
+    with store_for(db, read_only=True) as store, shown("incidents export", as_json) as progress:
+        rows = export_incidents(store, fmt, file, free_text=not no_free_text, progress=progress)
     done = {"file": str(file), "format": fmt, "rows": rows, "free_text": not no_free_text}
     emit(done, as_json, lambda: f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).")

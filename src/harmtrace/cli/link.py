@@ -11,6 +11,7 @@ import click
 
 from harmtrace.choices import CONFIGS, INCIDENT_THRESHOLD, LABELS_FOR_FLOOR, SHARE_FLOOR, VICTIM_THRESHOLD
 from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -66,8 +67,8 @@ def victims(config: str, threshold: float, db: Path | None, as_json: bool) -> No
     """
     from harmtrace.link.victims import link_victims
 
-    with store_for(db) as store:
-        run = link_victims(store, config=config, threshold=threshold)  # type: ignore[arg-type]
+    with store_for(db) as store, shown("link victims", as_json) as progress:
+        run = link_victims(store, config=config, threshold=threshold, progress=progress)  # type: ignore[arg-type]
     emit(run.as_dict(), as_json, lambda: _describe_run(run))
 
 
@@ -156,7 +157,7 @@ def incidents(
     """
     from harmtrace.link.incidents import link_incidents
 
-    with store_for(db) as store:
+    with store_for(db) as store, shown("link incidents", as_json) as progress:
         run = link_incidents(
             store,
             threshold=threshold,
@@ -166,6 +167,7 @@ def incidents(
             use_citations=not ignore_citations,
             assign=not no_assignment,
             share_floor=share_floor,
+            progress=progress,
         )
     emit(run.as_dict(), as_json, lambda: _describe_incident_run(run))
 

@@ -10,6 +10,7 @@ import click
 
 from harmtrace.choices import PERSON_GROUPINGS, PERSON_SEXES, PERSON_STATUSES
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
+from harmtrace.cli.progress import shown
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
 from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
@@ -45,8 +46,8 @@ def export_command(fmt: str, file: Path, with_names: bool, db: Path | None, as_j
     record_id is the record's own id in its source, as its mapping read it, so the file joins back to
     the input lists on (source, record_id). Names are left out unless --with-names.
     """
-    with store_for(db, read_only=True) as store:
-        summary = export_persons(store, file, fmt, with_names)
+    with store_for(db, read_only=True) as store, shown("persons export", as_json) as progress:
+        summary = export_persons(store, file, fmt, with_names, progress)
     emit(summary, as_json, lambda: _export_text(summary, with_names))
 
 

@@ -9,6 +9,7 @@ import click
 
 from harmtrace.choices import REPORT_FORMATS
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.progress import shown
 from harmtrace.cli.radii import radii_option
 
 if TYPE_CHECKING:
@@ -46,8 +47,8 @@ def export_command(
     """
     from harmtrace.publish.reports_export import export_reports
 
-    with store_for(db, read_only=True) as store:
-        summary = export_reports(store, file, fmt, free_text, radii)
+    with store_for(db, read_only=True) as store, shown("reports export", as_json) as progress:
+        summary = export_reports(store, file, fmt, free_text, radii, progress)
     emit(summary, as_json, lambda: _export_text(summary))
 
 
