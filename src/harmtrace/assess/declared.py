@@ -27,6 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 import harmtrace
+from harmtrace.choices import DEFAULT_PLACE_PRECISION
 from harmtrace.errors import InputError
 from harmtrace.ingest.rawfile import RawFile, raw_documents, read_raw, record_bytes, split_records
 from harmtrace.model import LOCATION_PRECISIONS
@@ -34,7 +35,6 @@ from harmtrace.store import BATCH_COLUMNS, Store, scalar
 
 FORMAT: Final = "declared-strikes"
 REQUIRED: Final = ("date", "place", "strikes")
-DEFAULT_PLACE_PRECISION: Final = "within_25km"
 
 
 @dataclass(frozen=True)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -11,8 +11,9 @@ from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option,
 from harmtrace.cli.persons import persons
 from harmtrace.cli.reports import reports
 from harmtrace.display import table
-from harmtrace.ingest.formats import Kind
-from harmtrace.ingest.history import histories
+
+if TYPE_CHECKING:
+    from harmtrace.ingest.formats import Kind
 
 _WHICH = stacked(
     click.option("--source", help="The record's source (as `harmtrace batches` names it)."),
@@ -56,6 +57,8 @@ def persons_history(
 def _show(
     kind: Kind, key: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool
 ) -> None:
+    from harmtrace.ingest.history import histories
+
     with store_for(db, read_only=True) as store:
         found = histories(store, kind, key, source, record_id)
     emit(found, as_json, lambda: "\n\n".join(describe_history(h) for h in found))

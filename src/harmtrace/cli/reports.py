@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
+from harmtrace.choices import REPORT_FORMATS
 from harmtrace.cli.base import (
     db_option,
     emit,
@@ -16,9 +18,12 @@ from harmtrace.cli.base import (
     main,
     store_for,
 )
+from harmtrace.cli.progress import shown
 from harmtrace.cli.radii import radii_option
-from harmtrace.publish.report_map import MapSummary, draw_report_map
-from harmtrace.publish.reports_export import FORMATS, ReportExport, export_reports
+
+if TYPE_CHECKING:
+    from harmtrace.publish.report_map import MapSummary
+    from harmtrace.publish.reports_export import ReportExport
 
 
 @main.group(epilog="Example:\n\n  harmtrace reports export --format geojson reports.geojson")
@@ -31,7 +36,7 @@ def reports() -> None:
     epilog="Example:\n\n\b\n  harmtrace reports export --format csv reports.csv\n"
     "  harmtrace reports export --format geojson public.geojson --no-free-text --radii radii.yaml",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @free_text_option
 @radii_option
@@ -44,8 +49,10 @@ def export_command(
     """Write one row per report: record_id, source, point, precision radius, how located, P-codes, dates,
     perpetrators, means, harm counts. Written to a temporary file, then renamed into place.
     """
-    with store_for(db, read_only=True) as store:
-        summary = export_reports(store, file, fmt, free_text, radii)
+    from harmtrace.publish.reports_export import export_reports
+
+    with store_for(db, read_only=True) as store, shown("reports export", as_json) as progress:
+        summary = export_reports(store, file, fmt, free_text, radii, progress)
     emit(summary, as_json, lambda: _export_text(summary))
 
 
@@ -76,6 +83,8 @@ def map_command(
     out: Path, title: str | None, radii: dict[str, float | None], db: Path | None, as_json: bool
 ) -> None:
     """Draw located reports on governorate outlines (PNG), coloured by precision, sized by people killed."""
+    from harmtrace.publish.report_map import draw_report_map
+
     with store_for(db, read_only=True) as store:
         summary = draw_report_map(store, out, radii, title)
     emit(summary, as_json, lambda: _map_text(summary))

@@ -20,6 +20,7 @@ from typing import Final, Literal, TypedDict
 
 from harmtrace.errors import InputError, QueryError
 from harmtrace.ingest.record_kinds import VICTIM
+from harmtrace.progress import Progress, silent
 from harmtrace.publish.files import copy_query
 from harmtrace.store import Store
 
@@ -48,9 +49,14 @@ def shown_columns(columns: Iterable[str], with_names: bool) -> list[str]:
 
 
 def export_persons(
-    store: Store, path: Path, fmt: Literal["csv", "parquet"] | str, with_names: bool = False
+    store: Store,
+    path: Path,
+    fmt: Literal["csv", "parquet"] | str,
+    with_names: bool = False,
+    progress: Progress = silent,
 ) -> ExportSummary:
-    """Write one row per victim record to `path` as CSV (UTF-8, header) or Parquet (DuckDB COPY)."""
+    """Write one row per victim record to `path` as CSV (UTF-8, header) or Parquet (DuckDB COPY);
+    `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     if not store.scalar("SELECT count(*) FROM person_member"):
@@ -62,7 +68,9 @@ def export_persons(
         + " FROM victim_record v JOIN source s USING (source_id) LEFT JOIN person_member m USING (victim_id) "
         "ORDER BY s.name, v.record_id, v.victim_id"
     )
+    progress(f"writing {path.name}")
     copy_query(store, select, path, fmt)
+    progress("counting what was written")
     counts = store.rows(
         "SELECT count(*) AS rows, count(DISTINCT m.person_id) AS persons, count_if(m.person_id IS NULL) "
         "AS unlinked FROM victim_record v LEFT JOIN person_member m USING (victim_id)"

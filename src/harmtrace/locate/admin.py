@@ -40,6 +40,7 @@ import pyarrow as pa
 import shapely
 from shapely.geometry import shape
 
+from harmtrace.choices import DEFAULT_TOLERANCE_KM
 from harmtrace.errors import InputError
 from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
 from harmtrace.locate.points import report_points_sql
@@ -47,7 +48,6 @@ from harmtrace.model import LOCATION_PRECISIONS
 from harmtrace.store import Store, scalar
 
 LEVEL_NAMES: Final = {1: "governorate", 2: "district", 3: "subdistrict"}
-DEFAULT_TOLERANCE_KM: Final = 1.0
 KM_PER_DEGREE: Final = 111.32
 
 

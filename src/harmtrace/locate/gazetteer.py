@@ -22,8 +22,8 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from harmtrace.choices import DEFAULT_TOLERANCE_KM
 from harmtrace.locate.admin import (
-    DEFAULT_TOLERANCE_KM,
     assign_points,
     place_reports,
     precisions_placed,
