@@ -17,9 +17,6 @@ import pytest
 # rich draws the progress of long commands: loaded only when it shows one (harmtrace.cli.progress)
 HEAVY = ("pandas", "geopandas", "pyogrio", "scipy", "splink", "statsmodels", "shapely", "pyproj",
          "matplotlib", "sklearn", "jinja2", "numpy", "pyarrow", "rich")  # fmt: skip
-# harmtrace.ingest still imports numpy and pyarrow when imported, and cli/ingest.py imports it at the
-# top: the ingest rewrite of issue 14 makes it light; then this goes, with the xfail mark below
-STILL_HEAVY = ("harmtrace.ingest",)
 
 WALK = """
 import contextlib, io, json, sys
@@ -86,11 +83,5 @@ def test_every_help_answers(walked: dict[str, Any]) -> None:
     assert not failed, failed
 
 
-def test_help_loads_no_heavy_module_outside_ingest(walked: dict[str, Any]) -> None:
-    loaded = {m: by for m, by in walked["loaded"].items() if not by.startswith(STILL_HEAVY)}
-    assert not loaded, f"--help or --version loaded these (module: first imported by): {loaded}"
-
-
-@pytest.mark.xfail(strict=True, reason="harmtrace.ingest loads numpy and pyarrow (see STILL_HEAVY)")
 def test_help_loads_no_heavy_module(walked: dict[str, Any]) -> None:
     assert not walked["loaded"], f"--help or --version loaded (module: first imported by): {walked['loaded']}"

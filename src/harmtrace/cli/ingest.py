@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.ingest import ImportResult, PlausibleArea, get_format, import_file
-from harmtrace.ingest.rawfile import ENCODINGS
-from harmtrace.ingest.records import batches, quarantined
+
+if TYPE_CHECKING:
+    from harmtrace.ingest import ImportResult, PlausibleArea
 
 
 @main.command(
@@ -63,6 +63,8 @@ def ingest(
     changed, so a corrected file can be imported again. Importing the very same file again adds
     nothing. acled-deletions withdraws the events it lists.
     """
+    from harmtrace.ingest import get_format, import_file
+
     fmt = get_format(format_name, mapping)
     plausible = _area(area)
     with store_for(db, create=True) as store:
@@ -74,6 +76,8 @@ def ingest(
 
 
 def _area(text: str | None) -> PlausibleArea | None:
+    from harmtrace.ingest import PlausibleArea
+
     if text is None:
         return None
     try:
@@ -105,6 +109,8 @@ def describe_import(r: ImportResult) -> str:
 
 def _reading(r: ImportResult) -> list[str]:
     """How the file was read, when it was not plain UTF-8 text: its encoding, its packing."""
+    from harmtrace.ingest.rawfile import ENCODINGS
+
     notes = []
     if r.encoding not in ("", "utf-8", "utf-8-sig", "binary"):
         notes.append(
@@ -167,6 +173,8 @@ def batches_command(db: Path | None, as_json: bool) -> None:
     """List import batches: file, hash, format, read = accepted + quarantined, and of the accepted rows how
     many were new, unchanged and changed records; withdrawn records. "-": a batch from before versions."""
     with store_for(db, read_only=True) as store:
+        from harmtrace.ingest.records import batches
+
         rows = batches(store)
     columns = ["batch_id", "source", "format", "file_name", "rows_read", "rows_accepted", "rows_new",
                "rows_unchanged", "rows_changed", "rows_quarantined", "rows_withdrawn", "rows_flagged",
@@ -190,6 +198,8 @@ def quarantine(batch_id: int | None, raw: bool, limit: int, db: Path | None, as_
     rows added or recorded as a new version.
     """
     with store_for(db, read_only=True) as store:
+        from harmtrace.ingest.records import quarantined
+
         rows = quarantined(store, batch_id, limit, with_raw=raw)
     columns = ["batch_id", "row_number", "field", "reasons"] + (["raw"] if raw else [])
     emit(rows, as_json, lambda: _quarantine_text(rows, columns))
