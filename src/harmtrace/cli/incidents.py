@@ -9,11 +9,11 @@ from typing import Any
 import click
 
 from harmtrace.assess.decisions import decide_grade
-from harmtrace.assess.declared import DEFAULT_PLACE_PRECISION, DeclaredImport, import_declared
+from harmtrace.assess.declared import DEFAULT_PLACE_PRECISION, import_declared
 from harmtrace.assess.detail import incident_detail
 from harmtrace.assess.export import FORMATS, export_incidents
 from harmtrace.assess.run import assess_incidents
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
 
@@ -95,22 +95,7 @@ def declared_command(
     """
     with store_for(db, create=True) as store:
         result = import_declared(store, file, places, belligerent, place_precision)
-    emit(result.as_dict(), as_json, lambda: _declared_text(result))
-
-
-def _declared_text(r: DeclaredImport) -> str:
-    if r.already_imported:
-        return f"{r.file_name} was already imported as batch {r.batch_id} (declared strikes): nothing added."
-    lines = [
-        f"Batch {r.batch_id}: {r.file_name} (declared strikes by {r.belligerent})",
-        f"read {r.rows_read:,} = accepted {r.rows_accepted:,} + quarantined {r.rows_quarantined:,}; "
-        f"{r.strikes:,} strikes declared",
-    ]
-    lines += [f"  quarantined {n:,} x {code} (rows {', '.join(map(str, rows))}, ...)" for code, (n, rows) in
-              r.reasons.items()]  # fmt: skip
-    if r.rows_quarantined:
-        lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
-    return "\n".join(lines)
+    emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
 @main.group(epilog="Example:\n\n  harmtrace incidents export --format csv incidents.csv --no-free-text")

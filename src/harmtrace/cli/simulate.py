@@ -10,8 +10,7 @@ from typing import Any
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
-from harmtrace.cli.ingest import describe_import
+from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 from harmtrace.simulate import SimulationConfig, default_config, import_lists, load_config, simulate_victims
 from harmtrace.simulate.config import NAME_CLASSES, build_config, with_name_classes

@@ -52,7 +52,7 @@ def import_command(file: Path, kind: str, source: str | None, db: Path | None, a
     GeoJSON / GeoPackage points with those properties. Bad rows are quarantined with their reasons."""
     with store_for(db, create=True) as store:
         result = import_sites(store, file, kind, source)
-    emit(result, as_json, lambda: describe_import(result, f"{result['kind']} sites", raw=True))
+    emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
 @sites.command(
