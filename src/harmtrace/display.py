@@ -1,13 +1,25 @@
-"""Plain-text tables and JSON for the terminal: every table a command prints has a `--json` twin."""
+"""Plain-text tables and JSON for the terminal: every table a command prints has a `--json` twin.
+
+Counts print with thousands separators (12,345); ids never do (16840), so an id copied from a table
+pastes back into a command: `is_id_column` says which columns hold ids, `separator_hint` what to say
+when an id comes back written with separators anyway.
+"""
 
 from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, Final
+
+# columns holding ids: anything named id or *_id (report_id, id_a, "report ids"), batch, row, run,
+# version, year and the decision a decision was superseded by
+_ID_COLUMN: Final = re.compile(r"(^|[_ ])ids?([_ ]|$)|^(batch|row|run|version|year)([_ ]|$)|^superseded_by$")
+# an integer written with thousands separators: 16,840 / 16.840 / 16 840 / 16'840 / 16_840
+_SEPARATED: Final = re.compile(r"\d{1,3}(?:[,.' _\u00a0\u202f]\d{3})+")
 
 
 def to_json(value: Any) -> str:
@@ -51,7 +63,7 @@ def table(rows: Sequence[dict[str, Any]], columns: Sequence[str] | None = None) 
     if not rows:
         return "(no rows)"
     cols = list(columns or rows[0].keys())
-    cells = [[_cell(r.get(c)) for c in cols] for r in rows]
+    cells = [[_cell(r.get(c), is_id_column(c)) for c in cols] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
     numeric = [all(_is_number(r.get(c)) for r in rows) for c in cols]
     lines = ["  ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True))]
@@ -69,13 +81,37 @@ def _pad(value: str, width: int, numeric: bool) -> str:
     return value.rjust(width) if numeric else value.ljust(width)
 
 
-def _cell(value: Any) -> str:
+def is_id_column(name: str) -> bool:
+    """Whether column `name` holds ids, printed without thousands separators.
+
+    >>> [is_id_column(c) for c in ("batch_id", "id_a", "row_number", "superseded_by", "rows_read", "persons")]
+    [True, True, True, True, False, False]
+    """
+    return bool(_ID_COLUMN.search(name.lower()))
+
+
+def separator_hint(text: str) -> str:
+    """What to tell a user who wrote an id with thousands separators ("16,840"); "" for any other text.
+
+    >>> separator_hint("16,840")
+    'Write ids without separators, e.g. 16840.'
+    >>> separator_hint("list_a:16,840")
+    ''
+    """
+    if not _SEPARATED.fullmatch(text.strip()):
+        return ""
+    digits = "".join(c for c in text if c.isdigit())
+    return f"Write ids without separators, e.g. {digits}."
+
+
+def _cell(value: Any, plain: bool = False) -> str:
+    """A value as the table shows it; `plain`: an id, whose digits are never grouped."""
     if value is None:
         return "-"
     if isinstance(value, list | tuple):
-        return ", ".join(_cell(v) for v in value)
+        return ", ".join(_cell(v, plain) for v in value)
     if isinstance(value, float):
         return f"{value:,.1f}"
     if isinstance(value, int) and not isinstance(value, bool):
-        return f"{value:,}"
+        return str(value) if plain else f"{value:,}"
     return str(value)

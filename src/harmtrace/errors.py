@@ -3,7 +3,8 @@
     HarmtraceError              base: the CLI prints its message and exits 1
     ├── InputError              a file cannot be imported at all (encoding, columns, empty)
     ├── MappingError            a mapping file is wrong; lists every problem at once
-    ├── StoreError              no store at the path, not a store, or a schema newer than this harmtrace
+    ├── StoreError              no store at the path, not a store, a schema newer than this harmtrace,
+    │                           or busy: another command holds it
     └── QueryError              a figure was asked for with impossible filters
 
 Row-level problems are not errors: those rows are quarantined with their reasons, and a faulty field

@@ -22,7 +22,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-from harmtrace.analyse.mse import estimation, histories
 from harmtrace.cli import estimate as estimate_cli
 from harmtrace.link.clusters import cluster_records
 from harmtrace.link.identity import assign_persons
@@ -263,12 +262,6 @@ def test_the_vdc_files_are_one_source(shared_data: Path, tmp_path: Path) -> None
     assert refused.exit_code == 1
     assert "Only 1 list (VDC) records these persons" in refused.output
     assert "Several exports or files of one organisation's database are one list" in refused.output
-
-
-def test_cli_choices_match_the_library() -> None:
-    assert estimate_cli.METHODS == estimation.METHODS
-    assert estimate_cli.CRITERIA == estimation.CRITERIA
-    assert estimate_cli.STRATA == histories.STRATA
 
 
 def test_histories_refuse_options_that_need_the_store(tmp_path: Path) -> None:

@@ -62,8 +62,19 @@ def test_export_without_free_text(db: Path, tmp_path: Path) -> None:
     ok(db, "assess", "incidents")
     out = tmp_path / "incidents.csv"
     printed = ok(db, "incidents", "export", "--format", "csv", str(out), "--no-free-text")
-    assert printed.strip() == f"Wrote 8 rows (one per report) to {out} (csv)."
+    assert printed.splitlines() == [
+        f"Wrote 8 rows (one per report) to {out} (csv).",
+        "Free text left out (place text, descriptions).",
+    ]
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["record_id"] for r in rows] == [str(n) for n in range(1001, 1009)]
     assert "description" not in rows[0] and rows[0]["incident_id"] == "report:1"
     assert rows[0]["grade"] == rows[0]["grade_computed"] == "weak"
+
+
+def test_export_with_free_text_warns_as_reports_export_does(db: Path, tmp_path: Path) -> None:
+    warning = "Free text included (place text, descriptions): check before publishing."
+    incidents = ok(db, "incidents", "export", "--format", "csv", str(tmp_path / "incidents.csv"))
+    assert incidents.splitlines()[-1] == warning
+    reports = ok(db, "reports", "export", "--format", "csv", str(tmp_path / "reports.csv"))
+    assert warning in reports.splitlines()

@@ -71,7 +71,7 @@ def active(db: Path) -> list[tuple[int, int, str, str, str]]:
 
 
 def test_without_a_terminal_review_prints_the_queue_side_by_side_with_reasons(db: Path) -> None:
-    result = run_cli(db, "review", "victims", "--limit", "2")
+    result = run_cli(db, "review", "victims", "--limit", "2", "--with-names")
     assert result.exit_code == 0, result.output
     out = result.output
     assert out.startswith("Pair 1 of 2 (run 1): match probability 0.520, match weight +0.12")
@@ -115,6 +115,23 @@ def test_json_prints_the_queue_with_records_and_reasons(db: Path) -> None:
     assert queue[0]["method"] == "model"  # victim pairs are scored; 'cited' is for reports
     assert queue[0]["records"][1]["record_id"] == "B-7"
     assert queue[2]["reasons"] == []
+
+
+NAMES = ("Samir Nadim Haddad", "سمير نديم حداد", "Samira", "Fadi")
+
+
+def test_json_and_piped_output_leave_names_out_unless_asked(db: Path) -> None:
+    piped = run_cli(db, "review", "victims")  # CliRunner's output, as a pipe's, is no terminal
+    assert piped.exit_code == 0, piped.output
+    assert not [name for name in NAMES if name in piped.output]
+    assert "record 1" in piped.output and "Duma" in piped.output
+    assert piped.output.rstrip().endswith("Names left out (--with-names adds them).")
+    queue = json.loads(run_cli(db, "review", "victims", "--json").output)
+    assert queue[0]["records"][0]["record_id"] == "A-1"
+    assert not {"name", "name_ar", "given_name", "family_name"} & set(queue[0]["records"][1])
+    named = json.loads(run_cli(db, "review", "victims", "--json", "--with-names").output)
+    assert named[0]["records"][1]["name_ar"] == "سمير نديم حداد"
+    assert all(name in run_cli(db, "review", "victims", "--with-names").output for name in NAMES)
 
 
 def test_one_key_decides_and_enter_accepts_the_offered_reason(db: Path) -> None:
@@ -165,6 +182,9 @@ def test_decide_errors_say_what_to_do(db: Path) -> None:
     unknown = run_cli(db, "decide", "victims", "same", "1", "list_c:X", "--reason", "r")
     assert unknown.exit_code == 1
     assert "neither a victim id nor SOURCE:RECORD_ID with a known source" in unknown.output
+    grouped = run_cli(db, "decide", "victims", "same", "1", "16,840", "--reason", "r")
+    assert grouped.exit_code == 1
+    assert "'16,840' is not a victim id. Write ids without separators, e.g. 16840." in grouped.output
     run_cli(db, "decide", "victims", "same", "1", "2", "--reason", "r")
     run_cli(db, "decide", "victims", "same", "2", "3", "--reason", "r")
     conflict = run_cli(db, "decide", "victims", "different", "1", "3", "--reason", "r")

@@ -113,8 +113,8 @@ def test_ragged_rows_are_quarantined_not_dropped(store: Store, tmp_path: Path) -
     assert set(_reasons(store, result.batch_id)) == {2, 3}
     reasons = _reasons(store, result.batch_id)
     # DuckDB's own reject messages: the fast path handled them, with no row-by-row fallback
-    assert reasons[2] == ["csv_parse: too many columns (header has 41)"]
-    assert reasons[3] == ["csv_parse: missing columns (header has 41)"]
+    assert reasons[2] == ["csv_parse: too many columns at line 3 (header has 41)"]
+    assert reasons[3] == ["csv_parse: missing columns at line 4 (header has 41)"]
     raw = store.scalar("SELECT raw FROM document WHERE row_number = 2")
     assert bytes(raw).endswith(b",extra")
 

@@ -95,11 +95,11 @@ from harmtrace.analyse.scope import Scope, scope_of
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.assess.items import Plan, plan_for
 from harmtrace.assess.snapshot import stored_actors
+from harmtrace.choices import CASUALTY_GROUPINGS as GROUPINGS
 from harmtrace.errors import QueryError
 from harmtrace.model import CATEGORIES, GRADES, HARMS, NOT_ALLEGED
 from harmtrace.store import Store
 
-GROUPINGS: Final = ("month", "year", "adm1", "perpetrator")
 NOT_DEDUPLICATED: Final = (
     "Reports are not yet deduplicated across sources: no incident link run has been made, so each "
     "report counts as its own incident (run harmtrace link incidents)."

@@ -71,15 +71,15 @@ import pyarrow as pa
 from harmtrace.analyse.person_sql import PROVINCE_TABLE, UNKNOWN_PROVINCE, groups_sql, total_sql
 from harmtrace.analyse.scope import PersonScope, persons_scope
 from harmtrace.analyse.window import Window, resolve_window, window_problems
+from harmtrace.choices import PERSON_GROUPINGS as GROUPINGS
+from harmtrace.choices import PERSON_SEXES as SEXES
+from harmtrace.choices import PERSON_STATUSES as STATUSES
 from harmtrace.errors import QueryError
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.names import name_key, normalise_arabic
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.store import Store
 
-GROUPINGS: Final = ("month", "year", "province", "source")
-STATUSES: Final = ("civilian", "combatant")
-SEXES: Final = ("female", "male")
 # OCHA COD-AB English names, for labels when no boundaries were loaded (harmtrace locate admin)
 GOVERNORATES: Final = {
     "SY01": "Damascus", "SY02": "Aleppo", "SY03": "Rural Damascus", "SY04": "Homs", "SY05": "Hama",

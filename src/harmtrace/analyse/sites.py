@@ -34,6 +34,7 @@ from scipy.spatial import cKDTree
 
 from harmtrace.analyse.geometry import UNKNOWN_DAY, date_of, day_of, to_metres
 from harmtrace.analyse.incident_points import IncidentPoints, IncidentQuery, load_incidents
+from harmtrace.choices import SITE_KINDS as KNOWN_KINDS
 from harmtrace.errors import InputError, QueryError
 from harmtrace.ingest.checks import PlausibleArea
 from harmtrace.ingest.geofile import Feature, first_of, read_geofile
@@ -41,22 +42,6 @@ from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_t
 from harmtrace.store import Store, scalar
 
 FORMAT: Final = "sites"
-KNOWN_KINDS: Final = (
-    "hospital",
-    "clinic",
-    "school",
-    "market",
-    "bakery",
-    "water",
-    "shelter",
-    "mosque",
-    "church",
-    "camp",
-    "civil defence",
-    "humanitarian aid",
-    "power",
-    "other",
-)
 DEFAULT_SITE_RADIUS_M: Final = 50.0
 FIELDS: Final = {
     "name_en": ("name_en", "name", "name_english", "english_name"),

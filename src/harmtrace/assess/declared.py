@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 
+from harmtrace.choices import DEFAULT_PLACE_PRECISION
 from harmtrace.errors import InputError
 from harmtrace.ingest.intake import ImportResult, InputFile, Intake, import_rows
 from harmtrace.ingest.rawfile import RawFile, raw_documents, read_raw, record_bytes, split_records
@@ -34,7 +35,6 @@ from harmtrace.store import Store, scalar
 
 FORMAT: Final = "declared-strikes"
 REQUIRED: Final = ("date", "place", "strikes")
-DEFAULT_PLACE_PRECISION: Final = "within_25km"
 
 
 @dataclass(frozen=True)

@@ -34,13 +34,14 @@ from typing import Final
 from harmtrace.assess.decisions import decided_grades_sql
 from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
+from harmtrace.choices import INCIDENT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.ingest.sql import lit
 from harmtrace.link.parts import current_parts_sql
+from harmtrace.progress import Progress, silent
 from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
-FORMATS: Final = ("csv", "parquet", "geojson")
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 # (column prefix, category, harm) of the ranges exported
 RANGES: Final = (
@@ -91,12 +92,17 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
     ORDER BY mem.item_id, r.report_id"""
 
 
-def export_incidents(store: Store, fmt: str, path: Path, free_text: bool = True) -> int:
-    """Write the export to `path` in `fmt` (csv, parquet, geojson); returns the rows written."""
+def export_incidents(
+    store: Store, fmt: str, path: Path, free_text: bool = True, progress: Progress = silent
+) -> int:
+    """Write the export to `path` in `fmt` (csv, parquet, geojson); returns the rows written.
+    `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}.")
     sql = export_sql(free_text)
+    progress(f"writing {path.name}")
     if fmt == "geojson":
         return write_features(store.rows(sql), path)
     copy_query(store, sql, path, fmt)
+    progress("counting what was written")
     return int(store.scalar(f"SELECT count(*) FROM ({members_sql()})"))

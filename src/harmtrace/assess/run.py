@@ -26,6 +26,7 @@ from harmtrace.assess.independence import independent_sources_sql, record_copies
 from harmtrace.assess.nearby import record_matches
 from harmtrace.assess.snapshot import record_snapshot
 from harmtrace.model import GRADES, NOT_ALLEGED
+from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 
 CIVILIAN_CATEGORIES: Final = "('civilians', 'children', 'women', 'men')"
@@ -36,23 +37,30 @@ CHUNK: Final = 50_000
 
 
 def assess_incidents(
-    store: Store, overrides: Mapping[str, float | None] | None = None, actors_file: Path | None = None
+    store: Store,
+    overrides: Mapping[str, float | None] | None = None,
+    actors_file: Path | None = None,
+    progress: Progress = silent,
 ) -> dict[str, Any]:
     """Assess every incident; returns counts: incidents, copies, matches, incidents per grade (and
-    `NOT_ALLEGED`), and the perpetrator names the actor table does not know (name, reports)."""
+    `NOT_ALLEGED`), and the perpetrator names the actor table does not know (name, reports).
+    `progress` is told each stage, and how many incidents of all are graded."""
     started = datetime.now()
     actors = load_actors(actors_file)
     canonical = _Canonical(actors)
     grades: Counter[str] = Counter()
     with store.transaction() as con:
+        progress("copies between reports")
         copies = record_copies(store)
+        progress("declared strikes nearby")
         matches = record_matches(store, overrides)
         con.execute("DELETE FROM incident_assessment; DELETE FROM incident_attribution")
-        for rows in _evidence_chunks(store):
+        for rows in _evidence_chunks(store, progress):
             assessed, attributions = _assess_rows(rows, started, canonical)
             grades.update(a["grade"] for a in assessed)
             _insert(store, "incident_assessment", assessed)
             _insert(store, "incident_attribution", attributions)
+        progress("figures per incident")
         record_snapshot(store, actors, started, str(actors_file) if actors_file else None, overrides)
     unknown = canonical.unknown.most_common()
     return {"incidents": grades.total(), "reports_copying": copies, "declared_matches": matches,
@@ -61,18 +69,21 @@ def assess_incidents(
             "actor_names_not_in_table": len(unknown)}  # fmt: skip
 
 
-def _evidence_chunks(store: Store) -> Iterator[list[dict[str, Any]]]:
+def _evidence_chunks(store: Store, progress: Progress) -> Iterator[list[dict[str, Any]]]:
     """The evidence rows, `CHUNK` incidents at a time: a million incidents as Python dicts at once took
     gigabytes; DuckDB holds them compressed in a temporary table instead."""
+    progress("evidence of every incident")
     store.con.execute(
         "CREATE OR REPLACE TEMP TABLE ht_evidence AS "
         f"SELECT row_number() OVER (ORDER BY incident_id) AS n, * FROM ({_evidence_sql()})"
     )
     total = int(store.scalar("SELECT count(*) FROM ht_evidence"))
     for low in range(0, total, CHUNK):
+        progress("grading incidents", low, total)
         yield store.rows(
             "SELECT * EXCLUDE (n) FROM ht_evidence WHERE n > ? AND n <= ? ORDER BY n", [low, low + CHUNK]
         )
+    progress("grading incidents", total, total)
     store.con.execute("DROP TABLE ht_evidence")
 
 

@@ -29,13 +29,13 @@ import pyarrow as pa
 from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.assess.tie_media import csv_cells, document_media
 from harmtrace.assess.tie_places import candidates_sql, cause_kinds, compatible, register_places
+from harmtrace.choices import TIE_METHODS as AUTOMATIC
 from harmtrace.errors import InputError
 
 if TYPE_CHECKING:
     from harmtrace.store import Store
 
 METHODS: Final = ("media", "date_place", "declared")
-AUTOMATIC: Final = ("media", "date_place")
 # the victim's media are in several incidents of one day and one place text: most likely one event
 # that incident linkage kept apart; which of them holds the person would be a guess
 SPLIT_EVENT: Final = "several incidents of one day and place: merge them (harmtrace review incidents)"

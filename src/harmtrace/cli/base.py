@@ -7,12 +7,12 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
 from harmtrace import __version__
-from harmtrace.display import to_json
+from harmtrace.display import separator_hint, to_json
 from harmtrace.errors import HarmtraceError
 from harmtrace.store import Store, open_store
 
@@ -58,6 +58,22 @@ class Day(click.ParamType[date, Any]):
             self.fail(f"{value!r} is not a day written YYYY-MM-DD (e.g. 2015-09-30).", param, ctx)
 
 
+class Id(click.ParamType[int, Any]):
+    """A record, batch or run id: digits only. One written with thousands separators ("16,840") is
+    refused, saying how to write it: a comma could also be a list of two ids."""
+
+    name = "ID"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
+        if isinstance(value, int):
+            return value
+        text = str(value).strip()
+        if text.isdigit():
+            return int(text)
+        hint = separator_hint(text) or "Ids are whole numbers, e.g. 16840."
+        self.fail(f"{value!r} is not an id. {hint}", param, ctx)
+
+
 def window_options(func: F) -> F:
     """--from, --to and --days: the window of every figure (see harmtrace.analyse.window)."""
     options = [
@@ -70,6 +86,34 @@ def window_options(func: F) -> F:
     for option in reversed(options):
         func = option(func)
     return func
+
+
+def free_text_option(func: F) -> F:
+    """--free-text/--no-free-text: whether an export carries place text and descriptions."""
+    return click.option(
+        "--free-text/--no-free-text",
+        default=True,
+        show_default=True,
+        help="Place text and descriptions, which may name people (leave out for publication).",
+    )(func)
+
+
+def free_text_note(free_text: bool) -> str:
+    """What an export's summary says of its free text, which may name people."""
+    if free_text:
+        return "Free text included (place text, descriptions): check before publishing."
+    return "Free text left out (place text, descriptions)."
+
+
+NAMES_LEFT_OUT: Final = "Names left out (--with-names adds them)."
+
+
+def with_names_option(help_text: str, default: bool | None = False) -> Callable[[F], F]:
+    """--with-names/--no-names: whether output shows victims' names (`harmtrace.link.persons.shown_columns`);
+    `default` None leaves the choice to the command."""
+    return click.option(
+        "--with-names/--no-names", default=default, show_default=default is not None, help=help_text
+    )
 
 
 def json_option(func: F) -> F:
@@ -97,7 +141,21 @@ def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
 def store_for(db: Path | None, read_only: bool = False, create: bool = False) -> Store:
     """The store of `--db` (or $HARMTRACE_DB, or ./harmtrace.duckdb). Only commands that import data
     pass `create`: any other command given a path with no store fails, saying so."""
-    return open_store(db, read_only=read_only, create=create)
+    return open_store(chosen_db(db), read_only=read_only, create=create)
+
+
+def chosen_db(db: Path | None) -> Path | None:
+    """The command's own --db, else the one given before the command (``harmtrace --db X stats ...``).
+
+    Both given and naming different files is refused: the command would work on one of two stores
+    the user named, and the wrong one is easily changed by mistake."""
+    ctx = click.get_current_context(silent=True)
+    before = ctx.find_root().params.get("db") if ctx is not None else None
+    if db is not None and before is not None and db.resolve() != before.resolve():
+        raise click.UsageError(
+            f"--db names two stores: {before} before the command, {db} after it. Give one."
+        )
+    return db if db is not None else before
 
 
 @click.group(
@@ -105,10 +163,13 @@ def store_for(db: Path | None, read_only: bool = False, create: bool = False) ->
     "  harmtrace stats casualties --from 2016-01-01 --days 305"
 )
 @click.version_option(__version__, prog_name="harmtrace")
-def main() -> None:
+@db_option
+def main(db: Path | None) -> None:
     """harmtrace: document and analyse civilian harm in armed conflict.
 
-    Every command works on one store file (--db, $HARMTRACE_DB, or ./harmtrace.duckdb).
+    Every command works on one store file (--db, $HARMTRACE_DB, or ./harmtrace.duckdb). --db goes
+    before the command (harmtrace --db X stats casualties) or after it (harmtrace stats casualties
+    --db X); given in both places it must name the same file.
     """
 
 
@@ -121,6 +182,7 @@ def describe_import(r: ImportResult) -> str:
             + _accounting(r)
         )
     lines = [f"Batch {r.batch_id}: {r.file_name} ({r.what or r.format}, source {r.source})", _accounting(r)]
+    lines += _reading(r)
     for code, (n, rows) in r.reasons.items():
         first = r.first_reasons.get(code, "").partition(":")[2].strip()
         lines.append(
@@ -137,6 +199,20 @@ def describe_import(r: ImportResult) -> str:
     if r.rows_quarantined or r.rows_with_field_issues:
         lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
     return "\n".join(lines)
+
+
+def _reading(r: ImportResult) -> list[str]:
+    """How the file was read, when it was not plain UTF-8 text: its encoding, its packing."""
+    from harmtrace.ingest.rawfile import ENCODINGS
+
+    notes = []
+    if r.encoding not in ("", "utf-8", "utf-8-sig", "binary"):
+        notes.append(
+            f"  read in the encoding {r.encoding} ({ENCODINGS.get(r.encoding, r.encoding)}), not UTF-8"
+        )
+    if r.compressed:
+        notes.append(f"  unpacked: {r.compressed}")
+    return notes
 
 
 def _accounting(r: ImportResult) -> str:

@@ -8,17 +8,6 @@ from typing import Any
 
 import click
 
-from harmtrace.analyse.control import (
-    PROXY_LABEL,
-    ControlImport,
-    Derivation,
-    control_geojson,
-    control_summary,
-    derive_presence,
-    import_control,
-)
-from harmtrace.analyse.incident_control import incident_control
-from harmtrace.analyse.incident_points import IncidentQuery
 from harmtrace.cli.base import (
     Day,
     db_option,
@@ -32,7 +21,6 @@ from harmtrace.cli.base import (
 )
 from harmtrace.cli.radii import radii_option
 from harmtrace.display import table
-from harmtrace.publish.files import write_json
 
 
 @main.group(
@@ -77,6 +65,8 @@ def import_command(
     With --valid-from/--valid-to the file describes the actor's whole holding in that period: a place
     outside its polygons was not held by it. Bad features are quarantined with their reasons.
     """
+    from harmtrace.analyse.control import ControlImport, import_control
+
     options = ControlImport(actor, valid_from, valid_to, actor_field, from_field, to_field, source)
     with store_for(db, create=True) as store:
         result = import_control(store, file, options)
@@ -123,6 +113,8 @@ def derive_command(
     Each step's area is the union of discs around the actor's events in the window centred on it
     (radius = the event's precision radius + --reach-km). Replaces earlier derived areas of the actor.
     """
+    from harmtrace.analyse.control import Derivation, derive_presence
+
     spec = Derivation(
         actor, events_source, window_days, step_days, reach_km, max_radius_km, date_from, date_to, radii
     )
@@ -148,6 +140,8 @@ def _describe_derivation(r: dict[str, Any]) -> str:
 @handles_errors
 def list_command(db: Path | None, as_json: bool) -> None:
     """Control layers per actor: areas, first and last day, sources (proxies marked)."""
+    from harmtrace.analyse.control import control_summary
+
     with store_for(db, read_only=True) as store:
         rows = control_summary(store)
     for r in rows:
@@ -180,6 +174,9 @@ def incidents_command(
     as_json: bool,
 ) -> None:
     """Who held each incident's location on its date (its date interval and precision radius)."""
+    from harmtrace.analyse.incident_control import incident_control
+    from harmtrace.analyse.incident_points import IncidentQuery
+
     query = IncidentQuery(perpetrator, False, date_from, date_to, days, (), radii)
     with store_for(db, read_only=True) as store:
         result = incident_control(store, query, actor, limit)
@@ -203,6 +200,9 @@ def incidents_command(
 @handles_errors
 def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every control area (proxies labelled) as GeoJSON, WGS84 lon/lat."""
+    from harmtrace.analyse.control import PROXY_LABEL, control_geojson
+    from harmtrace.publish.files import write_json
+
     with store_for(db, read_only=True) as store:
         collection = control_geojson(store)
     write_json(collection, file)

@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.analyse.casualties import Group
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import chosen_db, db_option, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.publish import write_report
-from harmtrace.publish.demo import DemoResult, build_demo
+
+if TYPE_CHECKING:
+    from harmtrace.analyse.casualties import Group
+    from harmtrace.publish.demo import DemoResult
 
 SUMMARY_SIDES = 10
 LEGEND = (
@@ -40,7 +41,9 @@ def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -
     OUT/report.html with the figures per incident beside those per report. The store is
     OUT/demo.duckdb unless --db names a new file.
     """
-    result = build_demo(out_dir, db, data_dir)
+    from harmtrace.publish.demo import build_demo
+
+    result = build_demo(out_dir, chosen_db(db), data_dir)
     emit(result.as_dict(), as_json, lambda: describe_demo(result))
 
 
@@ -168,6 +171,8 @@ def report() -> None:
 @handles_errors
 def html(out: Path, db: Path | None) -> None:
     """Write a self-contained HTML report (charts, tables, sources, methods) to OUT."""
+    from harmtrace.publish import write_report
+
     with store_for(db, read_only=True) as store:
         data = write_report(store, out)
     click.echo(f"Wrote {out}: {len(data.batches)} batches, {len(data.by_month)} months.")

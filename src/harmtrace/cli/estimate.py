@@ -8,9 +8,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
-import numpy as np
 
 from harmtrace.analyse.window import resolve_window, window_problems
+from harmtrace.choices import CRITERIA, STRATA
+from harmtrace.choices import ESTIMATE_METHODS as METHODS
 from harmtrace.cli.base import (
     Day,
     db_option,
@@ -21,17 +22,15 @@ from harmtrace.cli.base import (
     store_for,
     window_options,
 )
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
 from harmtrace.errors import InputError, QueryError
 
 if TYPE_CHECKING:
+    import numpy as np
+
     from harmtrace.analyse.mse.validity import Coverage
 
-# the library's METHODS, CRITERIA and STRATA (a test checks they agree): importing the estimators
-# (scipy) only when the command runs keeps every other command's start fast
-METHODS = ("loglinear", "lcmcr")
-CRITERIA = ("aic", "bic")
-STRATA = ("adm1", "year", "sex")
 MODELS_SHOWN = 6  # neighbouring log-linear models listed under the chosen one, as Rcapture prints them
 
 
@@ -157,10 +156,11 @@ def estimate(
     if histories is not None:
         _histories_only(options)
         lists, matrix = read_histories_csv(histories)
-        result = estimate_histories(matrix, lists, options)
+        with shown("estimate", as_json) as progress:
+            result = estimate_histories(matrix, lists, options, progress)
     else:
-        with store_for(db, read_only=True) as store:
-            result = estimate_store(store, options)
+        with store_for(db, read_only=True) as store, shown("estimate", as_json) as progress:
+            result = estimate_store(store, options, progress)
     emit(result, as_json, lambda: describe_estimate(result))
 
 
@@ -196,6 +196,8 @@ def _coverage(spec: str) -> tuple[str, Coverage]:
 def read_histories_csv(path: Path) -> tuple[tuple[str, ...], np.ndarray]:
     """Lists and an (n, K) 0/1 array from a CSV with one 0/1 column per list, one row per person; or,
     with a column `count`, one row per capture pattern and the persons who have it."""
+    import numpy as np
+
     with path.open(encoding="utf-8-sig", newline="") as f:
         rows = list(csv.DictReader(f))
     if not rows:

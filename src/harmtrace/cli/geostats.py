@@ -8,9 +8,6 @@ from typing import Any
 
 import click
 
-from harmtrace.analyse.incident_control import distance_share
-from harmtrace.analyse.incident_points import IncidentQuery
-from harmtrace.analyse.targeting import TargetingQuery, targeting
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, store_for, window_options
 from harmtrace.cli.radii import radii_option
 from harmtrace.cli.stats import stats
@@ -59,6 +56,9 @@ def distance_command(
     Incidents without a point, of unknown precision or date, or outside X's control data are left out,
     with their ids.
     """
+    from harmtrace.analyse.incident_control import distance_share
+    from harmtrace.analyse.incident_points import IncidentQuery
+
     query = IncidentQuery(perpetrator, alone, date_from, date_to, days, _grades(grades), radii)
     with store_for(db, read_only=True) as store:
         result = distance_share(store, query, actor, km, proxy)
@@ -125,6 +125,9 @@ def targeting_command(
 ) -> None:
     """Strikes within R of sites of a kind, observed against strikes moved at random within their
     admin areas: the ratio with a 95% interval, a p-value, and the assumptions."""
+    from harmtrace.analyse.incident_points import IncidentQuery
+    from harmtrace.analyse.targeting import TargetingQuery, targeting
+
     tq = TargetingQuery(kind, radius_m, simulations, seed, max_precision_m, level)
     query = IncidentQuery(perpetrator, False, date_from, date_to, days, _grades(grades), radii)
     with store_for(db, read_only=True) as store:

@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, stacked, store_for
+from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option, stacked, store_for
 from harmtrace.cli.persons import persons
 from harmtrace.cli.reports import reports
 from harmtrace.display import table
-from harmtrace.ingest.formats import Kind
-from harmtrace.ingest.history import histories
+
+if TYPE_CHECKING:
+    from harmtrace.ingest.formats import Kind
 
 _WHICH = stacked(
     click.option("--source", help="The record's source (as `harmtrace batches` names it)."),
@@ -28,7 +29,7 @@ _WHICH = stacked(
     epilog="Example:\n\n\b\n  harmtrace reports history 42\n"
     "  harmtrace reports history --source UCDP --record-id 186341 --json",
 )
-@click.argument("report_id", type=int, required=False)
+@click.argument("report_id", type=Id(), required=False)
 @_WHICH
 def reports_history(
     report_id: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool
@@ -43,7 +44,7 @@ def reports_history(
     epilog="Example:\n\n\b\n  harmtrace persons history 1204\n"
     "  harmtrace persons history --source VDC --record-id 54321 --json",
 )
-@click.argument("victim_id", type=int, required=False)
+@click.argument("victim_id", type=Id(), required=False)
 @_WHICH
 def persons_history(
     victim_id: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool
@@ -56,6 +57,8 @@ def persons_history(
 def _show(
     kind: Kind, key: int | None, source: str | None, record_id: str | None, db: Path | None, as_json: bool
 ) -> None:
+    from harmtrace.ingest.history import histories
+
     with store_for(db, read_only=True) as store:
         found = histories(store, kind, key, source, record_id)
     emit(found, as_json, lambda: "\n\n".join(describe_history(h) for h in found))

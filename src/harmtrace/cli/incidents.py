@@ -8,12 +8,19 @@ from typing import Any
 
 import click
 
-from harmtrace.assess.decisions import decide_grade
-from harmtrace.assess.declared import DEFAULT_PLACE_PRECISION, import_declared
-from harmtrace.assess.detail import incident_detail
-from harmtrace.assess.export import FORMATS, export_incidents
-from harmtrace.assess.run import assess_incidents
-from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
+from harmtrace.choices import DEFAULT_PLACE_PRECISION, INCIDENT_FORMATS
+from harmtrace.cli.base import (
+    db_option,
+    describe_import,
+    emit,
+    free_text_note,
+    free_text_option,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+)
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
 from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
 
@@ -41,8 +48,10 @@ def assess_incidents_command(actors_file: Path | None, db: Path | None, as_json:
     """Assess every incident: copies between reports, independent sources, declared strikes nearby,
     attribution per canonical actor and a computed grade with its reasons, and store the per-incident
     rows `stats casualties` reads (one transaction; replaces the last run)."""
-    with store_for(db) as store:
-        summary = assess_incidents(store, actors_file=actors_file)
+    from harmtrace.assess.run import assess_incidents
+
+    with store_for(db) as store, shown("assess incidents", as_json) as progress:
+        summary = assess_incidents(store, actors_file=actors_file, progress=progress)
     emit(summary, as_json, lambda: _assess_text(summary))
 
 
@@ -93,6 +102,8 @@ def declared_command(
     Every row becomes a document; it is accepted or quarantined with every reason found. Run
     `harmtrace assess incidents` afterwards to match incidents to the strikes.
     """
+    from harmtrace.assess.declared import import_declared
+
     with store_for(db, create=True) as store:
         result = import_declared(store, file, places, belligerent, place_precision)
     emit(result.as_dict(), as_json, lambda: describe_import(result))
@@ -117,6 +128,8 @@ def grade_command(
     incident_id: str, grade: str, reason: str, author: str | None, db: Path | None, as_json: bool
 ) -> None:
     """Record an analyst's GRADE for INCIDENT_ID; it overrides the computed grade and survives re-runs."""
+    from harmtrace.assess.decisions import decide_grade
+
     with store_for(db) as store:
         done = decide_grade(store, incident_id, grade, reason, author or getpass.getuser())
     emit(done, as_json, lambda: _grade_text(done))
@@ -128,7 +141,9 @@ def _grade_text(d: dict[str, Any]) -> str:
     return f"Decision {d['decision_id']}: {d['asked']}{moved} graded {d['grade']}{superseded}."
 
 
-@incidents.command("show", epilog="Example:\n\n  harmtrace incidents show report:12")
+@incidents.command(
+    "show", epilog="Example:\n\n\b\n  harmtrace incidents show I0000042\n  harmtrace incidents show report:12"
+)
 @click.argument("incident_id")
 @db_option
 @json_option
@@ -137,6 +152,8 @@ def show_command(incident_id: str, db: Path | None, as_json: bool) -> None:
     """Show INCIDENT_ID: its reports, grades with reasons, attribution, declared strikes nearby, the
     incident it is part of or its parts, the links that joined its reports (by the model, or cited),
     their citations, and the fields of its reports set aside at import."""
+    from harmtrace.assess.detail import incident_detail
+
     with store_for(db, read_only=True) as store:
         detail = incident_detail(store, incident_id)
     emit(detail, as_json, lambda: _show_text(detail))
@@ -186,19 +203,18 @@ def _containment(link: dict[str, Any]) -> str:
     "export",
     epilog="Example:\n\n  harmtrace incidents export --format geojson incidents.geojson --no-free-text",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
+@click.option("--format", "fmt", type=click.Choice(INCIDENT_FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--no-free-text",
-    is_flag=True,
-    help="Leave out place text and descriptions, which may name people (for public exports).",
-)
+@free_text_option
 @db_option
 @json_option
 @handles_errors
-def export_command(fmt: str, file: Path, no_free_text: bool, db: Path | None, as_json: bool) -> None:
+def export_command(fmt: str, file: Path, free_text: bool, db: Path | None, as_json: bool) -> None:
     """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
-    with store_for(db, read_only=True) as store:
-        rows = export_incidents(store, fmt, file, free_text=not no_free_text)
-    done = {"file": str(file), "format": fmt, "rows": rows, "free_text": not no_free_text}
-    emit(done, as_json, lambda: f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).")
+    from harmtrace.assess.export import export_incidents
+
+    with store_for(db, read_only=True) as store, shown("incidents export", as_json) as progress:
+        rows = export_incidents(store, fmt, file, free_text=free_text, progress=progress)
+    done = {"file": str(file), "format": fmt, "rows": rows, "free_text": free_text}
+    text = f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).\n{free_text_note(free_text)}"
+    emit(done, as_json, lambda: text)

@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import (
+    Id,
+    db_option,
+    describe_import,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+)
 from harmtrace.display import table
-from harmtrace.ingest import PlausibleArea, get_format, import_file
-from harmtrace.ingest.records import batches, quarantined
+
+if TYPE_CHECKING:
+    from harmtrace.ingest import PlausibleArea
 
 
 @main.command(
@@ -62,6 +72,8 @@ def ingest(
     changed, so a corrected file can be imported again. Importing the very same file again adds
     nothing. acled-deletions withdraws the events it lists.
     """
+    from harmtrace.ingest import get_format, import_file
+
     fmt = get_format(format_name, mapping)
     plausible = _area(area)
     with store_for(db, create=True) as store:
@@ -73,6 +85,8 @@ def ingest(
 
 
 def _area(text: str | None) -> PlausibleArea | None:
+    from harmtrace.ingest import PlausibleArea
+
     if text is None:
         return None
     try:
@@ -88,7 +102,9 @@ def _area(text: str | None) -> PlausibleArea | None:
 def batches_command(db: Path | None, as_json: bool) -> None:
     """List import batches: file, hash, format, read = accepted + quarantined, and of the accepted rows how
     many were new, unchanged and changed records; withdrawn records. "-": a batch from before versions."""
-    with store_for(db) as store:
+    with store_for(db, read_only=True) as store:
+        from harmtrace.ingest.records import batches
+
         rows = batches(store)
     columns = ["batch_id", "source", "format", "file_name", "rows_read", "rows_accepted", "rows_new",
                "rows_unchanged", "rows_changed", "rows_quarantined", "rows_withdrawn", "rows_flagged",
@@ -97,7 +113,7 @@ def batches_command(db: Path | None, as_json: bool) -> None:
 
 
 @main.command(epilog="Example:\n\n  harmtrace quarantine --batch 3 --raw")
-@click.option("--batch", "batch_id", type=int, help="Only this batch.")
+@click.option("--batch", "batch_id", type=Id(), help="Only this batch.")
 @click.option("--raw", is_flag=True, help="Show each row's raw content too.")
 @click.option("--limit", type=int, default=200, show_default=True, help="At most this many entries.")
 @db_option
@@ -111,7 +127,9 @@ def quarantine(batch_id: int | None, raw: bool, limit: int, db: Path | None, as_
     import it again: the rows accepted before are recognised by their record id (unchanged), the fixed
     rows added or recorded as a new version.
     """
-    with store_for(db) as store:
+    with store_for(db, read_only=True) as store:
+        from harmtrace.ingest.records import quarantined
+
         rows = quarantined(store, batch_id, limit, with_raw=raw)
     columns = ["batch_id", "row_number", "field", "reasons"] + (["raw"] if raw else [])
     emit(rows, as_json, lambda: _quarantine_text(rows, columns))

@@ -5,20 +5,20 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import Day, db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.choices import CONFIGS, INCIDENT_THRESHOLD, LABELS_FOR_FLOOR, SHARE_FLOOR, VICTIM_THRESHOLD
+from harmtrace.cli.base import Day, Id, db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
-from harmtrace.link.assignment import LABELS_FOR_FLOOR, SHARE_FLOOR
-from harmtrace.link.evaluate import VictimEvaluation, evaluate_incidents, evaluate_victims
-from harmtrace.link.incidents import DEFAULT_THRESHOLD as INCIDENT_THRESHOLD
-from harmtrace.link.incidents import IncidentRun, link_incidents
-from harmtrace.link.labels import is_pair_file
-from harmtrace.link.model import CONFIGS
-from harmtrace.link.pair_truth import PairEvaluation, evaluate_incident_pairs
-from harmtrace.link.victims import DEFAULT_THRESHOLD, LinkRun, link_victims
+
+if TYPE_CHECKING:
+    from harmtrace.link.evaluate import VictimEvaluation
+    from harmtrace.link.incidents import IncidentRun
+    from harmtrace.link.pair_truth import PairEvaluation
+    from harmtrace.link.victims import LinkRun
 
 
 @main.group(
@@ -45,7 +45,7 @@ def link() -> None:
 @click.option(
     "--threshold",
     type=click.FloatRange(0, 1, min_open=True),
-    default=DEFAULT_THRESHOLD,
+    default=VICTIM_THRESHOLD,
     show_default=True,
     help="Match probability at which two records are one person.",
 )
@@ -65,8 +65,10 @@ def victims(config: str, threshold: float, db: Path | None, as_json: bool) -> No
     joins two records of one list, or two plainly different names, only through others
     (docs/linkage.md).
     """
-    with store_for(db) as store:
-        run = link_victims(store, config=config, threshold=threshold)  # type: ignore[arg-type]
+    from harmtrace.link.victims import link_victims
+
+    with store_for(db) as store, shown("link victims", as_json) as progress:
+        run = link_victims(store, config=config, threshold=threshold, progress=progress)  # type: ignore[arg-type]
     emit(run.as_dict(), as_json, lambda: _describe_run(run))
 
 
@@ -153,7 +155,9 @@ def incidents(
     only reports dated in the window are linked; every other report is an incident of its own in
     this run.
     """
-    with store_for(db) as store:
+    from harmtrace.link.incidents import link_incidents
+
+    with store_for(db) as store, shown("link incidents", as_json) as progress:
         run = link_incidents(
             store,
             threshold=threshold,
@@ -163,6 +167,7 @@ def incidents(
             use_citations=not ignore_citations,
             assign=not no_assignment,
             share_floor=share_floor,
+            progress=progress,
         )
     emit(run.as_dict(), as_json, lambda: _describe_incident_run(run))
 
@@ -243,7 +248,7 @@ def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], C
             help=f"CSV with columns {truth_columns}",
         ),
         click.option(
-            "--run", "run_id", type=int, help="Linkage run for blocking recall (default: the latest)."
+            "--run", "run_id", type=Id(), help="Linkage run for blocking recall (default: the latest)."
         ),
         click.option(
             "--threshold",
@@ -275,7 +280,9 @@ def evaluate_victims_command(
     Within-source duplicates count as pairs like any other; singletons add no pair but count in
     B-cubed. Records missing from the truth or the store are reported, not measured.
     """
-    with store_for(db) as store:
+    from harmtrace.link.evaluate import evaluate_victims
+
+    with store_for(db, read_only=True) as store:
         result = evaluate_victims(store, truth, run_id=run_id, threshold=threshold)
     emit(result.as_dict(), as_json, lambda: _describe_evaluation(result))
 
@@ -311,7 +318,11 @@ def evaluate_incidents_command(
     A truth of pairs (real citations: an event and the incidents it draws on, many-to-many) is scored
     by pair of sources: recall, precision and the share of wrong merges (docs/linkage.md).
     """
-    with store_for(db) as store:
+    from harmtrace.link.evaluate import evaluate_incidents
+    from harmtrace.link.labels import is_pair_file
+    from harmtrace.link.pair_truth import evaluate_incident_pairs
+
+    with store_for(db, read_only=True) as store:
         if is_pair_file(truth):
             pairs = evaluate_incident_pairs(store, truth, date_from=date_from, date_to=date_to)
             emit(pairs.as_dict(), as_json, lambda: _describe_pairs(pairs))

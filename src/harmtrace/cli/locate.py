@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from harmtrace.choices import DEFAULT_AMBIGUITY_KM, DEFAULT_TOLERANCE_KM, PLACE_MATCH_THRESHOLD
 from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.locate import Placement, locate_admin
-from harmtrace.locate.admin import DEFAULT_TOLERANCE_KM, LEVEL_NAMES, relocate_admin
-from harmtrace.locate.crosswalk import adm1_agreement
-from harmtrace.locate.matching import DEFAULT_AMBIGUITY_KM, DEFAULT_THRESHOLD, PlaceLocating, locate_places
+
+if TYPE_CHECKING:
+    from harmtrace.locate import Placement
+    from harmtrace.locate.matching import PlaceLocating
 
 
 @main.group(epilog="Example:\n\n  harmtrace locate admin data/syr_admin1.geojson")
@@ -60,6 +61,10 @@ def admin(
     Re-running replaces that level's areas and placements. Without FILE, every stored level is
     re-placed (e.g. after harmtrace locate places).
     """
+    from harmtrace.locate import locate_admin
+    from harmtrace.locate.admin import relocate_admin
+    from harmtrace.locate.crosswalk import adm1_agreement
+
     with store_for(db) as store:
         if file is None:
             results = relocate_admin(store, tolerance_km, source_names, level)
@@ -86,7 +91,7 @@ def admin(
 @click.option(
     "--threshold",
     type=float,
-    default=DEFAULT_THRESHOLD,
+    default=PLACE_MATCH_THRESHOLD,
     show_default=True,
     help="Least fuzzy score (0-100, rapidfuzz ratio of the place keys) accepted as a match.",
 )
@@ -107,6 +112,8 @@ def places_command(threshold: float, ambiguity_km: float, db: Path | None, as_js
     names (one name, places far apart) are not guessed but listed. Every stored admin level is then
     re-placed, so located reports get their P-codes. Re-running replaces all gazetteer locations.
     """
+    from harmtrace.locate.matching import locate_places
+
     with store_for(db) as store:
         result = locate_places(store, threshold, ambiguity_km)
     emit(result.as_dict(), as_json, lambda: describe_locating(result))
@@ -134,6 +141,8 @@ def describe_locating(r: PlaceLocating) -> str:
 
 def describe_placement(r: Placement, agreement: dict[str, Any] | None) -> str:
     """Reports per area, the ones not placed and why, and the agreement with the source's own names."""
+    from harmtrace.locate.admin import LEVEL_NAMES
+
     lines = [
         f"Level {r.level} ({LEVEL_NAMES[r.level]}): {r.areas_loaded} areas from {r.source_file}",
         f"reports {r.reports:,} = placed {r.placed:,} + not placed {r.reports - r.placed:,}",

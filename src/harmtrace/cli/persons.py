@@ -4,23 +4,29 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.analyse.persons import (
-    GROUPINGS,
-    SEXES,
-    STATUSES,
-    PersonFigure,
-    PersonFigures,
-    PersonQuery,
-    person_counts,
+from harmtrace.choices import PERSON_GROUPINGS, PERSON_SEXES, PERSON_STATUSES
+from harmtrace.cli.base import (
+    NAMES_LEFT_OUT,
+    db_option,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+    window_options,
+    with_names_option,
 )
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
+from harmtrace.cli.progress import shown
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
 from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
+
+if TYPE_CHECKING:
+    from harmtrace.analyse.persons import PersonFigure, PersonFigures
 
 
 @main.group(epilog="Example:\n\n  harmtrace persons export --format csv persons.csv")
@@ -35,12 +41,7 @@ def persons() -> None:
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--with-names/--no-names",
-    default=False,
-    show_default=True,
-    help="Add each record's name as written (personal data: never publish it).",
-)
+@with_names_option("Add each record's name as written (personal data: never publish it).")
 @db_option
 @json_option
 @handles_errors
@@ -50,8 +51,8 @@ def export_command(fmt: str, file: Path, with_names: bool, db: Path | None, as_j
     record_id is the record's own id in its source, as its mapping read it, so the file joins back to
     the input lists on (source, record_id). Names are left out unless --with-names.
     """
-    with store_for(db, read_only=True) as store:
-        summary = export_persons(store, file, fmt, with_names)
+    with store_for(db, read_only=True) as store, shown("persons export", as_json) as progress:
+        summary = export_persons(store, file, fmt, with_names, progress)
     emit(summary, as_json, lambda: _export_text(summary, with_names))
 
 
@@ -59,9 +60,7 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
     lines = [
         f"Wrote {s['rows']:,} victim records ({s['persons']:,} persons) to {s['path']} ({s['format']}).",
         "Columns: " + ", ".join(s["columns"]),
-        "Names included: keep this file private."
-        if with_names
-        else "Names left out (--with-names adds them).",
+        "Names included: keep this file private." if with_names else NAMES_LEFT_OUT,
     ]
     if s["unlinked"]:
         lines.append(f"{s['unlinked']:,} records imported since the latest link have no person yet.")
@@ -74,10 +73,12 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
     "--by month\n  harmtrace stats persons --child --by province --json",
 )
 @window_options
-@click.option("--status", type=click.Choice(STATUSES), help="Only civilians, or only combatants.")
-@click.option("--sex", type=click.Choice(SEXES), help="Only women and girls, or men and boys.")
+@click.option("--status", type=click.Choice(PERSON_STATUSES), help="Only civilians, or only combatants.")
+@click.option("--sex", type=click.Choice(PERSON_SEXES), help="Only women and girls, or men and boys.")
 @click.option("--child", is_flag=True, help="Only children (under 18).")
-@click.option("--by", type=click.Choice(GROUPINGS), help="One figure per month, year, governorate or source.")
+@click.option(
+    "--by", type=click.Choice(PERSON_GROUPINGS), help="One figure per month, year, governorate or source."
+)
 @db_option
 @json_option
 @handles_errors
@@ -98,6 +99,8 @@ def persons_command(
     whose date touches it; records of one person that disagree widen the range (see --json
     "definitions" and the notes). Also shown: the records and sources behind the persons.
     """
+    from harmtrace.analyse.persons import PersonQuery, person_counts
+
     query = PersonQuery(date_from, date_to, days, status, sex, child, by)
     with store_for(db, read_only=True) as store:
         figures = person_counts(store, query)

@@ -6,10 +6,9 @@ from pathlib import Path
 
 import click
 
+from harmtrace.choices import PLACE_FILE_FORMATS
 from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.locate.gazetteer import gazetteer_summary, import_places
-from harmtrace.locate.place_files import FORMATS
 
 
 @main.group(epilog="Example:\n\n  harmtrace places import syr_admin3.geojson --format ocha")
@@ -25,7 +24,9 @@ def places() -> None:
     "  harmtrace places import SY.txt --format geonames --json",
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="Kind of gazetteer file.")
+@click.option(
+    "--format", "fmt", type=click.Choice(PLACE_FILE_FORMATS), required=True, help="Kind of gazetteer file."
+)
 @db_option
 @json_option
 @handles_errors
@@ -36,6 +37,8 @@ def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None
     the admin areas and re-place reports at that level), admin points, admin capitals, neighbourhoods.
     syrian-archive: the 2015 locations gazetteer or syrian_places CSV. geonames: a GeoNames dump.
     """
+    from harmtrace.locate.gazetteer import import_places
+
     with store_for(db, create=True) as store:
         summary = import_places(store, file, fmt)
     emit(summary.as_dict(), as_json, lambda: describe_import(summary))
@@ -47,6 +50,8 @@ def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None
 @handles_errors
 def list_command(db: Path | None, as_json: bool) -> None:
     """Places and names per imported file."""
+    from harmtrace.locate.gazetteer import gazetteer_summary
+
     with store_for(db, read_only=True) as store:
         rows = gazetteer_summary(store)
     emit(rows, as_json, lambda: table(rows, ["source_file", "source_format", "places", "names", "with_adm1"]))

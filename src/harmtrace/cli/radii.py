@@ -13,12 +13,13 @@ from typing import Any, TypeVar
 import click
 
 from harmtrace.errors import InputError
-from harmtrace.locate.precision import load_radii, radii
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _load(ctx: click.Context, param: click.Parameter, value: Path | None) -> dict[str, float | None]:
+    from harmtrace.locate.precision import load_radii, radii
+
     try:
         return load_radii(value) if value is not None else radii()
     except InputError as exc:

@@ -3,13 +3,27 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.choices import REPORT_FORMATS
+from harmtrace.cli.base import (
+    db_option,
+    emit,
+    free_text_note,
+    free_text_option,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+)
+from harmtrace.cli.progress import shown
 from harmtrace.cli.radii import radii_option
-from harmtrace.publish.report_map import MapSummary, draw_report_map
-from harmtrace.publish.reports_export import FORMATS, ReportExport, export_reports
+
+if TYPE_CHECKING:
+    from harmtrace.publish.report_map import MapSummary
+    from harmtrace.publish.reports_export import ReportExport
 
 
 @main.group(epilog="Example:\n\n  harmtrace reports export --format geojson reports.geojson")
@@ -22,14 +36,9 @@ def reports() -> None:
     epilog="Example:\n\n\b\n  harmtrace reports export --format csv reports.csv\n"
     "  harmtrace reports export --format geojson public.geojson --no-free-text --radii radii.yaml",
 )
-@click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
+@click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option(
-    "--free-text/--no-free-text",
-    default=True,
-    show_default=True,
-    help="Place text and descriptions, which may name people (leave out for publication).",
-)
+@free_text_option
 @radii_option
 @db_option
 @json_option
@@ -40,8 +49,10 @@ def export_command(
     """Write one row per report: record_id, source, point, precision radius, how located, P-codes, dates,
     perpetrators, means, harm counts. Written to a temporary file, then renamed into place.
     """
-    with store_for(db, read_only=True) as store:
-        summary = export_reports(store, file, fmt, free_text, radii)
+    from harmtrace.publish.reports_export import export_reports
+
+    with store_for(db, read_only=True) as store, shown("reports export", as_json) as progress:
+        summary = export_reports(store, file, fmt, free_text, radii, progress)
     emit(summary, as_json, lambda: _export_text(summary))
 
 
@@ -50,9 +61,7 @@ def _export_text(s: ReportExport) -> str:
         [
             f"Wrote {s['rows']:,} reports to {s['path']} ({s['format']}): {s['located']:,} with a point, "
             f"{s['with_adm1']:,} with a governorate.",
-            "Free text included (place text, descriptions): check before publishing."
-            if s["free_text"]
-            else "Free text left out (place text, descriptions).",
+            free_text_note(s["free_text"]),
             "Radii (m): "
             + ", ".join(f"{w} {r:g}" if r is not None else f"{w} unbounded" for w, r in s["radii_m"].items()),
         ]
@@ -74,6 +83,8 @@ def map_command(
     out: Path, title: str | None, radii: dict[str, float | None], db: Path | None, as_json: bool
 ) -> None:
     """Draw located reports on governorate outlines (PNG), coloured by precision, sized by people killed."""
+    from harmtrace.publish.report_map import draw_report_map
+
     with store_for(db, read_only=True) as store:
         summary = draw_report_map(store, out, radii, title)
     emit(summary, as_json, lambda: _map_text(summary))

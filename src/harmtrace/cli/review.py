@@ -1,10 +1,16 @@
 """`harmtrace review|decide|decisions victims` and `... incidents`.
 
-Review shows records with their names: the user asked to see them. Nothing here logs a name.
+Review shows records with their names in a terminal: the user asked to see them. In --json and in
+output that is not a terminal (piped, redirected) names are left out unless --with-names, as in
+`persons export` (`harmtrace.link.persons.shown_columns`). Nothing here logs a name.
+
+The interactive review holds the store only to read the queue and, for each decision, to check the
+pair and write it: never while it waits for the analyst, so others can read and write meanwhile.
 """
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -12,20 +18,32 @@ from typing import Any, Final
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.cli.base import (
+    NAMES_LEFT_OUT,
+    Id,
+    db_option,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    stacked,
+    store_for,
+    with_names_option,
+)
 from harmtrace.display import table
-from harmtrace.errors import HarmtraceError
+from harmtrace.errors import HarmtraceError, StoreError
 from harmtrace.link.decisions import (
     INCIDENT_VERDICTS,
     VERDICTS,
     Decision,
+    decision_on,
     list_decisions,
     record_decision,
     resolve_record,
 )
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
+from harmtrace.link.persons import shown_columns
 from harmtrace.link.review import Reason, ReviewPair, default_reason, review_queue
-from harmtrace.store import Store
 
 KEYS: Final = {"s": "same", "d": "different", "k": "skip", "n": "skip", "q": "quit"}
 AUTHOR_HELP: Final = "Who decides (default: $HARMTRACE_AUTHOR, else the operating-system user)."
@@ -36,7 +54,7 @@ def _review_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., 
     """The options of every `review` command; `kind` names the linkage runs reviewed."""
     return stacked(
         click.option("--limit", type=int, default=20, show_default=True, help="At most this many pairs."),
-        click.option("--run", "run_id", type=int, help=f"Linkage run (default: the latest {kind} run)."),
+        click.option("--run", "run_id", type=Id(), help=f"Linkage run (default: the latest {kind} run)."),
         click.option("--author", help=AUTHOR_HELP),
         click.option(
             "--interactive/--no-interactive",
@@ -59,6 +77,9 @@ def review() -> None:
     epilog="Example:\n\n\b\n  harmtrace review victims\n  harmtrace review victims --run 3 --limit 50 --json",
 )
 @_review_options("victims")
+@with_names_option(
+    "Show names in --json and piped output too (personal data). Default: in a terminal only.", None
+)
 def review_victims(
     limit: int,
     run_id: int | None,
@@ -66,15 +87,17 @@ def review_victims(
     interactive: bool | None,
     db: Path | None,
     as_json: bool,
+    with_names: bool | None,
 ) -> None:
     """The most uncertain pairs of a linkage run (match probability nearest 0.5), not yet decided.
 
     Each pair shows both records as their sources wrote them and the comparisons behind its match
     weight, largest first. Interactively, one key decides: s = same person, d = different people,
     k or n = skip, q = quit; then a reason (Enter accepts the one offered). Without a terminal, or
-    with --json, the queue is printed instead.
+    with --json, the queue is printed instead. Names are shown in a terminal, and elsewhere (--json,
+    piped) only with --with-names.
     """
-    _review(limit, run_id, author, interactive, db, as_json, VICTIMS)
+    _review(limit, run_id, author, interactive, db, as_json, VICTIMS, with_names)
 
 
 @review.command(
@@ -107,14 +130,25 @@ def _review(
     db: Path | None,
     as_json: bool,
     kind: EntityKind,
+    with_names: bool | None = None,
 ) -> None:
     prompting = interactive if interactive is not None else sys.stdin.isatty() and not as_json
-    with store_for(db, read_only=not prompting) as store:
-        queue = review_queue(store, run_id, limit, kind)
-        if prompting and not as_json:
-            _review_loop(store, queue, author, kind)
-            return
-    emit(queue, as_json, lambda: _queue_text(queue, kind))
+    names = with_names if with_names is not None else sys.stdout.isatty() and not as_json
+    with store_for(db, read_only=True) as store:
+        queue = _names_policy(review_queue(store, run_id, limit, kind), names)
+    if prompting and not as_json:
+        _review_loop(db, queue, author, kind)
+        return
+    note = f"\n\n{NAMES_LEFT_OUT}" if kind is VICTIMS and not names else ""
+    emit(queue, as_json, lambda: _queue_text(queue, kind) + note)
+
+
+def _names_policy(queue: list[ReviewPair], with_names: bool) -> list[ReviewPair]:
+    """The queue with its records' names left out unless `with_names` (`shown_columns`)."""
+    if not with_names:
+        for pair in queue:
+            pair["records"] = [{k: r[k] for k in shown_columns(r, with_names)} for r in pair["records"]]
+    return queue
 
 
 def _queue_text(queue: list[ReviewPair], kind: EntityKind = VICTIMS) -> str:
@@ -125,9 +159,12 @@ def _queue_text(queue: list[ReviewPair], kind: EntityKind = VICTIMS) -> str:
     return "\n\n".join(parts)
 
 
-def _review_loop(store: Store, queue: list[ReviewPair], author: str | None, kind: EntityKind) -> None:
+def _review_loop(db: Path | None, queue: list[ReviewPair], author: str | None, kind: EntityKind) -> None:
     decided = skipped = 0
     for i, pair in enumerate(queue, start=1):
+        if _decided_meanwhile(db, pair, i, kind):
+            skipped += 1
+            continue
         click.echo(describe_pair(pair, i, len(queue), kind))
         key = _ask_key(kind)
         if KEYS[key] == "quit":
@@ -135,11 +172,20 @@ def _review_loop(store: Store, queue: list[ReviewPair], author: str | None, kind
         if KEYS[key] == "skip":
             skipped += 1
             continue
-        decided += _decide(store, pair, KEYS[key], author, kind)
+        decided += _decide(db, pair, KEYS[key], author, kind)
     click.echo(
         f"\n{decided} decided, {skipped} skipped, {len(queue) - decided - skipped} not reached. "
         f"{_applies(kind)}"
     )
+
+
+def _decided_meanwhile(db: Path | None, pair: ReviewPair, position: int, kind: EntityKind) -> bool:
+    """Was the pair decided since the queue was read (another analyst, or `decide`)? Say so if it was."""
+    with store_for(db, read_only=True) as store:
+        found = decision_on(store, pair["id_l"], pair["id_r"], kind)
+    if found is not None:
+        click.echo(f"Pair {position} was decided meanwhile: {found.describe()} by {found.author}. Skipped.")
+    return found is not None
 
 
 def _applies(kind: EntityKind) -> str:
@@ -147,11 +193,11 @@ def _applies(kind: EntityKind) -> str:
 
 
 def _ask_key(kind: EntityKind = VICTIMS) -> str:
-    """One keystroke; end of input or Ctrl-C / Ctrl-D quits."""
+    """One keystroke (from stdin when it is not a terminal); end of input or Ctrl-C / Ctrl-D quits."""
     same, different = f"same {kind.entity_word}", f"different {kind.entity_plural}"
     while True:
         click.echo(f"[s] {same}  [d] {different}  [k] skip  [q] quit: ", nl=False)
-        key = click.getchar().lower()
+        key = (click.getchar() if sys.stdin.isatty() else sys.stdin.read(1)).lower()
         click.echo(key if key.isprintable() else "")
         if key in ("", "\x03", "\x04"):
             return "q"
@@ -161,13 +207,21 @@ def _ask_key(kind: EntityKind = VICTIMS) -> str:
 
 
 def _decide(
-    store: Store, pair: ReviewPair, verdict: str, author: str | None, kind: EntityKind = VICTIMS
+    db: Path | None, pair: ReviewPair, verdict: str, author: str | None, kind: EntityKind = VICTIMS
 ) -> int:
+    """Ask for the reason, then open the store just long enough to record the decision."""
     reason = click.prompt("Reason", default=default_reason(verdict, pair["reasons"]))
+    ids = pair["id_l"], pair["id_r"]
     try:
-        decision, _ = record_decision(store, verdict, pair["id_l"], pair["id_r"], reason, author, kind)
-    except HarmtraceError as exc:  # a contradiction: say so and go on with the next pair
+        with store_for(db) as store:
+            decision, _ = record_decision(store, verdict, *ids, reason, author, kind, supersede=False)
+    except HarmtraceError as exc:  # a contradiction, a pair decided meanwhile, a busy store: go on
         click.echo(f"Not recorded: {exc}")
+        if isinstance(exc, StoreError):
+            command = (
+                f"harmtrace decide {kind.kind} {verdict} {ids[0]} {ids[1]} --reason {shlex.quote(reason)}"
+            )
+            click.echo(f"Record it later with: {command}")
         return 0
     click.echo(f"Recorded decision {decision.decision_id}: {decision.id_a} {verdict} {decision.id_b}.")
     return 1

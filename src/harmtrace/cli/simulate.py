@@ -6,15 +6,16 @@ See docs/simulate.md.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
+from harmtrace.choices import NAME_CLASSES
 from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-from harmtrace.simulate import SimulationConfig, default_config, import_lists, load_config, simulate_victims
-from harmtrace.simulate.config import NAME_CLASSES, build_config, with_name_classes
-from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
+
+if TYPE_CHECKING:
+    from harmtrace.simulate import SimulationConfig
 
 
 @main.group(epilog="Example:\n\n  harmtrace simulate victims --people 10000 --sources 3 --seed 1 --out sim/")
@@ -87,6 +88,9 @@ def victims(
     record_classes.csv (source, record_id, class: each record's name classes), people.csv (everyone,
     listed or not) and simulation.yaml (the settings, to repeat the run).
     """
+    from harmtrace.simulate import default_config, import_lists, load_config, simulate_victims
+    from harmtrace.simulate.config import with_name_classes
+
     if config_path is not None and sources is not None:
         raise click.UsageError("give --sources or --config, not both (the config lists its sources)")
     base = load_config(config_path) if config_path else default_config(sources=sources or 3)
@@ -113,6 +117,8 @@ def with_options(
     duplicate_rate: float | None,
 ) -> SimulationConfig:
     """`config` with the command-line options that were given applied (checked again as a whole)."""
+    from harmtrace.simulate.config import build_config
+
     data = config.model_dump()
     top = {"people": people, "seed": seed, "heterogeneity": heterogeneity}
     data.update({k: v for k, v in top.items() if v is not None})
@@ -346,6 +352,8 @@ def reports(
     columns, imported as source event_data) and truth_pairs.csv (its events' pairs with the other
     sources' reports, same or part-of). See docs/simulate.md.
     """
+    from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
+
     config = ReportsConfig(
         incidents=incidents,
         seed=seed,

@@ -8,14 +8,7 @@ from typing import Any
 
 import click
 
-from harmtrace.analyse.incident_points import IncidentQuery
-from harmtrace.analyse.sites import (
-    KNOWN_KINDS,
-    SiteQuery,
-    import_sites,
-    sites_geojson,
-    sites_report,
-)
+from harmtrace.choices import SITE_KINDS
 from harmtrace.cli.base import (
     db_option,
     describe_import,
@@ -28,7 +21,6 @@ from harmtrace.cli.base import (
 )
 from harmtrace.cli.radii import radii_option
 from harmtrace.display import table
-from harmtrace.publish.files import write_json
 
 
 @main.group(epilog="Example:\n\n  harmtrace sites import hospitals.csv --kind hospital")
@@ -42,7 +34,7 @@ def sites() -> None:
     "  harmtrace sites import schools.geojson --kind school",
 )
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--kind", required=True, help=f"Kind of site: {', '.join(KNOWN_KINDS)} or another word.")
+@click.option("--kind", required=True, help=f"Kind of site: {', '.join(SITE_KINDS)} or another word.")
 @click.option("--source", help="Who listed the sites (default: the file name).")
 @db_option
 @json_option
@@ -50,6 +42,8 @@ def sites() -> None:
 def import_command(file: Path, kind: str, source: str | None, db: Path | None, as_json: bool) -> None:
     """Import sites from CSV (name_en, name_ar, latitude, longitude, open_from, open_to, radius_m, id) or
     GeoJSON / GeoPackage points with those properties. Bad rows are quarantined with their reasons."""
+    from harmtrace.analyse.sites import import_sites
+
     with store_for(db, create=True) as store:
         result = import_sites(store, file, kind, source)
     emit(result.as_dict(), as_json, lambda: describe_import(result))
@@ -95,6 +89,9 @@ def report_command(
     as_json: bool,
 ) -> None:
     """Sites with the incidents near them: certainly / possibly within, repeat strikes, double taps."""
+    from harmtrace.analyse.incident_points import IncidentQuery
+    from harmtrace.analyse.sites import SiteQuery, sites_report
+
     sq = SiteQuery(kind, radius_m, max_precision_m, double_tap_days)
     with store_for(db, read_only=True) as store:
         result = sites_report(
@@ -135,6 +132,9 @@ def describe_sites(r: dict[str, Any], limit: int) -> str:
 @handles_errors
 def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every site as GeoJSON points (WGS84 lon/lat) with kind, names, period and source."""
+    from harmtrace.analyse.sites import sites_geojson
+    from harmtrace.publish.files import write_json
+
     with store_for(db, read_only=True) as store:
         collection = sites_geojson(store)
     write_json(collection, file)

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.analyse.casualties import GROUPINGS, CasualtyFigures, CasualtyQuery, Figure, casualties
-from harmtrace.analyse.window import Window
+from harmtrace.choices import CASUALTY_GROUPINGS
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
 from harmtrace.display import table
 from harmtrace.model import CATEGORIES, HARMS
+
+if TYPE_CHECKING:
+    from harmtrace.analyse.casualties import CasualtyFigures, Figure
+    from harmtrace.analyse.window import Window
 
 LABEL_WIDTH = 48
 NO_COUNT = "no count"  # no item gives a figure for the category: unknown, never 0
@@ -55,7 +58,9 @@ def stats() -> None:
 @click.option("--category", type=click.Choice(CATEGORIES), default="all", show_default=True)
 @click.option("--harm", type=click.Choice(HARMS), default="killed", show_default=True)
 @click.option(
-    "--by", type=click.Choice(GROUPINGS), help="One figure per month, year, governorate or perpetrator."
+    "--by",
+    type=click.Choice(CASUALTY_GROUPINGS),
+    help="One figure per month, year, governorate or perpetrator.",
 )
 @click.option(
     "--ids",
@@ -94,6 +99,8 @@ def casualties_command(
     where the sources cannot support one (docs/figures.md). Reports an incident link run clustered count
     once; a report it has not seen counts as its own incident. "no count" means no source gives a figure.
     """
+    from harmtrace.analyse.casualties import CasualtyQuery, casualties
+
     query = CasualtyQuery(
         perpetrator, date_from, date_to, days, tuple((grades or "").split(",")),
         means, category, harm, by, with_ids, unprorated,

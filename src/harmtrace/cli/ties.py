@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
-from harmtrace.assess.ties import AUTOMATIC, Declared, TieRun, tie_victims
+from harmtrace.choices import TIE_METHODS
 from harmtrace.cli.base import db_option, emit, handles_errors, json_option, store_for
 from harmtrace.cli.link import link
 from harmtrace.display import table
 from harmtrace.errors import InputError
+
+if TYPE_CHECKING:
+    from harmtrace.assess.ties import TieRun
 
 
 @link.command(
@@ -23,7 +27,7 @@ from harmtrace.errors import InputError
 @click.option(
     "--method",
     "methods",
-    type=click.Choice(AUTOMATIC),
+    type=click.Choice(TIE_METHODS),
     multiple=True,
     help="Evidence to tie by (repeatable; default: media and date_place). Only these ties are replaced.",
 )
@@ -50,11 +54,13 @@ def victims_to_reports(
     Re-running replaces the ties of the methods run, in one transaction. `harmtrace assess incidents`
     then floors each incident's minimum killed at its distinct tied persons. No names are printed.
     """
+    from harmtrace.assess.ties import Declared, tie_victims
+
     if (declared_column is None) != (declared_source is None):
         raise InputError("--declared-column and --declared-source go together: give both, or neither.")
     declared = Declared(declared_column, declared_source) if declared_column and declared_source else None
     with store_for(db) as store:
-        run = tie_victims(store, methods or AUTOMATIC, declared)
+        run = tie_victims(store, methods or TIE_METHODS, declared)
     emit(run.as_dict(), as_json, lambda: _describe(run, show))
 
 

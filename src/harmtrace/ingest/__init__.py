@@ -1,40 +1,37 @@
 """Importers for the formats monitors exchange; each row is accepted or quarantined, never dropped."""
 
-from __future__ import annotations
+from typing import TYPE_CHECKING
 
-from pathlib import Path
+from harmtrace.lazy import exports
 
-from harmtrace.errors import InputError
-from harmtrace.ingest.acled import FORMAT as ACLED
-from harmtrace.ingest.acled_deletions import FORMAT as ACLED_DELETIONS
-from harmtrace.ingest.batch import ImportResult, import_file
-from harmtrace.ingest.checks import PlausibleArea
-from harmtrace.ingest.formats import Format
-from harmtrace.ingest.mapped import mapped_format
-from harmtrace.ingest.syrian_archive import FORMAT as SYRIAN_ARCHIVE
-from harmtrace.ingest.ucdp_ged import FORMAT as UCDP_GED
+if TYPE_CHECKING:
+    from harmtrace.ingest.batch import ImportResult, import_file
+    from harmtrace.ingest.checks import PlausibleArea
+    from harmtrace.ingest.formats import Format
+    from harmtrace.ingest.registry import DEDUPLICATED_FORMATS, FIXED_FORMATS, MAPPED_FORMATS, get_format
 
-FIXED_FORMATS: dict[str, Format] = {f.name: f for f in (UCDP_GED, ACLED, ACLED_DELETIONS, SYRIAN_ARCHIVE)}
-MAPPED_FORMATS = ("incidents", "victims")
-# formats whose publisher codes each event once (`Format.deduplicated`)
-DEDUPLICATED_FORMATS: tuple[str, ...] = tuple(n for n, f in FIXED_FORMATS.items() if f.deduplicated)
-
-
-def get_format(name: str, mapping: Path | None = None) -> Format:
-    """The format called `name`; `incidents` and `victims` need a mapping file."""
-    if name in FIXED_FORMATS:
-        if mapping is not None:
-            raise InputError(f"Format {name} has fixed columns and takes no --mapping.")
-        return FIXED_FORMATS[name]
-    if name in MAPPED_FORMATS:
-        if mapping is None:
-            raise InputError(
-                f"Format {name} reads any CSV or XLSX through a YAML mapping of its columns: add "
-                f"--mapping MAPPING.yaml (see docs/mapping.md; examples in examples/mappings/)."
-            )
-        return mapped_format(name, mapping)
-    known = ", ".join([*FIXED_FORMATS, *MAPPED_FORMATS])
-    raise InputError(f"Unknown format {name!r}. Known formats: {known}.")
-
-
-__all__ = ["Format", "ImportResult", "PlausibleArea", "get_format", "import_file"]
+__all__ = [
+    "DEDUPLICATED_FORMATS",
+    "FIXED_FORMATS",
+    "MAPPED_FORMATS",
+    "Format",
+    "ImportResult",
+    "PlausibleArea",
+    "get_format",
+    "import_file",
+]
+if not TYPE_CHECKING:  # mypy reads the names above; numpy, pyarrow and the formats load on first use
+    __getattr__ = exports(
+        __name__,
+        {
+            "harmtrace.ingest.batch": ("ImportResult", "import_file"),
+            "harmtrace.ingest.checks": ("PlausibleArea",),
+            "harmtrace.ingest.formats": ("Format",),
+            "harmtrace.ingest.registry": (
+                "DEDUPLICATED_FORMATS",
+                "FIXED_FORMATS",
+                "MAPPED_FORMATS",
+                "get_format",
+            ),
+        },
+    )

@@ -8,6 +8,10 @@ An accepted row is a new record, an unchanged one or a new version of one (accep
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -30,10 +34,18 @@ from harmtrace.ingest.intake import (
     write_documents,
     write_quarantine,
 )
-from harmtrace.ingest.rawfile import SPREADSHEET_SUFFIXES, RawFile, read_raw
+from harmtrace.ingest.rawfile import RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
-from harmtrace.ingest.staging import Staged, stage_csv
+from harmtrace.ingest.staging import (
+    DOCUMENT_SCHEMA,
+    DocumentSink,
+    Parsed,
+    Staged,
+    drop_staged,
+    parsed_csv,
+    stage_csv,
+)
 from harmtrace.ingest.units import set_aside
 from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
 from harmtrace.model import (
@@ -77,33 +89,82 @@ def import_file(
     if previous is not None and not withdraw_missing:
         return already_imported(store, previous, intake)
     started = datetime.now()
-    with store.transaction() as con:
-        staged = _stage(con, raw, fmt)
-        fmt = fmt.layout_for(staged.header, str(raw.path))
-        if fmt.prepare:
-            fmt.prepare(con, "staged")
-        given = listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
-        ids = open_batch(con, intake.source, started)
-        if not fmt.withdraws:
-            _row_sources(con, ids.source_id)
-        write_documents(con, ids.batch_id, staged.raw_rows())
-        result = _write_outcomes(
-            con, ids.batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
-        )
-        close_batch(
-            con, ids, intake, result, staged.header, "SELECT row_number FROM checked WHERE len(reasons) = 0"
-        )
-        con.execute("DROP TABLE IF EXISTS staged; DROP TABLE IF EXISTS checked")
+    with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
+        try:
+            ids = open_batch(con, intake.source, started)
+            batch_id = ids.batch_id
+            staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id))
+            fmt = fmt.layout_for(staged.header, str(raw.path))
+            if fmt.prepare:
+                fmt.prepare(con, "staged")
+            given = (
+                listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
+            )
+            if not fmt.withdraws:
+                _row_sources(con, ids.source_id)
+            result = _write_outcomes(
+                con, batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
+            )
+            close_batch(
+                con,
+                ids,
+                intake,
+                result,
+                staged.header,
+                "SELECT row_number FROM checked WHERE len(reasons) = 0",
+            )
+        finally:
+            drop_staged(con)
+            con.execute("DROP TABLE IF EXISTS checked")
     return result
 
 
-def _stage(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Staged:
-    """Stage a CSV file, or a spreadsheet by its suffix."""
-    if raw.path.suffix.lower() in SPREADSHEET_SUFFIXES:
+@dataclass
+class _Documents:
+    """The batch's documents, written as staging hands them over (`staging.DocumentSink`)."""
+
+    con: duckdb.DuckDBPyConnection
+    batch_id: int
+
+    def write(self, tables: Iterator[pa.Table]) -> None:
+        batches = (b for t in tables for b in t.to_batches())
+        write_documents(self.con, self.batch_id, pa.RecordBatchReader.from_batches(DOCUMENT_SCHEMA, batches))
+
+    def clear(self) -> None:
+        self.con.execute("DELETE FROM document WHERE batch_id = ?", [self.batch_id])
+
+
+@contextmanager
+def import_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit for an import ($HARMTRACE_IMPORT_MEMORY, default 512MB): past it DuckDB
+    spills to a temporary folder beside the store, so an import's memory does not grow with the file."""
+    before = scalar(con, "SELECT current_setting('memory_limit')")
+    con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', '512MB'))}")
+    try:
+        yield
+    finally:
+        con.execute(f"SET memory_limit = {lit(str(before))}")
+
+
+@contextmanager
+def _parsed(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Iterator[Parsed | None]:
+    """A CSV file parsed by DuckDB before the import's transaction; None for a spreadsheet."""
+    if raw.encoding == "binary":
+        yield None
+        return
+    with parsed_csv(con, raw, fmt.required_columns) as parsed:
+        yield parsed
+
+
+def _stage(
+    con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format, parsed: Parsed | None, sink: DocumentSink
+) -> Staged:
+    """Stage a parsed CSV file, or a spreadsheet."""
+    if parsed is None:
         from harmtrace.ingest.spreadsheet import stage_xlsx
 
-        return stage_xlsx(con, raw, fmt.required_columns, fmt.sheet)
-    return stage_csv(con, raw, fmt.required_columns)
+        return stage_xlsx(con, raw, fmt.required_columns, sink, fmt.sheet)
+    return stage_csv(con, parsed, sink)
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> set[str]:

@@ -93,9 +93,13 @@ class ImportResult:
     what: str = ""
     details: dict[str, int] = field(default_factory=dict)
     breakdowns: dict[str, dict[str, int]] = field(default_factory=dict)
+    encoding: str = ""  # of the file's content ("binary": a spreadsheet)
+    compressed: str | None = None  # "gzip", "zip member x.csv", or None
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "encoding": self.encoding,
+            "compressed": self.compressed,
             "batch_id": self.batch_id,
             "file": self.file_name,
             "format": self.format,
@@ -133,16 +137,18 @@ def _counted(summary: dict[str, tuple[int, list[int]]]) -> dict[str, dict[str, A
 
 @dataclass(frozen=True)
 class InputFile:
-    """The file an import read: where, its SHA-256 and size, and the encoding it was read in."""
+    """The file an import read: where, its SHA-256 and size as given, the encoding of its content and
+    how that was packed (None, "gzip", "zip member x.csv")."""
 
     path: Path
     sha256: str
     size: int
     encoding: str
+    compressed: str | None = None
 
     @classmethod
     def of(cls, raw: RawFile) -> InputFile:
-        return cls(raw.path, raw.sha256, len(raw.data), raw.encoding)
+        return cls(raw.path, raw.sha256, raw.size, raw.encoding, raw.compressed)
 
     @classmethod
     def of_bytes(cls, path: Path, data: bytes, encoding: str) -> InputFile:
@@ -226,11 +232,13 @@ def source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return new_id
 
 
-def write_documents(con: duckdb.DuckDBPyConnection, batch_id: int, table: pa.Table) -> None:
+def write_documents(
+    con: duckdb.DuckDBPyConnection, batch_id: int, table: pa.Table | pa.RecordBatchReader
+) -> None:
     """Rows (row_number int64, raw binary) of the batch's file as documents, SHA-256 computed here.
 
-    Callable several times per batch (a large file's documents come in chunks); any other column of
-    `table` is ignored.
+    `table` may be a stream of record batches (written in one statement as it yields them), and this
+    may be called several times per batch; any other column of `table` is ignored.
     """
     # keep the raw row: the source's own bytes are the evidence
     with _registered(con, "ht_docs", table):
@@ -256,7 +264,9 @@ def write_quarantine(
 
 
 @contextmanager
-def _registered(con: duckdb.DuckDBPyConnection, name: str, table: pa.Table) -> Iterator[None]:
+def _registered(
+    con: duckdb.DuckDBPyConnection, name: str, table: pa.Table | pa.RecordBatchReader
+) -> Iterator[None]:
     """`table` visible to SQL as `name` while the block runs."""
     con.register(name, table)
     try:
@@ -278,6 +288,7 @@ def close_batch(
     Fills the result's file name, source, kind and quarantine reasons (from the store).
     """
     result.file_name, result.source, result.kind = intake.file.path.name, intake.source, intake.kind
+    result.encoding, result.compressed = intake.file.encoding, intake.file.compressed
     result.reasons, result.first_reasons = quarantine_summary(con, ids.batch_id)
     check_accounting(con, ids.batch_id, result, accepted)
     file = intake.file

@@ -47,6 +47,7 @@ from harmtrace.ingest.sql import (
     formula_column,
     lit,
     q,
+    rewrite_staged,
     show,
     whole_number,
     whole_problem,
@@ -89,7 +90,7 @@ def _prepare(
     used = sorted({column for spec in located.mapping.fields.values() for column in spec.read_columns})
     derived = [f"{_clean(q(c))} AS {q(_text(c))}, {key_sql(_clean(q(c)))} AS {q(_key(c))}" for c in used]
     if derived:
-        con.execute(f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT *, {', '.join(derived)} FROM {table}")
+        rewrite_staged(con, table, f"SELECT *, {', '.join(derived)} FROM {table}")
 
 
 def _text(column: str) -> str:

@@ -18,20 +18,44 @@ from __future__ import annotations
 import codecs
 import hashlib
 import re
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow as pa
 from charset_normalizer import from_bytes
 
 from harmtrace.errors import InputError
+from harmtrace.ingest.content import (
+    SPREADSHEET_SUFFIXES,
+    Packing,
+    Records,
+    open_content,
+    packing_of,
+    read_blocks,
+    record_bytes,
+    split_records,
+    split_records_by_fields,
+)
+
+__all__ = [
+    "SPREADSHEET_SUFFIXES",
+    "RawFile",
+    "Records",
+    "detect_encoding",
+    "given_encoding",
+    "raw_documents",
+    "read_raw",
+    "record_bytes",
+    "split_records",
+    "split_records_by_fields",
+]
 
 UTF8_BOM = b"\xef\xbb\xbf"
 _CONTENT = re.compile(rb"[^ \t\r\n\xef\xbb\xbf]")  # any byte that is not blank space or a BOM
-# Spreadsheets are zip archives, not text: they have no encoding to detect ("binary").
-SPREADSHEET_SUFFIXES = (".xlsx", ".xlsm")
 # The single-byte encodings a non-UTF-8 file is told apart among, with what a reader calls them.
 ENCODINGS: dict[str, str] = {
     "cp1256": "Arabic (Windows-1256)",
@@ -54,44 +78,116 @@ _SAMPLE_BYTES = 256_000  # of lines holding high bytes: enough to judge, fast on
 
 @dataclass(frozen=True)
 class RawFile:
-    """The bytes of one input file and what was learnt from them."""
+    """One input file: where it is, its hash and size as given, how its content is packed, and the
+    encoding of that content. The content is read from the file when needed, never held whole by the
+    import of a CSV file (`open`, `content.blocks`)."""
 
     path: Path
-    data: bytes
     sha256: str
+    size: int
     encoding: str  # "utf-8", "utf-8-sig", "cp1256", or "binary" for a spreadsheet
+    packing: Packing = field(default_factory=Packing)
+
+    @contextmanager
+    def open(self) -> Iterator[BinaryIO]:
+        """The content as a binary stream (unpacked when the file is compressed)."""
+        with open_content(self.path, self.packing) as stream:
+            yield stream
+
+    @property
+    def data(self) -> bytes:
+        """The whole content: for the small files read whole (spreadsheets, strike logs, place lists)."""
+        with self.open() as stream:
+            return stream.read()
 
     @property
     def text_utf8(self) -> bytes:
-        """The file as UTF-8 bytes without BOM, for parsers."""
+        """The whole content as UTF-8 bytes without BOM, for parsers."""
+        return self.to_utf8(self.data)
+
+    def to_utf8(self, block: bytes, first: bool = True) -> bytes:
+        """A block of whole records of the content as UTF-8 without BOM (`first`: the content's start)."""
         if self.encoding == "utf-8":
-            return self.data
+            return block
         if self.encoding == "utf-8-sig":
-            return self.data[len(UTF8_BOM) :]
-        return self.data.decode(self.encoding).encode("utf-8")
+            return block[len(UTF8_BOM) :] if first and block.startswith(UTF8_BOM) else block
+        return block.decode(self.encoding).encode("utf-8")
+
+    @property
+    def compressed(self) -> str | None:
+        """How the file was packed, in words ("gzip", "zip member x.csv"), None when it was not."""
+        if self.packing.compression == "zip":
+            return f"zip member {self.packing.member}"
+        return self.packing.compression
 
 
 def read_raw(path: Path, encoding: str | None = None) -> RawFile:
-    """Read `path`, hash it and detect its encoding (or check `encoding`); refuse empty or
-    undecodable files."""
-    if not path.exists():
-        raise InputError(f"File not found: {path}. Check the path and try again.")
-    data = path.read_bytes()
-    if _CONTENT.search(data) is None:
-        raise InputError(f"{path} is empty: there is nothing to import. Check the export.")
-    binary = path.suffix.lower() in SPREADSHEET_SUFFIXES
+    """Hash `path` and detect the encoding of its content (or check `encoding`), reading it in blocks;
+    refuse missing, empty or undecodable files. A content that is not UTF-8 is read whole to tell its
+    encoding (single-byte encodings: legacy exports, small)."""
+    if not path.is_file():
+        what = "is a folder, not a file" if path.is_dir() else "not found"
+        raise InputError(f"{path}: {what}. Check the path and try again.")
+    packing = packing_of(path)
+    binary = path.suffix.lower() in SPREADSHEET_SUFFIXES and packing.compression is None
     if binary and encoding is not None:
         raise InputError(f"{path} is a spreadsheet, which has no text encoding: leave out --encoding.")
-    # hashing releases the GIL, so it runs beside the (GIL-bound) encoding check
-    with ThreadPoolExecutor(max_workers=1) as pool:
-        digest = pool.submit(lambda: hashlib.sha256(data).hexdigest())
-        if binary:
-            found = "binary"
-        elif encoding is not None:
-            found = given_encoding(path, data, encoding)
-        else:
-            found = detect_encoding(path, data)
-        return RawFile(path, data, digest.result(), found)
+    sha, size, utf8, empty = _scan(path, packing, binary)
+    if empty:
+        raise InputError(f"{path} is empty: there is nothing to import. Check the export.")
+    if binary:
+        return RawFile(path, sha, size, "binary", packing)
+    if encoding is None and utf8 is not None:
+        return RawFile(path, sha, size, utf8, packing)
+    data = RawFile(path, sha, size, "binary", packing).data
+    found = given_encoding(path, data, encoding) if encoding is not None else detect_encoding(path, data)
+    return RawFile(path, sha, size, found, packing)
+
+
+def _scan(path: Path, packing: Packing, binary: bool) -> tuple[str, int, str | None, bool]:
+    """(sha256 and size of the file as given, "utf-8" / "utf-8-sig" when the content decodes as UTF-8
+    else None, whether the content is blank), in one pass when the file is not packed."""
+    digest, size = hashlib.sha256(), 0
+    check = None if binary else _Utf8Check()
+    with path.open("rb") as fh:
+        for block in read_blocks(fh):
+            digest.update(block)
+            size += len(block)
+            if check is not None and packing.compression is None:
+                check.feed(block)
+    if check is None:
+        return digest.hexdigest(), size, None, size == 0
+    if packing.compression is not None:
+        with open_content(path, packing) as stream:
+            for block in read_blocks(stream):
+                check.feed(block)
+    return digest.hexdigest(), size, check.result(), check.blank
+
+
+class _Utf8Check:
+    """Fed a content block by block: is it UTF-8 (with a BOM?), is it blank."""
+
+    def __init__(self) -> None:
+        self.decoder = codecs.getincrementaldecoder("utf-8")()
+        self.blank, self.bom, self.valid, self.started = True, False, True, False
+
+    def feed(self, block: bytes) -> None:
+        if not self.started:
+            self.bom, self.started = block.startswith(UTF8_BOM), True
+        self.blank = self.blank and _CONTENT.search(block) is None
+        # an ASCII block needs no decoding unless a character was cut at the previous block's end
+        if self.valid and not (block.isascii() and not self.decoder.getstate()[0]):
+            try:
+                self.decoder.decode(block)
+            except UnicodeDecodeError:
+                self.valid = False
+
+    def result(self) -> str | None:
+        try:
+            self.decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            self.valid = False
+        return ("utf-8-sig" if self.bom else "utf-8") if self.valid else None
 
 
 def given_encoding(path: Path, data: bytes, name: str) -> str:
@@ -111,9 +207,12 @@ def given_encoding(path: Path, data: bytes, name: str) -> str:
     if codec == "utf-8" and data.startswith(UTF8_BOM):
         codec = "utf-8-sig"
     _decode_or_fail(
-        path, data, codec, f"does not decode as {codec}",
+        path,
+        data,
+        codec,
+        f"does not decode as {codec}",
         "Check the --encoding name, or leave it out to let harmtrace detect the encoding.",
-    )  # fmt: skip
+    )
     return codec
 
 
@@ -131,9 +230,12 @@ def detect_encoding(path: Path, data: bytes) -> str:
     the most plausible (see the module docstring); else refuse, saying what to do."""
     if data.startswith(UTF8_BOM):
         _decode_or_fail(
-            path, data[len(UTF8_BOM) :], "utf-8", "starts with a UTF-8 byte-order mark but has invalid UTF-8",
+            path,
+            data[len(UTF8_BOM) :],
+            "utf-8",
+            "starts with a UTF-8 byte-order mark but has invalid UTF-8",
             "Re-export it as UTF-8.",
-        )  # fmt: skip
+        )
         return "utf-8-sig"
     try:
         if not data.isascii():  # the check is ten times faster than decoding
@@ -268,31 +370,6 @@ def _bad_byte(data: bytes, start: int) -> str:
     return f"byte 0x{data[start]:02x} at line {line}"
 
 
-@dataclass(frozen=True)
-class Records:
-    """Record boundaries in a CSV buffer: record i is data[starts[i]:ends[i]] (no line ending).
-
-    Blank lines are not records. Record 0 is the header.
-    """
-
-    starts: np.ndarray
-    ends: np.ndarray
-
-    def __len__(self) -> int:
-        return len(self.starts)
-
-
-def split_records(data: bytes) -> Records:
-    """Quote-aware split of a CSV buffer into records, vectorised (no Python loop per row)."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    newlines = np.flatnonzero(buf == 0x0A)
-    quotes = np.flatnonzero(buf == 0x22)
-    closing = newlines[np.searchsorted(quotes, newlines) % 2 == 0]
-    ends_nl = np.append(closing, len(buf))
-    starts = np.concatenate(([0], closing + 1))
-    return _trimmed(starts, ends_nl, data)
-
-
 def raw_documents(data: bytes, records: Records, first: int = 1) -> pa.Table:
     """Records `first`.. as a table (row_number, sha256, raw): the bytes exactly as in the file."""
     raws = record_bytes(data, records, np.arange(first, len(records)))
@@ -301,44 +378,3 @@ def raw_documents(data: bytes, records: Records, first: int = 1) -> pa.Table:
     return pa.table(
         {"row_number": rows, "sha256": pa.array(hashes, pa.string()), "raw": pa.array(raws, pa.binary())}
     )
-
-
-def record_bytes(data: bytes, records: Records, index: np.ndarray) -> list[bytes]:
-    """The raw bytes of the records at `index`."""
-    starts, ends = records.starts[index], records.ends[index]
-    return [data[s:e] for s, e in zip(starts.tolist(), ends.tolist(), strict=True)]
-
-
-def split_records_by_fields(data: bytes) -> Records:
-    """Split as a CSV reader does, field by field: a quote opens a quoted field only at a field's start.
-
-    Slower than `split_records` (a Python loop over the bytes) and used only when a file's quoting is
-    irregular, e.g. an unquoted inch mark (`5" gun`), where quote parity would merge two rows.
-    """
-    starts, ends = [0], []
-    quoted, at_field_start = False, True
-    i, n = 0, len(data)
-    while i < n:
-        byte = data[i]
-        if quoted:
-            if byte == 0x22:
-                quoted = i + 1 < n and data[i + 1] == 0x22
-                i += 1 if quoted else 0
-        elif byte == 0x22 and at_field_start:
-            quoted = True
-        elif byte == 0x0A:
-            ends.append(i)
-            starts.append(i + 1)
-        at_field_start = byte in (0x2C, 0x0A) and not quoted
-        i += 1
-    ends.append(n)
-    return _trimmed(np.array(starts, dtype=np.int64), np.array(ends, dtype=np.int64), data)
-
-
-def _trimmed(starts: np.ndarray, ends: np.ndarray, data: bytes) -> Records:
-    """Drop a trailing "\\r" from each record and drop blank records."""
-    buf = np.frombuffer(data, dtype=np.uint8)
-    has_cr = (ends > starts) & (buf[np.maximum(ends - 1, 0)] == 0x0D) if len(buf) else ends > starts
-    ends = ends - has_cr
-    keep = ends > starts
-    return Records(starts[keep], ends[keep])

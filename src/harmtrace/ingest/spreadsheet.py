@@ -33,15 +33,20 @@ from openpyxl.utils.exceptions import InvalidFileException
 from harmtrace.errors import InputError
 from harmtrace.ingest.rawfile import RawFile
 from harmtrace.ingest.sql import formula_column
-from harmtrace.ingest.staging import Staged, check_columns, safe_names
+from harmtrace.ingest.staging import DocumentSink, Staged, check_columns, safe_names
 
 _FORMULA_TAG = re.compile(rb"<(?:\w+:)?f[ >/]")  # a cell's formula element in the sheet's XML
 
 
 def stage_xlsx(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str, ...], sheet: str | None = None
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    required: tuple[str, ...],
+    sink: DocumentSink,
+    sheet: str | None = None,
 ) -> Staged:
-    """Create TEMP table `staged` from the first sheet of `raw` (or `sheet`); refuse missing columns."""
+    """Create TEMP table `staged` from the first sheet of `raw` (or `sheet`), its rows' documents written
+    to `sink`; refuse missing columns."""
     rows = list(_rows(raw, sheet, data_only=True))
     if not rows:
         raise InputError(f"{raw.path}: the sheet is empty; there is nothing to import.")
@@ -49,7 +54,8 @@ def stage_xlsx(
     check_columns(raw, header, required)
     if len(rows) < 2:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
-    staged = Staged(safe_names(header), header, len(rows) - 1, lambda: _documents([c for _, c in rows[1:]]))
+    staged = Staged(safe_names(header), header, len(rows) - 1)
+    sink.write(iter([_documents([c for _, c in rows[1:]])]))
     _stage_rows(con, staged, rows[1:], _formulas(raw, sheet))
     return staged
 
@@ -57,6 +63,9 @@ def stage_xlsx(
 def _rows(raw: RawFile, sheet: str | None, data_only: bool) -> Iterator[tuple[int, tuple[Any, ...]]]:
     """(sheet row number, cells) of the non-blank rows of the sheet, trailing empty cells dropped;
     with `data_only` a formula cell is its cached value, else the formula cell itself."""
+    if raw.path.suffix.lower() == ".xls":
+        yield from _xls_rows(raw, sheet)
+        return
     try:
         book = load_workbook(io.BytesIO(raw.data), read_only=True, data_only=data_only)
     except (zipfile.BadZipFile, InvalidFileException, KeyError, OSError) as exc:
@@ -83,9 +92,40 @@ def _rows(raw: RawFile, sheet: str | None, data_only: bool) -> Iterator[tuple[in
         book.close()
 
 
+def _xls_rows(raw: RawFile, sheet: str | None) -> Iterator[tuple[int, tuple[Any, ...]]]:
+    """The rows of a legacy Excel 97-2003 (.xls) sheet, read by calamine: formulas as their saved values."""
+    from python_calamine import CalamineError, CalamineWorkbook
+
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(raw.data))
+        names = book.sheet_names
+        if sheet is not None and sheet not in names:
+            raise InputError(
+                f"{raw.path} has no sheet {sheet!r}; its sheets are: {', '.join(names)}. "
+                "Fix `sheet:` in the mapping."
+            )
+        rows = book.get_sheet_by_name(sheet if sheet is not None else names[0]).to_python(
+            skip_empty_area=False
+        )
+    except (CalamineError, ValueError, IndexError) as exc:
+        raise InputError(
+            f"{raw.path} is not a readable Excel 97-2003 workbook ({exc}). Open it in a spreadsheet program "
+            "and save it as .xlsx, or export the sheet as CSV."
+        ) from exc
+    for number, values in enumerate(rows, start=1):
+        cells = [None if v == "" else v for v in values]
+        while cells and _blank(cells[-1]):
+            cells.pop()
+        if cells:
+            yield number, tuple(cells)
+
+
 def _formulas(raw: RawFile, sheet: str | None) -> dict[tuple[int, int], str]:
     """(sheet row, 0-based column) -> formula text of every formula cell (none read when the sheets'
-    XML holds no formula, the usual case: the workbook is not parsed twice)."""
+    XML holds no formula, the usual case: the workbook is not parsed twice). An .xls sheet is read by
+    its saved values only."""
+    if raw.path.suffix.lower() == ".xls":
+        return {}
     with zipfile.ZipFile(io.BytesIO(raw.data)) as archive:
         sheets = [n for n in archive.namelist() if n.startswith("xl/worksheets/") and n.endswith(".xml")]
         if not any(_FORMULA_TAG.search(archive.read(n)) for n in sheets):

@@ -19,6 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import duckdb
+
 FORMULA_PREFIX = "ht_formula:"
 
 
@@ -187,3 +189,21 @@ def issue_list(pairs: list[tuple[str, str]]) -> str:
         return f"[]::{ISSUE_TYPE}"
     items = ", ".join(f"{{'field': {lit(unit)}, 'reason': {m}}}" for unit, m in pairs)
     return f"list_filter([{items}]::{ISSUE_TYPE}, lambda x: x.reason IS NOT NULL)"
+
+
+def drop_relation(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Drop the temporary table or view `name`, whichever it is, if it exists."""
+    kinds = con.execute(
+        "SELECT 'VIEW' FROM duckdb_views() WHERE view_name = ? AND temporary "
+        "UNION ALL SELECT 'TABLE' FROM duckdb_tables() WHERE table_name = ? AND temporary",
+        [name, name],
+    ).fetchall()
+    for (kind,) in kinds:
+        con.execute(f"DROP {kind} IF EXISTS {q(name)}")
+
+
+def rewrite_staged(con: duckdb.DuckDBPyConnection, table: str, select: str) -> None:
+    """Replace the temporary relation `table` (table or view) by a table of `select` (which may read it)."""
+    con.execute(f"CREATE OR REPLACE TEMP TABLE ht_rewritten AS {select}")
+    drop_relation(con, table)
+    con.execute(f"ALTER TABLE ht_rewritten RENAME TO {q(table)}")

@@ -7,6 +7,10 @@ article entry and in the headline ("January 6th 2017: (S380) ... Sowaydiya Kabir
 incident's code, date and place, so a model reading them would be handed the answer. `strip_publisher`
 writes a copy of the file in which every trace of one publisher is gone from those columns (entries
 removed, not blanked), and nothing else changed.
+
+The copy is an input for `harmtrace ingest ucdp-ged`, not an export: its cells are copied as UCDP wrote
+them, without the spreadsheet quoting of exports (`harmtrace.publish.files.spreadsheet_safe`), which
+would change what the import reads.
 """
 
 from __future__ import annotations

@@ -37,7 +37,7 @@ import pyarrow as pa
 
 from harmtrace.ingest.coordinates import Axis, parse_coordinate
 from harmtrace.ingest.formats import Format
-from harmtrace.ingest.sql import Select, lit, q, show
+from harmtrace.ingest.sql import Select, lit, q, rewrite_staged, show
 
 
 @dataclass(frozen=True)
@@ -272,10 +272,11 @@ def prepare(layout: Layout, con: duckdb.DuckDBPyConnection, table: str) -> None:
         con.register(f"ht_{axis}", _odd_coordinates(con, table, col, axis))
         parsed.append(f"coalesce(TRY_CAST(s.{cell(col)} AS DOUBLE), ht_{axis}.degrees) AS {degrees(col)}")
         joins.append(f"LEFT JOIN ht_{axis} ON ht_{axis}.text = s.{cell(col)}")
-    con.execute(
-        f"CREATE OR REPLACE TEMP TABLE {table} AS SELECT s.*, {', '.join(parsed)} "
-        f"FROM ({cleaned} FROM (SELECT *, {trimmed} FROM {table})) s {' '.join(joins)}"
-    )
+    rewrite_staged(
+        con, table,
+        f"SELECT s.*, {', '.join(parsed)} FROM ({cleaned} FROM (SELECT *, {trimmed} FROM {table})) s "
+        f"{' '.join(joins)}",
+    )  # fmt: skip
     for _, axis in axes:
         con.unregister(f"ht_{axis}")
 

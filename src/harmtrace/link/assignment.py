@@ -53,6 +53,7 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from harmtrace.choices import LABELS_FOR_FLOOR, SHARE_FLOOR
 from harmtrace.link.clusters import Clustering, FloatArray, IntArray
 from harmtrace.link.decisions import Decision
 from harmtrace.link.incident_features import civilians_killed_sql, curated_formats
@@ -62,8 +63,6 @@ from harmtrace.store import Store
 if TYPE_CHECKING:
     import scipy.sparse as sp
 
-SHARE_FLOOR: Final = 0.02
-LABELS_FOR_FLOOR: Final = 100
 COUNT_PENALTY: Final = 2.0
 SOLVER_SECONDS: Final = 10.0
 # far below any gain that differs; the cost of a pair to a later event, over a group's events (HiGHS

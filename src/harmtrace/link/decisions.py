@@ -37,6 +37,7 @@ from dataclasses import asdict, dataclass, replace
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from harmtrace.display import separator_hint
 from harmtrace.errors import HarmtraceError, InputError
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.store import Store
@@ -54,6 +55,10 @@ RecordRef = int | str | tuple[str, str]
 
 class DecisionConflict(HarmtraceError):
     """Active decisions contradict each other; the message names them and says how to resolve it."""
+
+
+class AlreadyDecided(HarmtraceError):
+    """The pair was decided (by someone else, meanwhile) and the caller asked not to supersede it."""
 
 
 @dataclass(frozen=True)
@@ -106,6 +111,8 @@ def record_decision(
     reason: str,
     author: str | None = None,
     kind: EntityKind = VICTIMS,
+    *,
+    supersede: bool = True,
 ) -> tuple[Decision, Decision | None]:
     """Record that two victim records are the same person or different people.
 
@@ -114,7 +121,9 @@ def record_decision(
 
     Returns the new decision and the one it superseded (an earlier decision on the same pair), if any.
     Raises InputError for an unknown verdict or record, a blank reason or a record paired with itself,
-    and DecisionConflict when the decision would contradict the other active decisions.
+    DecisionConflict when the decision would contradict the other active decisions, and, without
+    `supersede`, AlreadyDecided when the pair has a decision (review: another analyst decided it
+    while this one was looking at it).
     """
     allowed = verdicts_for(kind)
     if verdict not in allowed:
@@ -133,6 +142,8 @@ def record_decision(
     with store.transaction() as con:
         active = _decisions(store, "WHERE kind = ? AND superseded_by IS NULL", [kind.kind])
         earlier = next((d for d in active if (d.id_a, d.id_b) == (a, b)), None)
+        if earlier is not None and not supersede:
+            raise AlreadyDecided(_already_decided(earlier, verdict, kind))
         new_id = int(store.scalar("SELECT coalesce(max(decision_id), 0) + 1 FROM decision"))
         now = datetime.now(UTC).replace(tzinfo=None)
         decision = Decision(new_id, kind.kind, verdict, a, b, reason.strip(), default_author(author), now)
@@ -146,6 +157,21 @@ def record_decision(
                 "UPDATE decision SET superseded_by = ? WHERE decision_id = ?", [new_id, earlier.decision_id]
             )
     return decision, replace(earlier, superseded_by=new_id) if earlier else None
+
+
+def _already_decided(earlier: Decision, verdict: str, kind: EntityKind) -> str:
+    return (
+        f"records {earlier.id_a} and {earlier.id_b} were decided already: {earlier.describe()} by "
+        f"{earlier.author}, {earlier.decided_at:%Y-%m-%d %H:%M} UTC. To supersede it: harmtrace decide "
+        f"{kind.kind} {verdict} {earlier.id_a} {earlier.id_b} --reason TEXT"
+    )
+
+
+def decision_on(store: Store, record_a: int, record_b: int, kind: EntityKind = VICTIMS) -> Decision | None:
+    """The active decision on two records (ids, either order), or None when the pair was never decided."""
+    a, b = sorted((record_a, record_b))
+    where = "WHERE kind = ? AND id_a = ? AND id_b = ? AND superseded_by IS NULL"
+    return next(iter(_decisions(store, where, [kind.kind, a, b])), None)
 
 
 def verdicts_for(kind: EntityKind) -> tuple[str, ...]:
@@ -194,6 +220,8 @@ def resolve_record(store: Store, ref: RecordRef, kind: EntityKind = VICTIMS) -> 
     id_word = key.replace("_", " ")
     if isinstance(ref, str) and ref.strip().isdigit():
         ref = int(ref.strip())
+    if isinstance(ref, str) and separator_hint(ref):
+        raise InputError(f"{ref!r} is not a {id_word}. {separator_hint(ref)}")
     if isinstance(ref, int):
         if not store.scalar(f"SELECT count(*) FROM {table} WHERE {key} = ?", [ref]):
             raise InputError(f"No {word} has id {ref}. See ids with: harmtrace review {kind.kind} --json")

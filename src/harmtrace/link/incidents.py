@@ -39,12 +39,13 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pyarrow as pa
 
+from harmtrace.choices import INCIDENT_THRESHOLD as DEFAULT_THRESHOLD
 from harmtrace.errors import QueryError
 from harmtrace.link.assignment import Assignment, assign_reports, assigned_apart, default_gate
 from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
@@ -64,9 +65,8 @@ from harmtrace.link.labels import all_labels
 from harmtrace.link.model import Backend, LinkageSpec
 from harmtrace.link.parts import PartPair, PartsRecorded, decision_parts, record_parts
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
+from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
-
-DEFAULT_THRESHOLD: Final = 0.9  # see docs/linkage.md: pairwise F1 on simulated reports
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,7 @@ def link_incidents(
     use_citations: bool = True,
     assign: bool = True,
     share_floor: float | None = None,
+    progress: Progress = silent,
 ) -> IncidentRun:
     """Link the reports in the store (those in the window) into incidents (module docstring).
 
@@ -125,7 +126,7 @@ def link_incidents(
     alone (citations neither link nor train); `assign` False links reports to events of curated event
     data by `threshold` like any other pair, not by assignment (`harmtrace.link.assignment`), whose
     share floor and gate are `default_gate`'s for the labelled pairs that trained the model unless
-    `share_floor` is given.
+    `share_floor` is given. `progress` is told each step as it starts.
     """
     if share_floor is not None and not 0.0 < share_floor <= 1.0:
         raise QueryError(f"--share-floor is a share above 0 and at most 1 (got {share_floor}).")
@@ -133,7 +134,7 @@ def link_incidents(
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
     spec = spec or INCIDENTS_SPEC
     started = datetime.now(UTC).replace(tzinfo=None)
-    clock = Clock()
+    clock = Clock(progress)
     with clock("features"):
         linked = build_incident_features(store, where=window_sql(date_from, date_to))
         table = incident_features_arrow(store)

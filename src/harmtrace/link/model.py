@@ -47,7 +47,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Protocol
 
 import duckdb
 import numpy as np
@@ -66,10 +66,9 @@ from splink.internals.pipeline import CTEPipeline
 from splink.internals.splink_dataframe import SplinkDataFrame
 from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
 
+from harmtrace.choices import CONFIGS, Config
 from harmtrace.errors import QueryError
 
-Config = Literal["arabic", "plain", "incidents"]
-CONFIGS: Final[tuple[Config, ...]] = ("arabic", "plain")  # of victims; "incidents" is the report model
 NAME_PARTS: Final = ("given", "father", "grandfather", "family")
 VETO_M: Final = 2.0**-60  # m of "different given names": a near-certain sign of two people
 MODEL_FORMAT: Final = 1

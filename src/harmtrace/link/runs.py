@@ -12,7 +12,7 @@ incidents) each build their feature table and cluster their own way; in between 
    scored as it did, and method 'model' (incident runs add pairs of method 'cited':
    `harmtrace.link.citations`); `finish_run` stamps it done once its clusters are written.
 
-`Clock` times the named steps of a run (seconds, wall clock).
+`Clock` times the named steps of a run (seconds, wall clock) and reports each as it starts.
 """
 
 from __future__ import annotations
@@ -41,6 +41,7 @@ from harmtrace.link.model import (
     train,
     with_prior,
 )
+from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 
 REVIEW_FLOOR: Final = 0.01  # pairs below this match probability are not kept
@@ -50,13 +51,15 @@ COLLAPSED: Final = 1e-11  # a calibrated prior this low has collapsed to `calibr
 
 
 class Clock:
-    """Seconds per named step."""
+    """Seconds per named step; `progress` is told each step as it starts."""
 
-    def __init__(self) -> None:
+    def __init__(self, progress: Progress = silent) -> None:
         self.seconds: dict[str, float] = {}
+        self.progress = progress
 
     @contextmanager
     def __call__(self, step: str) -> Iterator[None]:
+        self.progress(step)
         started = time.perf_counter()
         try:
             yield

@@ -26,19 +26,21 @@ from typing import Any, Final
 
 import pyarrow as pa
 
+from harmtrace.choices import VICTIM_THRESHOLD as DEFAULT_THRESHOLD
+from harmtrace.choices import Config
 from harmtrace.errors import QueryError
 from harmtrace.link.chaining import NAME_COLUMNS, chained_apart, family_only_capped
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import FEATURE_TABLE, build_features, features_arrow
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
-from harmtrace.link.model import Backend, Config, LinkageSpec, TrainedModel, feature_columns, spec_for
+from harmtrace.link.model import Backend, LinkageSpec, TrainedModel, feature_columns, spec_for
 from harmtrace.link.relatives import ELIMINATION, free_relatives, relative_candidates
 from harmtrace.link.runs import Clock, finish_run, mark_pairs, score_features, write_run
+from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 
 KIND: Final = VICTIMS.kind
-DEFAULT_THRESHOLD: Final = 0.9  # the best pairwise F1 on simulated lists (docs/linkage.md)
 
 
 @dataclass(frozen=True)
@@ -67,18 +69,19 @@ def link_victims(
     threshold: float = DEFAULT_THRESHOLD,
     backend: Backend | None = None,
     spec: LinkageSpec | None = None,
+    progress: Progress = silent,
 ) -> LinkRun:
     """Link every victim record in the store into persons (module docstring); returns the counts.
 
     `threshold` is the match probability (0-1) at which two records are one person; `spec`
     overrides the configuration's specification; `backend` is where Splink runs (default: a
-    private in-memory DuckDB).
+    private in-memory DuckDB); `progress` is told each step as it starts.
     """
     if not 0.0 < threshold <= 1.0:
         raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
     spec = spec or spec_for(config)
     started = datetime.now(UTC).replace(tzinfo=None)
-    clock = Clock()
+    clock = Clock(progress)
     with clock("features"):
         records = build_features(store)
     if not records:

@@ -39,6 +39,7 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from harmtrace.choices import DEFAULT_TOLERANCE_KM
 from harmtrace.errors import InputError
 from harmtrace.ingest.geofile import Feature, GeoFile, read_geofile
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
@@ -50,7 +51,6 @@ from harmtrace.store import Store, scalar
 LEVEL_NAMES: Final = {1: "governorate", 2: "district", 3: "subdistrict"}
 BOUNDARIES: Final = "boundaries"  # the format of a boundary file's batch
 BOUNDARIES_SOURCE: Final = "OCHA COD-AB"
-DEFAULT_TOLERANCE_KM: Final = 1.0
 KM_PER_DEGREE: Final = 111.32
 
 

@@ -24,19 +24,19 @@ import numpy as np
 import pyarrow as pa
 import shapely
 
+from harmtrace.choices import DEFAULT_TOLERANCE_KM, PLACE_FILE_FORMATS
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows
 from harmtrace.locate.admin import (
-    DEFAULT_TOLERANCE_KM,
     assign_points,
     place_reports,
     precisions_placed,
     store_areas,
 )
-from harmtrace.locate.place_files import FORMATS, Place, PlaceFile, read_place_file
+from harmtrace.locate.place_files import Place, PlaceFile, read_place_file
 from harmtrace.locate.place_keys import place_key, place_skeleton, script_of
 from harmtrace.store import Store, scalar
 
-PLACE_FORMATS: Final = {fmt: f"places-{fmt}" for fmt in FORMATS}  # the format of each file's batch
+PLACE_FORMATS: Final = {fmt: f"places-{fmt}" for fmt in PLACE_FILE_FORMATS}  # the format of each file's batch
 PUBLISHERS: Final = {"ocha": "OCHA COD-AB", "syrian-archive": "Syrian Archive", "geonames": "GeoNames"}
 
 

@@ -32,6 +32,8 @@ import pyarrow as pa
 import shapely
 from rapidfuzz import fuzz, process
 
+from harmtrace.choices import DEFAULT_AMBIGUITY_KM
+from harmtrace.choices import PLACE_MATCH_THRESHOLD as DEFAULT_THRESHOLD
 from harmtrace.errors import InputError
 from harmtrace.locate.admin import KM_PER_DEGREE, place_reports
 from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
@@ -40,12 +42,10 @@ from harmtrace.locate.place_keys import place_key, place_skeleton
 from harmtrace.model import LOCATION_PRECISIONS
 from harmtrace.store import Store
 
-DEFAULT_THRESHOLD: Final = 90.0
 # a skeleton agreement is weak evidence (Anadan and Ein et-Teeneh share one): keys must still be this alike
 MIN_SKELETON_SCORE: Final = 70.0
 # a place this close to the stated governorate counts as near it (its suburbs, a town on its border)
 NEAR_STATED_KM: Final = 25.0
-DEFAULT_AMBIGUITY_KM: Final = 10.0
 MIN_SKELETON: Final = 3
 MIN_FUZZY_KEY: Final = 4
 EARTH_RADIUS_KM: Final = 6371.0088

@@ -33,13 +33,13 @@ from typing import Any, Final
 
 import shapely
 
+from harmtrace.choices import PLACE_FILE_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.ingest.geofile import Feature, GeoFile, read_csv_features, read_geofile
 from harmtrace.ingest.intake import InputFile
 from harmtrace.locate.admin import LEVEL_NAMES, AdminArea, admin_area
 from harmtrace.locate.place_keys import script_of
 
-FORMATS: Final = ("ocha", "syrian-archive", "geonames")
 ADMIN_PRECISION: Final = {0: "country", **LEVEL_NAMES}
 CAPITAL_PRECISION: Final = {0: "city", 1: "city", 2: "town", 3: "town"}
 GEONAMES_COLUMNS: Final = (

@@ -18,14 +18,15 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final, TypedDict
 
+from harmtrace.choices import REPORT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
+from harmtrace.progress import Progress, silent
 from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
 
-FORMATS: Final = ("csv", "parquet", "geojson")
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 LISTS: Final = ("perpetrators", "means", "site_kinds")
 
@@ -82,13 +83,17 @@ def export_reports(
     fmt: str,
     free_text: bool = True,
     radii: Mapping[str, float | None] | None = None,
+    progress: Progress = silent,
 ) -> ReportExport:
-    """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically."""
+    """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically;
+    `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     table = radius_table(radii)
     select = export_sql(table, free_text)
+    progress(f"writing {path.name}")
     columns = _write(store, select, path, fmt)
+    progress("counting what was written")
     counts = store.rows(
         f"SELECT count(*) AS n, count(latitude) AS located, count(adm1_pcode) AS with_adm1 FROM ({select})"
     )[0]

@@ -4,8 +4,13 @@
 many Latin spellings, missing name parts, noisy dates and places), with the person behind every record.
 """
 
-from harmtrace.simulate.config import SimulationConfig, SourceStyle, default_config, load_config
-from harmtrace.simulate.victims import Simulation, Written, import_lists, simulate_victims
+from typing import TYPE_CHECKING
+
+from harmtrace.lazy import exports
+
+if TYPE_CHECKING:
+    from harmtrace.simulate.config import SimulationConfig, SourceStyle, default_config, load_config
+    from harmtrace.simulate.victims import Simulation, Written, import_lists, simulate_victims
 
 __all__ = [
     "Simulation",
@@ -17,3 +22,12 @@ __all__ = [
     "load_config",
     "simulate_victims",
 ]
+if not TYPE_CHECKING:  # mypy reads the names above, and flags a name no module defines
+    # pydantic and pandas load only when a name is first used: the CLI starts without them
+    __getattr__ = exports(
+        __name__,
+        {
+            "harmtrace.simulate.config": ("SimulationConfig", "SourceStyle", "default_config", "load_config"),
+            "harmtrace.simulate.victims": ("Simulation", "Written", "import_lists", "simulate_victims"),
+        },
+    )

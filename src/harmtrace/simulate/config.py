@@ -15,6 +15,7 @@ from typing import Any, Final, Literal, TypeVar
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from harmtrace.choices import NAME_CLASSES
 from harmtrace.errors import InputError
 from harmtrace.simulate.syrian_places import GOVERNORATES
 
@@ -460,7 +461,6 @@ def default_config(
 
 # --- name classes --------------------------------------------------------------------------------------
 
-NAME_CLASSES: Final = ("none", "realistic")
 # The settings `with_name_classes(config, "realistic")` applies; counts behind them in docs/simulate.md.
 REALISTIC_POPULATION: Final[dict[str, Any]] = {
     "mass_casualty_share": 0.035,  # VDC 2011-2012: 641 of 18,575 records on area-days with 20+ dead

@@ -11,6 +11,7 @@ from typing import Any
 import duckdb
 
 from harmtrace.errors import StoreError
+from harmtrace.store import busy
 from harmtrace.store.schema import MIGRATIONS
 
 DEFAULT_DB = "harmtrace.duckdb"
@@ -91,7 +92,8 @@ def open_store(
     """Open and upgrade the store at `path` (see `resolve_db_path`).
 
     Only with `create` is a missing store created: the commands that import data pass it, so a
-    mistyped --db path is an error, not a new empty store.
+    mistyped --db path is an error, not a new empty store. A store another process holds is waited
+    for a few seconds, then refused naming the command that holds it (`harmtrace.store.busy`).
     """
     db = resolve_db_path(path)
     if not db.exists() and (read_only or not create):
@@ -100,7 +102,7 @@ def open_store(
         # DuckDB itself would open a CSV or Parquet file as a database of one view
         raise StoreError(_not_a_store(db))
     try:
-        con = duckdb.connect(str(db), read_only=read_only)
+        con = busy.connect(db, read_only)
     except duckdb.Error as exc:
         raise StoreError(_cannot_open(db, exc)) from exc
     try:

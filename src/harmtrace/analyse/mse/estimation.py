@@ -27,14 +27,13 @@ from __future__ import annotations
 import functools
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
 from harmtrace.analyse.mse.captures import CaptureTable
 from harmtrace.analyse.mse.histories import (
-    STRATA,
     PersonHistories,
     SourceInfo,
     Stratum,
@@ -61,11 +60,11 @@ from harmtrace.analyse.mse.validity import (
     coverages,
     errors,
 )
+from harmtrace.choices import CRITERIA, STRATA
+from harmtrace.choices import ESTIMATE_METHODS as METHODS
 from harmtrace.errors import HarmtraceError, QueryError
+from harmtrace.progress import Progress, counted, silent
 from harmtrace.store import Store
-
-METHODS: Final = ("loglinear", "lcmcr")
-CRITERIA: Final = ("aic", "bic")
 
 
 @dataclass(frozen=True)
@@ -136,8 +135,9 @@ def fit(table: CaptureTable, options: EstimateOptions) -> Estimate:
     return fit_loglinear(table, criterion=options.criterion, level=options.level)  # type: ignore[arg-type]
 
 
-def estimate_store(store: Store, options: EstimateOptions) -> dict[str, Any]:
-    """The estimate `options` ask for, from the persons of the latest link (module docstring).
+def estimate_store(store: Store, options: EstimateOptions, progress: Progress = silent) -> dict[str, Any]:
+    """The estimate `options` ask for, from the persons of the latest link (module docstring);
+    `progress` is told each stage, and the strata and linkage draws done.
 
     Raises QueryError when nothing is linked or a list is unknown, EstimateRefused when a validity
     check fails.
@@ -152,6 +152,7 @@ def estimate_store(store: Store, options: EstimateOptions) -> dict[str, Any]:
     early = check_lists(tuple(sources[s].name for s in lists), options.method)
     if errors(early):
         raise EstimateRefused(early)  # before reading every record: nothing else can help
+    progress("reading the persons of the latest link")
     records = read_records(store)
     if records.run_id is None:
         raise QueryError(
@@ -165,14 +166,14 @@ def estimate_store(store: Store, options: EstimateOptions) -> dict[str, Any]:
     checks = store_checks(records, persons, strata, periods, options)
     if errors(checks):
         raise EstimateRefused(checks)
-    result = estimate_persons(persons, strata, options, checks)
+    result = estimate_persons(persons, strata, options, checks, progress)
     result["sources"] = [_source_row(records, s, persons, periods) for s in lists]
     result["window"] = {"from": options.date_from, "to": options.date_to}
     result["run_id"] = records.run_id
     result["notes"] = _notes(records, persons, options) + result["notes"]
     if options.linkage_draws:
         refit = functools.partial(fit, options=options)
-        result["linkage"] = linkage_draws(store, records, lists, options, result["total"], refit)
+        result["linkage"] = linkage_draws(store, records, lists, options, result["total"], refit, progress)
     return result
 
 
@@ -221,9 +222,10 @@ def store_checks(
 
 
 def estimate_histories(
-    histories: npt.ArrayLike, lists: tuple[str, ...], options: EstimateOptions
+    histories: npt.ArrayLike, lists: tuple[str, ...], options: EstimateOptions, progress: Progress = silent
 ) -> dict[str, Any]:
-    """Checks and the estimate for a plain (n, K) 0/1 array of capture histories."""
+    """Checks and the estimate for a plain (n, K) 0/1 array of capture histories (`progress`: as for
+    `estimate_store`)."""
     persons = PersonHistories.from_array(np.asarray(histories).astype(bool), lists)
     strata = stratify(persons, ())
     checks = check_lists(lists, options.method) + check_empty(persons)
@@ -231,14 +233,19 @@ def estimate_histories(
         checks += check_overlaps(persons)
     if errors(checks):
         raise EstimateRefused(checks)
-    return estimate_persons(persons, strata, options, checks)
+    return estimate_persons(persons, strata, options, checks, progress)
 
 
 def estimate_persons(
-    persons: PersonHistories, strata: list[Stratum], options: EstimateOptions, checks: list[Check]
+    persons: PersonHistories,
+    strata: list[Stratum],
+    options: EstimateOptions,
+    checks: list[Check],
+    progress: Progress = silent,
 ) -> dict[str, Any]:
     """The total fit, each stratum's fit and their sum, as JSON-ready data."""
     table = CaptureTable.from_histories(persons.listed, lists=persons.lists)
+    progress(f"fitting the total ({options.method})")
     total = fit(table, options)
     result: dict[str, Any] = {
         "method": options.method,
@@ -253,7 +260,7 @@ def estimate_persons(
         "notes": [],
     }
     if options.strata:
-        fits = [_stratum_fit(persons, s, options) for s in strata]
+        fits = [_stratum_fit(persons, s, options) for s in counted(progress, "fitting strata", strata)]
         result["strata"] = [row for row, _ in fits]
         result["strata_sum"] = _strata_sum(fits, options.level)
         failed = [row["stratum"] for row, est in fits if est is None]

@@ -42,6 +42,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harmtrace.analyse.persons import GOVERNORATES
+from harmtrace.choices import STRATA
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.names import name_key, normalise_arabic
 from harmtrace.locate.crosswalk import normalise_name
@@ -56,7 +57,6 @@ OPEN_END: Final = 10**9  # day number of an unknown end
 SEX_CODES: Final = ("(sex unknown)", "female", "male", "(sex disputed)")
 UNKNOWN_DATE: Final = "(date unknown)"
 UNKNOWN_ADM1: Final = "(governorate unknown)"
-STRATA: Final = ("adm1", "year", "sex")
 
 
 @dataclass(frozen=True)

@@ -39,6 +39,7 @@ from harmtrace.analyse.mse.result import Estimate
 from harmtrace.errors import HarmtraceError, QueryError
 from harmtrace.link.clusters import FORCED, connected_components, split_different
 from harmtrace.link.decisions import KIND, active_decisions
+from harmtrace.progress import Progress, counted, silent
 from harmtrace.store import Store
 
 if TYPE_CHECKING:
@@ -101,16 +102,18 @@ def linkage_draws(
     options: EstimateOptions,
     estimate: dict[str, Any],
     refit: Callable[[CaptureTable], Estimate],
+    progress: Progress = silent,
 ) -> dict[str, Any]:
     """Re-estimate the total with `refit` over `options.linkage_draws` draws of the linkage; a
-    JSON-ready summary. `estimate` is the total as estimated from the run's own persons.
+    JSON-ready summary. `estimate` is the total as estimated from the run's own persons; `progress`
+    is told the draws done.
     """
     if records.run_id is None:
         raise QueryError("No linkage run to draw from: run harmtrace link victims first.")
     pairs = RunPairs(store, records, options.linkage_floor)
     rng = np.random.default_rng([options.seed, 7])
     observed, estimates, lows, highs, failed = [], [], [], [], 0
-    for _ in range(options.linkage_draws):
+    for _ in counted(progress, "linkage draws", range(options.linkage_draws)):
         persons = person_histories(records, draw_labels(pairs, records, rng), lists)
         persons = persons.subset(in_window(persons, options.date_from, options.date_to))
         try:
