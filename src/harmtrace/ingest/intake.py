@@ -28,14 +28,16 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 import pyarrow as pa
 
 import harmtrace
-from harmtrace.ingest.rawfile import RawFile
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
+
+if TYPE_CHECKING:
+    from harmtrace.ingest.rawfile import RawFile
 
 SAMPLE_ROWS = 5
 # the accepted rows of a batch: a query of their row numbers (one column), or the row numbers
