@@ -68,12 +68,15 @@ def test_control_import_quarantines_bad_features_and_knows_a_second_import(
     path.write_text(json.dumps({"type": "FeatureCollection", "features": features}))
     options = ControlImport(actor_field="holder", from_field="start", to_field="end", source="test map")
     result = import_control(store, path, options)
-    assert (result["rows_read"], result["rows_accepted"], result["rows_quarantined"]) == (3, 1, 2)
-    assert result["quarantined"]["2"] == ["date_order: valid_to 2017-03-01 is before valid_from 2017-07-01"]
-    assert any(r.startswith("actor_missing") for r in result["quarantined"]["3"])
-    assert any(r.startswith("geometry_type") for r in result["quarantined"]["3"])
-    assert store.scalar("SELECT count(*) FROM quarantine WHERE batch_id = ?", [result["batch_id"]]) == 2
-    assert import_control(store, path, options)["already_imported"]
+    assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (3, 1, 2)
+    quarantined = dict(store.con.execute(
+        "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", [result.batch_id]
+    ).fetchall())  # fmt: skip
+    assert quarantined[2] == ["date_order: valid_to 2017-03-01 is before valid_from 2017-07-01"]
+    assert any(r.startswith("actor_missing") for r in quarantined[3])
+    assert any(r.startswith("geometry_type") for r in quarantined[3])
+    assert (result.reasons["date_order"], result.reasons["actor_missing"]) == ((1, [2]), (1, [3]))
+    assert import_control(store, path, options).already_imported
 
 
 def test_control_import_reads_a_geopackage(store: Store, tmp_path: Path) -> None:
@@ -91,7 +94,7 @@ def test_control_import_reads_a_geopackage(store: Store, tmp_path: Path) -> None
     pyogrio.write_arrow(table, path, geometry_name="geometry", geometry_type="Polygon", crs="EPSG:4326")
     result = import_control(store, path, ControlImport(None, date(2018, 1, 1), date(2018, 12, 31),
                                                        actor_field="holder"))  # fmt: skip
-    assert (result["rows_accepted"], result["actors"]) == (2, ["HTS"])
+    assert (result.rows_accepted, result.breakdowns["areas_by_actor"]) == (2, {"HTS": 2})
     cover = store.rows("SELECT actor, valid_from, valid_to FROM control_coverage")
     assert cover == [{"actor": "HTS", "valid_from": date(2018, 1, 1), "valid_to": date(2018, 12, 31)}]
 
@@ -116,7 +119,7 @@ def test_distance_share_on_real_data(ucdp: Store, shared_data: Path) -> None:
 
 def test_sites_report_finds_strikes_repeats_and_double_taps(ucdp: Store) -> None:
     result = import_sites(ucdp, TEST_DATA / "sites_fixture.csv", "Hospital")
-    assert (result["rows_accepted"], result["rows_quarantined"]) == (4, 3)
+    assert (result.rows_accepted, result.rows_quarantined, result.what) == (4, 3, "hospital sites")
     # UCDP's "exact place" is a town's point (5 km): a site report over UCDP needs a radius beyond that
     query = SiteQuery("hospital", 6000.0, max_precision_m=5000.0)
     report = sites_report(ucdp, query, IncidentQuery(date_to=date(2016, 12, 31)))

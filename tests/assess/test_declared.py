@@ -30,7 +30,7 @@ def test_guardian_log_every_row_a_document_accepted_or_quarantined(store: Store,
     assert (result.rows_read, result.rows_accepted, result.rows_quarantined) == (2540, 732, 1808)
     assert store.scalar("SELECT count(*) FROM document WHERE batch_id = ?", [result.batch_id]) == 2540
     assert store.scalar("SELECT count(*) FROM declared_strike") == 732
-    assert list(result.reasons) == ["place_unknown"]
+    assert list(result.reasons) == ["place_unknown"] and result.details["strikes_declared"] == 1663
     reasons = store.scalar(
         "SELECT reasons FROM quarantine WHERE batch_id = ? AND row_number = 4", [result.batch_id]
     )

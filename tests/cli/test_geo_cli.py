@@ -58,7 +58,8 @@ def test_sites_and_targeting(db_path: Path, shared_data: Path, tmp_path: Path) -
     _ucdp(db_path)
     imported = run_cli(db_path, "sites", "import", str(TEST_DATA / "sites_fixture.csv"), "--kind", "hospital")
     assert imported.exit_code == 0, imported.output
-    assert "row 6: coordinates_outside_area" in imported.output and "look swapped" in imported.output
+    assert "quarantined 1 x coordinates_outside_area (rows 6): " in imported.output
+    assert "look swapped" in imported.output and "harmtrace quarantine --batch 2" in imported.output
     # UCDP's "exact place" is a town's point (5 km): a site radius beyond that, and such points admitted
     near = ["--radius-m", "6000", "--max-precision-m", "5000"]
     report = run_cli(db_path, "sites", "report", "--kind", "hospital", "--to", "2016-12-31", *near)

@@ -421,7 +421,7 @@ def test_json_keys_are_stable_and_old_batches_show_no_counts(db_path: Path, tmp_
         "rows_quarantined", "rows_flagged", "rows_with_field_issues", "field_issues", "rows_new",
         "rows_unchanged", "rows_changed", "rows_withdrawn",
         "records_absent", "withdraw_missing", "places_changed", "ids_not_found", "quarantine_reasons",
-        "flags", "encoding", "compressed",
+        "flags", "encoding", "compressed", "what", "details", "breakdowns",
     }  # fmt: skip
     assert set(_json(db_path, "ingest", "ucdp-ged", str(v1))) == set(first)  # already imported: same keys
     with open_store(db_path) as store:  # as a batch imported before versions existed

@@ -31,7 +31,11 @@ OCHA_COUNTS = {
 
 def test_admin_boundaries_fill_places_and_admin_areas(store: Store, tmp_path: Path) -> None:
     summary = import_places(store, admin1_geojson(tmp_path / "a1.geojson"), "ocha")
-    assert (summary["places"], summary["admin_areas"], summary["admin_level"]) == (2, 2, 1)
+    assert (summary.details["places"], summary.details["admin_areas"], summary.what) == (
+        2,
+        2,
+        "admin1 boundaries",
+    )
     places = store.rows("SELECT pcode, kind, precision, adm1_pcode, name_ar FROM place ORDER BY pcode")
     assert [tuple(p.values()) for p in places] == [
         ("XX01", "governorate", "governorate", "XX01", "الغربية"),
@@ -49,19 +53,27 @@ def test_reimport_keeps_ids_and_removed_places_take_their_locations(store: Store
     import_places(store, path, "geonames")
     ids = store.rows("SELECT source_ref, place_id FROM place ORDER BY source_ref")
     locate_places(store)
+    names = store.scalar("SELECT count(*) FROM place_name")
+    # the same file again is the same batch: nothing is added or replaced
     again = import_places(store, path, "geonames")
-    assert (again["new"], again["kept"], again["removed"]) == (0, 6, 0)
+    assert again.already_imported and store.scalar("SELECT count(*) FROM batch") == 3
     assert store.rows("SELECT source_ref, place_id FROM place ORDER BY source_ref") == ids
-    assert store.scalar("SELECT count(*) FROM place_name") == 4 + again["names"]
+    assert store.scalar("SELECT count(*) FROM place_name") == names
     # Kafr Testa moves 0.1 degree north and Madinat Kabira (the city) is gone from the file
     rows = [r if r[0] != "1001" else (*r[:3], 34.6, *r[4:]) for r in GEONAMES if r[0] != "1004"]
     changed = import_places(store, geonames_file(path, rows), "geonames")
-    assert (changed["new"], changed["kept"], changed["removed"]) == (0, 5, 1)
+    assert {k: changed.details[k] for k in ("new", "kept", "removed")} == {"new": 0, "kept": 5, "removed": 1}
+    assert store.rows("SELECT source_ref, place_id FROM place ORDER BY source_ref") == [
+        i for i in ids if i["source_ref"] != "1004"
+    ]
     moved = store.rows("SELECT DISTINCT l.latitude FROM report_location l JOIN place p USING (place_id) "
                        "WHERE p.source_ref = '1001'")  # fmt: skip
     assert moved == [{"latitude": 34.6}]
     assert store.scalar("SELECT count(*) FROM report_location l LEFT JOIN place p USING (place_id) "
                         "WHERE p.place_id IS NULL") == 0  # fmt: skip
+    # the first file once more: another file of its name came since, so it replaces that one's places
+    back = import_places(store, geonames_file(path), "geonames")
+    assert not back.already_imported and (back.details["new"], back.details["kept"]) == (1, 5)
 
 
 def test_geonames_precision_from_class_code_and_population(tmp_path: Path) -> None:
@@ -104,18 +116,20 @@ def test_wrong_files_say_what_is_expected(tmp_path: Path, content: str, fmt: str
         read_place_file(tmp_path / "nope.csv", fmt)
 
 
-def test_rows_without_a_point_are_counted_not_dropped(tmp_path: Path) -> None:
+def test_rows_without_a_point_are_quarantined_not_dropped(tmp_path: Path) -> None:
     path = tmp_path / "places.csv"
     path.write_text("City,Neighborhood,Latitude,Longitude\nWest,Kafr Testa,34.5,36.5\nWest,Nowhere,NA,NA\n")
     found = read_place_file(path, "syrian-archive")
-    assert [p.names for p in found.places] == [["Kafr Testa"]] and found.skipped_rows == [2]
+    assert [p.names for p in found.places] == [["Kafr Testa"]]
+    reason = "coordinates_invalid: latitude 'NA', longitude 'NA' is no point in degrees"
+    assert found.rejected == {2: [reason]}
 
 
 def test_real_ocha_layers_import_with_their_counts(store: Store, shared_data: Path) -> None:
     ocha = shared_data / "ocha_cod_ab_syria"
     for name, count in OCHA_COUNTS.items():
         summary = import_places(store, ocha / name, "ocha")
-        assert summary["places"] == count, name
+        assert summary.details["places"] == summary.rows_read == count, name
     levels = store.rows("SELECT level, count(*) AS n FROM admin_area GROUP BY level ORDER BY level")
     assert [(r["level"], r["n"]) for r in levels] == [(1, 14), (2, 62), (3, 272)]
     assert store.scalar("SELECT count(*) FROM place") == sum(OCHA_COUNTS.values())
@@ -125,8 +139,7 @@ def test_real_ocha_layers_import_with_their_counts(store: Store, shared_data: Pa
         "AND (name_ar IS NULL OR adm1_pcode IS NULL OR adm2_pcode IS NULL OR adm3_pcode IS NULL)"
     )
     assert missing == 0
-    again = import_places(store, ocha / "syr_admin3.geojson", "ocha")
-    assert (again["new"], again["kept"], again["removed"]) == (0, 272, 0)
+    assert import_places(store, ocha / "syr_admin3.geojson", "ocha").already_imported
 
 
 def test_real_syrian_archive_gazetteers(store: Store, shared_data: Path) -> None:
@@ -134,9 +147,9 @@ def test_real_syrian_archive_gazetteers(store: Store, shared_data: Path) -> None
     archive = shared_data / "syrian_archive"
     big = import_places(store, archive / "syrian_archive_locations_gazetteer_2015.csv", "syrian-archive")
     small = import_places(store, archive / "seankross_syrian_places.csv", "syrian-archive")
-    assert (big["places"], small["places"]) == (1647, 164)
-    assert big["coded"]["adm1"] == 1647  # every entry falls in (or within 1 km of) a governorate
-    assert big["by_precision"]["governorate"] == 24
+    assert (big.details["places"], small.details["places"]) == (1647, 164)
+    assert big.breakdowns["coded"]["adm1"] == 1647  # every entry falls in (or within 1 km of) a governorate
+    assert big.breakdowns["by_precision"]["governorate"] == 24
 
 
 def test_real_ucdp_every_event_naming_a_governorate_gets_one(store: Store, shared_data: Path) -> None:

@@ -16,16 +16,17 @@ true and every output that uses them says "proxy".
 from __future__ import annotations
 
 import json
+from collections import Counter
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 import shapely
 
-from harmtrace.analyse.geofile import Feature, close_batch, first_of, open_batch, previous_batch, read_geofile
 from harmtrace.analyse.geometry import (
     day_numbers,
     day_of,
@@ -34,6 +35,8 @@ from harmtrace.analyse.geometry import (
     to_metres,
 )
 from harmtrace.errors import QueryError
+from harmtrace.ingest.geofile import Feature, first_of, read_geofile
+from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
 from harmtrace.locate.points import report_points_sql
 from harmtrace.store import Store, scalar
 
@@ -54,36 +57,22 @@ class ControlImport:
     source: str | None = None
 
 
-def import_control(store: Store, path: Path, options: ControlImport) -> dict[str, Any]:
+def import_control(store: Store, path: Path, options: ControlImport) -> ImportResult:
     """Import the polygons of `path` as control areas, in one transaction (bad features quarantined)."""
     geofile = read_geofile(path)
-    opts = asdict(options)
-    previous = previous_batch(store, geofile, FORMAT, opts)
-    if previous is not None:
-        return {"batch_id": previous, "file": path.name, "already_imported": True}
-    started, source = datetime.now(), options.source or path.name
-    accepted, rejected = [], {}
-    for feature in geofile.features:
-        area, reasons = _control_feature(feature, options)
-        if reasons:
-            rejected[feature.row_number] = reasons
-        else:
-            accepted.append(area)
-    with store.transaction() as con:
-        record = open_batch(con, source)
-        _insert_areas(con, accepted, source, record.batch_id)
-        _insert_coverage(con, accepted, options, source, record.batch_id)
-        close_batch(con, record, geofile, FORMAT, opts, rejected, started)
-    return {
-        "batch_id": record.batch_id,
-        "file": path.name,
-        "already_imported": False,
-        "rows_read": len(geofile.features),
-        "rows_accepted": len(accepted),
-        "rows_quarantined": len(rejected),
-        "actors": sorted({a["actor"] for a in accepted}),
-        "quarantined": {str(k): v for k, v in sorted(rejected.items())[:20]},
-    }
+    source = options.source or path.name
+    intake = Intake(geofile.file, FORMAT, source, "control area", options_text(asdict(options)))
+    accepted, rejected = geofile.check(lambda f: _control_feature(f, options))
+
+    def write(con: duckdb.DuckDBPyConnection, batch_id: int) -> str:
+        _insert_areas(con, accepted, intake.source, batch_id)
+        _insert_coverage(con, accepted, options, intake.source, batch_id)
+        return f"SELECT CAST(feature_ref AS BIGINT) FROM control_area WHERE batch_id = {batch_id}"
+
+    result = import_rows(store, intake, geofile.header, geofile.documents(), rejected, write)
+    result.what = "control areas"
+    result.breakdowns["areas_by_actor"] = dict(Counter(a["actor"] for a in accepted).most_common())
+    return result
 
 
 def _control_feature(f: Feature, o: ControlImport) -> tuple[dict[str, Any], list[str]]:

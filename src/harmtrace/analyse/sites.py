@@ -24,19 +24,21 @@ Reported site hits: incidents whose reports say a site of the kind was hit (`rep
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+import duckdb
 import numpy as np
 from scipy.spatial import cKDTree
 
-from harmtrace.analyse.geofile import Feature, close_batch, first_of, open_batch, previous_batch, read_geofile
 from harmtrace.analyse.geometry import UNKNOWN_DAY, date_of, day_of, to_metres
 from harmtrace.analyse.incident_points import IncidentPoints, IncidentQuery, load_incidents
 from harmtrace.choices import SITE_KINDS as KNOWN_KINDS
 from harmtrace.errors import InputError, QueryError
 from harmtrace.ingest.checks import PlausibleArea
+from harmtrace.ingest.geofile import Feature, first_of, read_geofile
+from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
 from harmtrace.store import Store, scalar
 
 FORMAT: Final = "sites"
@@ -53,35 +55,21 @@ FIELDS: Final = {
 }
 
 
-def import_sites(store: Store, path: Path, kind: str, source: str | None = None) -> dict[str, Any]:
+def import_sites(store: Store, path: Path, kind: str, source: str | None = None) -> ImportResult:
     """Import sites of `kind` from CSV or GeoJSON/GeoPackage points; bad rows quarantined with reasons."""
     kind = check_kind(kind)
     geofile = read_geofile(path)
-    options = {"kind": kind, "source": source}
-    previous = previous_batch(store, geofile, FORMAT, options)
-    if previous is not None:
-        return {"batch_id": previous, "file": path.name, "already_imported": True}
-    started, accepted, rejected = datetime.now(), [], {}
-    for feature in geofile.features:
-        site, reasons = _site(feature)
-        if reasons:
-            rejected[feature.row_number] = reasons
-        else:
-            accepted.append(site)
-    with store.transaction() as con:
-        record = open_batch(con, source or path.name)
-        _insert_sites(con, accepted, kind, source or path.name, record.batch_id)
-        close_batch(con, record, geofile, FORMAT, options, rejected, started)
-    return {
-        "batch_id": record.batch_id,
-        "file": path.name,
-        "already_imported": False,
-        "kind": kind,
-        "rows_read": len(geofile.features),
-        "rows_accepted": len(accepted),
-        "rows_quarantined": len(rejected),
-        "quarantined": {str(k): v for k, v in sorted(rejected.items())[:20]},
-    }
+    options = options_text({"kind": kind, "source": source})
+    intake = Intake(geofile.file, FORMAT, source or path.name, "site", options)
+    accepted, rejected = geofile.check(_site)
+
+    def write(con: duckdb.DuckDBPyConnection, batch_id: int) -> str:
+        _insert_sites(con, accepted, kind, intake.source, batch_id)
+        return f"SELECT row_number FROM site WHERE batch_id = {batch_id}"
+
+    result = import_rows(store, intake, geofile.header, geofile.documents(), rejected, write)
+    result.what = f"{kind} sites"
+    return result
 
 
 def check_kind(kind: str) -> str:

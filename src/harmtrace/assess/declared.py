@@ -16,22 +16,22 @@ The Guardian file is place-level aggregated counts per day: a row is several str
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 from typing import Any, Final
 
+import duckdb
 import numpy as np
 import pyarrow as pa
 
-import harmtrace
 from harmtrace.choices import DEFAULT_PLACE_PRECISION
 from harmtrace.errors import InputError
+from harmtrace.ingest.intake import ImportResult, InputFile, Intake, import_rows
 from harmtrace.ingest.rawfile import RawFile, raw_documents, read_raw, record_bytes, split_records
 from harmtrace.model import LOCATION_PRECISIONS
-from harmtrace.store import BATCH_COLUMNS, Store, scalar
+from harmtrace.store import Store, scalar
 
 FORMAT: Final = "declared-strikes"
 REQUIRED: Final = ("date", "place", "strikes")
@@ -42,35 +42,6 @@ class Place:
     latitude: float
     longitude: float
     placed_by: str
-
-
-@dataclass
-class DeclaredImport:
-    """What a declared-strike import did; `reasons` maps a reason code to (rows, first rows)."""
-
-    batch_id: int
-    file_name: str
-    belligerent: str
-    already_imported: bool
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_quarantined: int = 0
-    strikes: int = 0
-    reasons: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "batch_id": self.batch_id,
-            "file": self.file_name,
-            "format": FORMAT,
-            "belligerent": self.belligerent,
-            "already_imported": self.already_imported,
-            "rows_read": self.rows_read,
-            "rows_accepted": self.rows_accepted,
-            "rows_quarantined": self.rows_quarantined,
-            "strikes": self.strikes,
-            "quarantine_reasons": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.reasons.items()},
-        }
 
 
 def read_places(path: Path) -> dict[str, tuple[float, float]]:
@@ -103,7 +74,7 @@ def import_declared(
     places_path: Path | None,
     belligerent: str,
     place_precision: str = DEFAULT_PLACE_PRECISION,
-) -> DeclaredImport:
+) -> ImportResult:
     """Import the strike log at `path`, declared by `belligerent`, placing rows by `places_path`."""
     if not belligerent.strip():
         raise InputError("--belligerent is empty: name who declared these strikes (e.g. 'US-led coalition').")
@@ -114,30 +85,17 @@ def import_declared(
     raw = read_raw(path)
     places = read_places(places_path) if places_path else {}
     mapping = _mapping_text(belligerent.strip(), places_path, place_precision)
-    mapping_sha = hashlib.sha256(mapping.encode("utf-8")).hexdigest()
-    previous = store.scalar(
-        "SELECT min(batch_id) FROM batch WHERE file_sha256 = ? AND format = ? AND mapping_sha256 = ?",
-        [raw.sha256, FORMAT, mapping_sha],
-    )
-    if previous is not None:
-        return _already(store, int(previous), raw, belligerent)
-    started = datetime.now()
-    with store.transaction() as con:
-        batch_id = int(scalar(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batch"))
-        result = DeclaredImport(batch_id, raw.path.name, belligerent.strip(), False)
-        rows, header, docs = _parse(raw)
-        con.register("ht_docs", docs)
-        con.execute("INSERT INTO document SELECT ?, row_number, sha256, raw FROM ht_docs", [batch_id])
-        con.unregister("ht_docs")
-        accepted, rejected = _check_rows(store, rows, places, place_precision)
-        _write(store, result, accepted, rejected)
-        source_id = _source_id(store, result.belligerent)
-        con.execute(
-            f"INSERT INTO batch ({BATCH_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?)",
-            [batch_id, source_id, FORMAT, raw.path.name, raw.sha256, len(raw.data), raw.encoding,
-             mapping_sha, mapping, header, result.rows_read, result.rows_accepted, result.rows_quarantined,
-             started, datetime.now(), harmtrace.__version__],
-        )  # fmt: skip
+    intake = Intake(InputFile.of(raw), FORMAT, belligerent.strip(), "declared strike", mapping)
+    rows, header, docs = _parse(raw)
+    accepted, rejected = _check_rows(store, rows, places, place_precision)
+
+    def write(con: duckdb.DuckDBPyConnection, batch_id: int) -> str:
+        _write(con, batch_id, intake.source, accepted)
+        return f"SELECT row_number FROM declared_strike WHERE batch_id = {batch_id}"
+
+    result = import_rows(store, intake, header, docs, rejected, write)
+    result.what = "declared strikes"  # by the source, the belligerent
+    result.details["strikes_declared"] = sum(int(a["strikes"]) for a in accepted)
     return result
 
 
@@ -258,58 +216,16 @@ def _gazetteer(store: Store) -> dict[str, list[tuple[float, float]]]:
 
 
 def _write(
-    store: Store, result: DeclaredImport, accepted: list[dict[str, Any]], rejected: dict[int, list[str]]
+    con: duckdb.DuckDBPyConnection, batch_id: int, belligerent: str, accepted: list[dict[str, Any]]
 ) -> None:
-    con = store.con
-    result.rows_read = len(accepted) + len(rejected)
-    result.rows_accepted, result.rows_quarantined = len(accepted), len(rejected)
-    result.strikes = sum(int(a["strikes"]) for a in accepted)
-    if rejected:
-        numbers = sorted(rejected)
-        con.register(
-            "ht_rejected", pa.table({"row_number": numbers, "reasons": [rejected[n] for n in numbers]})
-        )
-        con.execute(
-            "INSERT INTO quarantine SELECT ?, row_number, reasons FROM ht_rejected", [result.batch_id]
-        )
-        con.unregister("ht_rejected")
-    if accepted:
-        base = int(store.scalar("SELECT coalesce(max(strike_id), 0) FROM declared_strike"))
-        con.register("ht_strikes", pa.Table.from_pylist(accepted))
-        con.execute(
-            "INSERT INTO declared_strike SELECT ? + row_number() OVER (ORDER BY row_number), ?, "
-            "row_number, ?, "
-            "date, date, place_text, latitude, longitude, precision, strikes, placed_by FROM ht_strikes",
-            [base, result.batch_id, result.belligerent],
-        )
-        con.unregister("ht_strikes")
-    result.reasons = _summarise(rejected)
-
-
-def _summarise(rejected: dict[int, list[str]]) -> dict[str, tuple[int, list[int]]]:
-    by_code: dict[str, list[int]] = {}
-    for n in sorted(rejected):
-        for code in dict.fromkeys(r.split(":", 1)[0] for r in rejected[n]):
-            by_code.setdefault(code, []).append(n)
-    ordered = sorted(by_code.items(), key=lambda kv: (-len(kv[1]), kv[0]))
-    return {code: (len(rows), rows[:5]) for code, rows in ordered}
-
-
-def _source_id(store: Store, name: str) -> int:
-    found = store.scalar("SELECT source_id FROM source WHERE name = ?", [name])
-    if found is not None:
-        return int(found)
-    new_id = int(store.scalar("SELECT coalesce(max(source_id), 0) + 1 FROM source"))
-    store.con.execute("INSERT INTO source (source_id, name) VALUES (?, ?)", [new_id, name])
-    return new_id
-
-
-def _already(store: Store, batch_id: int, raw: RawFile, belligerent: str) -> DeclaredImport:
-    row = store.rows("SELECT * FROM batch WHERE batch_id = ?", [batch_id])[0]
-    return DeclaredImport(
-        batch_id, raw.path.name, belligerent.strip(), True, row["rows_read"], row["rows_accepted"],
-        row["rows_quarantined"],
-        int(store.scalar(
-            "SELECT coalesce(sum(strikes), 0) FROM declared_strike WHERE batch_id = ?", [batch_id]
-        )),
-    )  # fmt: skip
+    if not accepted:
+        return
+    base = int(scalar(con, "SELECT coalesce(max(strike_id), 0) FROM declared_strike"))
+    con.register("ht_strikes", pa.Table.from_pylist(accepted))
+    con.execute(
+        "INSERT INTO declared_strike SELECT ? + row_number() OVER (ORDER BY row_number), ?, "
+        "row_number, ?, "
+        "date, date, place_text, latitude, longitude, precision, strikes, placed_by FROM ht_strikes",
+        [base, batch_id, belligerent],
+    )
+    con.unregister("ht_strikes")

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 import click
 
@@ -15,6 +15,9 @@ from harmtrace import __version__
 from harmtrace.display import separator_hint, to_json
 from harmtrace.errors import HarmtraceError
 from harmtrace.store import Store, open_store
+
+if TYPE_CHECKING:  # the CLI's startup does not load the ingest package for a type
+    from harmtrace.ingest.intake import ImportResult
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -170,17 +173,97 @@ def main(db: Path | None) -> None:
     """
 
 
-def describe_import(r: dict[str, Any], what: str, raw: bool = False) -> str:
-    """The text of a file import's result: batch, what it holds, read = accepted + quarantined, reasons."""
-    if r["already_imported"]:
-        return f"{r['file']} was already imported with these options as batch {r['batch_id']}: nothing added."
-    lines = [
-        f"Batch {r['batch_id']}: {r['file']} ({what})",
-        f"read {r['rows_read']:,} = accepted {r['rows_accepted']:,} + quarantined {r['rows_quarantined']:,}",
-    ]
-    lines += [f"  row {row}: {'; '.join(reasons)}" for row, reasons in r["quarantined"].items()]
-    if r["rows_quarantined"]:
-        lines.append(
-            f"See them all with: harmtrace quarantine --batch {r['batch_id']}{' --raw' if raw else ''}"
+def describe_import(r: ImportResult) -> str:
+    """What any import did, as a user reads it: the batch, what the file held, read = accepted +
+    quarantined with the format's own counts, reasons with their first rows, and where to look next."""
+    if r.already_imported:
+        return (
+            f"{r.file_name} was already imported as batch {r.batch_id} ({r.format}): nothing added.\n"
+            + _accounting(r)
         )
+    lines = [f"Batch {r.batch_id}: {r.file_name} ({r.what or r.format}, source {r.source})", _accounting(r)]
+    lines += _reading(r)
+    for code, (n, rows) in r.reasons.items():
+        first = r.first_reasons.get(code, "").partition(":")[2].strip()
+        lines.append(
+            f"  quarantined {n:,} x {code} (rows {_rows(rows, n)})" + (f": {first}" if first else "")
+        )
+    for code, (n, rows) in r.field_issues.items():
+        lines.append(f"  accepted with a field set aside: {n:,} x {code} (rows {_rows(rows, n)})")
+    for code, (n, rows) in r.flags.items():
+        lines.append(f"  accepted with flag {n:,} x {code} (rows {_rows(rows, n)})")
+    lines += [
+        f"{_words(name).capitalize()}: {_counts(counts)}" for name, counts in r.breakdowns.items() if counts
+    ]
+    lines += _record_notes(r)
+    if r.rows_quarantined or r.rows_with_field_issues:
+        lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
     return "\n".join(lines)
+
+
+def _reading(r: ImportResult) -> list[str]:
+    """How the file was read, when it was not plain UTF-8 text: its encoding, its packing."""
+    from harmtrace.ingest.rawfile import ENCODINGS
+
+    notes = []
+    if r.encoding not in ("", "utf-8", "utf-8-sig", "binary"):
+        notes.append(
+            f"  read in the encoding {r.encoding} ({ENCODINGS.get(r.encoding, r.encoding)}), not UTF-8"
+        )
+    if r.compressed:
+        notes.append(f"  unpacked: {r.compressed}")
+    return notes
+
+
+def _accounting(r: ImportResult) -> str:
+    """read = accepted (new, unchanged, changed) + quarantined; withdrawn; the format's counts. Batches
+    from before versions existed, and files whose rows are not records, have no record counts."""
+    accepted = f"accepted {r.rows_accepted:,}"
+    if r.rows_new is not None and r.rows_unchanged is not None and r.rows_changed is not None:
+        accepted += f" (new {r.rows_new:,}, unchanged {r.rows_unchanged:,}, changed {r.rows_changed:,})"
+    line = f"read {r.rows_read:,} = {accepted} + quarantined {r.rows_quarantined:,}"
+    line += f"; withdrawn {r.rows_withdrawn:,}" if r.rows_withdrawn is not None else ""
+    details = ", ".join(f"{n:,} {_words(name)}" for name, n in r.details.items())
+    return line + (f"; {details}" if details else "")
+
+
+def _words(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return ", ".join(f"{k} {n:,}" for k, n in counts.items())
+
+
+def _record_notes(r: ImportResult) -> list[str]:
+    """What the versions of this import ask of the user: placing again, withdrawing, looking back."""
+    history = "persons" if r.kind == "victim" else "reports"
+    notes = []
+    if r.places_changed:
+        notes.append(
+            f"  {r.places_changed:,} changed reports have another place: their governorates and gazetteer "
+            "places were cleared. Place them again with: harmtrace locate places; harmtrace locate admin"
+        )
+    if r.records_absent and not r.withdraw_missing:
+        notes.append(
+            f"  {r.records_absent:,} current records of source {r.source} are not in this file: none "
+            "withdrawn. If the file is the source's complete list, import it again with --withdraw-missing."
+        )
+    if r.ids_not_found:
+        notes.append(
+            f"  {r.ids_not_found:,} rows name no current record of source {r.source}, nothing to withdraw: "
+            + _rows(r.ids_not_found_first, r.ids_not_found)
+        )
+    if r.rows_changed or r.rows_withdrawn:
+        notes.append(f"Earlier versions are kept: harmtrace {history} history --source {_quoted(r.source)} "
+                     "--record-id ID")  # fmt: skip
+    return notes
+
+
+def _quoted(text: str) -> str:
+    return f'"{text}"' if " " in text else text
+
+
+def _rows(rows: list[int] | list[str], n: int) -> str:
+    text = ", ".join(str(x) for x in rows)
+    return text + (", ..." if n > len(rows) else "")

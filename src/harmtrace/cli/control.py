@@ -70,11 +70,7 @@ def import_command(
     options = ControlImport(actor, valid_from, valid_to, actor_field, from_field, to_field, source)
     with store_for(db, create=True) as store:
         result = import_control(store, file, options)
-    emit(
-        result,
-        as_json,
-        lambda: describe_import(result, f"control areas of {', '.join(result['actors']) or 'no actor'}"),
-    )
+    emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
 @control.command(

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import getpass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
 from harmtrace.choices import DEFAULT_PLACE_PRECISION, INCIDENT_FORMATS
 from harmtrace.cli.base import (
     db_option,
+    describe_import,
     emit,
     free_text_note,
     free_text_option,
@@ -22,9 +23,6 @@ from harmtrace.cli.base import (
 from harmtrace.cli.progress import shown
 from harmtrace.display import table
 from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
-
-if TYPE_CHECKING:
-    from harmtrace.assess.declared import DeclaredImport
 
 
 @main.group(epilog="Example:\n\n  harmtrace assess incidents")
@@ -108,22 +106,7 @@ def declared_command(
 
     with store_for(db, create=True) as store:
         result = import_declared(store, file, places, belligerent, place_precision)
-    emit(result.as_dict(), as_json, lambda: _declared_text(result))
-
-
-def _declared_text(r: DeclaredImport) -> str:
-    if r.already_imported:
-        return f"{r.file_name} was already imported as batch {r.batch_id} (declared strikes): nothing added."
-    lines = [
-        f"Batch {r.batch_id}: {r.file_name} (declared strikes by {r.belligerent})",
-        f"read {r.rows_read:,} = accepted {r.rows_accepted:,} + quarantined {r.rows_quarantined:,}; "
-        f"{r.strikes:,} strikes declared",
-    ]
-    lines += [f"  quarantined {n:,} x {code} (rows {', '.join(map(str, rows))}, ...)" for code, (n, rows) in
-              r.reasons.items()]  # fmt: skip
-    if r.rows_quarantined:
-        lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
-    return "\n".join(lines)
+    emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
 @main.group(epilog="Example:\n\n  harmtrace incidents export --format csv incidents.csv --no-free-text")

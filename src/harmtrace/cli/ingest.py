@@ -7,11 +7,20 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import (
+    Id,
+    db_option,
+    describe_import,
+    emit,
+    handles_errors,
+    json_option,
+    main,
+    store_for,
+)
 from harmtrace.display import table
 
 if TYPE_CHECKING:
-    from harmtrace.ingest import ImportResult, PlausibleArea
+    from harmtrace.ingest import PlausibleArea
 
 
 @main.command(
@@ -84,85 +93,6 @@ def _area(text: str | None) -> PlausibleArea | None:
         return PlausibleArea.parse(text)
     except ValueError as exc:
         raise click.BadParameter(str(exc), param_hint="--area") from exc
-
-
-def describe_import(r: ImportResult) -> str:
-    """The summary a user reads after an import: counts, reasons by kind, where to look next."""
-    if r.already_imported:
-        return (
-            f"{r.file_name} was already imported as batch {r.batch_id} ({r.format}): nothing added.\n"
-            + _accounting(r)
-        )
-    lines = [f"Batch {r.batch_id}: {r.file_name} ({r.format}, source {r.source})", _accounting(r)]
-    lines += _reading(r)
-    for code, (n, rows) in r.reasons.items():
-        lines.append(f"  quarantined {n:,} x {code} (rows {_rows(rows, n)})")
-    for code, (n, rows) in r.field_issues.items():
-        lines.append(f"  accepted with a field set aside: {n:,} x {code} (rows {_rows(rows, n)})")
-    for code, (n, rows) in r.flags.items():
-        lines.append(f"  accepted with flag {n:,} x {code} (rows {_rows(rows, n)})")
-    lines += _record_notes(r)
-    if r.rows_quarantined or r.rows_with_field_issues:
-        lines.append(f"See them with: harmtrace quarantine --batch {r.batch_id}")
-    return "\n".join(lines)
-
-
-def _reading(r: ImportResult) -> list[str]:
-    """How the file was read, when it was not plain UTF-8 text: its encoding, its packing."""
-    from harmtrace.ingest.rawfile import ENCODINGS
-
-    notes = []
-    if r.encoding not in ("", "utf-8", "utf-8-sig", "binary"):
-        notes.append(
-            f"  read in the encoding {r.encoding} ({ENCODINGS.get(r.encoding, r.encoding)}), not UTF-8"
-        )
-    if r.compressed:
-        notes.append(f"  unpacked: {r.compressed}")
-    return notes
-
-
-def _accounting(r: ImportResult) -> str:
-    """read = accepted (new, unchanged, changed) + quarantined; withdrawn. Batches from before versions
-    existed have no outcome counts: only read = accepted + quarantined."""
-    accepted = f"accepted {r.rows_accepted:,}"
-    if r.rows_new is not None and r.rows_unchanged is not None and r.rows_changed is not None:
-        accepted += f" (new {r.rows_new:,}, unchanged {r.rows_unchanged:,}, changed {r.rows_changed:,})"
-    line = f"read {r.rows_read:,} = {accepted} + quarantined {r.rows_quarantined:,}"
-    return line + (f"; withdrawn {r.rows_withdrawn:,}" if r.rows_withdrawn is not None else "")
-
-
-def _record_notes(r: ImportResult) -> list[str]:
-    """What the versions of this import ask of the user: placing again, withdrawing, looking back."""
-    history = "persons" if r.kind == "victim" else "reports"
-    notes = []
-    if r.places_changed:
-        notes.append(
-            f"  {r.places_changed:,} changed reports have another place: their governorates and gazetteer "
-            "places were cleared. Place them again with: harmtrace locate places; harmtrace locate admin"
-        )
-    if r.records_absent and not r.withdraw_missing:
-        notes.append(
-            f"  {r.records_absent:,} current records of source {r.source} are not in this file: none "
-            "withdrawn. If the file is the source's complete list, import it again with --withdraw-missing."
-        )
-    if r.ids_not_found:
-        notes.append(
-            f"  {r.ids_not_found:,} rows name no current record of source {r.source}, nothing to withdraw: "
-            + _rows(r.ids_not_found_first, r.ids_not_found)
-        )
-    if r.rows_changed or r.rows_withdrawn:
-        notes.append(f"Earlier versions are kept: harmtrace {history} history --source {_quoted(r.source)} "
-                     "--record-id ID")  # fmt: skip
-    return notes
-
-
-def _quoted(text: str) -> str:
-    return f'"{text}"' if " " in text else text
-
-
-def _rows(rows: list[int] | list[str], n: int) -> str:
-    text = ", ".join(str(x) for x in rows)
-    return text + (", ..." if n > len(rows) else "")
 
 
 @main.command("batches", epilog="Example:\n\n  harmtrace batches --json")

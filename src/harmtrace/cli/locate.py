@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harmtrace.choices import DEFAULT_AMBIGUITY_KM, DEFAULT_TOLERANCE_KM, PLACE_MATCH_THRESHOLD
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -54,7 +54,7 @@ def admin(
     db: Path | None,
     as_json: bool,
 ) -> None:
-    """Load OCHA boundary polygons from FILE (GeoJSON) and place every report in them.
+    """Load OCHA boundary polygons from FILE (GeoJSON, GeoPackage, Shapefile) and place every report in them.
 
     A report is placed at a level only when its location precision is at least as fine as that
     level's unit; its point is its own, else its gazetteer location (harmtrace locate places).
@@ -71,15 +71,16 @@ def admin(
         else:
             results = [locate_admin(store, file, level, tolerance_km, source_names)]
         agreement = adm1_agreement(store) if any(r.level == 1 for r in results) else None
+    imported = results[0].imported
     if len(results) == 1:
         data = results[0].as_dict() | {"source_agreement": agreement}
     else:
         data = {"levels": [r.as_dict() for r in results], "source_agreement": agreement}
-    emit(
-        data,
-        as_json,
-        lambda: "\n\n".join(describe_placement(r, agreement if r.level == 1 else None) for r in results),
-    )
+    if imported is not None:
+        data["import"] = imported.as_dict()
+    texts = [describe_import(imported)] if imported is not None else []
+    texts += [describe_placement(r, agreement if r.level == 1 else None) for r in results]
+    emit(data, as_json, lambda: "\n\n".join(texts))
 
 
 @locate.command(

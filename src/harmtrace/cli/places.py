@@ -3,16 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import click
 
 from harmtrace.choices import PLACE_FILE_FORMATS
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
-
-if TYPE_CHECKING:
-    from harmtrace.locate.gazetteer import PlaceImport
 
 
 @main.group(epilog="Example:\n\n  harmtrace places import syr_admin3.geojson --format ocha")
@@ -45,23 +41,7 @@ def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None
 
     with store_for(db, create=True) as store:
         summary = import_places(store, file, fmt)
-    emit(summary, as_json, lambda: _import_text(summary))
-
-
-def _import_text(s: PlaceImport) -> str:
-    lines = [
-        f"{s['file']} ({s['layer']}): {s['places']:,} places = {s['new']:,} new + {s['kept']:,} kept; "
-        f"{s['removed']:,} removed; {s['names']:,} names",
-        "By precision: " + ", ".join(f"{w} {n:,}" for w, n in s["by_precision"].items()),
-    ]
-    if s["skipped_rows"]:
-        rows = ", ".join(map(str, s["skipped_rows"][:20])) + (" ..." if len(s["skipped_rows"]) > 20 else "")
-        lines.append(f"Skipped {len(s['skipped_rows']):,} rows without a name or a valid point: rows {rows}")
-    if s["admin_level"]:
-        lines.append(f"Admin areas: {s['admin_areas']} at level {s['admin_level']} (reports re-placed).")
-    if s["coded"]:
-        lines.append("Coded from OCHA polygons: " + ", ".join(f"{k} {v:,}" for k, v in s["coded"].items()))
-    return "\n".join(lines)
+    emit(summary.as_dict(), as_json, lambda: describe_import(summary))
 
 
 @places.command("list", epilog="Example:\n\n  harmtrace places list --json")

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harmtrace.choices import NAME_CLASSES
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -160,8 +160,6 @@ def _set_dependence(sources: list[dict[str, Any]], spec: str) -> None:
 
 
 def _describe(result: dict[str, Any], imports: list[Any]) -> str:
-    from harmtrace.cli.ingest import describe_import
-
     columns = ["source", "script", "records", "people_listed", "duplicates", "coverage_configured",
                "coverage_realised"]  # fmt: skip
     # coverage is a probability: three decimals, where the table's default shows one
@@ -354,7 +352,6 @@ def reports(
     columns, imported as source event_data) and truth_pairs.csv (its events' pairs with the other
     sources' reports, same or part-of). See docs/simulate.md.
     """
-    from harmtrace.cli.ingest import describe_import
     from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 
     config = ReportsConfig(

@@ -46,7 +46,7 @@ def import_command(file: Path, kind: str, source: str | None, db: Path | None, a
 
     with store_for(db, create=True) as store:
         result = import_sites(store, file, kind, source)
-    emit(result, as_json, lambda: describe_import(result, f"{result['kind']} sites", raw=True))
+    emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
 @sites.command(

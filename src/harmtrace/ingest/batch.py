@@ -11,18 +11,29 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any
 
 import duckdb
 import pyarrow as pa
 
-import harmtrace
 from harmtrace.errors import InputError
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS, Format
+from harmtrace.ingest.intake import (
+    ImportResult,
+    InputFile,
+    Intake,
+    already_imported,
+    close_batch,
+    open_batch,
+    previous_batch,
+    source_id,
+    summarise,
+    write_documents,
+    write_quarantine,
+)
 from harmtrace.ingest.rawfile import RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
@@ -45,86 +56,9 @@ from harmtrace.model import (
     SIDE_HARM_COLUMN,
     SIDE_HARM_TYPE,
 )
-from harmtrace.store import BATCH_COLUMNS, Store, scalar
+from harmtrace.store import Store, scalar
 
-SAMPLE_ROWS = 5
-
-
-@dataclass
-class ImportResult:
-    """What an import did; `reasons` maps a reason code to (count, first rows).
-
-    rows_accepted = rows_new + rows_unchanged + rows_changed (None for a batch imported before
-    versions existed); rows_withdrawn counts records withdrawn, records_absent the current records of
-    the source the file did not name (withdrawn only with `withdraw_missing`); places_changed the
-    changed reports whose place changed (their placements were cleared: run `harmtrace locate` again);
-    ids_not_found the rows of a deletions feed naming no current record, the first listed.
-    """
-
-    batch_id: int
-    file_name: str
-    format: str
-    already_imported: bool
-    rows_read: int = 0
-    rows_accepted: int = 0
-    rows_quarantined: int = 0
-    rows_flagged: int = 0
-    rows_with_field_issues: int = 0
-    reasons: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
-    flags: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
-    # accepted rows with a field set aside: reason code -> (rows, first rows)
-    field_issues: dict[str, tuple[int, list[int]]] = field(default_factory=dict)
-    source: str = ""
-    kind: str = "report"
-    rows_new: int | None = None
-    rows_unchanged: int | None = None
-    rows_changed: int | None = None
-    rows_withdrawn: int | None = None
-    records_absent: int | None = None
-    withdraw_missing: bool = False
-    places_changed: int = 0
-    ids_not_found: int = 0
-    ids_not_found_first: list[str] = field(default_factory=list)
-    encoding: str = ""  # of the file's content ("binary": a spreadsheet)
-    compressed: str | None = None  # "gzip", "zip member x.csv", or None
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "encoding": self.encoding,
-            "compressed": self.compressed,
-            "batch_id": self.batch_id,
-            "file": self.file_name,
-            "format": self.format,
-            "source": self.source,
-            "kind": self.kind,
-            "already_imported": self.already_imported,
-            "rows_read": self.rows_read,
-            "rows_accepted": self.rows_accepted,
-            "rows_quarantined": self.rows_quarantined,
-            "rows_flagged": self.rows_flagged,
-            "rows_with_field_issues": self.rows_with_field_issues,
-            "rows_new": self.rows_new,
-            "rows_unchanged": self.rows_unchanged,
-            "rows_changed": self.rows_changed,
-            "rows_withdrawn": self.rows_withdrawn,
-            "records_absent": self.records_absent,
-            "withdraw_missing": self.withdraw_missing,
-            "places_changed": self.places_changed,
-            "ids_not_found": {"rows": self.ids_not_found, "first": self.ids_not_found_first},
-            "quarantine_reasons": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.reasons.items()},
-            "flags": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.flags.items()},
-            "field_issues": {k: {"rows": n, "first_rows": r} for k, (n, r) in self.field_issues.items()},
-        }
-
-    def add_outcome(self, out: Outcome, fmt: Format, withdraw_missing: bool) -> None:
-        """The counts of `out`; a deletions feed adds no records (new, unchanged, changed None)."""
-        if not fmt.withdraws:
-            self.rows_new, self.rows_unchanged, self.rows_changed = out.new, out.unchanged, out.changed
-            self.records_absent = out.absent
-        self.kind, self.rows_withdrawn, self.withdraw_missing = fmt.kind, out.withdrawn, withdraw_missing
-        self.places_changed, self.ids_not_found, self.ids_not_found_first = (
-            out.places_changed, out.not_found, out.not_found_ids,
-        )  # fmt: skip
+__all__ = ["ImportResult", "import_file"]
 
 
 def import_file(
@@ -150,18 +84,15 @@ def import_file(
             "lists. Leave the option out."
         )
     raw = read_raw(path, encoding)
-    mapping_sha = _sha(fmt.mapping_text)
-    previous = store.scalar(
-        "SELECT min(batch_id) FROM batch WHERE file_sha256 = ? AND format = ? "
-        "AND mapping_sha256 IS NOT DISTINCT FROM ? AND encoding = ?",
-        [raw.sha256, fmt.name, mapping_sha, raw.encoding],
-    )
+    intake = Intake(InputFile.of(raw), fmt.name, source or fmt.source or fmt.name, fmt.kind, fmt.mapping_text)
+    previous = previous_batch(store, intake)
     if previous is not None and not withdraw_missing:
-        return _already(store, int(previous), raw, fmt)
+        return already_imported(store, previous, intake)
     started = datetime.now()
     with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
         try:
-            batch_id = _next_id(con, "batch", "batch_id")
+            ids = open_batch(con, intake.source, started)
+            batch_id = ids.batch_id
             staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id))
             fmt = fmt.layout_for(staged.header, str(raw.path))
             if fmt.prepare:
@@ -169,16 +100,19 @@ def import_file(
             given = (
                 listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
             )
-            source_name = source or fmt.source or fmt.name
-            source_id = _source_id(con, source_name)
             if not fmt.withdraws:
-                _row_sources(con, source_id)
+                _row_sources(con, ids.source_id)
             result = _write_outcomes(
-                con, batch_id, source_id, fmt, staged, given, withdraw_missing, str(raw.path)
+                con, batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
             )
-            result.source = source_name
-            result.encoding, result.compressed = raw.encoding, raw.compressed
-            _write_batch(con, result, source_id, raw, fmt, staged, started)
+            close_batch(
+                con,
+                ids,
+                intake,
+                result,
+                staged.header,
+                "SELECT row_number FROM checked WHERE len(reasons) = 0",
+            )
         finally:
             drop_staged(con)
             con.execute("DROP TABLE IF EXISTS checked")
@@ -194,11 +128,7 @@ class _Documents:
 
     def write(self, tables: Iterator[pa.Table]) -> None:
         batches = (b for t in tables for b in t.to_batches())
-        self.con.register("ht_docs", pa.RecordBatchReader.from_batches(DOCUMENT_SCHEMA, batches))
-        self.con.execute(
-            "INSERT INTO document SELECT ?, row_number, sha256, raw FROM ht_docs", [self.batch_id]
-        )
-        self.con.unregister("ht_docs")
+        write_documents(self.con, self.batch_id, pa.RecordBatchReader.from_batches(DOCUMENT_SCHEMA, batches))
 
     def clear(self) -> None:
         self.con.execute("DELETE FROM document WHERE batch_id = ?", [self.batch_id])
@@ -235,36 +165,6 @@ def _stage(
 
         return stage_xlsx(con, raw, fmt.required_columns, sink, fmt.sheet)
     return stage_csv(con, parsed, sink)
-
-
-def _sha(text: str | None) -> str | None:
-    import hashlib
-
-    return None if text is None else hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def _already(store: Store, batch_id: int, raw: RawFile, fmt: Format) -> ImportResult:
-    row = store.rows(
-        "SELECT b.*, s.name AS source FROM batch b JOIN source s USING (source_id) WHERE batch_id = ?",
-        [batch_id],
-    )[0]
-    return ImportResult(
-        batch_id,
-        raw.path.name,
-        fmt.name,
-        True,
-        row["rows_read"],
-        row["rows_accepted"],
-        row["rows_quarantined"],
-        row["rows_flagged"],
-        row["rows_with_field_issues"] or 0,
-        source=row["source"],
-        kind=fmt.kind,
-        rows_new=row["rows_new"],
-        rows_unchanged=row["rows_unchanged"],
-        rows_changed=row["rows_changed"],
-        rows_withdrawn=row["rows_withdrawn"],
-    )
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> set[str]:
@@ -357,26 +257,13 @@ def _varchar_list(values: list[str]) -> str:
     return f"[{', '.join(lit(v) for v in values)}]::VARCHAR[]"
 
 
-def _next_id(con: duckdb.DuckDBPyConnection, table: str, column: str) -> int:
-    return int(scalar(con, f"SELECT coalesce(max({column}), 0) + 1 FROM {table}"))
-
-
-def _source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
-    found = scalar(con, "SELECT source_id FROM source WHERE name = ?", [name])
-    if found is not None:
-        return int(found)
-    new_id = _next_id(con, "source", "source_id")
-    con.execute("INSERT INTO source (source_id, name) VALUES (?, ?)", [new_id, name])
-    return new_id
-
-
 def _row_sources(con: duckdb.DuckDBPyConnection, default_id: int) -> None:
     """`checked.source_id`: each row's source, from its `source` column (a file combining several lists)
     else the batch's; sources it names that the store lacks are added."""
     names = [r[0] for r in con.execute(
         f"SELECT DISTINCT {SOURCE_FIELD} FROM checked WHERE {SOURCE_FIELD} IS NOT NULL ORDER BY 1"
     ).fetchall()]  # fmt: skip
-    ids = {name: _source_id(con, name) for name in names}
+    ids = {name: source_id(con, name) for name in names}
     con.execute(f"ALTER TABLE checked ADD COLUMN source_id INTEGER DEFAULT {int(default_id)}")
     if ids:
         con.register("ht_sources", pa.table({"name": list(ids), "id": list(ids.values())}))
@@ -396,37 +283,26 @@ def _write_outcomes(
     withdraw_missing: bool = False,
     where: str = "the file",
 ) -> ImportResult:
-    if staged.rejected:
-        rows = list(staged.rejected)
-        con.register(
-            "ht_rejected",
-            pa.table({"row_number": rows, "reasons": [staged.rejected[r] for r in rows]}),
-        )
-        con.execute("INSERT INTO quarantine SELECT ?, row_number, reasons FROM ht_rejected", [batch_id])
-        con.unregister("ht_rejected")
+    write_quarantine(con, batch_id, staged.rejected)
     kind = KINDS[fmt.kind]
     if not fmt.withdraws:
         # before the quarantine: a row repeating a record id with other content is quarantined here
         outcome = import_records(con, kind, batch_id, given, withdraw_missing, where)
     # a quarantined row lists every reason found, its fields' included
-    con.execute(
-        "INSERT INTO quarantine SELECT ?, row_number, list_concat(reasons, "
-        "list_transform(issues, lambda x: x.reason)) FROM checked WHERE len(reasons) > 0",
-        [batch_id],
-    )
+    write_quarantine(
+        con, batch_id, "SELECT row_number, list_concat(reasons, list_transform(issues, lambda x: x.reason)) "
+        "FROM checked WHERE len(reasons) > 0",
+    )  # fmt: skip
     if fmt.withdraws:
         outcome = withdraw_listed(con, kind, batch_id, source_id)
     result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
-    result.reasons = _summarise(
-        con, "SELECT row_number, reasons FROM quarantine WHERE batch_id = ?", batch_id
-    )
-    result.flags = _summarise(con, "SELECT row_number, flags FROM checked WHERE len(reasons) = 0", None)
+    result.flags = summarise(con, "SELECT row_number, flags FROM checked WHERE len(reasons) = 0")
     result.rows_quarantined = scalar(con, "SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id])
     result.rows_accepted = result.rows_read - result.rows_quarantined
     result.rows_flagged = scalar(
         con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"
     )
-    result.add_outcome(outcome, fmt, withdraw_missing)
+    _add_outcome(result, outcome, fmt, withdraw_missing)
     _write_field_issues(con, batch_id, result)
     return result
 
@@ -438,47 +314,22 @@ def _write_field_issues(con: duckdb.DuckDBPyConnection, batch_id: int, result: I
         "(SELECT row_number, unnest(issues) AS i FROM checked WHERE len(reasons) = 0 AND len(issues) > 0)",
         [batch_id],
     )
-    result.field_issues = _summarise(
+    result.field_issues = summarise(
         con,
         "SELECT row_number, list(reason) FROM field_issue WHERE batch_id = ? GROUP BY row_number",
-        batch_id,
+        [batch_id],
     )
     result.rows_with_field_issues = scalar(
         con, "SELECT count(DISTINCT row_number) FROM field_issue WHERE batch_id = ?", [batch_id]
     )
 
 
-def _summarise(
-    con: duckdb.DuckDBPyConnection, sql: str, batch_id: int | None
-) -> dict[str, tuple[int, list[int]]]:
-    """Reason code -> (rows, first rows), from messages of the form "code: detail"."""
-    rows = con.execute(
-        f"SELECT code, count(*), list(row_number ORDER BY row_number)[1:{SAMPLE_ROWS}] FROM "
-        f"(SELECT DISTINCT row_number, split_part(unnest(m), ':', 1) AS code FROM ({sql}) t(row_number, m)) "
-        "GROUP BY code ORDER BY count(*) DESC, code",
-        [] if batch_id is None else [batch_id],
-    ).fetchall()
-    return {code: (int(n), list(first)) for code, n, first in rows}
-
-
-def _write_batch(
-    con: duckdb.DuckDBPyConnection,
-    result: ImportResult,
-    source_id: int,
-    raw: RawFile,
-    fmt: Format,
-    staged: Staged,
-    started: datetime,
-) -> None:
-    result.file_name = raw.path.name
-    con.execute(
-        f"INSERT INTO batch ({BATCH_COLUMNS}, rows_with_field_issues, rows_new, rows_unchanged, "
-        f"rows_changed, rows_withdrawn) VALUES ({', '.join(['?'] * 22)})",
-        [
-            result.batch_id, source_id, fmt.name, raw.path.name, raw.sha256, raw.size,
-            raw.encoding, _sha(fmt.mapping_text), fmt.mapping_text, staged.header,
-            result.rows_read, result.rows_accepted, result.rows_quarantined, result.rows_flagged,
-            started, datetime.now(), harmtrace.__version__, result.rows_with_field_issues,
-            result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn,
-        ],
+def _add_outcome(result: ImportResult, out: Outcome, fmt: Format, withdraw_missing: bool) -> None:
+    """The record counts of `out`; a deletions feed adds no records (new, unchanged, changed None)."""
+    if not fmt.withdraws:
+        result.rows_new, result.rows_unchanged, result.rows_changed = out.new, out.unchanged, out.changed
+        result.records_absent = out.absent
+    result.kind, result.rows_withdrawn, result.withdraw_missing = fmt.kind, out.withdrawn, withdraw_missing
+    result.places_changed, result.ids_not_found, result.ids_not_found_first = (
+        out.places_changed, out.not_found, out.not_found_ids,
     )  # fmt: skip

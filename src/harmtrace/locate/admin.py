@@ -29,7 +29,7 @@ The placement rule, for each report and level (one row per report and level in `
 
 from __future__ import annotations
 
-import json
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -38,16 +38,19 @@ import duckdb
 import numpy as np
 import pyarrow as pa
 import shapely
-from shapely.geometry import shape
 
 from harmtrace.choices import DEFAULT_TOLERANCE_KM
 from harmtrace.errors import InputError
+from harmtrace.ingest.geofile import Feature, GeoFile, read_geofile
+from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
 from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
 from harmtrace.locate.points import report_points_sql
 from harmtrace.model import LOCATION_PRECISIONS
 from harmtrace.store import Store, scalar
 
 LEVEL_NAMES: Final = {1: "governorate", 2: "district", 3: "subdistrict"}
+BOUNDARIES: Final = "boundaries"  # the format of a boundary file's batch
+BOUNDARIES_SOURCE: Final = "OCHA COD-AB"
 KM_PER_DEGREE: Final = 111.32
 
 
@@ -61,6 +64,18 @@ class AdminArea:
     name_ar: str | None
     parent_pcode: str | None
     geometry: Any  # shapely Polygon or MultiPolygon, WGS84 lon/lat
+    row_number: int = 0  # the feature's row in its file
+
+
+@dataclass
+class AdminFile:
+    """A boundary file read: its rows (the documents of its batch), the level, the areas of its good
+    features and, for the others, row number -> reasons."""
+
+    rows: GeoFile
+    level: int
+    areas: list[AdminArea]
+    rejected: dict[int, list[str]]
 
 
 @dataclass
@@ -77,6 +92,7 @@ class Placement:
     placed_by_tolerance: int = 0
     max_tolerance_km: float | None = None
     placed_by_name: int = 0
+    imported: ImportResult | None = None  # the batch of the boundary file (none when placing again)
 
     @property
     def placed(self) -> int:
@@ -120,35 +136,30 @@ def _check_level(level: int) -> None:
         raise InputError(f"Admin level {level} is not supported; use 1 (governorate), 2 or 3.")
 
 
-def read_admin_file(path: Path, level: int | None = None) -> list[AdminArea]:
-    """The polygons of an OCHA COD-AB GeoJSON file; `level` defaults to the finest the file has."""
-    features = _features(path)
-    level = level if level is not None else detect_level(features[0]["properties"], path)
+def read_admin_file(path: Path, level: int | None = None) -> AdminFile:
+    """The polygons of an OCHA COD-AB boundary file; `level` defaults to the finest the file has.
+
+    A feature without P-code, name or polygon is quarantined; a file with no good feature, or with a
+    P-code twice, is refused.
+    """
+    rows = read_geofile(path)
+    level = level if level is not None else detect_level(rows.header, path)
     _check_level(level)
-    areas = [_area(f, level, path, i) for i, f in enumerate(features)]
+    areas, rejected = rows.check(lambda f: admin_area(f, level))
+    if not areas:
+        first = "; ".join(rejected[min(rejected)]) if rejected else "no features"
+        raise InputError(f"{path} holds no level-{level} area (feature 1: {first}). Check --level.")
     pcodes = [a.pcode for a in areas]
     if len(set(pcodes)) != len(pcodes):
         dupes = sorted({p for p in pcodes if pcodes.count(p) > 1})
         raise InputError(f"{path}: P-codes appear more than once: {', '.join(dupes[:10])}. Fix the file.")
-    return areas
+    return AdminFile(rows, level, areas, rejected)
 
 
-def _features(path: Path) -> list[dict[str, Any]]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputError(f"File not found: {path}. Check the path and try again.") from exc
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path} is not UTF-8 GeoJSON ({exc}). Export the boundaries as GeoJSON.") from exc
-    features = data.get("features") if isinstance(data, dict) else None
-    if not features:
-        raise InputError(f"{path} has no features: expected a GeoJSON FeatureCollection of polygons.")
-    return list(features)
-
-
-def detect_level(properties: dict[str, Any], path: Path) -> int:
+def detect_level(properties: Iterable[str], path: Path) -> int:
     """The finest level N whose ``admN_pcode`` property is present."""
-    levels = [n for n in sorted(LEVEL_NAMES, reverse=True) if f"adm{n}_pcode" in properties]
+    names = set(properties)
+    levels = [n for n in sorted(LEVEL_NAMES, reverse=True) if f"adm{n}_pcode" in names]
     if not levels:
         raise InputError(
             f"{path}: no adm1_pcode, adm2_pcode or adm3_pcode property in its features. "
@@ -157,26 +168,36 @@ def detect_level(properties: dict[str, Any], path: Path) -> int:
     return levels[0]
 
 
-def _area(feature: dict[str, Any], level: int, path: Path, index: int) -> AdminArea:
-    props = feature.get("properties") or {}
-    pcode, name = props.get(f"adm{level}_pcode"), props.get(f"adm{level}_name")
+def admin_area(f: Feature, level: int) -> tuple[AdminArea | None, list[str]]:
+    """The level-`level` area of a boundary feature, or why it is none (a polygon is repaired)."""
+    props = f.properties
+    pcode, name = _given(props.get(f"adm{level}_pcode")), _given(props.get(f"adm{level}_name"))
+    reasons = []
     if not pcode or not name:
-        raise InputError(
-            f"{path}: feature {index} has no adm{level}_pcode or adm{level}_name. "
-            f"Is this a level-{level} file? Check --level."
+        reasons.append(
+            f"pcode_or_name_missing: no adm{level}_pcode or adm{level}_name (a level-{level} file?)"
         )
-    geometry = shape(feature["geometry"])
-    if geometry.geom_type not in ("Polygon", "MultiPolygon"):
-        raise InputError(f"{path}: feature {index} ({pcode}) is a {geometry.geom_type}, not a polygon.")
-    parent = props.get(f"adm{level - 1}_pcode")
+    geometry = f.geometry
+    if geometry is None or geometry.is_empty:
+        reasons.append("geometry_missing: the feature has no geometry")
+    elif geometry.geom_type not in ("Polygon", "MultiPolygon"):
+        reasons.append(f"geometry_type: {geometry.geom_type}, expected Polygon or MultiPolygon")
+    if reasons or pcode is None or name is None:
+        return None, reasons
     return AdminArea(
-        pcode=str(pcode),
+        pcode=pcode,
         level=level,
-        name_en=str(name),
-        name_ar=props.get(f"adm{level}_name1") or None,
-        parent_pcode=str(parent) if parent else None,
-        geometry=shapely.make_valid(geometry) if not shapely.is_valid(geometry) else geometry,
-    )
+        name_en=name,
+        name_ar=_given(props.get(f"adm{level}_name1")),
+        parent_pcode=_given(props.get(f"adm{level - 1}_pcode")),
+        geometry=geometry if shapely.is_valid(geometry) else shapely.make_valid(geometry),
+        row_number=f.row_number,
+    ), []
+
+
+def _given(value: Any) -> str | None:
+    text = "" if value is None else str(value).strip()
+    return text or None
 
 
 def locate_admin(
@@ -192,10 +213,20 @@ def locate_admin(
     """
     if tolerance_km < 0:
         raise InputError(f"--tolerance-km must be 0 or more, got {tolerance_km}.")
-    areas = read_admin_file(path, level)
+    found = read_admin_file(path, level)
+    intake = Intake(
+        found.rows.file, BOUNDARIES, BOUNDARIES_SOURCE, "admin area", options_text({"level": found.level})
+    )
     with store.transaction() as con:
-        store_areas(con, areas, path.name)
-        return place_reports(con, areas[0].level, tolerance_km, path.name, source_names)
+        store_areas(con, found.areas, path.name)
+        accepted, rows = [a.row_number for a in found.areas], found.rows
+        imported = import_rows(
+            store, intake, rows.header, rows.documents(), found.rejected, lambda *_: accepted
+        )
+        imported.what = f"admin{found.level} boundaries"
+        placement = place_reports(con, found.level, tolerance_km, path.name, source_names)
+    placement.imported = imported
+    return placement
 
 
 def relocate_admin(

@@ -5,7 +5,9 @@ from a file of that name, in one transaction. A place keeps its `place_id` acros
 identified by the file name and the entry's own id in the file: P-code, pk, geonameid), so reports
 located by it stay located; a place gone from the file is removed with the locations that used it.
 An OCHA boundary layer also fills `admin_area` and re-places reports at its level, so one import
-serves both the gazetteer and `harmtrace locate admin`.
+serves both the gazetteer and `harmtrace locate admin`. Each file is a batch (`harmtrace.ingest.intake`):
+its rows are documents, those without a name or a point quarantined; the same file imported again
+adds nothing unless another file of its name has been imported since.
 
 Places without admin codes (GeoNames, the Syrian Archive) get them from the stored OCHA polygons by
 point in polygon (`code_places`), now and whenever `harmtrace locate places` runs.
@@ -15,69 +17,69 @@ from __future__ import annotations
 
 from collections import Counter
 from pathlib import Path
-from typing import Any, TypedDict
+from typing import Any, Final
 
 import duckdb
 import numpy as np
 import pyarrow as pa
 import shapely
 
-from harmtrace.choices import DEFAULT_TOLERANCE_KM
+from harmtrace.choices import DEFAULT_TOLERANCE_KM, PLACE_FILE_FORMATS
+from harmtrace.ingest.intake import ImportResult, Intake, import_rows
 from harmtrace.locate.admin import (
     assign_points,
     place_reports,
     precisions_placed,
     store_areas,
 )
-from harmtrace.locate.place_files import Place, read_place_file
+from harmtrace.locate.place_files import Place, PlaceFile, read_place_file
 from harmtrace.locate.place_keys import place_key, place_skeleton, script_of
 from harmtrace.store import Store, scalar
 
-
-class PlaceImport(TypedDict):
-    file: str
-    format: str
-    layer: str
-    places: int
-    new: int
-    kept: int
-    removed: int
-    names: int
-    skipped_rows: list[int]
-    by_precision: dict[str, int]
-    admin_areas: int
-    admin_level: int | None
-    coded: dict[str, int]
+PLACE_FORMATS: Final = {fmt: f"places-{fmt}" for fmt in PLACE_FILE_FORMATS}  # the format of each file's batch
+PUBLISHERS: Final = {"ocha": "OCHA COD-AB", "syrian-archive": "Syrian Archive", "geonames": "GeoNames"}
 
 
-def import_places(store: Store, path: Path, fmt: str) -> PlaceImport:
-    """Read `path` (format `fmt`) and replace the places of that file name in the store, atomically."""
+def import_places(store: Store, path: Path, fmt: str) -> ImportResult:
+    """Read `path` (format `fmt`) and replace the places of that file name in the store, atomically.
+
+    The file is a batch like any other (rows without a name or a point quarantined); the same file
+    imported again, with no other file of its name since, adds nothing.
+    """
     found = read_place_file(path, fmt)
+    intake = Intake(found.rows.file, PLACE_FORMATS[fmt], PUBLISHERS[fmt], "place")
     places = _unique_refs(found.places)
-    with store.transaction() as con:
-        level = None
-        if found.areas:
-            level = found.areas[0].level
-            store_areas(con, found.areas, path.name)
-            place_reports(con, level, DEFAULT_TOLERANCE_KM, source_file=path.name)
-        counts = _replace_places(con, path.name, fmt, places)
-        names = _store_names(con, path.name, places)
-        coded = code_places(con)
-    return {
-        "file": path.name,
-        "format": fmt,
-        "layer": found.layer,
-        "places": len(places),
-        "new": counts["new"],
-        "kept": counts["kept"],
-        "removed": counts["removed"],
-        "names": names,
-        "skipped_rows": found.skipped_rows,
+    done: dict[str, Any] = {}
+
+    def write(con: duckdb.DuckDBPyConnection, batch_id: int) -> list[int]:
+        done.update(_store_file(con, path.name, fmt, found, places))
+        return [p.row_number for p in places]
+
+    rows, replaced_by = found.rows, tuple(PLACE_FORMATS.values())
+    result = import_rows(store, intake, rows.header, rows.documents(), found.rejected, write, replaced_by)
+    result.what = found.layer
+    if result.already_imported:
+        return result
+    result.details = {"places": len(places), **done["counts"]}
+    if found.areas:
+        result.details["admin_areas"] = len(found.areas)  # and the reports placed again at their level
+    result.breakdowns = {
         "by_precision": dict(Counter(p.precision for p in places).most_common()),
-        "admin_areas": len(found.areas),
-        "admin_level": level,
-        "coded": coded,
+        "coded": done["coded"],
     }
+    return result
+
+
+def _store_file(
+    con: duckdb.DuckDBPyConnection, source_file: str, fmt: str, found: PlaceFile, places: list[Place]
+) -> dict[str, Any]:
+    """The file's admin areas (reports re-placed at their level), places and names; places coded."""
+    if found.areas:
+        store_areas(con, found.areas, source_file)
+        place_reports(con, found.areas[0].level, DEFAULT_TOLERANCE_KM, source_file=source_file)
+    counts = _replace_places(con, source_file, fmt, places)
+    counts["names"] = _store_names(con, source_file, places)
+    return {"counts": counts, "coded": code_places(con)}
 
 
 def _unique_refs(places: list[Place]) -> list[Place]:

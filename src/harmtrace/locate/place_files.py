@@ -18,24 +18,26 @@ can claim. The rules, each a choice a reader may want to revisit:
   buildings (class S) within 100 m, everything else village.
 
 Names in Arabic script and in Latin script are told apart by their letters, not by their column.
-Files are read with pyogrio (GeoJSON, Shapefile, GeoPackage: anything GDAL reads) or as CSV / TSV.
+Files are read as features (`harmtrace.ingest.geofile`: GeoJSON, Shapefile, GeoPackage, CSV) or, for
+GeoNames, line by line. Every row is a place or is quarantined with its reasons (no name, no usable
+point, no P-code...): `harmtrace.locate.gazetteer` records the batch.
 """
 
 from __future__ import annotations
 
-import csv
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-import pyogrio
 import shapely
 
 from harmtrace.choices import PLACE_FILE_FORMATS as FORMATS
 from harmtrace.errors import InputError
-from harmtrace.locate.admin import LEVEL_NAMES, AdminArea
+from harmtrace.ingest.geofile import Feature, GeoFile, read_csv_features, read_geofile
+from harmtrace.ingest.intake import InputFile
+from harmtrace.locate.admin import LEVEL_NAMES, AdminArea, admin_area
 from harmtrace.locate.place_keys import script_of
 
 ADMIN_PRECISION: Final = {0: "country", **LEVEL_NAMES}
@@ -65,16 +67,19 @@ class Place:
     geometry: Any = None  # shapely polygon for areas, else None
     pcode: str | None = None
     adm_pcodes: dict[int, str] = field(default_factory=dict)
+    row_number: int = 0  # its row in the file (1 = first data row)
 
 
 @dataclass
 class PlaceFile:
-    """What one file held: its places and, for OCHA boundary layers, the admin areas (levels 1-3)."""
+    """What one file held: its rows (the documents of its batch), its places, for OCHA boundary layers
+    the admin areas (levels 1-3), and row number -> reasons for the rows that are no place."""
 
     layer: str
+    rows: GeoFile
     places: list[Place]
     areas: list[AdminArea] = field(default_factory=list)
-    skipped_rows: list[int] = field(default_factory=list)  # rows (1 = first data row) without name or point
+    rejected: dict[int, list[str]] = field(default_factory=dict)
 
 
 def read_place_file(path: Path, fmt: str) -> PlaceFile:
@@ -111,72 +116,72 @@ def _names(*values: Any) -> list[str]:
     return list(seen)
 
 
+# Each reader makes a place of a row, or says why it cannot: (place, reasons).
+Made = tuple[Place | None, list[str]]
+
+
+def _layer(layer: str, rows: GeoFile, make: Callable[[Feature], Made]) -> PlaceFile:
+    """The places of `rows`, each numbered by its row, with the reasons of the rows that are none."""
+    places, rejected = rows.check(make)
+    return PlaceFile(layer, rows, places, rejected=rejected)
+
+
+def _numbered(place: Place, f: Feature) -> Made:
+    """`place` of row `f`, or why it is no place: no name, or a latitude out of range."""
+    place.row_number = f.row_number
+    reasons = [] if place.names else ["name_missing: the row gives no name"]
+    if not -90 <= place.latitude <= 90:
+        reasons.append(f"coordinates_invalid: latitude {place.latitude} is outside -90..90")
+    return place, reasons
+
+
 # ---------------------------------------------------------------------------------------------------
 # OCHA COD-AB
 # ---------------------------------------------------------------------------------------------------
 
 
-def _read_layer(path: Path) -> tuple[list[dict[str, Any]], list[Any]]:
-    """Attribute rows and shapely geometries of a vector file (any format GDAL reads)."""
-    try:
-        meta, table = pyogrio.read_arrow(path)
-    except Exception as exc:  # pyogrio raises its own and GDAL's errors: all mean "cannot read"
-        raise InputError(
-            f"Cannot read {path} as a vector file ({exc}). Use GeoJSON, Shapefile or GeoPackage."
-        ) from exc
-    geometry_column = meta.get("geometry_name") or "wkb_geometry"
-    geometries = shapely.from_wkb(table.column(geometry_column).to_pylist())
-    crs = str(meta.get("crs") or "EPSG:4326")
-    if crs not in ("EPSG:4326", "OGC:CRS84"):
-        raise InputError(f"{path} is in {crs}: reproject it to WGS84 lon/lat (EPSG:4326) first.")
-    return table.drop_columns([geometry_column]).to_pylist(), list(geometries)
-
-
 def read_ocha(path: Path) -> PlaceFile:
     """An OCHA COD-AB layer, told apart by its attributes (boundaries, label points, capitals, quarters)."""
-    rows, geoms = _read_layer(path)
-    if not rows:
-        raise InputError(f"{path} has no features.")
-    fields = set(rows[0])
+    rows = read_geofile(path)
+    fields = set(rows.header)
     if "admin_leve" in fields:
-        return PlaceFile("admin points", [_admin_point(r, g) for r, g in zip(rows, geoms, strict=True)])
+        return _layer("admin points", rows, _admin_point)
     if "adm_p_lvl" in fields:
-        return PlaceFile("admin capitals", [_capital(r, g) for r, g in zip(rows, geoms, strict=True)])
+        return _layer("admin capitals", rows, _capital)
     if "neighborho" in fields:
-        return PlaceFile("neighbourhoods", [_quarter(r, g) for r, g in zip(rows, geoms, strict=True)])
+        return _layer("neighbourhoods", rows, _quarter)
     levels = [n for n in (3, 2, 1, 0) if f"adm{n}_pcode" in fields]
     if not levels:
         raise InputError(
             f"{path}: not an OCHA COD-AB layer (no admN_pcode, admin_leve, adm_p_lvl or neighborho "
             "attribute). Use --format geonames or syrian-archive for other gazetteers."
         )
-    return _boundaries(path, rows, geoms, levels[0])
+    return _boundaries(rows, levels[0])
 
 
 def _pcodes(row: dict[str, Any], finest: int) -> dict[int, str]:
     return {n: p for n in (1, 2, 3) if n <= finest and (p := _text(row.get(f"adm{n}_pcode")))}
 
 
-def _boundaries(path: Path, rows: list[dict[str, Any]], geoms: list[Any], level: int) -> PlaceFile:
-    places, areas = [], []
-    for index, (row, geom) in enumerate(zip(rows, geoms, strict=True)):
-        pcode, name_en = _text(row.get(f"adm{level}_pcode")), _text(row.get(f"adm{level}_name"))
-        if not pcode or not name_en or geom is None or geom.geom_type not in ("Polygon", "MultiPolygon"):
-            raise InputError(
-                f"{path}: feature {index} has no adm{level}_pcode, name or polygon. Fix the file."
-            )
-        geom = geom if shapely.is_valid(geom) else shapely.make_valid(geom)
-        name_ar = _text(row.get(f"adm{level}_name1"))
-        point = _inner_point(geom, row.get("center_lon"), row.get("center_lat"))
-        names = _names(name_en, name_ar, row.get(f"adm{level}_name2"), row.get(f"adm{level}_name3"))
-        places.append(
-            Place(pcode, ADMIN_PRECISION[level], ADMIN_PRECISION[level], point.x, point.y, names,
-                  name_en, name_ar, geometry=geom, pcode=pcode, adm_pcodes=_pcodes(row, level))
-        )  # fmt: skip
-        if level >= 1:
-            parent = _text(row.get(f"adm{level - 1}_pcode")) if level > 1 else None
-            areas.append(AdminArea(pcode, level, name_en, name_ar, parent, geom))
-    return PlaceFile(f"admin{level} boundaries", places, areas)
+def _boundaries(rows: GeoFile, level: int) -> PlaceFile:
+    made, rejected = rows.check(lambda f: _boundary(f, level))
+    places = [place for place, _ in made]
+    areas = [area for _, area in made if level >= 1]
+    return PlaceFile(f"admin{level} boundaries", rows, places, areas, rejected)
+
+
+def _boundary(f: Feature, level: int) -> tuple[tuple[Place, AdminArea] | None, list[str]]:
+    """The place of a boundary polygon and its admin area (`harmtrace.locate.admin.admin_area`)."""
+    area, reasons = admin_area(f, level)
+    if area is None:
+        return None, reasons
+    row = f.properties
+    point = _inner_point(area.geometry, row.get("center_lon"), row.get("center_lat"))
+    names = _names(area.name_en, area.name_ar, row.get(f"adm{level}_name2"), row.get(f"adm{level}_name3"))
+    place = Place(area.pcode, ADMIN_PRECISION[level], ADMIN_PRECISION[level], point.x, point.y, names,
+                  area.name_en, area.name_ar, geometry=area.geometry, pcode=area.pcode,
+                  adm_pcodes=_pcodes(row, level), row_number=f.row_number)  # fmt: skip
+    return (place, area), []
 
 
 def _inner_point(geom: Any, lon: Any, lat: Any) -> Any:
@@ -188,46 +193,66 @@ def _inner_point(geom: Any, lon: Any, lat: Any) -> Any:
     return geom.point_on_surface()
 
 
-def _admin_point(row: dict[str, Any], geom: Any) -> Place:
-    level = int(row["admin_leve"])
+def _point(f: Feature) -> tuple[Any, list[str]]:
+    """The feature's point, or why it has none."""
+    geom = f.geometry
+    if geom is None or geom.is_empty:
+        return None, ["geometry_missing: the feature has no point"]
+    if geom.geom_type != "Point":
+        return None, [f"geometry_type: {geom.geom_type}, expected Point"]
+    return geom, []
+
+
+def _point_and_level(f: Feature, field: str) -> tuple[Any, int, list[str]]:
+    """The feature's point and the admin level 0-3 its property `field` gives, or why they are none."""
+    geom, reasons = _point(f)
+    text = _text(f.properties.get(field))
+    if text is None or not text.isdigit() or int(text) not in ADMIN_PRECISION:
+        reasons.append(f"level_invalid: {field} {f.properties.get(field)!r} is not an admin level 0-3")
+        return geom, 0, reasons
+    return geom, int(text), reasons
+
+
+def _admin_point(f: Feature) -> Made:
+    geom, level, reasons = _point_and_level(f, "admin_leve")
+    if reasons:
+        return None, reasons
+    row = f.properties
     pcode = _text(row.get(f"adm{level}_pcode")) or "SY"
     names = _names(row.get("name"), row.get("name1"), row.get("name2"), row.get("name3"))
-    return Place(pcode, ADMIN_PRECISION[level], ADMIN_PRECISION[level], geom.x, geom.y, names,
-                 _text(row.get("name")), _text(row.get("name1")), pcode=pcode,
-                 adm_pcodes=_pcodes(row, level))  # fmt: skip
+    return _numbered(Place(pcode, ADMIN_PRECISION[level], ADMIN_PRECISION[level], geom.x, geom.y, names,
+                           _text(row.get("name")), _text(row.get("name1")), pcode=pcode,
+                           adm_pcodes=_pcodes(row, level)), f)  # fmt: skip
 
 
-def _capital(row: dict[str, Any], geom: Any) -> Place:
-    level = int(row["adm_p_lvl"])
+def _capital(f: Feature) -> Made:
+    geom, level, reasons = _point_and_level(f, "adm_p_lvl")
+    if reasons:
+        return None, reasons
+    row = f.properties
     names = _names(row.get("name"), row.get("name_1"), row.get("name_2"), row.get("name_3"))
     where = _text(row.get(f"adm{level}_pcode")) if level else "SY"
-    return Place(f"capital:{level}:{where}:{names[0] if names else ''}", "admin capital",
-                 CAPITAL_PRECISION[level], geom.x, geom.y, names, _text(row.get("name")),
-                 _text(row.get("name_1")), adm_pcodes=_pcodes(row, 3))  # fmt: skip
+    return _numbered(Place(f"capital:{level}:{where}:{names[0] if names else ''}", "admin capital",
+                           CAPITAL_PRECISION[level], geom.x, geom.y, names, _text(row.get("name")),
+                           _text(row.get("name_1")), adm_pcodes=_pcodes(row, 3)), f)  # fmt: skip
 
 
-def _quarter(row: dict[str, Any], geom: Any) -> Place:
+def _quarter(f: Feature) -> Made:
+    row, geom = f.properties, f.geometry
+    if geom is None or geom.is_empty:
+        return None, ["geometry_missing: the feature has no geometry"]
     code = _text(row.get("neighbor_2")) or _text(row.get("neighborho")) or ""
     geom = geom if shapely.is_valid(geom) else shapely.make_valid(geom)
     point = geom.point_on_surface()
     names = _names(row.get("neighborho"), row.get("neighbor_1"))
-    return Place(code, "neighbourhood", "neighbourhood", point.x, point.y, names,
-                 _text(row.get("neighborho")), _text(row.get("neighbor_1")), geometry=geom, pcode=code,
-                 adm_pcodes=_pcodes(row, 3))  # fmt: skip
+    return _numbered(Place(code, "neighbourhood", "neighbourhood", point.x, point.y, names,
+                           _text(row.get("neighborho")), _text(row.get("neighbor_1")), geometry=geom,
+                           pcode=code, adm_pcodes=_pcodes(row, 3)), f)  # fmt: skip
 
 
 # ---------------------------------------------------------------------------------------------------
 # Syrian Archive gazetteers (CSV)
 # ---------------------------------------------------------------------------------------------------
-
-
-def _csv_rows(path: Path, delimiter: str = ",") -> tuple[list[str], list[dict[str, str]]]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as f:
-            reader = csv.DictReader(f, delimiter=delimiter)
-            return list(reader.fieldnames or []), list(reader)
-    except UnicodeDecodeError as exc:
-        raise InputError(f"{path} is not UTF-8 ({exc}). Save it as UTF-8 and try again.") from exc
 
 
 def _coordinate(value: Any) -> float | None:
@@ -238,51 +263,46 @@ def _coordinate(value: Any) -> float | None:
     return number if -180.0 <= number <= 180.0 else None
 
 
+def _no_point(lat: Any, lon: Any) -> tuple[None, list[str]]:
+    return None, [f"coordinates_invalid: latitude {lat!r}, longitude {lon!r} is no point in degrees"]
+
+
 def read_syrian_archive(path: Path) -> PlaceFile:
     """The 2015 locations gazetteer (pk, name_en, name_ar, region...) or seankross syrian_places."""
-    header, rows = _csv_rows(path)
-    if {"pk", "name_en", "name_ar", "latitude", "longitude"} <= set(header):
-        return _located("Syrian Archive locations", rows, _archive_place)
-    if {"City", "Neighborhood", "Latitude", "Longitude"} <= set(header):
-        return _located("Syrian Archive places", rows, _geocoded_place)
+    rows = read_csv_features(path)
+    header = set(rows.header)
+    if {"pk", "name_en", "name_ar", "latitude", "longitude"} <= header:
+        return _layer("Syrian Archive locations", rows, _archive_place)
+    if {"City", "Neighborhood", "Latitude", "Longitude"} <= header:
+        return _layer("Syrian Archive places", rows, _geocoded_place)
     raise InputError(
-        f"{path}: header {', '.join(header[:8])} is neither the Syrian Archive locations gazetteer "
+        f"{path}: header {', '.join(rows.header[:8])} is neither the Syrian Archive locations gazetteer "
         "(pk, name_en, name_ar, latitude, longitude) nor syrian_places "
         "(City, Neighborhood, Latitude, Longitude)."
     )
 
 
-def _located(
-    layer: str, rows: Iterable[dict[str, str]], make: Callable[[int, dict[str, str]], Place | None]
-) -> PlaceFile:
-    """Places with a name and coordinates in range; the row numbers of the others are kept to report."""
-    result = PlaceFile(layer, [])
-    for number, row in enumerate(rows, start=1):
-        place = make(number, row)
-        if place is not None and place.names and -90 <= place.latitude <= 90:
-            result.places.append(place)
-        else:
-            result.skipped_rows.append(number)
-    return result
-
-
-def _archive_place(number: int, row: dict[str, str]) -> Place | None:
+def _archive_place(f: Feature) -> Made:
+    row = f.properties
     lon, lat = _coordinate(row.get("longitude")), _coordinate(row.get("latitude"))
     if lon is None or lat is None:
-        return None
+        return _no_point(row.get("latitude"), row.get("longitude"))
     is_region = _text(row.get("pk")) == _text(row.get("region"))
     precision = "governorate" if is_region else "village"
     names = _names(row.get("name_en"), row.get("name"), row.get("name_ar"))
-    return Place(f"pk:{row.get('pk') or number}", "governorate" if is_region else "place", precision,
-                 lon, lat, names, _text(row.get("name_en")), _text(row.get("name_ar")))  # fmt: skip
+    return _numbered(Place(f"pk:{row.get('pk') or f.row_number}", "governorate" if is_region else "place",
+                           precision, lon, lat, names, _text(row.get("name_en")),
+                           _text(row.get("name_ar"))), f)  # fmt: skip
 
 
-def _geocoded_place(number: int, row: dict[str, str]) -> Place | None:
+def _geocoded_place(f: Feature) -> Made:
+    row = f.properties
     lon, lat = _coordinate(row.get("Longitude")), _coordinate(row.get("Latitude"))
+    if lon is None or lat is None:
+        return _no_point(row.get("Latitude"), row.get("Longitude"))
     name = _text(row.get("Neighborhood"))
-    if lon is None or lat is None or name is None:
-        return None
-    return Place(f"row:{number}", "place", "town", lon, lat, [name], name_en=name)
+    place = Place(f"row:{f.row_number}", "place", "town", lon, lat, [name] if name else [], name_en=name)
+    return _numbered(place, f)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -291,24 +311,32 @@ def _geocoded_place(number: int, row: dict[str, str]) -> Place | None:
 
 
 def read_geonames(path: Path) -> PlaceFile:
-    """A GeoNames dump (e.g. SY.txt): tab-separated, no header, the standard 19 columns."""
-    result = PlaceFile("GeoNames", [])
+    """A GeoNames dump (e.g. SY.txt): tab-separated, no header, the standard 19 columns; each line's
+    bytes are its document."""
+    data = path.read_bytes()
     try:
-        with path.open(encoding="utf-8", newline="") as f:
-            for number, cells in enumerate(csv.reader(f, delimiter="\t", quoting=csv.QUOTE_NONE), start=1):
-                if len(cells) != len(GEONAMES_COLUMNS):
-                    raise InputError(
-                        f"{path} line {number} has {len(cells)} tab-separated columns, not 19: "
-                        "expected a GeoNames dump (geonameid, name, asciiname, alternatenames, ...)."
-                    )
-                place = _geoname(dict(zip(GEONAMES_COLUMNS, cells, strict=True)))
-                if place is not None and place.names:
-                    result.places.append(place)
-                else:
-                    result.skipped_rows.append(number)
+        data.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InputError(f"{path} is not UTF-8 ({exc}): GeoNames dumps are UTF-8.") from exc
-    return result
+    features = []
+    for number, line in enumerate(_lines(data), start=1):
+        cells = line.decode("utf-8").split("\t")
+        if len(cells) != len(GEONAMES_COLUMNS):
+            raise InputError(
+                f"{path} line {number} has {len(cells)} tab-separated columns, not 19: "
+                "expected a GeoNames dump (geonameid, name, asciiname, alternatenames, ...)."
+            )
+        features.append(Feature(number, dict(zip(GEONAMES_COLUMNS, cells, strict=True)), None, line))
+    rows = GeoFile(InputFile.of_bytes(path, data, "utf-8"), list(GEONAMES_COLUMNS), features)
+    return _layer("GeoNames", rows, _geoname)
+
+
+def _lines(data: bytes) -> list[bytes]:
+    """The lines of `data` without their line endings (a last line ending adds no line)."""
+    lines = data.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return [line.removesuffix(b"\r") for line in lines]
 
 
 def geonames_precision(feature_class: str, feature_code: str, population: int | None) -> str:
@@ -330,17 +358,19 @@ def geonames_precision(feature_class: str, feature_code: str, population: int | 
     return "within_100m" if feature_class == "S" else "village"
 
 
-def _geoname(row: dict[str, str]) -> Place | None:
+def _geoname(f: Feature) -> Made:
+    row = f.properties
     lon, lat = _coordinate(row["longitude"]), _coordinate(row["latitude"])
     if lon is None or lat is None:
-        return None
+        return _no_point(row["latitude"], row["longitude"])
     population = int(row["population"]) if row["population"].strip().isdigit() else None
     alternates = [a for a in row["alternatenames"].split(",") if a.strip()]
     names = [n for n in _names(row["name"], row["asciiname"], *alternates) if _keyable(n)]
     arabic = next((n for n in names if _is_arabic(n)), None)
     precision = geonames_precision(row["feature_class"], row["feature_code"], population)
     kind = GEONAMES_ADMIN.get(row["feature_code"]) or row["feature_code"] or "place"
-    return Place(row["geonameid"], kind, precision, lon, lat, names, _text(row["name"]), arabic, population)
+    place = Place(row["geonameid"], kind, precision, lon, lat, names, _text(row["name"]), arabic, population)
+    return _numbered(place, f)
 
 
 def _is_arabic(name: str) -> bool:

@@ -52,6 +52,10 @@ GRADE_MEANINGS: Final = {
 NOT_ASSESSED: Final = "(not assessed)"
 
 # Attribution each licence requires, by import format (see data/README.md).
+OCHA_ATTRIBUTION: Final = (
+    "Administrative boundaries: OCHA, Syrian Arab Republic Common Operational Dataset (COD-AB), via HDX. "
+    "Licensed CC BY-IGO."
+)
 ATTRIBUTION: Final[dict[str, str]] = {
     "ucdp-ged": (
         "UCDP Georeferenced Event Dataset (GED), Uppsala Conflict Data Program, Uppsala University. "
@@ -63,11 +67,11 @@ ATTRIBUTION: Final[dict[str, str]] = {
         "The Syrian Archive (Mnemonic e.V.), verified-video records, via the R package "
         "seankross/syrianarchive. Licensed CC BY-SA 4.0: material derived from it shares alike."
     ),
+    # boundary and gazetteer files are batches too (harmtrace.ingest.intake)
+    "boundaries": OCHA_ATTRIBUTION,
+    "places-ocha": OCHA_ATTRIBUTION,
+    "places-geonames": "Place names: GeoNames (geonames.org). Licensed CC BY 4.0.",
 }
-OCHA_ATTRIBUTION: Final = (
-    "Administrative boundaries: OCHA, Syrian Arab Republic Common Operational Dataset (COD-AB), via HDX. "
-    "Licensed CC BY-IGO."
-)
 
 
 @dataclass
