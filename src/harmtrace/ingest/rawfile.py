@@ -371,10 +371,8 @@ def _bad_byte(data: bytes, start: int) -> str:
 
 
 def raw_documents(data: bytes, records: Records, first: int = 1) -> pa.Table:
-    """Records `first`.. as a table (row_number, sha256, raw): the bytes exactly as in the file."""
+    """Records `first`.. as a table (row_number, raw): the bytes exactly as in the file (hashed where
+    they are written, `intake.write_documents`)."""
     raws = record_bytes(data, records, np.arange(first, len(records)))
-    hashes = [hashlib.sha256(r).hexdigest() for r in raws]
     rows = pa.array(np.arange(first, len(records), dtype=np.int64))
-    return pa.table(
-        {"row_number": rows, "sha256": pa.array(hashes, pa.string()), "raw": pa.array(raws, pa.binary())}
-    )
+    return pa.table({"row_number": rows, "raw": pa.array(raws, pa.binary())})

@@ -15,7 +15,6 @@ and `batch._normalise` into a row flag for a column no field reads.
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
 import re
@@ -190,7 +189,6 @@ def _documents(rows: list[tuple[Any, ...]]) -> pa.Table:
     return pa.table(
         {
             "row_number": pa.array(range(1, len(rows) + 1), pa.int64()),
-            "sha256": pa.array([hashlib.sha256(r).hexdigest() for r in raws], pa.string()),
             "raw": pa.array(raws, pa.binary()),
         }
     )

@@ -46,11 +46,11 @@ SAMPLE_EVERY = 50_000  # rows kept to check that DuckDB's rows line up with the 
 PYTHON_BATCH = 50_000  # rows parsed in Python per staging insert
 
 
-DOCUMENT_SCHEMA = pa.schema([("row_number", pa.int64()), ("sha256", pa.string()), ("raw", pa.binary())])
+DOCUMENT_SCHEMA = pa.schema([("row_number", pa.int64()), ("raw", pa.binary())])
 
 
 class DocumentSink(Protocol):
-    """Where the raw rows go (the batch's documents): tables (row_number, sha256, raw), in order,
+    """Where the raw rows go (the batch's documents): tables (row_number, raw), in order,
     written in one statement as the iterator yields them (one statement keeps DuckDB's memory lower
     than many small ones inside a transaction)."""
 
