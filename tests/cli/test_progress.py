@@ -72,3 +72,13 @@ def test_json_on_a_terminal_shows_no_progress(db: Path) -> None:
     shown = in_terminal("assess", "incidents", "--db", str(db), "--json")
     assert "grading incidents" not in shown
     assert json.loads(shown)["incidents"] == 8
+
+
+def test_an_import_on_a_terminal_shows_its_stages(db_path: Path) -> None:
+    shown = in_terminal("ingest", "ucdp-ged", str(TEST_DATA / "ucdp_ged_windows.csv"), "--db", str(db_path))
+    assert "ingest: keeping the raw rows" in shown and "ingest: matching records" in shown, shown
+    piped = subprocess.run(
+        [HARMTRACE, "ingest", "ucdp-ged", str(TEST_DATA / "ucdp_ged_windows.csv"), "--db", str(db_path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    assert "already imported" in piped.stdout and piped.stderr == ""

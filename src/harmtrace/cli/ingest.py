@@ -17,6 +17,7 @@ from harmtrace.cli.base import (
     main,
     store_for,
 )
+from harmtrace.cli.progress import shown
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -76,10 +77,10 @@ def ingest(
 
     fmt = get_format(format_name, mapping)
     plausible = _area(area)
-    with store_for(db, create=True) as store:
+    with store_for(db, create=True) as store, shown("ingest", as_json) as progress:
         result = import_file(
             store, fmt, file, source=source, area=plausible, withdraw_missing=withdraw_missing,
-            encoding=encoding,
+            encoding=encoding, progress=progress,
         )  # fmt: skip
     emit(result.as_dict(), as_json, lambda: describe_import(result))
 

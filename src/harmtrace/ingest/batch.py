@@ -56,6 +56,7 @@ from harmtrace.model import (
     SIDE_HARM_COLUMN,
     SIDE_HARM_TYPE,
 )
+from harmtrace.progress import Progress, silent
 from harmtrace.store import Store, scalar
 
 __all__ = ["ImportResult", "import_file"]
@@ -69,6 +70,7 @@ def import_file(
     area: PlausibleArea | None = None,
     withdraw_missing: bool = False,
     encoding: str | None = None,
+    progress: Progress = silent,
 ) -> ImportResult:
     """Import `path` as `fmt` into `store` under `source` (default: the format's source, else its name).
 
@@ -76,24 +78,27 @@ def import_file(
     file is the source's complete current list of its kind: current records it does not name are
     withdrawn; a file imported before is then imported again (its rows unchanged) to do so.
     `encoding` overrides the detection of a CSV file's encoding (`rawfile.read_raw`); the same bytes
-    read in another encoding are another import.
+    read in another encoding are another import. `progress` is told the stages, and the rows read.
     """
     if withdraw_missing and fmt.withdraws:
         raise InputError(
             f"--withdraw-missing does not apply to {fmt.name}: a deletions feed withdraws the records it "
             "lists. Leave the option out."
         )
+    progress("reading the file")
     raw = read_raw(path, encoding)
     intake = Intake(InputFile.of(raw), fmt.name, source or fmt.source or fmt.name, fmt.kind, fmt.mapping_text)
     previous = previous_batch(store, intake)
     if previous is not None and not withdraw_missing:
         return already_imported(store, previous, intake)
     started = datetime.now()
+    progress("parsing")
     with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
         try:
             ids = open_batch(con, intake.source, started)
             batch_id = ids.batch_id
-            staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id))
+            staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id), progress)
+            progress("checking the rows")
             fmt = fmt.layout_for(staged.header, str(raw.path))
             if fmt.prepare:
                 fmt.prepare(con, "staged")
@@ -102,6 +107,7 @@ def import_file(
             )
             if not fmt.withdraws:
                 _row_sources(con, ids.source_id)
+            progress("matching records")
             result = _write_outcomes(
                 con, batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
             )
@@ -157,14 +163,19 @@ def _parsed(con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format) -> Iterat
 
 
 def _stage(
-    con: duckdb.DuckDBPyConnection, raw: RawFile, fmt: Format, parsed: Parsed | None, sink: DocumentSink
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    fmt: Format,
+    parsed: Parsed | None,
+    sink: DocumentSink,
+    progress: Progress,
 ) -> Staged:
     """Stage a parsed CSV file, or a spreadsheet."""
     if parsed is None:
         from harmtrace.ingest.spreadsheet import stage_xlsx
 
         return stage_xlsx(con, raw, fmt.required_columns, sink, fmt.sheet)
-    return stage_csv(con, parsed, sink)
+    return stage_csv(con, parsed, sink, progress)
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> set[str]:

@@ -40,6 +40,7 @@ from harmtrace.ingest.content import (
 )
 from harmtrace.ingest.rawfile import RawFile, raw_documents
 from harmtrace.ingest.sql import drop_relation, lit
+from harmtrace.progress import Progress, silent
 from harmtrace.store import scalar
 
 SAMPLE_EVERY = 50_000  # rows kept to check that DuckDB's rows line up with the splitter's records
@@ -111,10 +112,13 @@ def parsed_csv(con: duckdb.DuckDBPyConnection, raw: RawFile, required: tuple[str
             drop_staged(con)
 
 
-def stage_csv(con: duckdb.DuckDBPyConnection, parsed: Parsed, sink: DocumentSink) -> Staged:
-    """TEMP relation `staged` from a parsed file, its rows' documents written to `sink`."""
+def stage_csv(
+    con: duckdb.DuckDBPyConnection, parsed: Parsed, sink: DocumentSink, progress: Progress = silent
+) -> Staged:
+    """TEMP relation `staged` from a parsed file, its rows' documents written to `sink` (`progress`
+    told the rows kept as they go)."""
     raw = parsed.raw
-    index = _pass(raw, sink)
+    index = _pass(raw, sink, progress)
     if index.rows == 0:
         raise InputError(f"{raw.path} has a header but no rows: there is nothing to import.")
     staged = Staged(parsed.columns, parsed.header, index.rows)
@@ -194,21 +198,22 @@ def safe_names(header: list[str]) -> list[str]:
     return names
 
 
-def _pass(raw: RawFile, sink: DocumentSink) -> _Index:
+def _pass(raw: RawFile, sink: DocumentSink, progress: Progress) -> _Index:
     """One pass over the content: documents to `sink`, record offsets (in the content and in its UTF-8
     reading) and sampled rows."""
     index = _Index()
-    sink.write(_block_documents(raw, index))
+    sink.write(_block_documents(raw, index, progress))
     return index
 
 
-def _block_documents(raw: RawFile, index: _Index) -> Iterator[pa.Table]:
+def _block_documents(raw: RawFile, index: _Index, progress: Progress) -> Iterator[pa.Table]:
     """Each block's documents, `index` filled as the blocks go by."""
     utf8_offset = 0
     with raw.open() as stream:
         for block in blocks(stream):
             first = 1 if block.offset == 0 else 0  # record 0 of the first block is the header
             yield _documents(block, index, first)
+            progress("keeping the raw rows", index.rows)
             index.starts.append(block.records.starts[first:] + block.offset)
             if raw.encoding == "utf-8":
                 index.utf8_starts.append(index.starts[-1])
