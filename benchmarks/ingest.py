@@ -211,10 +211,10 @@ def memory_mb() -> tuple[float, float]:
 def run_step(step: str, csv_path: Path, work: Path, profile: bool) -> list[dict[str, Any]]:
     """Run one step in a fresh interpreter; its last stdout line is the JSON result."""
     cmd = [sys.executable, __file__, "--step", step, "--csv", str(csv_path), "--work", str(work)]
-    done = subprocess.run(
-        cmd + (["--profile"] if profile else []), check=True, capture_output=True, text=True
-    )
+    done = subprocess.run(cmd + (["--profile"] if profile else []), capture_output=True, text=True)
     sys.stderr.write(done.stderr)
+    if done.returncode:
+        raise SystemExit(f"step {step} failed (exit {done.returncode}): its output is above")
     return list(json.loads(done.stdout.strip().splitlines()[-1]))
 
 

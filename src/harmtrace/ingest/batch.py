@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, StoreError
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS, Format
 from harmtrace.ingest.intake import (
@@ -93,36 +93,54 @@ def import_file(
         return already_imported(store, previous, intake)
     started = datetime.now()
     progress("parsing")
-    with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
-        try:
-            ids = open_batch(con, intake.source, started)
-            batch_id = ids.batch_id
-            staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id), progress)
-            progress("checking the rows")
-            fmt = fmt.layout_for(staged.header, str(raw.path))
-            if fmt.prepare:
-                fmt.prepare(con, "staged")
-            given = (
-                listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
-            )
-            if not fmt.withdraws:
-                _row_sources(con, ids.source_id)
-            progress("matching records")
-            result = _write_outcomes(
-                con, batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
-            )
-            close_batch(
-                con,
-                ids,
-                intake,
-                result,
-                staged.header,
-                "SELECT row_number FROM checked WHERE len(reasons) = 0",
-            )
-        finally:
-            drop_staged(con)
-            con.execute("DROP TABLE IF EXISTS checked")
+    try:
+        with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
+            result = _import(con, raw, fmt, intake, parsed, area, withdraw_missing, started, progress)
+    except duckdb.OutOfMemoryException as exc:
+        raise StoreError(_out_of_memory(path)) from exc
+    finally:
+        drop_staged(store.con)
+        store.con.execute("DROP TABLE IF EXISTS checked")
     return result
+
+
+def _import(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    fmt: Format,
+    intake: Intake,
+    parsed: Parsed | None,
+    area: PlausibleArea | None,
+    withdraw_missing: bool,
+    started: datetime,
+    progress: Progress,
+) -> ImportResult:
+    """The import's writes, inside its transaction: documents, checked rows, records, the batch."""
+    ids = open_batch(con, intake.source, started)
+    staged = _stage(con, raw, fmt, parsed, _Documents(con, ids.batch_id), progress)
+    progress("checking the rows")
+    fmt = fmt.layout_for(staged.header, str(raw.path))
+    if fmt.prepare:
+        fmt.prepare(con, "staged")
+    given = listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
+    if not fmt.withdraws:
+        _row_sources(con, ids.source_id)
+    progress("matching records")
+    result = _write_outcomes(
+        con, ids.batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
+    )
+    close_batch(
+        con, ids, intake, result, staged.header, "SELECT row_number FROM checked WHERE len(reasons) = 0"
+    )
+    return result
+
+
+def _out_of_memory(path: Path) -> str:
+    limit = os.environ.get("HARMTRACE_IMPORT_MEMORY", DEFAULT_IMPORT_MEMORY)
+    return (
+        f"Importing {path} needed more memory than the import may use ($HARMTRACE_IMPORT_MEMORY, now "
+        f"{limit}). Nothing was imported. Allow more (e.g. HARMTRACE_IMPORT_MEMORY=2GB) and import again."
+    )
 
 
 @dataclass
@@ -140,16 +158,25 @@ class _Documents:
         self.con.execute("DELETE FROM document WHERE batch_id = ?", [self.batch_id])
 
 
+DEFAULT_IMPORT_MEMORY = "512MB"
+
+
 @contextmanager
 def import_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB's memory limit for an import ($HARMTRACE_IMPORT_MEMORY, default 512MB): past it DuckDB
     spills to a temporary folder beside the store, so an import's memory does not grow with the file."""
-    before = scalar(con, "SELECT current_setting('memory_limit')")
-    con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', '512MB'))}")
+    before = con.execute(
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+    ).fetchall()[0]
+    con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', DEFAULT_IMPORT_MEMORY))}")
+    # rows are numbered by the file's order once, where DuckDB parses it (staging); past that, every
+    # step orders by row number itself, and letting DuckDB write out of order keeps its memory down
+    con.execute("SET preserve_insertion_order = false")
     try:
         yield
     finally:
-        con.execute(f"SET memory_limit = {lit(str(before))}")
+        con.execute(f"SET memory_limit = {lit(str(before[0]))}")
+        con.execute(f"SET preserve_insertion_order = {bool(before[1])}")
 
 
 @contextmanager

@@ -255,7 +255,10 @@ def _duckdb_parse(
         f"escape='\"', max_line_size={MAX_ROW_BYTES}, ignore_errors=true, store_rejects=true, "
         "rejects_table='ht_rejects', rejects_scan='ht_reject_scans')"
     )
+    order = scalar(con, "SELECT current_setting('preserve_insertion_order')")
     try:
+        # the rows' order in `ht_parsed` is the file's: their positions number them (`_number_rows`)
+        con.execute("SET preserve_insertion_order = true")
         con.execute(f"CREATE OR REPLACE TEMP TABLE ht_parsed AS SELECT * FROM {scan}")
         rejects = con.execute(
             "SELECT line_byte_position - 1, list(DISTINCT error_type ORDER BY error_type) FROM ht_rejects "
@@ -265,6 +268,7 @@ def _duckdb_parse(
         con.execute("DROP TABLE IF EXISTS ht_parsed")
         return False, []
     finally:
+        con.execute(f"SET preserve_insertion_order = {bool(order)}")
         con.execute("DROP TABLE IF EXISTS ht_rejects; DROP TABLE IF EXISTS ht_reject_scans")
     return True, [(int(pos), list(kinds)) for pos, kinds in rejects]
 
