@@ -116,3 +116,16 @@ def test_the_encoding_is_printed_when_it_is_not_utf8(db_path: Path, tmp_path: Pa
     assert "read in the encoding cp1256 (Arabic (Windows-1256)), not UTF-8" in out
     plain = write_csv(tmp_path / "ged_utf8.csv", header, rows[1:])
     assert "encoding" not in run_cli(db_path, "ingest", "ucdp-ged", str(plain)).output
+
+
+def test_an_import_out_of_memory_says_what_to_set_and_writes_nothing(
+    db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    path, _ = _ucdp(tmp_path, 200)
+    monkeypatch.setenv("HARMTRACE_IMPORT_MEMORY", "2MB")  # far below what 200 rows need
+    done = run_cli(db_path, "ingest", "ucdp-ged", str(path))
+    assert done.exit_code == 1 and "Traceback" not in done.output
+    assert "$HARMTRACE_IMPORT_MEMORY, now 2MB" in done.output and "Nothing was imported" in done.output
+    monkeypatch.delenv("HARMTRACE_IMPORT_MEMORY")
+    again = run_cli(db_path, "ingest", "ucdp-ged", str(path))
+    assert again.exit_code == 0 and "read 200 = accepted 200" in again.output
