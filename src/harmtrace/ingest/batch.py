@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -38,7 +38,6 @@ from harmtrace.ingest.rawfile import RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
 from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
 from harmtrace.ingest.staging import (
-    DOCUMENT_SCHEMA,
     DocumentSink,
     Parsed,
     Staged,
@@ -58,6 +57,7 @@ from harmtrace.model import (
 )
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store, scalar
+from harmtrace.store.store import clear_unfinished
 
 __all__ = ["ImportResult", "import_file"]
 
@@ -94,8 +94,10 @@ def import_file(
     started = datetime.now()
     progress("parsing")
     try:
-        with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed, store.transaction() as con:
-            result = _import(con, raw, fmt, intake, parsed, area, withdraw_missing, started, progress)
+        with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed:
+            result = _unfinished_then_batch(
+                store, raw, fmt, intake, parsed, area, withdraw_missing, progress, started
+            )
     except duckdb.OutOfMemoryException as exc:
         raise StoreError(_out_of_memory(path)) from exc
     finally:
@@ -104,20 +106,59 @@ def import_file(
     return result
 
 
-def _import(
-    con: duckdb.DuckDBPyConnection,
+def _unfinished_then_batch(
+    store: Store,
     raw: RawFile,
     fmt: Format,
     intake: Intake,
     parsed: Parsed | None,
     area: PlausibleArea | None,
     withdraw_missing: bool,
-    started: datetime,
     progress: Progress,
+    started: datetime,
 ) -> ImportResult:
-    """The import's writes, inside its transaction: documents, checked rows, records, the batch."""
-    ids = open_batch(con, intake.source, started)
-    staged = _stage(con, raw, fmt, parsed, _Documents(con, ids.batch_id), progress)
+    """The raw rows first, block by block, each block committed under a batch id marked unfinished (a
+    transaction holding them all would hold them in memory); then everything else in one transaction,
+    which clears the mark. A failure removes the rows; a crash leaves them to `open_store` to remove."""
+    con = store.con
+    batch_id = _unfinished_batch(con, started)
+    try:
+        staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id), progress)
+        with store.transaction() as tx:
+            return _import(tx, raw, fmt, intake, staged, batch_id, area, withdraw_missing, progress, started)
+    except BaseException:
+        with suppress(duckdb.Error):  # an outer transaction, aborted, drops them anyway
+            clear_unfinished(con, batch_id)
+        raise
+
+
+def _unfinished_batch(con: duckdb.DuckDBPyConnection, started: datetime) -> int:
+    """The next batch id, marked unfinished (`store.clear_unfinished`)."""
+    batch_id = int(
+        scalar(
+            con,
+            "SELECT coalesce(max(batch_id), 0) + 1 FROM "
+            "(SELECT batch_id FROM batch UNION ALL SELECT batch_id FROM unfinished_batch)",
+        )
+    )
+    con.execute("INSERT INTO unfinished_batch VALUES (?, ?)", [batch_id, started])
+    return batch_id
+
+
+def _import(
+    con: duckdb.DuckDBPyConnection,
+    raw: RawFile,
+    fmt: Format,
+    intake: Intake,
+    staged: Staged,
+    batch_id: int,
+    area: PlausibleArea | None,
+    withdraw_missing: bool,
+    progress: Progress,
+    started: datetime,
+) -> ImportResult:
+    """The import's writes but the raw rows, inside its transaction: checked rows, records, the batch."""
+    ids = open_batch(con, intake.source, started, batch_id)
     progress("checking the rows")
     fmt = fmt.layout_for(staged.header, str(raw.path))
     if fmt.prepare:
@@ -132,6 +173,7 @@ def _import(
     close_batch(
         con, ids, intake, result, staged.header, "SELECT row_number FROM checked WHERE len(reasons) = 0"
     )
+    con.execute("DELETE FROM unfinished_batch WHERE batch_id = ?", [batch_id])
     return result
 
 
@@ -151,8 +193,9 @@ class _Documents:
     batch_id: int
 
     def write(self, tables: Iterator[pa.Table]) -> None:
-        batches = (b for t in tables for b in t.to_batches())
-        write_documents(self.con, self.batch_id, pa.RecordBatchReader.from_batches(DOCUMENT_SCHEMA, batches))
+        # one statement a block: outside a transaction each is committed, so memory stays flat
+        for table in tables:
+            write_documents(self.con, self.batch_id, table)
 
     def clear(self) -> None:
         self.con.execute("DELETE FROM document WHERE batch_id = ?", [self.batch_id])

@@ -218,9 +218,19 @@ def already_imported(store: Store, batch_id: int, intake: Intake) -> ImportResul
     return result
 
 
-def open_batch(con: duckdb.DuckDBPyConnection, source: str, started: datetime | None = None) -> BatchIds:
-    """A new batch id and the id of `source` (created when new), inside the caller's transaction."""
-    batch_id = int(scalar(con, "SELECT coalesce(max(batch_id), 0) + 1 FROM batch"))
+def open_batch(
+    con: duckdb.DuckDBPyConnection, source: str, started: datetime | None = None, batch_id: int | None = None
+) -> BatchIds:
+    """A new batch id (or `batch_id`, taken for the raw rows written first) and the id of `source`
+    (created when new), inside the caller's transaction."""
+    if batch_id is None:
+        batch_id = int(
+            scalar(
+                con,
+                "SELECT coalesce(max(batch_id), 0) + 1 FROM "
+                "(SELECT batch_id FROM batch UNION ALL SELECT batch_id FROM unfinished_batch)",
+            )
+        )
     return BatchIds(batch_id, source_id(con, source), started or datetime.now())
 
 

@@ -523,6 +523,13 @@ CREATE TABLE incident_part (
 );
 """
 
+V12_UNFINISHED: Final = """
+CREATE TABLE unfinished_batch (
+    batch_id    INTEGER PRIMARY KEY,
+    started_at  TIMESTAMP NOT NULL
+);
+"""
+
 # The batch columns every importer fills, in order (later migrations add columns some importers fill)
 BATCH_COLUMNS: Final = (
     "batch_id, source_id, format, file_name, file_sha256, file_bytes, encoding, mapping_sha256, "
@@ -542,4 +549,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V9_VERSIONS,
     V10_CITATIONS,
     V11_CONTAINMENT,
+    V12_UNFINISHED,
 )

@@ -6,7 +6,7 @@ import os
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
 import duckdb
 
@@ -106,6 +106,8 @@ def open_store(
     except duckdb.Error as exc:
         raise StoreError(_cannot_open(db, exc)) from exc
     try:
+        # DuckDB's own bar would print over harmtrace's progress and into piped output
+        con.execute("SET enable_progress_bar = false")
         _check_and_migrate(con, db, migrations, read_only)
     except BaseException:
         con.close()
@@ -176,6 +178,22 @@ def _check_and_migrate(
         )
     for version in range(current + 1, known + 1):
         _apply(con, version, migrations[version - 1])
+    if not read_only and known >= UNFINISHED_VERSION:
+        clear_unfinished(con)
+
+
+UNFINISHED_VERSION: Final = 12  # the schema version that adds `unfinished_batch`
+
+
+def clear_unfinished(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
+    """Remove the documents of imports that never finished (`unfinished_batch`: a large file's raw rows
+    are written before its batch, each block committed, so that memory does not grow with the file;
+    the batch's own transaction clears the mark). Every one, or only `batch_id`'s."""
+    where = "" if batch_id is None else f" WHERE batch_id = {int(batch_id)}"
+    if not con.execute(f"SELECT 1 FROM unfinished_batch{where} LIMIT 1").fetchall():
+        return
+    con.execute(f"DELETE FROM document WHERE batch_id IN (SELECT batch_id FROM unfinished_batch{where})")
+    con.execute(f"DELETE FROM unfinished_batch{where}")
 
 
 def _apply(con: duckdb.DuckDBPyConnection, version: int, sql: str) -> None:
