@@ -14,7 +14,8 @@ Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties
     side_items (a side's figures of a category holding combatants, when some report gives the dead of
              a side) per incident: `assigned`, its dead its sources assign to a side (UCDP deaths_a
              + deaths_b), and `own`, those of the asked perpetrator's side; with --by perpetrator,
-             `sides` holds one row per (incident, side)
+             `sides` holds one row per (incident, side), `shared` the same with each incident's range
+             (the parts and the sides' own dead read it)
     keyed    each incident of rep with a compact grouping key (its perpetrator list, its period, its
              governorate), whether it counts in its group's minimum (in_min) and in the window's
              (in_win), f (the share of its date interval inside the window), own and assigned, and
@@ -174,6 +175,13 @@ class Sql:
         return self.scan_reports and self.by in (None, "month", "year")
 
     @property
+    def sides_apart(self) -> bool:
+        """Whether a side's figures by perpetrator take its incidents' dead assigned to sides from
+        `shared` (one row per incident and side) rather than from `side_items` joined to every incident:
+        the figures do, sparing a join and a grouping of every incident; the ids statement does not."""
+        return self.sided and self.by == "perpetrator" and not self.listing
+
+    @property
     def detailed(self) -> bool:
         """Whether some incident may need figures of its own: one spanning several periods, or with an
         interval unknown on a side, when grouping by period (see `_keyed_periods`)."""
@@ -187,7 +195,7 @@ def _plain(sql: Sql) -> str:
     bounded window, no unprorated sum unless asked): at a million incidents every expression costs."""
     q = sql.query
     bounded = q.window["from"] is not None or q.window["to"] is not None
-    touching = "f > 0" if bounded else "TRUE"
+    touching = _touching(sql)
     hi, b, open_shared = "hi", "b", "np >= 2"
     if sql.sided:
         hi, b = "hi - least(own, hi)", "b - least(own, b)"
@@ -211,6 +219,12 @@ def _plain(sql: Sql) -> str:
     return ", ".join(f"{expr} AS {name}" for name, expr in sums.items())
 
 
+def _touching(sql: Sql) -> str:
+    """SQL: does the incident touch the window (f = 0: it only may, its interval unknown on a side)?"""
+    bounded = sql.query.window["from"] is not None or sql.query.window["to"] is not None
+    return "f > 0" if bounded else "TRUE"
+
+
 def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """The whole window's row (is_total) and, with `by`, one row per group; unordered.
 
@@ -232,7 +246,7 @@ def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) ->
         f"counted AS (SELECT {select}count(*) AS reports FROM {reached}{group})",
         # each incident with its range: the parts and, by perpetrator, the sides' own dead read one join
         "ranged AS (SELECT * FROM keyed JOIN h USING (item_id))",
-        _parts_cte(sql, select),
+        *_parts_ctes(sql, select),
     ]
     total_parts = f"SELECT in_win AS in_min, {_part_columns(_unattr(sql, None))} FROM {_plain_parts(sql)}"
     if sql.detailed:
@@ -265,15 +279,39 @@ def gives_scope(query: CasualtyQuery, plan: Plan = ANY_STORE) -> bool:
     return Sql(query, plan, query.by).bare
 
 
-def _parts_cte(sql: Sql, select: str) -> str:
+def _parts_ctes(sql: Sql, select: str) -> list[str]:
     """`parts`: the sums over plain incidents per compact key and minimum flags (`_plain`). When the
     statement gives the scope (`Sql.bare`), also per source, with the span of the reports' known
-    dates, and over the detailed incidents too (flagged: they feed only the scope)."""
+    dates, and over the detailed incidents too (flagged: they feed only the scope). With the sides
+    apart (`Sql.sides_apart`) `keyed` carries no dead assigned to sides, so the sums count every incident
+    naming two or more perpetrators as shared: those whose sources assign its dead to its two sides
+    (`_closed`) are then taken out."""
     keys, where, span = f"{select}in_min, in_win", "WHERE NOT detailed", ""
     if sql.bare:
         keys, where = f"{select}source_id, detailed, in_min, in_win", ""
         span = f", min(nullif(s, {NEG_INF})) AS first, max(nullif(e, {POS_INF})) AS last"
-    return f"parts AS (SELECT {keys}, {_plain(sql)}{span} FROM ranged {where} GROUP BY {keys})"
+    sums = f"SELECT {keys}, {_plain(sql)}{span} FROM ranged {where} GROUP BY {keys}"
+    if not sql.sides_apart:
+        return [f"parts AS ({sums})"]
+    return [
+        f"sums AS ({sums})",
+        # each incident in reach with each side its sources give the dead of
+        "shared AS (SELECT sd.item_id, sd.side_key, sd.own, k.* EXCLUDE (item_id) "
+        "FROM sides sd JOIN ranged k USING (item_id) WHERE k.np >= 2)",
+        f"closed AS ({_closed(sql, keys)})",
+        "parts AS (SELECT s.* REPLACE (s.n_pos_shared - coalesce(c.n_closed, 0) AS n_pos_shared) "
+        f"FROM sums s LEFT JOIN closed c USING ({keys}))",
+    ]
+
+
+def _closed(sql: Sql, keys: str) -> str:
+    """Per part (`keys`): the incidents naming two perpetrators whose sources assign to sides as many
+    dead as their best, or more (so their best is attributable, see `_plain`)."""
+    return (
+        f"SELECT {keys}, count(*) AS n_closed FROM (SELECT item_id, {keys}, b FROM shared "
+        f"WHERE np = 2 AND b > 0 AND {_touching(sql)} GROUP BY item_id, {keys}, b HAVING sum(own) >= b) "
+        f"GROUP BY {keys}"
+    )
 
 
 def _plain_parts(sql: Sql) -> str:
@@ -322,9 +360,8 @@ def _groups_sql(sql: Sql, by: str) -> str:
 def _less_own_dead(measured: str) -> str:
     """Each side's figures less its own dead in the incidents it shares (their maximum and best)."""
     own = (
-        "SELECT sd.side_key AS key, sum(least(sd.own, k.hi)) AS hi, "
-        "sum(k.f * least(sd.own, coalesce(k.b, 0))) AS bw, sum(least(sd.own, coalesce(k.b, 0))) AS bu "
-        "FROM sides sd JOIN ranged k USING (item_id) WHERE k.np >= 2 GROUP BY sd.side_key"
+        "SELECT side_key AS key, sum(least(own, hi)) AS hi, sum(f * least(own, coalesce(b, 0))) AS bw, "
+        "sum(least(own, coalesce(b, 0))) AS bu FROM shared GROUP BY side_key"
     )
     return (
         "SELECT m.* REPLACE (m.count_max - coalesce(o.hi, 0) AS count_max, m.best_prorated - "
@@ -446,9 +483,12 @@ def _side_ctes(sql: Sql) -> list[str]:
     if not sql.listing:
         given = f"(SELECT * FROM {given} WHERE best IS DISTINCT FROM 0)"
     if sql.by == "perpetrator":
+        # side_sql gives one row per (incident, side): no grouping needed
+        sides = f"sides AS (SELECT item_id, lower(side) AS side_key, best AS own FROM {given})"
+        if sql.sides_apart:
+            return [sides]
         return [
-            # side_sql gives one row per (incident, side): no grouping needed
-            f"sides AS (SELECT item_id, lower(side) AS side_key, best AS own FROM {given})",
+            sides,
             "side_items AS (SELECT item_id, sum(own) AS assigned, 0 AS own FROM sides GROUP BY item_id)",
         ]
     perp = sql.param("perp", sql.query.perpetrator)
@@ -475,7 +515,7 @@ def _keyed_cte(sql: Sql) -> str:
     # a shared incident's own dead of the asked side; its dead assigned to sides (see `_side_ctes`)
     sides = "0 AS own, 0 AS assigned"
     assigned = ""
-    if sql.sided:
+    if sql.sided and not sql.sides_apart:
         own = "CASE WHEN np >= 2 THEN coalesce(a.own, 0) ELSE 0 END"
         sides = f"{own} AS own, coalesce(a.assigned, 0) AS assigned"
         assigned = "LEFT JOIN side_items a USING (item_id)"
