@@ -554,6 +554,31 @@ def test_bounds_hold_for_any_reports_and_window(
         assert fig["count_min"] <= fig["count_best"] <= fig["count_max"]
 
 
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    rows=st.lists(reports(), max_size=12),
+    window=windows,
+    unit=st.sampled_from(["month", "year"]),
+    perpetrator=st.sampled_from([None, *NAMES]),
+)
+def test_period_groups_apply_the_rules_to_each_sub_window(
+    scratch: Store,
+    rows: list[tuple[Any, ...]],
+    window: tuple[int | None, int | None],
+    unit: str,
+    perpetrator: str | None,
+) -> None:
+    scratch.con.execute("DELETE FROM report; DELETE FROM harm; DELETE FROM source")
+    insert_reports(scratch, rows)
+    start, end = _window(window)
+    if not rows or (perpetrator and not any(perpetrator in r[3] for r in rows)):
+        return
+    result = casualties(scratch, CasualtyQuery(perpetrator, start, end, category="civilians", by=unit))
+    for group in result["groups"] or []:
+        sub = group["window"]  # window and period; an open side ends at the dated reports
+        assert bounds(dict(group)) == _reference(rows, sub["from"], sub["to"], perpetrator), group["group"]
+
+
 @st.composite
 def battles(draw: st.DrawFn) -> tuple[Any, ...]:
     """A report of everyone killed, naming 0-3 perpetrators, with the dead of some of them given."""

@@ -79,8 +79,9 @@ group. Group figures need not add up to the total.
              own id), batch_id and row_number (the document the report was read from)
 
 A figure, with its groups, costs one set-wise SQL statement (the plan is in
-`harmtrace.analyse.casualty_sql`) and its scope three small ones; `ids` one more for the total and one
-for the groups.
+`harmtrace.analyse.casualty_sql`) and its scope up to three small ones (the statement gives the scope's
+reports giving the figure when its items are the reports, unfiltered); `ids` one more for the total and
+one for the groups.
 """
 
 from __future__ import annotations
@@ -90,7 +91,14 @@ from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any, Final, TypedDict
 
-from harmtrace.analyse.casualty_sql import NOT_LOCATED, SIDE_CATEGORIES, figures_sql, ids_sql
+from harmtrace.analyse.casualty_sql import (
+    NOT_LOCATED,
+    SCOPE_COLUMNS,
+    SIDE_CATEGORIES,
+    figures_sql,
+    gives_scope,
+    ids_sql,
+)
 from harmtrace.analyse.scope import Scope, scope_of
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.assess.items import Plan, plan_for
@@ -256,11 +264,13 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
     plan = plan_for(store)
     asked, query = query, _as_actors(store, query, plan)
     rows = _rows(store, *figures_sql(query, query.by, plan))
+    giving = _giving(rows) if gives_scope(query, plan) else None
+    rows = [row for row in rows if row.get("source_id") is None]
     total = _figure(next(row for row in rows if row["is_total"]), query)
     if total["items_max"] + total["items_without_category"] == 0:
         _check_names(store, query, plan)
     groups = [_group(row, query) for row in _in_order(rows, query.by)] if query.by else None
-    scope = scope_of(store, query.window, query.category, query.harm, _filters_text(query))
+    scope = scope_of(store, query.window, query.category, query.harm, _filters_text(query), giving)
     if query.with_ids:
         total["ids"] = _ids(store, query, None, plan).get("", _no_ids())
         found = _ids(store, query, query.by, plan) if groups else {}
@@ -278,6 +288,12 @@ def casualties(store: Store, query: CasualtyQuery) -> CasualtyFigures:
         + _plan_notes(plan)
         + _notes(store, query, plan, total, groups, scope),
     }
+
+
+def _giving(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scope's reports giving the figure, per source: the rows of the figure statement that give
+    them (those with a source_id, see `casualty_sql.gives_scope`)."""
+    return [{c: row[c] for c in SCOPE_COLUMNS} for row in rows if row.get("source_id") is not None]
 
 
 def _require_reports(store: Store) -> None:

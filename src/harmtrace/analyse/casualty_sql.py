@@ -14,13 +14,16 @@ Plan of the statement (the rules themselves are in `harmtrace.analyse.casualties
     side_items (a side's figures of a category holding combatants, when some report gives the dead of
              a side) per incident: `assigned`, its dead its sources assign to a side (UCDP deaths_a
              + deaths_b), and `own`, those of the asked perpetrator's side; with --by perpetrator,
-             `sides` holds one row per (incident, side)
+             `sides` holds one row per (incident, side), `shared` the same with each incident's range
+             (the parts and the sides' own dead read it)
     keyed    each incident of rep with a compact grouping key (its perpetrator list, its period, its
              governorate), whether it counts in its group's minimum (in_min) and in the window's
              (in_win), f (the share of its date interval inside the window), own and assigned, and
              `detailed`: whether it needs figures of its own (grouping by period: an interval spanning
              several periods, or unknown on a side)
-    parts    per compact key: sums over keyed ⋈ h of the plain incidents, own dead taken out; a few
+    dated    (by period only) the detailed incidents, their periods completed at the bounds
+    ranged   keyed ⋈ h: the one join of the incidents with their ranges
+    parts    per compact key: sums over ranged of the plain incidents, own dead taken out; a few
              hundred rows at most
     detail   (by period only) per (detailed incident, period) and per detailed incident for the
              total: its own share of each period
@@ -32,6 +35,12 @@ dead in the incidents it shares are then taken out of its maximum and best by on
 `sides`. Aggregating before expanding keeps the work at one pass over the reports and one join with
 their harm rows; only the few incidents that need it are taken one by one. The `ids` statement runs
 every incident through the detail path and lists its reports.
+
+At a million reports what costs is DuckDB's work per row: a join, a grouping, and a CTE that several
+readers share, which DuckDB stores whole. So a CTE that is a plain scan of a table (`Sql.plain`,
+`Sql.scan_reports`) is read again by each reader instead; and where the incidents are the reports
+themselves and nothing but the window narrows them (`Sql.bare`), `parts` also gives the scope's
+reports giving the figure per source (`gives_scope`), sparing the scope its own join of the same rows.
 """
 
 from __future__ import annotations
@@ -59,10 +68,10 @@ CIVILIAN_CATEGORIES: Final = ("civilians", "children", "women", "men")
 # categories that hold the dead of a side (its combatants): a side's own dead are not deaths it caused
 SIDE_CATEGORIES: Final = ("all", "combatants")
 NO_PERPETRATOR: Final = "(no perpetrator named)"
+# the columns of the rows giving the scope's reports giving the figure (`gives_scope`)
+SCOPE_COLUMNS: Final = ("source_id", "with_category", "first", "last", "undated")
 NEG_INF: Final = "'-infinity'::DATE"
 POS_INF: Final = "'infinity'::DATE"
-# an incident with its range, for the figures of its own (`_detail`)
-DETAIL_BASE: Final = "SELECT keyed.*, h.* EXCLUDE (item_id) FROM keyed JOIN h USING (item_id)"
 # SQL right for any store, linked or not (casualties passes the plan of the store it reads)
 ANY_STORE: Final = Plan()
 
@@ -107,10 +116,11 @@ def fraction(s: str, e: str, lo: str, hi: str) -> str:
 class Sql:
     """Named parameters, registered as the SQL text uses them (DuckDB refuses unused ones)."""
 
-    def __init__(self, query: CasualtyQuery, plan: Plan, by: str | None) -> None:
+    def __init__(self, query: CasualtyQuery, plan: Plan, by: str | None, listing: bool = False) -> None:
         self.query = query
         self.plan = plan
         self.by = by
+        self.listing = listing  # the ids statement (`ids_sql`), not the figures
         self.params: dict[str, Any] = {}
 
     def param(self, name: str, value: Any) -> str:
@@ -140,6 +150,38 @@ class Sql:
         return self.by == "perpetrator"
 
     @property
+    def plain(self) -> bool:
+        """Whether `h` is a plain scan of the harm table: no link run, no victim tie, no stored rows.
+        DuckDB stores a CTE read twice, a million rows of it, which costs more than a second scan."""
+        return not (self.plan.linked or self.plan.tied or self.plan.stored)
+
+    @property
+    def bare(self) -> bool:
+        """Whether the items are the reports themselves, read as they are (`plain`, and no filter but the
+        window). Then `rep` is cheap to read again, and its join with the harm rows is the scope's
+        (`harmtrace.analyse.scope`): the statement gives the scope's reports giving the figure too."""
+        q = self.query
+        return self.plain and not (q.perpetrator or q.means or q.grades)
+
+    @property
+    def scan_reports(self) -> bool:
+        """Whether `rep` is read from the report table at each use, rather than stored (see `plain`)."""
+        return self.lists or self.bare
+
+    @property
+    def scan_keyed(self) -> bool:
+        """Whether `keyed` is computed at each use: when it is a projection of such a `rep` (no side,
+        governorate or list joined to it)."""
+        return self.scan_reports and self.by in (None, "month", "year")
+
+    @property
+    def sides_apart(self) -> bool:
+        """Whether a side's figures by perpetrator take its incidents' dead assigned to sides from
+        `shared` (one row per incident and side) rather than from `side_items` joined to every incident:
+        the figures do, sparing a join and a grouping of every incident; the ids statement does not."""
+        return self.sided and self.by == "perpetrator" and not self.listing
+
+    @property
     def detailed(self) -> bool:
         """Whether some incident may need figures of its own: one spanning several periods, or with an
         interval unknown on a side, when grouping by period (see `_keyed_periods`)."""
@@ -153,7 +195,7 @@ def _plain(sql: Sql) -> str:
     bounded window, no unprorated sum unless asked): at a million incidents every expression costs."""
     q = sql.query
     bounded = q.window["from"] is not None or q.window["to"] is not None
-    touching = "f > 0" if bounded else "TRUE"
+    touching = _touching(sql)
     hi, b, open_shared = "hi", "b", "np >= 2"
     if sql.sided:
         hi, b = "hi - least(own, hi)", "b - least(own, b)"
@@ -177,6 +219,12 @@ def _plain(sql: Sql) -> str:
     return ", ".join(f"{expr} AS {name}" for name, expr in sums.items())
 
 
+def _touching(sql: Sql) -> str:
+    """SQL: does the incident touch the window (f = 0: it only may, its interval unknown on a side)?"""
+    bounded = sql.query.window["from"] is not None or sql.query.window["to"] is not None
+    return "f > 0" if bounded else "TRUE"
+
+
 def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """The whole window's row (is_total) and, with `by`, one row per group; unordered.
 
@@ -185,18 +233,27 @@ def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) ->
     sql = Sql(query, plan, by)
     keys = ", ".join(_COMPACT_KEYS[by])
     select, group = (f"{keys}, ", f" GROUP BY {keys}") if keys else ("", "")
+    reached = "keyed"
+    if sql.detailed:
+        # a detailed incident is counted in the periods `dated` places it in
+        reached = (
+            "(SELECT first_p, last_p FROM keyed WHERE NOT detailed "
+            "UNION ALL SELECT first_p, last_p FROM dated)"
+        )
     ctes = [
         *_ctes(sql),
-        f"counted AS (SELECT {select}count(*) AS reports FROM keyed{group})",
-        f"parts AS (SELECT {select}in_min, in_win, {_plain(sql)} FROM keyed JOIN h USING (item_id) "
-        f"WHERE NOT detailed GROUP BY {select}in_min, in_win)",
+        *([f"dated AS ({_dated(sql, 'detailed')})"] if sql.detailed else []),
+        f"counted AS (SELECT {select}count(*) AS reports FROM {reached}{group})",
+        # each incident with its range: the parts and, by perpetrator, the sides' own dead read one join
+        "ranged AS (SELECT * FROM keyed JOIN h USING (item_id))",
+        *_parts_ctes(sql, select),
     ]
-    total_parts = f"SELECT in_win AS in_min, {_part_columns(_unattr(sql, None))} FROM parts"
+    total_parts = f"SELECT in_win AS in_min, {_part_columns(_unattr(sql, None))} FROM {_plain_parts(sql)}"
     if sql.detailed:
         # only incidents spanning periods (or unknown on a side) need figures of their own: a plain
         # figure reads h once, which keeps DuckDB's filter on harm pushed into the scan
         ctes += [
-            f"dbase AS ({DETAIL_BASE} WHERE detailed)",  # read once for the groups and the total
+            f"dbase AS ({_few_ranged('dated')})",  # read once for the groups and the total
             f"detail AS ({_detail(sql, by)})",
             f"detail_total AS ({_detail(sql, None)})",
         ]
@@ -208,7 +265,66 @@ def figures_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) ->
     )
     if by:
         text += " UNION ALL BY NAME " + _groups_sql(sql, by)
+    if sql.bare:
+        text += (
+            " UNION ALL BY NAME SELECT source_id, sum(n) AS with_category, min(first) AS first, "
+            "max(last) AS last, sum(n_undated) AS undated FROM parts GROUP BY source_id"
+        )
     return text, sql.params
+
+
+def gives_scope(query: CasualtyQuery, plan: Plan = ANY_STORE) -> bool:
+    """Whether `figures_sql` also gives the scope's reports giving the figure (see `Sql.bare`): rows with
+    a source_id, and with_category, first, last and undated as `harmtrace.analyse.scope` counts them."""
+    return Sql(query, plan, query.by).bare
+
+
+def _parts_ctes(sql: Sql, select: str) -> list[str]:
+    """`parts`: the sums over plain incidents per compact key and minimum flags (`_plain`). When the
+    statement gives the scope (`Sql.bare`), also per source, with the span of the reports' known
+    dates, and over the detailed incidents too (flagged: they feed only the scope). With the sides
+    apart (`Sql.sides_apart`) `keyed` carries no dead assigned to sides, so the sums count every incident
+    naming two or more perpetrators as shared: those whose sources assign its dead to its two sides
+    (`_closed`) are then taken out."""
+    keys, where, span = f"{select}in_min, in_win", "WHERE NOT detailed", ""
+    if sql.bare:
+        keys, where = f"{select}source_id, detailed, in_min, in_win", ""
+        span = f", min(nullif(s, {NEG_INF})) AS first, max(nullif(e, {POS_INF})) AS last"
+    sums = f"SELECT {keys}, {_plain(sql)}{span} FROM ranged {where} GROUP BY {keys}"
+    if not sql.sides_apart:
+        return [f"parts AS ({sums})"]
+    return [
+        f"sums AS ({sums})",
+        # each incident in reach with each side its sources give the dead of
+        "shared AS (SELECT sd.item_id, sd.side_key, sd.own, k.* EXCLUDE (item_id) "
+        "FROM sides sd JOIN ranged k USING (item_id) WHERE k.np >= 2)",
+        f"closed AS ({_closed(sql, keys)})",
+        "parts AS (SELECT s.* REPLACE (s.n_pos_shared - coalesce(c.n_closed, 0) AS n_pos_shared) "
+        f"FROM sums s LEFT JOIN closed c USING ({keys}))",
+    ]
+
+
+def _closed(sql: Sql, keys: str) -> str:
+    """Per part (`keys`): the incidents naming two perpetrators whose sources assign to sides as many
+    dead as their best, or more (so their best is attributable, see `_plain`)."""
+    return (
+        f"SELECT {keys}, count(*) AS n_closed FROM (SELECT item_id, {keys}, b FROM shared "
+        f"WHERE np = 2 AND b > 0 AND {_touching(sql)} GROUP BY item_id, {keys}, b HAVING sum(own) >= b) "
+        f"GROUP BY {keys}"
+    )
+
+
+def _plain_parts(sql: Sql) -> str:
+    """The rows of `parts` over plain incidents."""
+    return "parts WHERE NOT detailed" if sql.bare else "parts"
+
+
+def _few_ranged(items: str) -> str:
+    """The incidents of `items` (a CTE of few rows) with their ranges (`h`), for figures of their own
+    (`_detail`). An IN list makes DuckDB hash only their ranges: it cannot know they are few, and would
+    hash every range of `h` to join them."""
+    ranges = f"(SELECT * FROM h WHERE item_id IN (SELECT item_id FROM {items}))"
+    return f"SELECT {items}.*, h.* EXCLUDE (item_id) FROM {items} JOIN {ranges} h USING (item_id)"
 
 
 def _part_columns(unattr: str) -> str:
@@ -219,7 +335,7 @@ def _part_columns(unattr: str) -> str:
 def _groups_sql(sql: Sql, by: str) -> str:
     """One row per group: its plain parts expanded to it, its detail rows, and its incidents in reach."""
     keys = ", ".join(_COMPACT_KEYS[by])
-    plain = f"SELECT in_min, {_PLAIN_SUMS}, {keys} FROM parts"
+    plain = f"SELECT in_min, {_PLAIN_SUMS}, {keys} FROM {_plain_parts(sql)}"
     expanded = (
         f"SELECT key, label, g_from, g_to, in_min, {_part_columns(_unattr(sql, by))} "
         f"FROM ({_expand(by, f'({plain})')})"
@@ -244,10 +360,8 @@ def _groups_sql(sql: Sql, by: str) -> str:
 def _less_own_dead(measured: str) -> str:
     """Each side's figures less its own dead in the incidents it shares (their maximum and best)."""
     own = (
-        "SELECT sd.side_key AS key, sum(least(sd.own, h.hi)) AS hi, "
-        "sum(k.f * least(sd.own, coalesce(h.b, 0))) AS bw, sum(least(sd.own, coalesce(h.b, 0))) AS bu "
-        "FROM sides sd JOIN keyed k USING (item_id) "
-        "JOIN h USING (item_id) WHERE k.np >= 2 GROUP BY sd.side_key"
+        "SELECT side_key AS key, sum(least(own, hi)) AS hi, sum(f * least(own, coalesce(b, 0))) AS bw, "
+        "sum(least(own, coalesce(b, 0))) AS bu FROM shared GROUP BY side_key"
     )
     return (
         "SELECT m.* REPLACE (m.count_max - coalesce(o.hi, 0) AS count_max, m.best_prorated - "
@@ -264,7 +378,7 @@ def _unattr(sql: Sql, by: str | None) -> str:
 
 def ids_sql(query: CasualtyQuery, by: str | None, plan: Plan = ANY_STORE) -> tuple[str, dict[str, Any]]:
     """(group key, report, its document, whether it counts in the minimum and in the best) per item."""
-    sql = Sql(query, plan, by)
+    sql = Sql(query, plan, by, listing=True)
     members = f"SELECT *, NULL::VARCHAR AS part_of FROM ({members_sql(plan.linked)})"
     if plan.parts:
         members = members_as_wholes_sql(members_sql(plan.linked))
@@ -316,8 +430,9 @@ def _reports_cte(sql: Sql) -> str:
     # P is in every list here, so a one-element list is P alone; without P attribution does not matter
     sole = "len(r.perpetrators) = 1" if q.perpetrator else "TRUE"
     lists = ", r.perpetrators" if sql.lists else ""
-    # two readers (lists, keyed) would make DuckDB store a million lists: reading twice is cheaper
-    materialised = "NOT MATERIALIZED " if sql.lists else ""
+    lists += ", r.source_id" if sql.bare else ""
+    # with several readers (keyed, lists, bounds) DuckDB would store a million rows: reading again is cheaper
+    materialised = "NOT MATERIALIZED " if sql.scan_reports else ""
     return (
         f"rep AS {materialised}(SELECT r.item_id{lists}, len(r.perpetrators) AS np, {sole} AS sole, "
         f"coalesce(r.date_start, {NEG_INF}) AS s, coalesce(r.date_end, {POS_INF}) AS e "
@@ -328,6 +443,8 @@ def _reports_cte(sql: Sql) -> str:
 def _items(sql: Sql) -> str:
     """The incidents a figure counts: the stored rows when fresh, else aggregated from the reports; a
     whole and its parts as one."""
+    if sql.bare:  # the reports as they are, with their source
+        return "SELECT report_id AS item_id, source_id, date_start, date_end, perpetrators, means FROM report"
     with_grade = sql.plan.stored or bool(sql.query.grades)
     items = stored_items_sql() if sql.plan.stored else items_sql(with_grade, sql.plan.linked)
     return items_as_wholes_sql(items, with_grade) if sql.plan.parts else items
@@ -341,8 +458,10 @@ def _harm_cte(sql: Sql) -> str:
     ranges = harm_sql(category, harm, sql.plan.linked, sql.plan.tied, sql.plan.stored)
     if sql.plan.parts:
         ranges = harm_as_wholes_sql(ranges)
+    materialised = "NOT MATERIALIZED " if sql.plain else ""
     return (
-        f"h AS (SELECT item_id, coalesce(count_min, 0) AS lo, coalesce(count_max, count_best, count_min) "
+        f"h AS {materialised}(SELECT item_id, coalesce(count_min, 0) AS lo, "
+        "coalesce(count_max, count_best, count_min) "
         f"AS hi, {ITEM_BEST} AS b, count_min IS NULL AS no_min, count_max IS NULL AS no_max FROM ({ranges}))"
     )
 
@@ -356,11 +475,20 @@ def _side_ctes(sql: Sql) -> list[str]:
     sides = side_sql(harm, sql.plan.linked, sql.plan.stored)
     if sql.plan.parts:
         sides = sides_as_wholes_sql(sides)
-    given = f"(SELECT * FROM ({sides}) SEMI JOIN rep USING (item_id))"
+    # rep holds one row per item, so a plain join keeps each side row once: DuckDB runs it about three
+    # times faster than the SEMI JOIN it amounts to. A side with no dead changes no figure (counts are
+    # never negative), and most UCDP sides lost no one: the figures leave them out (the ids statement
+    # keeps them, as its join on the side lists a report once per side row)
+    given = f"(SELECT s.* FROM ({sides}) s JOIN (SELECT item_id FROM rep) USING (item_id))"
+    if not sql.listing:
+        given = f"(SELECT * FROM {given} WHERE best IS DISTINCT FROM 0)"
     if sql.by == "perpetrator":
+        # side_sql gives one row per (incident, side): no grouping needed
+        sides = f"sides AS (SELECT item_id, lower(side) AS side_key, best AS own FROM {given})"
+        if sql.sides_apart:
+            return [sides]
         return [
-            # side_sql gives one row per (incident, side): no grouping needed
-            f"sides AS (SELECT item_id, lower(side) AS side_key, best AS own FROM {given})",
+            sides,
             "side_items AS (SELECT item_id, sum(own) AS assigned, 0 AS own FROM sides GROUP BY item_id)",
         ]
     perp = sql.param("perp", sql.query.perpetrator)
@@ -387,11 +515,12 @@ def _keyed_cte(sql: Sql) -> str:
     # a shared incident's own dead of the asked side; its dead assigned to sides (see `_side_ctes`)
     sides = "0 AS own, 0 AS assigned"
     assigned = ""
-    if sql.sided:
+    if sql.sided and not sql.sides_apart:
         own = "CASE WHEN np >= 2 THEN coalesce(a.own, 0) ELSE 0 END"
         sides = f"{own} AS own, coalesce(a.assigned, 0) AS assigned"
         assigned = "LEFT JOIN side_items a USING (item_id)"
-    common = f"item_id, s, e, np, sole, {f} AS f, {sql.inside()} AS inside, {sides}"
+    source = "source_id, " if sql.bare else ""
+    common = f"item_id, {source}s, e, np, sole, {f} AS f, {sql.inside()} AS inside, {sides}"
     plain = "sole AND inside AS in_min, sole AND inside AS in_win, FALSE AS detailed"
     if sql.by == "perpetrator":
         # the minimum of P's group: P alone (or, for the unattributed group, nobody named)
@@ -406,35 +535,53 @@ def _keyed_cte(sql: Sql) -> str:
         return f"keyed AS (SELECT *, {plain} FROM ({inner}))"
     if sql.by in ("month", "year"):
         return _keyed_periods(sql, common, assigned)
-    return f"keyed AS (SELECT *, {plain} FROM (SELECT {common} FROM rep {assigned}))"
+    return f"keyed AS {_keyed_mode(sql)}(SELECT *, {plain} FROM (SELECT {common} FROM rep {assigned}))"
+
+
+def _keyed_mode(sql: Sql) -> str:
+    return "NOT MATERIALIZED " if sql.scan_keyed else ""
 
 
 def _keyed_periods(sql: Sql, common: str, assigned: str) -> str:
-    """`keyed` by period: first_p and last_p are the periods the report's span (clipped to the bounds)
-    starts and ends in; b_lo / b_hi the bounds."""
+    """`keyed` by period: first_p and last_p are the periods the report's span, clipped to the window,
+    starts and ends in; NULL where the span is unknown on a side the window leaves open (`dated` places
+    it at the bounds). Without the bounds `keyed` needs no join, so DuckDB can read it at each use."""
     assert sql.by is not None
-    first, last = period_of(sql.by, "greatest(s, lo)"), period_of(sql.by, "least(e, hi)")
+    start = "s" if sql.query.window["from"] is None else f"greatest(s, {sql.window_from()})"
+    end = "e" if sql.query.window["to"] is None else f"least(e, {sql.window_to()})"
     inner = (
-        f"SELECT {common}, lo AS b_lo, hi AS b_hi, {first} AS first_p, {last} AS last_p "
-        f"FROM rep CROSS JOIN bounds {assigned} "
-        # no dated report and no window: there are no periods to place anything in
-        "WHERE lo IS NOT NULL AND hi IS NOT NULL"
+        f"SELECT {common}, {period_of(sql.by, start)} AS first_p, {period_of(sql.by, end)} AS last_p "
+        f"FROM rep {assigned}"
     )
     # a report lies inside a period's sub-window only when its whole span falls in that one period and
     # inside the window; one spanning several periods is in the minimum of none, and needs its own
-    # share of each period (detailed), as does one whose span is unknown on a side
-    flags = (
-        "sole AND inside AS in_win, sole AND inside AND first_p = last_p AND s >= b_lo AND e <= b_hi "
-        "AS in_min, first_p < last_p OR isinf(s) OR isinf(e) AS detailed"
+    # share of each period (detailed), as does one whose span is unknown on a side. A span known on both
+    # sides lies within the bounds, so only a detailed report needs them.
+    detailed = "SELECT *, first_p < last_p OR isinf(s) OR isinf(e) AS detailed"
+    flags = "sole AND inside AS in_win, sole AND inside AND NOT detailed AS in_min"
+    return f"keyed AS {_keyed_mode(sql)}(SELECT *, {flags} FROM ({detailed} FROM ({inner})))"
+
+
+def _dated(sql: Sql, where: str) -> str:
+    """The rows of `keyed` matching `where`, their periods completed at the bounds (the window, or the
+    dated reports' span where it is unbounded); none when there is no bound at all (no dated report and
+    no window: no period to place anything in)."""
+    assert sql.by is not None
+    first, last = period_of(sql.by, "lo"), period_of(sql.by, "hi")
+    return (
+        f"SELECT k.* REPLACE (coalesce(k.first_p, {first}) AS first_p, coalesce(k.last_p, {last}) AS last_p) "
+        f"FROM keyed k CROSS JOIN bounds WHERE {where} AND lo IS NOT NULL AND hi IS NOT NULL"
     )
-    return f"keyed AS (SELECT *, {flags} FROM ({inner}))"
 
 
 def _detail(sql: Sql, by: str | None, every: bool = False) -> str:
     """Per (detailed incident, group of `by`) — or per detailed incident for the total when `by` is
     None — the PART_COLUMNS, with item_id, key, label, g_from, g_to and in_min. `every` takes every
     incident (the ids statement), not only the detailed ones."""
-    base = DETAIL_BASE if every else "SELECT * FROM dbase"
+    base = "SELECT * FROM dbase"
+    if every:
+        items = f"({_dated(sql, 'TRUE')})" if by in ("month", "year") else "keyed"
+        base = f"SELECT x.*, h.* EXCLUDE (item_id) FROM {items} x JOIN h USING (item_id)"
     asked = sql.param("perp", sql.query.perpetrator) if sql.query.perpetrator else "NULL::VARCHAR"
     if by == "perpetrator":
         listed = "CASE WHEN len(lists.perpetrators) = 0 THEN [NULL::VARCHAR] ELSE lists.perpetrators END"

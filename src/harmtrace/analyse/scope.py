@@ -53,10 +53,18 @@ _SET_ASIDE: Final = f"""
     JOIN report r USING (batch_id, row_number) WHERE {_IN_WINDOW} GROUP BY r.source_id"""
 
 
-def scope_of(store: Store, window: Window, category: str, harm: str, filters: str) -> Scope:
-    """The scope of a figure of (`category`, `harm`) over `window`, with `filters` in words."""
+def scope_of(
+    store: Store,
+    window: Window,
+    category: str,
+    harm: str,
+    filters: str,
+    giving: list[dict[str, Any]] | None = None,
+) -> Scope:
+    """The scope of a figure of (`category`, `harm`) over `window`, with `filters` in words. `giving`:
+    the reports giving the figure per source, when the caller has them (the rows `_GIVING` returns)."""
     bounds = {"lo": window["from"] or date.min, "hi": window["to"] or date.max}
-    per = _per_source(store, bounds, category, harm)
+    per = _per_source(store, bounds, category, harm, giving)
     names = {r["source_id"]: r["name"] for r in store.rows("SELECT source_id, name FROM source")}
     sources: list[SourceScope] = [
         {
@@ -84,10 +92,13 @@ def scope_of(store: Store, window: Window, category: str, harm: str, filters: st
     return scope
 
 
-def _per_source(store: Store, bounds: dict[str, date], category: str, harm: str) -> dict[int, dict[str, Any]]:
+def _per_source(
+    store: Store, bounds: dict[str, date], category: str, harm: str, giving: list[dict[str, Any]] | None
+) -> dict[int, dict[str, Any]]:
     """source_id -> reports, with_category, first, last, undated, count_aside, field_aside."""
     per: dict[int, dict[str, Any]] = {r["source_id"]: r for r in store.rows(_REPORTS, bounds)}
-    giving = store.rows(_GIVING, {**bounds, "c": category, "h": harm})
+    if giving is None:
+        giving = store.rows(_GIVING, {**bounds, "c": category, "h": harm})
     aside = []
     if store.scalar("SELECT count(*) FROM field_issue"):
         aside = store.rows(_SET_ASIDE, {**bounds, "unit": f"{harm}_{category}"})
