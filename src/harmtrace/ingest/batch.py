@@ -124,12 +124,24 @@ def _unfinished_then_batch(
     batch_id = _unfinished_batch(con, started)
     try:
         staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id), progress)
+        progress("checking the rows")
+        fmt = fmt.layout_for(staged.header, str(raw.path))
+        given = _checked(con, fmt, area)
         with store.transaction() as tx:
-            return _import(tx, raw, fmt, intake, staged, batch_id, area, withdraw_missing, progress, started)
+            return _import(tx, raw, fmt, intake, staged, batch_id, given, withdraw_missing, progress, started)
     except BaseException:
         with suppress(duckdb.Error):  # an outer transaction, aborted, drops them anyway
             clear_unfinished(con, batch_id)
         raise
+
+
+def _checked(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea | None) -> set[str]:
+    """TEMP table `checked` from `staged`, before the import's transaction (temporary tables a
+    transaction writes stay in memory until it ends; these may be larger than the import's memory).
+    Returns the fields the format sets."""
+    if fmt.prepare:
+        fmt.prepare(con, "staged")
+    return listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
 
 
 def _unfinished_batch(con: duckdb.DuckDBPyConnection, started: datetime) -> int:
@@ -152,18 +164,13 @@ def _import(
     intake: Intake,
     staged: Staged,
     batch_id: int,
-    area: PlausibleArea | None,
+    given: set[str],
     withdraw_missing: bool,
     progress: Progress,
     started: datetime,
 ) -> ImportResult:
-    """The import's writes but the raw rows, inside its transaction: checked rows, records, the batch."""
+    """The import's writes but the raw rows, inside its transaction: records, quarantine, the batch."""
     ids = open_batch(con, intake.source, started, batch_id)
-    progress("checking the rows")
-    fmt = fmt.layout_for(staged.header, str(raw.path))
-    if fmt.prepare:
-        fmt.prepare(con, "staged")
-    given = listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
     if not fmt.withdraws:
         _row_sources(con, ids.source_id)
     progress("matching records")
