@@ -29,7 +29,8 @@ if TYPE_CHECKING:
     "  harmtrace ingest victims vdc.csv --mapping examples/mappings/vdc_victims.yaml\n\n"
     "  harmtrace ingest victims lists.csv --mapping examples/mappings/combined_lists.yaml\n\n"
     "  harmtrace ingest acled acled_syria_2024-06.csv --withdraw-missing\n\n"
-    "  harmtrace ingest acled-deletions acled_deleted_2024-06.csv"
+    "  harmtrace ingest acled-deletions acled_deleted_2024-06.csv\n\n"
+    "  HARMTRACE_IMPORT_MEMORY=2GB harmtrace ingest ucdp-ged ged_global.csv.gz"
 )
 @click.argument("format_name", metavar="FORMAT")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
@@ -72,6 +73,10 @@ def ingest(
     already in the store is left alone when the row is unchanged and gets a new version when it
     changed, so a corrected file can be imported again. Importing the very same file again adds
     nothing. acled-deletions withdraws the events it lists.
+
+    FILE may be CSV, XLSX or legacy XLS, and may come as .gz or as a .zip holding that one file. A large
+    CSV is read in blocks; DuckDB's memory is capped by $HARMTRACE_IMPORT_MEMORY (default 512MB), and an
+    import that needs more is refused, nothing written, saying so.
     """
     from harmtrace.ingest import get_format, import_file
 

@@ -27,6 +27,7 @@ from harmtrace.ingest.intake import (
     Intake,
     already_imported,
     close_batch,
+    next_batch_id,
     open_batch,
     previous_batch,
     source_id,
@@ -146,13 +147,7 @@ def _checked(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea | 
 
 def _unfinished_batch(con: duckdb.DuckDBPyConnection, started: datetime) -> int:
     """The next batch id, marked unfinished (`store.clear_unfinished`)."""
-    batch_id = int(
-        scalar(
-            con,
-            "SELECT coalesce(max(batch_id), 0) + 1 FROM "
-            "(SELECT batch_id FROM batch UNION ALL SELECT batch_id FROM unfinished_batch)",
-        )
-    )
+    batch_id = next_batch_id(con)
     con.execute("INSERT INTO unfinished_batch VALUES (?, ?)", [batch_id, started])
     return batch_id
 

@@ -224,14 +224,19 @@ def open_batch(
     """A new batch id (or `batch_id`, taken for the raw rows written first) and the id of `source`
     (created when new), inside the caller's transaction."""
     if batch_id is None:
-        batch_id = int(
-            scalar(
-                con,
-                "SELECT coalesce(max(batch_id), 0) + 1 FROM "
-                "(SELECT batch_id FROM batch UNION ALL SELECT batch_id FROM unfinished_batch)",
-            )
-        )
+        batch_id = next_batch_id(con)
     return BatchIds(batch_id, source_id(con, source), started or datetime.now())
+
+
+def next_batch_id(con: duckdb.DuckDBPyConnection) -> int:
+    """The id the next batch takes: past every batch, finished or not (`unfinished_batch`)."""
+    return int(
+        scalar(
+            con,
+            "SELECT coalesce(max(batch_id), 0) + 1 FROM "
+            "(SELECT batch_id FROM batch UNION ALL SELECT batch_id FROM unfinished_batch)",
+        )
+    )
 
 
 def source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:

@@ -21,6 +21,7 @@ import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import BinaryIO
 
@@ -94,9 +95,10 @@ class RawFile:
         with open_content(self.path, self.packing) as stream:
             yield stream
 
-    @property
+    @cached_property
     def data(self) -> bytes:
-        """The whole content: for the small files read whole (spreadsheets, strike logs, place lists)."""
+        """The whole content, read once and kept: only for the files read whole (spreadsheets, strike
+        logs, place lists, a CSV needing the field-by-field split); a CSV import reads blocks (`open`)."""
         with self.open() as stream:
             return stream.read()
 

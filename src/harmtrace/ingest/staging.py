@@ -47,9 +47,6 @@ SAMPLE_EVERY = 50_000  # rows kept to check that DuckDB's rows line up with the 
 PYTHON_BATCH = 50_000  # rows parsed in Python per staging insert
 
 
-DOCUMENT_SCHEMA = pa.schema([("row_number", pa.int64()), ("raw", pa.binary())])
-
-
 class DocumentSink(Protocol):
     """Where the raw rows go (the batch's documents): tables (row_number, raw), in order,
     written in one statement as the iterator yields them (one statement keeps DuckDB's memory lower
@@ -381,7 +378,7 @@ def _stage_with_python(
     split into the header's fields is rejected, with its line. (Read whole: files with irregular
     quoting only.)"""
     data = raw.data
-    utf8 = raw.text_utf8
+    utf8 = raw.to_utf8(data)
     records = split_records_by_fields(data)
     offsets = records if raw.encoding == "utf-8" else split_records_by_fields(utf8)
     if len(offsets) != len(records):

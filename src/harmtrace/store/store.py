@@ -12,7 +12,7 @@ import duckdb
 
 from harmtrace.errors import StoreError
 from harmtrace.store import busy
-from harmtrace.store.schema import MIGRATIONS
+from harmtrace.store.schema import MIGRATIONS, V12_UNFINISHED
 
 DEFAULT_DB = "harmtrace.duckdb"
 ENV_DB = "HARMTRACE_DB"
@@ -182,7 +182,7 @@ def _check_and_migrate(
         clear_unfinished(con)
 
 
-UNFINISHED_VERSION: Final = 12  # the schema version that adds `unfinished_batch`
+UNFINISHED_VERSION: Final = MIGRATIONS.index(V12_UNFINISHED) + 1  # the version adding `unfinished_batch`
 
 
 def clear_unfinished(con: duckdb.DuckDBPyConnection, batch_id: int | None = None) -> None:
