@@ -127,8 +127,9 @@ def test_an_import_out_of_memory_says_what_to_set_and_writes_nothing(
     assert done.exit_code == 1 and "Traceback" not in done.output
     assert "$HARMTRACE_IMPORT_MEMORY, now 2MB" in done.output and "Nothing was imported" in done.output
     with open_store(db_path, read_only=True) as store:  # the raw rows written before the failure are gone
-        left = [store.scalar(f"SELECT count(*) FROM {t}") for t in ("batch", "document", "unfinished_batch")]
-        assert left == [0, 0, 0]
+        tables = ("batch", "document", "unfinished_batch", "source", "report")
+        left = [store.scalar(f"SELECT count(*) FROM {t}") for t in tables]
+        assert left == [0, 0, 0, 0, 0]
     monkeypatch.delenv("HARMTRACE_IMPORT_MEMORY")
     again = run_cli(db_path, "ingest", "ucdp-ged", str(path))
     assert again.exit_code == 0 and "read 200 = accepted 200" in again.output

@@ -28,6 +28,7 @@ from harmtrace.ingest.intake import (
     AccountingError,
     InputFile,
     Intake,
+    _accounting_counts,
     import_rows,
     open_batch,
     write_documents,
@@ -227,3 +228,38 @@ def test_a_batch_that_does_not_add_up_is_refused_and_leaves_nothing(store: Store
     done = import_rows(store, intake, ["x"], documents, {2: ["bad: row 2"]}, lambda con, batch: [1, 3])
     assert (done.rows_read, done.rows_accepted, done.rows_quarantined) == (3, 2, 1)
     assert done.reasons == {"bad": (1, [2])} and done.first_reasons == {"bad": "bad: row 2"}
+
+
+@pytest.mark.parametrize(
+    ("documents", "quarantined", "accepted"),
+    [
+        ([1, 2, 3], {2: ["r"]}, [1, 3]),  # adds up
+        ([1, 2, 2, 3], {2: ["r"], 5: []}, [1, 1, 2, 4]),  # a repeated document, accepted and quarantined
+        ([1, 2, 3, 4], {1: ["r"]}, []),  # documents neither accepted nor quarantined
+        ([], {7: ["r"]}, [8]),  # rows without a document
+    ],
+)
+def test_the_accounting_counts_are_what_their_definitions_say(
+    store: Store, documents: list[int], quarantined: dict[int, list[str]], accepted: list[int]
+) -> None:
+    """The one-grouping query against the counts as defined, worked out in Python."""
+    with store.transaction() as con:
+        ids = open_batch(con, "test")
+        table = pa.table({"row_number": pa.array(documents, pa.int64()), "raw": [b"x"] * len(documents)})
+        write_documents(con, ids.batch_id, table)
+        for row, reasons in quarantined.items():
+            con.execute("INSERT INTO quarantine VALUES (?, ?, ?)", [ids.batch_id, row, reasons])
+        given = f"SELECT unnest({accepted}::BIGINT[])"
+        counts = _accounting_counts(con, ids.batch_id, given)
+    a, q = set(accepted), set(quarantined)
+    assert counts == {
+        "documents": len(documents),
+        "distinct_documents": len(set(documents)),
+        "quarantined": len(quarantined),
+        "distinct_quarantined": len(q),
+        "without_reason": sum(1 for r in quarantined.values() if not r),
+        "accepted": len(a),
+        "both": len(a & q),
+        "neither": sum(1 for d in documents if d not in a and d not in q),
+        "without_document": len((a | q) - set(documents)),
+    }

@@ -27,17 +27,27 @@ from harmtrace.ingest.intake import (
     Intake,
     already_imported,
     close_batch,
+    create_sources,
     next_batch_id,
     open_batch,
+    planned_source_ids,
     previous_batch,
-    source_id,
     summarise,
     write_documents,
     write_quarantine,
 )
 from harmtrace.ingest.rawfile import RawFile, read_raw
 from harmtrace.ingest.record_kinds import KINDS
-from harmtrace.ingest.sql import FORMULA_PREFIX, Select, formula_column, issue_list, lit, message_list, q
+from harmtrace.ingest.sql import (
+    FORMULA_PREFIX,
+    Select,
+    formula_column,
+    issue_list,
+    lit,
+    message_list,
+    q,
+    work_table_in_slices,
+)
 from harmtrace.ingest.staging import (
     DocumentSink,
     Parsed,
@@ -47,7 +57,14 @@ from harmtrace.ingest.staging import (
     stage_csv,
 )
 from harmtrace.ingest.units import set_aside
-from harmtrace.ingest.versions import Outcome, import_records, listed_checked, withdraw_listed
+from harmtrace.ingest.versions import (
+    Outcome,
+    drop_plan,
+    import_records,
+    listed_checked,
+    plan_records,
+    withdraw_listed,
+)
 from harmtrace.model import (
     CITATION_TYPE,
     CITES_COLUMN,
@@ -95,7 +112,7 @@ def import_file(
     started = datetime.now()
     progress("parsing")
     try:
-        with import_memory(store.con), _parsed(store.con, raw, fmt) as parsed:
+        with store.workspace(), import_memory(store.con), _parsed(store.con, raw, fmt) as parsed:
             result = _unfinished_then_batch(
                 store, raw, fmt, intake, parsed, area, withdraw_missing, progress, started
             )
@@ -103,6 +120,7 @@ def import_file(
         raise StoreError(_out_of_memory(path)) from exc
     finally:
         drop_staged(store.con)
+        drop_plan(store.con)
         store.con.execute("DROP TABLE IF EXISTS checked")
     return result
 
@@ -127,22 +145,41 @@ def _unfinished_then_batch(
         staged = _stage(con, raw, fmt, parsed, _Documents(con, batch_id), progress)
         progress("checking the rows")
         fmt = fmt.layout_for(staged.header, str(raw.path))
-        given = _checked(con, fmt, area)
+        given = _checked(con, fmt, area, staged.rows_read)
+        sources = _planned(con, fmt, intake.source, given, progress)
         with store.transaction() as tx:
-            return _import(tx, raw, fmt, intake, staged, batch_id, given, withdraw_missing, progress, started)
+            result = _import(tx, raw, fmt, intake, staged, batch_id, sources, withdraw_missing, started)
     except BaseException:
         with suppress(duckdb.Error):  # an outer transaction, aborted, drops them anyway
             clear_unfinished(con, batch_id)
         raise
+    # written to the file now, within the import's memory: later (at the next commit or when the store
+    # is closed), under DuckDB's default limit, writing 3M rows took 1.3 GB
+    con.execute("CHECKPOINT")
+    return result
 
 
-def _checked(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea | None) -> set[str]:
+def _checked(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea | None, rows: int) -> set[str]:
     """TEMP table `checked` from `staged`, before the import's transaction (temporary tables a
     transaction writes stay in memory until it ends; these may be larger than the import's memory).
     Returns the fields the format sets."""
     if fmt.prepare:
         fmt.prepare(con, "staged")
-    return listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea())
+    return listed_checked(con, fmt) if fmt.withdraws else _normalise(con, fmt, area or PlausibleArea(), rows)
+
+
+def _planned(
+    con: duckdb.DuckDBPyConnection, fmt: Format, source: str, given: set[str], progress: Progress
+) -> dict[str, int]:
+    """Before the import's transaction: each row's source and record (`versions.plan_records`).
+    Returns the ids of the sources, the batch's first (those the store lacks are created in the
+    transaction)."""
+    if fmt.withdraws:
+        return planned_source_ids(con, [source])
+    sources = _row_sources(con, source)
+    progress("matching records")
+    plan_records(con, KINDS[fmt.kind], given, sources[source])
+    return sources
 
 
 def _unfinished_batch(con: duckdb.DuckDBPyConnection, started: datetime) -> int:
@@ -159,19 +196,14 @@ def _import(
     intake: Intake,
     staged: Staged,
     batch_id: int,
-    given: set[str],
+    sources: dict[str, int],
     withdraw_missing: bool,
-    progress: Progress,
     started: datetime,
 ) -> ImportResult:
     """The import's writes but the raw rows, inside its transaction: records, quarantine, the batch."""
     ids = open_batch(con, intake.source, started, batch_id)
-    if not fmt.withdraws:
-        _row_sources(con, ids.source_id)
-    progress("matching records")
-    result = _write_outcomes(
-        con, ids.batch_id, ids.source_id, fmt, staged, given, withdraw_missing, str(raw.path)
-    )
+    create_sources(con, sources)
+    result = _write_outcomes(con, ids.batch_id, ids.source_id, fmt, staged, withdraw_missing, str(raw.path))
     close_batch(
         con, ids, intake, result, staged.header, "SELECT row_number FROM checked WHERE len(reasons) = 0"
     )
@@ -204,6 +236,7 @@ class _Documents:
 
 
 DEFAULT_IMPORT_MEMORY = "512MB"
+CHECKPOINT_EVERY = "256MB"  # of write-ahead log, during an import
 
 
 @contextmanager
@@ -211,17 +244,23 @@ def import_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
     """DuckDB's memory limit for an import ($HARMTRACE_IMPORT_MEMORY, default 512MB): past it DuckDB
     spills to a temporary folder beside the store, so an import's memory does not grow with the file."""
     before = con.execute(
-        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order')"
+        "SELECT current_setting('memory_limit'), current_setting('preserve_insertion_order'), "
+        "current_setting('checkpoint_threshold')"
     ).fetchall()[0]
     con.execute(f"SET memory_limit = {lit(os.environ.get('HARMTRACE_IMPORT_MEMORY', DEFAULT_IMPORT_MEMORY))}")
     # rows are numbered by the file's order once, where DuckDB parses it (staging); past that, every
     # step orders by row number itself, and letting DuckDB write out of order keeps its memory down
     con.execute("SET preserve_insertion_order = false")
+    # a commit past the threshold checkpoints, rewriting the table's last, partly filled row group: at
+    # DuckDB's default (16 MB) the raw rows, committed block by block, took 1.6x as long to write and
+    # left the store 40% larger (benchmarks/ingest.py, 1M rows)
+    con.execute(f"SET checkpoint_threshold = {lit(CHECKPOINT_EVERY)}")
     try:
         yield
     finally:
         con.execute(f"SET memory_limit = {lit(str(before[0]))}")
         con.execute(f"SET preserve_insertion_order = {bool(before[1])}")
+        con.execute(f"SET checkpoint_threshold = {lit(str(before[2]))}")
 
 
 @contextmanager
@@ -250,7 +289,7 @@ def _stage(
     return stage_csv(con, parsed, sink, progress)
 
 
-def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea) -> set[str]:
+def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea, rows: int) -> set[str]:
     """TEMP table `checked`: every normalised field, with format and generic checks merged.
 
     `reasons` quarantine a row; `issues` (field, reason) set a unit of it aside (`units`), its fields
@@ -272,9 +311,12 @@ def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea)
         f"list_concat(issues, {issues}) AS issues, {placeholder_flag()} IS NOT NULL AS placeholder "
         f"FROM ({_with_units(select.sql('staged'))})"
     )
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE checked AS SELECT * EXCLUDE (placeholder, ht_units) "
-        f"REPLACE ({_set_aside_sql(units, defaults)}) FROM ({_with_units(merged)})"
+    work_table_in_slices(
+        con,
+        "checked",
+        f"SELECT * EXCLUDE (placeholder, ht_units) REPLACE ({_set_aside_sql(units, defaults)}) "
+        f"FROM ({_with_units(merged)})",
+        rows,
     )
     return set(select.fields)
 
@@ -340,20 +382,18 @@ def _varchar_list(values: list[str]) -> str:
     return f"[{', '.join(lit(v) for v in values)}]::VARCHAR[]"
 
 
-def _row_sources(con: duckdb.DuckDBPyConnection, default_id: int) -> None:
-    """`checked.source_id`: each row's source, from its `source` column (a file combining several lists)
-    else the batch's; sources it names that the store lacks are added."""
+def _row_sources(con: duckdb.DuckDBPyConnection, batch_source: str) -> dict[str, int]:
+    """The planned ids (`intake.planned_source_ids`) of the batch's source, first, and of the sources
+    rows name in their `source` field (a file combining several lists): those in TEMP table
+    `ht_row_sources` (name, id)."""
     names = [r[0] for r in con.execute(
         f"SELECT DISTINCT {SOURCE_FIELD} FROM checked WHERE {SOURCE_FIELD} IS NOT NULL ORDER BY 1"
     ).fetchall()]  # fmt: skip
-    ids = {name: source_id(con, name) for name in names}
-    con.execute(f"ALTER TABLE checked ADD COLUMN source_id INTEGER DEFAULT {int(default_id)}")
-    if ids:
-        con.register("ht_sources", pa.table({"name": list(ids), "id": list(ids.values())}))
-        con.execute(
-            f"UPDATE checked SET source_id = s.id FROM ht_sources s WHERE s.name = checked.{SOURCE_FIELD}"
-        )
-        con.unregister("ht_sources")
+    ids = planned_source_ids(con, [batch_source, *names])
+    con.execute("CREATE OR REPLACE TEMP TABLE ht_row_sources (name VARCHAR, id INTEGER)")
+    if names:
+        con.executemany("INSERT INTO ht_row_sources VALUES (?, ?)", [[n, ids[n]] for n in names])
+    return ids
 
 
 def _write_outcomes(
@@ -362,7 +402,6 @@ def _write_outcomes(
     source_id: int,
     fmt: Format,
     staged: Staged,
-    given: set[str],
     withdraw_missing: bool = False,
     where: str = "the file",
 ) -> ImportResult:
@@ -370,7 +409,7 @@ def _write_outcomes(
     kind = KINDS[fmt.kind]
     if not fmt.withdraws:
         # before the quarantine: a row repeating a record id with other content is quarantined here
-        outcome = import_records(con, kind, batch_id, given, withdraw_missing, where)
+        outcome = import_records(con, kind, batch_id, withdraw_missing, where)
     # a quarantined row lists every reason found, its fields' included
     write_quarantine(
         con, batch_id, "SELECT row_number, list_concat(reasons, list_transform(issues, lambda x: x.reason)) "

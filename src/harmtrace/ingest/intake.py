@@ -249,6 +249,27 @@ def source_id(con: duckdb.DuckDBPyConnection, name: str) -> int:
     return new_id
 
 
+def planned_source_ids(con: duckdb.DuckDBPyConnection, names: Sequence[str]) -> dict[str, int]:
+    """The ids the sources called `names` have, or get when `source_id` creates them in this order
+    (`create_sources`): an import plans with them before its transaction."""
+    ids: dict[str, int] = {}
+    next_id = int(scalar(con, "SELECT coalesce(max(source_id), 0) + 1 FROM source"))
+    for name in names:
+        if name in ids:
+            continue
+        found = scalar(con, "SELECT source_id FROM source WHERE name = ?", [name])
+        ids[name] = next_id if found is None else int(found)
+        next_id += found is None
+    return ids
+
+
+def create_sources(con: duckdb.DuckDBPyConnection, planned: Mapping[str, int]) -> None:
+    """Create the planned sources the store lacks, in order; each must get its planned id."""
+    for name, planned_id in planned.items():
+        if source_id(con, name) != planned_id:
+            raise RuntimeError(f"source {name!r} did not get its planned id {planned_id}: the store changed")
+
+
 def write_documents(
     con: duckdb.DuckDBPyConnection, batch_id: int, table: pa.Table | pa.RecordBatchReader
 ) -> None:
@@ -345,21 +366,22 @@ def check_accounting(
 
 
 def _accounting_counts(con: duckdb.DuckDBPyConnection, batch_id: int, accepted: str) -> dict[str, int]:
+    """The counts `check_accounting` compares, in one grouping of every row number by where it occurs
+    (an aggregate DuckDB spills to disk: joins and NOT IN over ten million rows ran out of memory)."""
     row = con.execute(
-        f"""WITH d AS (SELECT row_number FROM document WHERE batch_id = $b),
-        q AS (SELECT row_number, reasons FROM quarantine WHERE batch_id = $b),
-        a AS (SELECT DISTINCT * FROM ({accepted}) t(row_number))
-        SELECT (SELECT count(*) FROM d) AS documents,
-               (SELECT count(DISTINCT row_number) FROM d) AS distinct_documents,
-               (SELECT count(*) FROM q) AS quarantined,
-               (SELECT count(DISTINCT row_number) FROM q) AS distinct_quarantined,
-               (SELECT count(*) FROM q WHERE len(reasons) = 0) AS without_reason,
-               (SELECT count(*) FROM a) AS accepted,
-               (SELECT count(*) FROM a JOIN q USING (row_number)) AS both,
-               (SELECT count(*) FROM d WHERE row_number NOT IN (SELECT row_number FROM a)
-                AND row_number NOT IN (SELECT row_number FROM q)) AS neither,
-               (SELECT count(*) FROM (SELECT row_number FROM a UNION SELECT row_number FROM q)
-                WHERE row_number NOT IN (SELECT row_number FROM d)) AS without_document""",
+        f"""WITH tagged AS (
+            SELECT row_number, 'd' AS part, false AS empty FROM document WHERE batch_id = $b
+            UNION ALL SELECT row_number, 'q', len(reasons) = 0 FROM quarantine WHERE batch_id = $b
+            UNION ALL SELECT DISTINCT row_number, 'a', false FROM ({accepted}) t(row_number)),
+        per_row AS (
+            SELECT count(*) FILTER (part = 'd') AS nd, count(*) FILTER (part = 'q') AS nq,
+                   count(*) FILTER (part = 'a') AS na, count(*) FILTER (empty) AS empty
+            FROM tagged GROUP BY row_number)
+        SELECT coalesce(sum(nd), 0), count(*) FILTER (nd > 0), coalesce(sum(nq), 0),
+               count(*) FILTER (nq > 0), coalesce(sum(empty), 0), count(*) FILTER (na > 0),
+               coalesce(sum(nq) FILTER (na > 0), 0), coalesce(sum(nd) FILTER (na = 0 AND nq = 0), 0),
+               count(*) FILTER (nd = 0)
+        FROM per_row""",
         {"b": batch_id},
     ).fetchall()[0]
     names = ("documents", "distinct_documents", "quarantined", "distinct_quarantined", "without_reason",

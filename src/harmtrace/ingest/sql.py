@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from harmtrace.store.store import WORKSPACE
+
 FORMULA_PREFIX = "ht_formula:"
 
 
@@ -207,3 +209,36 @@ def rewrite_staged(con: duckdb.DuckDBPyConnection, table: str, select: str) -> N
     con.execute(f"CREATE OR REPLACE TEMP TABLE ht_rewritten AS {select}")
     drop_relation(con, table)
     con.execute(f"ALTER TABLE ht_rewritten RENAME TO {q(table)}")
+
+
+SLICE_BYTES_PER_ROW = 1024  # of DuckDB's memory limit, per row a statement writing a wide table takes
+_UNITS = {"bytes": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
+
+def work_table_in_slices(con: duckdb.DuckDBPyConnection, table: str, select: str, rows: int) -> None:
+    """Table `table` of `select` (which has a `row_number` column, 1..`rows`) in the store's workspace
+    (`Store.workspace`, which must be attached), written a slice of rows a statement (`row_slices`).
+
+    One statement writing a wide table (many columns, lists) held memory that grew with its rows: 3M
+    rows of normalised reports failed at 256 MB; written in slices they did not.
+    """
+    for i, rows_in in enumerate(row_slices(con, rows)):
+        part = f"SELECT * FROM ({select}) WHERE {rows_in}"
+        if i == 0:
+            con.execute(f"CREATE OR REPLACE TABLE {WORKSPACE}.main.{q(table)} AS {part}")
+        else:
+            con.execute(f"INSERT INTO {WORKSPACE}.main.{q(table)} {part}")
+
+
+def row_slices(con: duckdb.DuckDBPyConnection, rows: int, column: str = "row_number") -> list[str]:
+    """SQL conditions on `column` cutting rows 1..`rows` into slices, one a statement: as many rows a
+    slice as DuckDB's memory limit holds kilobytes (each slice reads its source again, filtered)."""
+    step = max(50_000, memory_limit(con) // SLICE_BYTES_PER_ROW)
+    return [f"{column} > {start} AND {column} <= {start + step}" for start in range(0, max(rows, 1), step)]
+
+
+def memory_limit(con: duckdb.DuckDBPyConnection) -> int:
+    """DuckDB's memory limit in bytes (its setting reads like '488.2 MiB')."""
+    text = con.execute("SELECT current_setting('memory_limit')").fetchall()[0][0]
+    number, _, unit = str(text).partition(" ")
+    return int(float(number) * _UNITS.get(unit, 1))

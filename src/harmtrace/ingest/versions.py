@@ -49,7 +49,7 @@ from datetime import datetime
 import duckdb
 
 from harmtrace.errors import InputError
-from harmtrace.ingest.formats import Format
+from harmtrace.ingest.formats import SOURCE_FIELD, Format
 from harmtrace.ingest.record_kinds import (
     CITATION_ROW,
     CODE_ROW,
@@ -61,6 +61,7 @@ from harmtrace.ingest.record_kinds import (
     digest_sql,
     stored_sql,
 )
+from harmtrace.ingest.sql import row_slices, work_table_in_slices
 from harmtrace.model import (
     BOUNDS,
     CATEGORIES,
@@ -90,23 +91,34 @@ class Outcome:
     not_found_ids: list[str] = field(default_factory=list)
 
 
-def import_records(
-    con: duckdb.DuckDBPyConnection,
-    kind: RecordKind,
-    batch_id: int,
-    given: set[str],
-    withdraw_missing: bool,
-    where: str = "the file",
-) -> Outcome:
-    """Write the accepted rows of TEMP table `checked` as records of their source (`checked.source_id`:
-    the batch's, or the row's own when the file combines lists): new, unchanged or changed, then the
-    absent records (withdrawn when asked). Rows repeating a record id with other content get a reason in
-    `checked` first: call this before writing the quarantine."""
-    _incoming(con, kind, given)
+def plan_records(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str], source_id: int) -> None:
+    """Before the import's transaction: which accepted rows of TEMP table `checked` are new, unchanged or
+    changed records of their source (the row's own, from its `source` field and TEMP table
+    `ht_row_sources` (name, id), else the batch's, `source_id`), as tables (`ht_plan` and what it is made
+    of); rows repeating a record id with other content get a reason in `checked`. Temporary tables a
+    transaction writes stay in memory until it ends, and these grow with the file.
+
+    The stored records of the file's sources that lack a digest get theirs first, each statement
+    committed on its own: a digest is derived from the record, so filling it in changes no record even
+    if the import then fails. The caller holds the store, so nothing changes it before `import_records`.
+    """
+    _incoming(con, kind, given, source_id)
     for sid in _sources(con):
         _backfill_digests(con, kind, sid)
     _plan(con, kind)
     _quarantine_repeats(con)
+
+
+def import_records(
+    con: duckdb.DuckDBPyConnection,
+    kind: RecordKind,
+    batch_id: int,
+    withdraw_missing: bool,
+    where: str = "the file",
+) -> Outcome:
+    """Inside the import's transaction: write what `plan_records` planned (new records, new versions of
+    changed ones), then find the absent records (withdrawn when asked). Call it before writing the
+    quarantine of `checked`."""
     new, unchanged, changed = _counts(con)
     out = Outcome(new, unchanged, changed)
     at = datetime.now()
@@ -124,8 +136,14 @@ def import_records(
     if withdraw_missing and out.absent:
         _refuse_blind_withdrawal(con, batch_id, out.absent, where)
         out.withdrawn = withdraw(con, kind, "SELECT record_key FROM ht_absent", batch_id, at)
-    _drop(con, "ht_in", "ht_anon", "ht_repeat", "ht_plan", "ht_absent", "ht_sources")
     return out
+
+
+def drop_plan(con: duckdb.DuckDBPyConnection) -> None:
+    """Drop the TEMP relations `plan_records` and `import_records` leave."""
+    con.execute("DROP VIEW IF EXISTS ht_in")
+    _drop(con, "ht_in_rows", "ht_digest", "ht_anon", "ht_repeat", "ht_plan", "ht_absent", "ht_sources")
+    _drop(con, "ht_row_sources")
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -133,12 +151,20 @@ def _sources(con: duckdb.DuckDBPyConnection) -> list[int]:
     return [int(r[0]) for r in con.execute("SELECT DISTINCT source_id FROM ht_sources ORDER BY 1").fetchall()]
 
 
-def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str]) -> None:
-    """TEMP table `ht_in`: the accepted rows in the stored types, with their source, child lists and
+def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str], source_id: int) -> None:
+    """TEMP view `ht_in`: the accepted rows in the stored types, with their source, child lists and
     digest; `ht_sources`: the source of every row of the file, quarantined ones included."""
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ht_sources AS SELECT row_number, source_id, record_id, "
-        "len(reasons) > 0 AS quarantined FROM checked"
+    rows = int(scalar(con, "SELECT coalesce(max(row_number), 0) FROM checked"))
+    with_source = (
+        f"checked c LEFT JOIN ht_row_sources rs ON rs.name = c.{SOURCE_FIELD}",
+        f"coalesce(rs.id, {int(source_id)}) AS source_id",
+    )
+    work_table_in_slices(
+        con,
+        "ht_sources",
+        f"SELECT c.row_number, {with_source[1]}, c.record_id, len(c.reasons) > 0 AS quarantined "
+        f"FROM {with_source[0]}",
+        rows,
     )
     types = dict(
         con.execute(
@@ -154,10 +180,20 @@ def _incoming(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str])
         if kind is REPORT
         else ""
     )
+    # the digest in a table of its own: one statement writing the wide rows and their JSON ran out of
+    # memory where the two apart did not
+    work_table_in_slices(
+        con,
+        "ht_in_rows",
+        f"SELECT c.row_number, {with_source[1]}, {fields}, c.flags{lists} FROM {with_source[0]} "
+        "WHERE len(c.reasons) = 0",
+        rows,
+    )
+    work_table_in_slices(
+        con, "ht_digest", f"SELECT row_number, {digest_sql(kind)} AS content_sha256 FROM ht_in_rows", rows
+    )
     con.execute(
-        f"CREATE OR REPLACE TEMP TABLE ht_in AS SELECT *, {digest_sql(kind)} AS content_sha256 FROM "
-        f"(SELECT c.row_number, s.source_id, {fields}, c.flags{lists} "
-        "FROM checked c JOIN ht_sources s USING (row_number) WHERE len(c.reasons) = 0)"
+        "CREATE OR REPLACE TEMP VIEW ht_in AS SELECT * FROM ht_in_rows JOIN ht_digest USING (row_number)"
     )
 
 
@@ -337,20 +373,26 @@ def _write_current(con: duckdb.DuckDBPyConnection, kind: RecordKind, batch_id: i
     for child, _, _ in kind.children:
         con.execute(f"DELETE FROM {child} WHERE {kind.key} IN ({changed})")
     con.execute(f"DELETE FROM {kind.table} WHERE {kind.key} IN ({changed})")
-    written = "FROM ht_in i JOIN ht_plan p USING (row_number) WHERE p.outcome IN ('new', 'changed')"
     cols, values = ", ".join(kind.fields), ", ".join(f"i.{f}" for f in kind.fields)
-    con.execute(
-        f"INSERT INTO {kind.table} ({kind.key}, batch_id, row_number, source_id, {cols}, flags, version, "
-        f"content_sha256) SELECT p.record_key, ?, i.row_number, i.source_id, {values}, i.flags, "
-        f"p.old_version + 1, i.content_sha256 {written}",
-        [batch_id],
-    )
-    for child, columns, _ in kind.children:
-        rows = f"SELECT p.record_key, unnest(i.{child}) AS c {written} AND len(i.{child}) > 0"
-        con.execute(
-            f"INSERT INTO {child} ({kind.key}, {', '.join(columns)}) SELECT record_key, "
-            f"{', '.join(f'c.{c}' for c in columns)} FROM ({rows})"
+    # a slice of rows a statement: one statement for them all ran out of memory at 10M rows
+    last = int(scalar(con, "SELECT coalesce(max(row_number), 0) FROM ht_plan"))
+    for rows_in in row_slices(con, last, "p.row_number"):
+        written = (
+            "FROM ht_in i JOIN ht_plan p USING (row_number) "
+            f"WHERE p.outcome IN ('new', 'changed') AND {rows_in}"
         )
+        con.execute(
+            f"INSERT INTO {kind.table} ({kind.key}, batch_id, row_number, source_id, {cols}, flags, "
+            f"version, content_sha256) SELECT p.record_key, ?, i.row_number, i.source_id, {values}, "
+            f"i.flags, p.old_version + 1, i.content_sha256 {written}",
+            [batch_id],
+        )
+        for child, columns, _ in kind.children:
+            rows = f"SELECT p.record_key, unnest(i.{child}) AS c {written} AND len(i.{child}) > 0"
+            con.execute(
+                f"INSERT INTO {child} ({kind.key}, {', '.join(columns)}) SELECT record_key, "
+                f"{', '.join(f'c.{c}' for c in columns)} FROM ({rows})"
+            )
 
 
 def _absent(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> int:
