@@ -8,6 +8,8 @@
    this interpreter, as a user types it), the commands in turn so that a busy machine slows all alike:
    - baseline: `python -c "import duckdb, click"`, what any harmtrace command must load;
    - help and version: `harmtrace --help`, `--version`, the help of two commands over heavy libraries;
+   - the floor of a command that reads a store: the baseline plus DuckDB opening the store and counting
+     its batches;
    - a light command: `harmtrace batches` on the small store;
    - a figure: `harmtrace stats casualties` on it, which loads its library when it runs.
 3. Prints one table: command, median wall seconds, the child's peak resident memory in MB (its
@@ -39,9 +41,22 @@ def commands(harmtrace: str, db: Path) -> list[tuple[str, list[str]]]:
         ("harmtrace --version", [harmtrace, "--version"]),
         ("harmtrace stats casualties --help", [harmtrace, "stats", "casualties", "--help"]),
         ("harmtrace link victims --help", [harmtrace, "link", "victims", "--help"]),
+        # what any command reading the store pays before harmtrace does anything: DuckDB opening it
+        (
+            "python: import duckdb, click; open the store",
+            [sys.executable, "-c", _OPEN_STORE.format(db=str(db))],
+        ),
         ("harmtrace batches (small store)", [harmtrace, "batches", *on_store]),
         ("harmtrace stats casualties (small store)", [harmtrace, "stats", "casualties", *on_store]),
     ]
+
+
+_OPEN_STORE = "; ".join(
+    [
+        "import duckdb, click",
+        "duckdb.connect({db!r}, read_only=True).execute('SELECT count(*) FROM batch').fetchall()",
+    ]
+)
 
 
 def run_once(argv: list[str]) -> tuple[float, float]:

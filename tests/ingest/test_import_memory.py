@@ -1,7 +1,7 @@
-"""An import's memory does not grow with its file: a million rows import within a 128 MB cap on
-DuckDB's memory, where the checked rows, typed rows, match plan, records, accounting and the final
-checkpoint each ran it out before they were moved to the workspace and written in slices (issue 14).
-Slow (about a minute): `make test-scale`."""
+"""An import's memory does not grow with its file: three million rows (2 GB) import within a 256 MB cap
+on DuckDB's memory, where the checked rows, typed rows, records and accounting each ran it out before
+they were moved to the workspace and written in slices (issue 14). Slow (about two minutes, 2 GB in
+the test's folder, removed): `make test-scale`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from harmtrace.store import open_store
 from harmtrace.store.store import workspace_path
 from tests.conftest import BUNDLED
 
-ROWS = 1_000_000
+ROWS = 3_000_000
 
 
 def _many_rows(out: Path) -> None:
@@ -32,12 +32,12 @@ def _many_rows(out: Path) -> None:
 
 
 @pytest.mark.scale
-def test_a_million_rows_import_within_a_128mb_cap(
+def test_three_million_rows_import_within_a_256mb_cap(
     db_path: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     path = tmp_path / "many.csv"
     _many_rows(path)
-    monkeypatch.setenv("HARMTRACE_IMPORT_MEMORY", "128MB")
+    monkeypatch.setenv("HARMTRACE_IMPORT_MEMORY", "256MB")
     with open_store(db_path, create=True) as store:
         done = import_file(store, get_format("ucdp-ged"), path)
         assert (done.rows_read, done.rows_accepted, done.rows_new) == (ROWS, ROWS, ROWS)

@@ -72,6 +72,7 @@ from harmtrace.model import (
     harm_column,
 )
 from harmtrace.store import scalar
+from harmtrace.store.store import WORKSPACE
 
 OUTCOMES = ("new", "unchanged", "changed")
 SAMPLE_IDS = 5
@@ -143,7 +144,13 @@ def drop_plan(con: duckdb.DuckDBPyConnection) -> None:
     """Drop the TEMP relations `plan_records` and `import_records` leave."""
     con.execute("DROP VIEW IF EXISTS ht_in")
     _drop(con, "ht_in_rows", "ht_digest", "ht_anon", "ht_repeat", "ht_plan", "ht_absent", "ht_sources")
-    _drop(con, "ht_row_sources")
+    _drop(con, "ht_row_sources", "ht_live", "ht_live_anon")
+
+
+def _of_file_sources(con: duckdb.DuckDBPyConnection) -> str:
+    """SQL: `source_id` is one of the file's sources (a list of ids: a subquery over the rows built a
+    table of ten million)."""
+    return f"source_id IN ({', '.join(str(s) for s in _sources(con)) or 'NULL'})"
 
 
 def _sources(con: duckdb.DuckDBPyConnection) -> list[int]:
@@ -269,34 +276,43 @@ def _backfill_digests(con: duckdb.DuckDBPyConnection, kind: RecordKind, source_i
 
 
 def _plan(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> None:
-    """TEMP table `ht_plan` (row_number, record_key, outcome, old_version) for every accepted row but
-    the repeats with other content (`ht_repeat` where not same); a record is its source's."""
+    """Table `ht_plan` (row_number, record_key, outcome, old_version) for every accepted row but the
+    repeats with other content (`ht_repeat` where not same); a record is its source's. The live records
+    of the file's sources (`ht_live`, `ht_live_anon`) and the plan are workspace tables, the plan
+    written a slice of rows a statement: at 10M records, one statement ran out of memory."""
     _repeats(con)
-    live = f"FROM {kind.table} WHERE source_id IN (SELECT source_id FROM ht_sources)"
+    live = f"FROM {kind.table} WHERE {_of_file_sources(con)}"
     base = _last_key(con, kind)
     # a record the store holds twice (imports before versions added every row again) matches once,
     # at its lowest id; the other copy is absent, and --withdraw-missing withdraws it
     con.execute(
-        f"""CREATE OR REPLACE TEMP TABLE ht_plan AS
-        WITH live AS (SELECT source_id, record_id, min({kind.key}) AS record_key,
-                             arg_min(content_sha256, {kind.key}) AS sha,
-                             arg_min(version, {kind.key}) AS version
-                      {live} AND record_id IS NOT NULL GROUP BY source_id, record_id),
-        live_anon AS (SELECT source_id, {kind.key} AS record_key, content_sha256 AS sha, version,
-                             row_number() OVER (PARTITION BY source_id, content_sha256 ORDER BY {kind.key})
-                             AS occurrence
-                      {live} AND record_id IS NULL),
-        leads AS (SELECT i.row_number, i.source_id, i.record_id, i.content_sha256 FROM ht_in i
-                  ANTI JOIN ht_repeat r USING (row_number) WHERE i.record_id IS NOT NULL)
-        SELECT l.row_number, coalesce(v.record_key, {base} + l.row_number) AS record_key,
+        f"""CREATE OR REPLACE TABLE {WORKSPACE}.main.ht_live AS
+        SELECT source_id, record_id, min({kind.key}) AS record_key,
+               arg_min(content_sha256, {kind.key}) AS sha, arg_min(version, {kind.key}) AS version
+        {live} AND record_id IS NOT NULL GROUP BY source_id, record_id"""
+    )
+    con.execute(
+        f"""CREATE OR REPLACE TABLE {WORKSPACE}.main.ht_live_anon AS
+        SELECT source_id, {kind.key} AS record_key, content_sha256 AS sha, version,
+               row_number() OVER (PARTITION BY source_id, content_sha256 ORDER BY {kind.key}) AS occurrence
+        {live} AND record_id IS NULL"""
+    )
+    rows = int(scalar(con, "SELECT coalesce(max(row_number), 0) FROM ht_sources"))
+    work_table_in_slices(
+        con,
+        "ht_plan",
+        f"""SELECT l.row_number, coalesce(v.record_key, {base} + l.row_number) AS record_key,
                CASE WHEN v.record_key IS NULL THEN 'new' WHEN v.sha = l.content_sha256 THEN 'unchanged'
                     ELSE 'changed' END AS outcome, coalesce(v.version, 0) AS old_version
-        FROM leads l LEFT JOIN live v USING (source_id, record_id)
+        FROM (SELECT i.row_number, i.source_id, i.record_id, i.content_sha256 FROM ht_in i
+              ANTI JOIN ht_repeat r USING (row_number) WHERE i.record_id IS NOT NULL) l
+        LEFT JOIN ht_live v USING (source_id, record_id)
         UNION ALL
         SELECT a.row_number, coalesce(v.record_key, {base} + a.row_number),
                CASE WHEN v.record_key IS NULL THEN 'new' ELSE 'unchanged' END, coalesce(v.version, 0)
-        FROM ht_anon a LEFT JOIN live_anon v
-             ON v.source_id = a.source_id AND v.sha = a.content_sha256 AND v.occurrence = a.occurrence"""
+        FROM ht_anon a LEFT JOIN ht_live_anon v
+             ON v.source_id = a.source_id AND v.sha = a.content_sha256 AND v.occurrence = a.occurrence""",
+        rows,
     )
     con.execute(
         "INSERT INTO ht_plan SELECT r.row_number, p.record_key, 'unchanged', p.old_version FROM ht_repeat r "
@@ -401,7 +417,7 @@ def _absent(con: duckdb.DuckDBPyConnection, kind: RecordKind) -> int:
     con.execute(
         f"""CREATE OR REPLACE TEMP TABLE ht_absent AS SELECT r.{kind.key} AS record_key
         FROM {kind.table} r ANTI JOIN ht_plan p ON p.record_key = r.{kind.key}
-        WHERE r.source_id IN (SELECT source_id FROM ht_sources)
+        WHERE r.{_of_file_sources(con)}
           AND (r.record_id IS NULL OR (r.source_id, r.record_id) NOT IN
                (SELECT (source_id, record_id) FROM ht_sources WHERE quarantined AND record_id IS NOT NULL))"""
     )
