@@ -23,6 +23,7 @@ lint: env
 	$(RUN) ruff format --check src tests benchmarks
 	$(RUN) ruff check src tests benchmarks
 	$(RUN) mypy
+	$(RUN) lint-imports --no-cache
 
 test: lint
 	$(RUN) pytest -m "not scale" -q tests --doctest-modules src/harmtrace

@@ -1,4 +1,4 @@
-"""Arabic-name keys for linkage: harmtrace.link.names next to what PyPI offers, on real transliterations.
+"""Arabic-name keys for linkage: harmtrace.names next to what PyPI offers, on real transliterations.
 
     python benchmarks/names.py [--data DIR] [--scale 1000000] [--seed 0]
 
@@ -52,7 +52,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 
-from harmtrace.link import names  # noqa: E402
+from harmtrace import names  # noqa: E402
 
 DATA = ROOT.parent / "shared" / "data" / "name_transliteration"
 ARABIC_MARKERS = frozenset("عحصضطظقذءأإآؤئة")

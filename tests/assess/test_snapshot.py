@@ -12,9 +12,9 @@ import pytest
 
 from harmtrace.analyse.casualties import CasualtyQuery, casualties
 from harmtrace.analyse.casualty_sql import figures_sql
+from harmtrace.assess.freshness import state
 from harmtrace.assess.items import plan_for
 from harmtrace.assess.run import assess_incidents
-from harmtrace.assess.snapshot import state
 from harmtrace.ingest import get_format, import_file
 from harmtrace.store import Store
 from tests.assess.reports import R, add_reports, add_victims, link

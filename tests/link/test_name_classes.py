@@ -20,9 +20,9 @@ from harmtrace.link.chaining import FAMILY_ONLY_CAP, chained_apart, family_only_
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import name_skeleton
 from harmtrace.link.model import _other_style
-from harmtrace.link.names import _STYLE_VARIANTS, latin_key, name_key, parse_name
 from harmtrace.link.relatives import free_relatives
 from harmtrace.link.victims import link_victims
+from harmtrace.names import _STYLE_VARIANTS, latin_key, name_key, parse_name
 from harmtrace.simulate import default_config, import_lists, simulate_victims
 from harmtrace.store import open_store
 from tests.link.victim_rows import add_records, add_run, add_sources, day

@@ -18,7 +18,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harmtrace.link.names import (
+from harmtrace.names import (
     COMMON_NAMES,
     NameParts,
     is_arabic,

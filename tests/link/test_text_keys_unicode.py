@@ -29,9 +29,11 @@ from harmtrace.actors import actor_key
 from harmtrace.analyse.mse.histories import governorate_key
 from harmtrace.assess.attribution import actor_words
 from harmtrace.assess.tie_places import victim_place
-from harmtrace.link.features import _place, name_skeleton, skeleton
+from harmtrace.link.features import _place, name_skeleton
 from harmtrace.link.incident_features import _word_keys, place_name, word_key
-from harmtrace.link.names import (
+from harmtrace.locate.crosswalk import normalise_name
+from harmtrace.locate.place_keys import place_key, place_skeleton, script_of
+from harmtrace.names import (
     NameParts,
     _clean_script,
     is_arabic,
@@ -40,9 +42,8 @@ from harmtrace.link.names import (
     normalise_arabic,
     parse_name,
     romanise,
+    skeleton,
 )
-from harmtrace.locate.crosswalk import normalise_name
-from harmtrace.locate.place_keys import place_key, place_skeleton, script_of
 
 BLOCKS = {
     "Arabic": (0x0600, 0x06FF),

@@ -1,4 +1,4 @@
-"""Published files are written whole or not at all (`harmtrace.publish.files`)."""
+"""Published files are written whole or not at all (`harmtrace.files`, `harmtrace.store.export`)."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 
 from harmtrace.errors import InputError
-from harmtrace.publish.files import copy_query, replacing, write_features
+from harmtrace.files import replacing, write_features
 from harmtrace.store import Store
+from harmtrace.store.export import copy_query
 
 
 def test_a_failed_write_keeps_the_earlier_file_and_leaves_no_temporary(tmp_path: Path) -> None:

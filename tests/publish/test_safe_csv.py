@@ -12,8 +12,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from harmtrace.publish.files import copy_query
 from harmtrace.store import Store, open_store
+from harmtrace.store.export import copy_query
 from tests.conftest import TEST_DATA, run_ok
 from tests.ingest.ucdp_rows import ucdp_rows, write_csv
 

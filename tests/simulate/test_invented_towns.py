@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from harmtrace.link.features import skeleton
-from harmtrace.link.names import name_key
+from harmtrace.names import name_key, skeleton
 from harmtrace.simulate.invented_towns import BASE_INCIDENTS, CITY_WEIGHT, EXTENTS, towns_for
 from harmtrace.simulate.reports import _CENTRES, ReportsConfig, simulate_reports, town_point
 from harmtrace.simulate.syrian_places import TOWNS

@@ -76,8 +76,8 @@ from harmtrace.choices import PERSON_SEXES as SEXES
 from harmtrace.choices import PERSON_STATUSES as STATUSES
 from harmtrace.errors import QueryError
 from harmtrace.link.features import governorate_lookup
-from harmtrace.link.names import name_key, normalise_arabic
 from harmtrace.locate.crosswalk import normalise_name
+from harmtrace.names import name_key, normalise_arabic
 from harmtrace.store import Store
 
 # OCHA COD-AB English names, for labels when no boundaries were loaded (harmtrace locate admin)

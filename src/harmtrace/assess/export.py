@@ -36,11 +36,12 @@ from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
 from harmtrace.choices import INCIDENT_FORMATS as FORMATS
 from harmtrace.errors import InputError
+from harmtrace.files import write_features
 from harmtrace.ingest.sql import lit
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.progress import Progress, silent
-from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
+from harmtrace.store.export import copy_query
 
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 # (column prefix, category, harm) of the ranges exported

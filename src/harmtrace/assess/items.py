@@ -28,6 +28,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Final
 
+from harmtrace.assess.freshness import state
 from harmtrace.link.parts import has_parts
 
 if TYPE_CHECKING:
@@ -67,8 +68,6 @@ class Plan:
 
 
 def plan_for(store: Store) -> Plan:
-    from harmtrace.assess.snapshot import state
-
     last = state(store)
     linked = bool(store.scalar("SELECT count(*) > 0 FROM incident_member"))
     return Plan(

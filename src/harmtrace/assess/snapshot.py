@@ -12,7 +12,7 @@ run aggregates them once and stores (replacing the last run's):
   `harmtrace.assess.items` (minimum = the lowest any report gives, never below the distinct persons
   tied to the incident; maximum = the highest; best = the clamped lower median) and ``persons``;
 - ``assessment_actor``: the actor table the run used, so figures name actors as the run did;
-- ``assessment_state``: when, and a `fingerprint` of what the run read.
+- ``assessment_state``: when, and a fingerprint of what the run read (`harmtrace.assess.freshness`).
 
 The rows are *stale* when reports (new, a new version, withdrawn), victim records (a new version,
 withdrawn), incident links, person links or victim ties changed since the run (the fingerprint
@@ -24,44 +24,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import Any, Final
 
 from harmtrace.actors import ActorTable, from_rows, load_actors
+from harmtrace.assess.freshness import fingerprint
 from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import PERSON_CATEGORY, floored_best_sql, members_sql
 from harmtrace.store import Store
-
-# what a run reads, as (table, SQL of a digest of its rows). An import adds reports with new ids, and
-# every version it records or record it withdraws adds a row to record_version (a changed report also
-# counts one more in sum(version)); every link run writes its memberships under a new run id: so counts
-# and id bounds tell a change without reading every row; victim ties carry no run id and are hashed whole.
-_DIGESTS: Final = (
-    (
-        "report",
-        "count(*) || ':' || coalesce(max(report_id), 0) || ':' || coalesce(max(batch_id), 0) || ':' || "
-        "coalesce(sum(version), 0)",
-    ),
-    ("record_version", "count(*) || ':' || coalesce(max(ended_batch), 0)"),
-    ("incident_member", "count(*) || ':' || coalesce(min(run_id), 0) || ':' || coalesce(max(run_id), 0)"),
-    ("person_member", "count(*) || ':' || coalesce(min(run_id), 0) || ':' || coalesce(max(run_id), 0)"),
-    ("victim_report", "count(*) || ':' || coalesce(sum(hash(victim_id, report_id, method)), 0)"),
-)
-
-
-def fingerprint(store: Store) -> str:
-    """A digest of the reports, incident and person memberships and victim ties in the store."""
-    parts = " UNION ALL ".join(
-        f"SELECT {n} AS i, '{t}:' || {d} AS part FROM {t}" for n, (t, d) in enumerate(_DIGESTS)
-    )
-    return str(store.scalar(f"SELECT string_agg(part, ' ' ORDER BY i) FROM ({parts})"))
-
-
-def state(store: Store) -> dict[str, Any] | None:
-    """The last run's state, with ``fresh`` (its rows still describe the store); None before any run."""
-    rows = store.rows("SELECT * FROM assessment_state")
-    if not rows:
-        return None
-    return {**rows[0], "fresh": rows[0]["fingerprint"] == fingerprint(store)}
 
 
 def stored_actors(store: Store) -> ActorTable:

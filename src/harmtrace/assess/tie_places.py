@@ -28,9 +28,9 @@ import pyarrow as pa
 from harmtrace.assess.incident_sql import incidents_sql, membership_sql
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.incident_features import place_name
-from harmtrace.link.names import name_key, normalise_arabic
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.place_keys import place_key, place_skeleton
+from harmtrace.names import name_key, normalise_arabic
 
 if TYPE_CHECKING:
     from harmtrace.store import Store

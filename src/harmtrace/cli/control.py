@@ -201,7 +201,7 @@ def incidents_command(
 def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every control area (proxies labelled) as GeoJSON, WGS84 lon/lat."""
     from harmtrace.analyse.control import PROXY_LABEL, control_geojson
-    from harmtrace.publish.files import write_json
+    from harmtrace.files import write_json
 
     with store_for(db, read_only=True) as store:
         collection = control_geojson(store)

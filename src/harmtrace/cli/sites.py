@@ -133,7 +133,7 @@ def describe_sites(r: dict[str, Any], limit: int) -> str:
 def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every site as GeoJSON points (WGS84 lon/lat) with kind, names, period and source."""
     from harmtrace.analyse.sites import sites_geojson
-    from harmtrace.publish.files import write_json
+    from harmtrace.files import write_json
 
     with store_for(db, read_only=True) as store:
         collection = sites_geojson(store)

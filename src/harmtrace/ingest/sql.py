@@ -21,6 +21,8 @@ from dataclasses import dataclass, field
 
 import duckdb
 
+from harmtrace.store.sql import lit as lit
+from harmtrace.store.sql import q as q
 from harmtrace.store.store import WORKSPACE
 
 FORMULA_PREFIX = "ht_formula:"
@@ -30,16 +32,6 @@ def formula_column(column: str) -> str:
     """The staging column holding, per row, the uncached-formula message of spreadsheet column `column`
     (see `harmtrace.ingest.spreadsheet`)."""
     return FORMULA_PREFIX + column
-
-
-def q(name: str) -> str:
-    """Quote an identifier for DuckDB."""
-    return '"' + name.replace('"', '""') + '"'
-
-
-def lit(text: str) -> str:
-    """Quote a string literal for DuckDB."""
-    return "'" + text.replace("'", "''") + "'"
 
 
 def show(expr: str) -> str:

@@ -9,7 +9,7 @@ writes a copy of the file in which every trace of one publisher is gone from tho
 removed, not blanked), and nothing else changed.
 
 The copy is an input for `harmtrace ingest ucdp-ged`, not an export: its cells are copied as UCDP wrote
-them, without the spreadsheet quoting of exports (`harmtrace.publish.files.spreadsheet_safe`), which
+them, without the spreadsheet quoting of exports (`harmtrace.store.export.spreadsheet_safe`), which
 would change what the import reads.
 """
 

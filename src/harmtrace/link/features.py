@@ -1,6 +1,6 @@
 """The linkage input: one row per victim record, with the keys the comparisons and blocking rules use.
 
-Names are keyed with `harmtrace.link.names`: the parts (given, father, grandfather, family) come from
+Names are keyed with `harmtrace.names`: the parts (given, father, grandfather, family) come from
 the record's own part columns when it has any, else from `parse_name` of the full name; each part is
 keyed with `name_key`, so Arabic-script and Latin-script records of one person get comparable keys.
 Keys are computed once per distinct string in Python and joined back in SQL: a list of a million
@@ -35,15 +35,14 @@ Columns of the feature table (`FEATURE_COLUMNS`):
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
 from typing import Final
 
 import duckdb
 import pyarrow as pa
 
-from harmtrace.link.names import NameParts, is_arabic, name_key, normalise_arabic, parse_name
 from harmtrace.locate.crosswalk import ADM1_VARIANTS, adm1_lookup, normalise_name
+from harmtrace.names import NameParts, is_arabic, name_key, normalise_arabic, parse_name, skeleton
 from harmtrace.store import Store
 
 PARTS: Final = ("given", "father", "grandfather", "family")
@@ -144,41 +143,10 @@ def _part_key(text: str) -> str | None:
     return name_key(text) or None
 
 
-_NOT_SKELETON: Final = re.compile("[aeiouwy ]")
-# Consonants that transliterations of one Arabic letter swap: ج is j, g (Egyptian) or k after
-# `latin_key`; ظ ض ذ د ت are d, z, dh, t (Ahmet, Dhaher / Zaher).
-_CONSONANT_CLASS: Final = str.maketrans({"j": "k", "t": "d", "z": "d"})
 # ... and in personal names, as other transliteration traditions write them: ب is b or, in Turkish, a
 # final p (Hatip, Zeynep); ح and خ are both h or kh in Russian and Turkish spellings (Khasan, Halaf).
 # The k class is written g, so that a skeleton never holds "kh" and is its own skeleton.
 _NAME_CLASS: Final = str.maketrans({"k": "g", "p": "b"})
-
-
-def skeleton(key: str | None) -> str | None:
-    """The consonant skeleton of a name key; None when nothing is left.
-
-    Vowels, w, y and spaces are dropped and j / k, and d / t / z are folded: keys of one name
-    written in two scripts often differ only there (romanised كردي is "kardi" where a Latin list
-    writes Kurdi; داود "dud" against Dawood "dawud"; Jamal against Gamal, Ahmad against Ahmet).
-    Before that, a glued article that `latin_key` keeps before a vowel ("alakhras" from ALAKHRAS)
-    is dropped, and so are short words before the last one (a mistyped article: "La-Khalaf" keys as
-    "la khalaf"). Distinct names of one root meet too (Muhammad and Mahmud are both "mhmd"), so a
-    skeleton agreement is weaker evidence than a key agreement.
-
-    >>> skeleton("kurdi"), skeleton("kardi"), skeleton("dawud"), skeleton("dud"), skeleton("ahmat")
-    ('krd', 'krd', 'dd', 'dd', 'hmd')
-    >>> skeleton("alakhras"), skeleton("la khalaf"), skeleton("abdrahman")
-    ('khrs', 'khlf', 'bdrhmn')
-    """
-    if not key:
-        return None
-    words = key.split()
-    while len(words) > 1 and len(words[0]) <= 3:
-        words.pop(0)
-    word = " ".join(words)
-    if len(word) > 5 and word.startswith("al") and word[2] in "aiu":
-        word = word[2:]
-    return _NOT_SKELETON.sub("", word).translate(_CONSONANT_CLASS) or None
 
 
 def name_skeleton(key: str | None) -> str | None:

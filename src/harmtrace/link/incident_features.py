@@ -82,8 +82,7 @@ import pyarrow as pa
 
 from harmtrace.actors import ActorTable, load_actors
 from harmtrace.ingest import DEDUPLICATED_FORMATS
-from harmtrace.link.features import governorate_lookup, skeleton
-from harmtrace.link.names import name_key, normalise_arabic
+from harmtrace.link.features import governorate_lookup
 from harmtrace.link.strike_terms import (
     MEANS_TERMS,
     PERPETRATOR_TERMS,
@@ -94,6 +93,7 @@ from harmtrace.link.strike_terms import (
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import DEFAULT_RADIUS_M
+from harmtrace.names import name_key, normalise_arabic, skeleton
 from harmtrace.store import Store
 
 INCIDENT_FEATURE_TABLE: Final = "ht_incident_features"

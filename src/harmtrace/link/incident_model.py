@@ -69,7 +69,7 @@ import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 from splink.internals.comparison_creator import ComparisonCreator
 
-from harmtrace.link.model import BlockingRule, LinkageSpec
+from harmtrace.link.spec import BlockingRule, LinkageSpec
 
 # m of the levels that tell strikes of one day in one city apart, fixed rather than estimated: EM
 # sees those strikes' reports agree on day and town and takes many of them for matches, learning that

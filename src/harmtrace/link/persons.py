@@ -21,8 +21,8 @@ from typing import Final, Literal, TypedDict
 from harmtrace.errors import InputError, QueryError
 from harmtrace.ingest.record_kinds import VICTIM
 from harmtrace.progress import Progress, silent
-from harmtrace.publish.files import copy_query
 from harmtrace.store import Store
+from harmtrace.store.export import copy_query
 
 FORMATS: Final = ("csv", "parquet")
 COLUMNS: Final = ("record_id", "source", "person_id", "match_probability")

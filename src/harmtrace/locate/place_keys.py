@@ -1,10 +1,10 @@
 """Matching keys for place names in Arabic and Latin script.
 
-Place names are keyed with the name keys built for personal names (`harmtrace.link.names.name_key`:
+Place names are keyed with the name keys built for personal names (`harmtrace.names.name_key`:
 Arabic script romanised, Latin spellings folded, the article al- / el- dropped), after removing what
 only places carry: the words for "governorate", "district", "city", "village", "camp" and the like,
 and a detached sun-letter article ("Dayr az Zawr", "Ma'arrat an Nu'man") that `name_key` keeps when it
-stands alone. The consonant skeleton of the key (`harmtrace.link.features.skeleton`, all words run
+stands alone. The consonant skeleton of the key (`harmtrace.names.skeleton`, all words run
 together) is the looser key that lets an Arabic-script name meet its Latin transliterations: romanised
 ادلب is "idlab" where the Latin name is "idlib", both "dlb".
 """
@@ -14,8 +14,7 @@ from __future__ import annotations
 import re
 from typing import Final
 
-from harmtrace.link.features import skeleton
-from harmtrace.link.names import is_arabic, name_key, normalise_arabic
+from harmtrace.names import is_arabic, name_key, normalise_arabic, skeleton
 
 # Words that say what kind of place a name is, not which one (Latin folded to lower case).
 _KIND_WORDS: Final = frozenset(

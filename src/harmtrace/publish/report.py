@@ -25,13 +25,13 @@ import harmtrace
 from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, casualties
 from harmtrace.analyse.scope import Scope
 from harmtrace.assess.decisions import decided_grades_sql
+from harmtrace.assess.freshness import state
 from harmtrace.assess.incident_sql import membership_sql
-from harmtrace.assess.snapshot import state
 from harmtrace.errors import QueryError
+from harmtrace.files import replacing
 from harmtrace.ingest.records import batches
 from harmtrace.locate.crosswalk import adm1_agreement
 from harmtrace.model import GRADES, NOT_ALLEGED
-from harmtrace.publish.files import replacing
 from harmtrace.store import Store
 
 TOP_SIDES: Final = 20

@@ -18,9 +18,9 @@ from typing import Any, Final, TypedDict
 import shapely
 
 from harmtrace.errors import InputError, QueryError
+from harmtrace.files import replacing
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
-from harmtrace.publish.files import replacing
 from harmtrace.store import Store
 
 # (label, largest radius in metres of the class, colour); unbounded radii fall in the last class

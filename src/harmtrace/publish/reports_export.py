@@ -20,12 +20,13 @@ from typing import Final, TypedDict
 
 from harmtrace.choices import REPORT_FORMATS as FORMATS
 from harmtrace.errors import InputError
+from harmtrace.files import write_features
 from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
 from harmtrace.progress import Progress, silent
-from harmtrace.publish.files import copy_query, write_features
 from harmtrace.store import Store
+from harmtrace.store.export import copy_query
 
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 LISTS: Final = ("perpetrators", "means", "site_kinds")

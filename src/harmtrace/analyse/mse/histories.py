@@ -44,8 +44,8 @@ import pyarrow.compute as pc
 from harmtrace.analyse.persons import GOVERNORATES
 from harmtrace.choices import STRATA
 from harmtrace.link.features import governorate_lookup
-from harmtrace.link.names import name_key, normalise_arabic
 from harmtrace.locate.crosswalk import normalise_name
+from harmtrace.names import name_key, normalise_arabic
 from harmtrace.store import Store
 
 IntArray = npt.NDArray[np.int64]

@@ -845,3 +845,36 @@ def _by_position(words: list[str], folded: list[str]) -> NameParts:
 
 def _has_glued_article(word: str) -> bool:
     return word.startswith("ال") or (word.startswith("al") and _ARTICLE_ATTACHED.fullmatch(word) is not None)
+
+
+_NOT_SKELETON: Final = re.compile("[aeiouwy ]")
+# Consonants that transliterations of one Arabic letter swap: ج is j, g (Egyptian) or k after
+# `latin_key`; ظ ض ذ د ت are d, z, dh, t (Ahmet, Dhaher / Zaher).
+_CONSONANT_CLASS: Final = str.maketrans({"j": "k", "t": "d", "z": "d"})
+
+
+def skeleton(key: str | None) -> str | None:
+    """The consonant skeleton of a name key; None when nothing is left.
+
+    Vowels, w, y and spaces are dropped and j / k, and d / t / z are folded: keys of one name
+    written in two scripts often differ only there (romanised كردي is "kardi" where a Latin list
+    writes Kurdi; داود "dud" against Dawood "dawud"; Jamal against Gamal, Ahmad against Ahmet).
+    Before that, a glued article that `latin_key` keeps before a vowel ("alakhras" from ALAKHRAS)
+    is dropped, and so are short words before the last one (a mistyped article: "La-Khalaf" keys as
+    "la khalaf"). Distinct names of one root meet too (Muhammad and Mahmud are both "mhmd"), so a
+    skeleton agreement is weaker evidence than a key agreement.
+
+    >>> skeleton("kurdi"), skeleton("kardi"), skeleton("dawud"), skeleton("dud"), skeleton("ahmat")
+    ('krd', 'krd', 'dd', 'dd', 'hmd')
+    >>> skeleton("alakhras"), skeleton("la khalaf"), skeleton("abdrahman")
+    ('khrs', 'khlf', 'bdrhmn')
+    """
+    if not key:
+        return None
+    words = key.split()
+    while len(words) > 1 and len(words[0]) <= 3:
+        words.pop(0)
+    word = " ".join(words)
+    if len(word) > 5 and word.startswith("al") and word[2] in "aiu":
+        word = word[2:]
+    return _NOT_SKELETON.sub("", word).translate(_CONSONANT_CLASS) or None
