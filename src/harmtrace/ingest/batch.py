@@ -160,8 +160,8 @@ def _unfinished_then_batch(
 
 
 def _checked(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea | None, rows: int) -> set[str]:
-    """TEMP table `checked` from `staged`, before the import's transaction (temporary tables a
-    transaction writes stay in memory until it ends; these may be larger than the import's memory).
+    """Table `checked` from `staged`, before the import's transaction (tables a transaction writes to
+    a workspace would make it write two databases; TEMP ones it holds in memory until it ends).
     Returns the fields the format sets."""
     if fmt.prepare:
         fmt.prepare(con, "staged")
@@ -290,7 +290,8 @@ def _stage(
 
 
 def _normalise(con: duckdb.DuckDBPyConnection, fmt: Format, area: PlausibleArea, rows: int) -> set[str]:
-    """TEMP table `checked`: every normalised field, with format and generic checks merged.
+    """Workspace table `checked` (`Store.workspace`): every normalised field, with format and generic
+    checks merged.
 
     `reasons` quarantine a row; `issues` (field, reason) set a unit of it aside (`units`), its fields
     taking their defaults in the same pass; `flags` are notes. Returns the fields the format sets.

@@ -93,7 +93,7 @@ class Outcome:
 
 
 def plan_records(con: duckdb.DuckDBPyConnection, kind: RecordKind, given: set[str], source_id: int) -> None:
-    """Before the import's transaction: which accepted rows of TEMP table `checked` are new, unchanged or
+    """Before the import's transaction: which accepted rows of table `checked` are new, unchanged or
     changed records of their source (the row's own, from its `source` field and TEMP table
     `ht_row_sources` (name, id), else the batch's, `source_id`), as tables (`ht_plan` and what it is made
     of); rows repeating a record id with other content get a reason in `checked`. Temporary tables a
