@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -70,9 +70,8 @@ def import_control(store: Store, path: Path, options: ControlImport) -> ImportRe
         return f"SELECT CAST(feature_ref AS BIGINT) FROM control_area WHERE batch_id = {batch_id}"
 
     result = import_rows(store, intake, geofile.header, geofile.documents(), rejected, write)
-    result.what = "control areas"
-    result.breakdowns["areas_by_actor"] = dict(Counter(a["actor"] for a in accepted).most_common())
-    return result
+    by_actor = dict(Counter(a["actor"] for a in accepted).most_common())
+    return replace(result, what="control areas", breakdowns={**result.breakdowns, "areas_by_actor": by_actor})
 
 
 def _control_feature(f: Feature, o: ControlImport) -> tuple[dict[str, Any], list[str]]:

@@ -23,7 +23,7 @@ Reported site hits: incidents whose reports say a site of the kind was hit (`rep
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -68,8 +68,7 @@ def import_sites(store: Store, path: Path, kind: str, source: str | None = None)
         return f"SELECT row_number FROM site WHERE batch_id = {batch_id}"
 
     result = import_rows(store, intake, geofile.header, geofile.documents(), rejected, write)
-    result.what = f"{kind} sites"
-    return result
+    return replace(result, what=f"{kind} sites")
 
 
 def check_kind(kind: str) -> str:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Final
@@ -94,9 +94,9 @@ def import_declared(
         return f"SELECT row_number FROM declared_strike WHERE batch_id = {batch_id}"
 
     result = import_rows(store, intake, header, docs, rejected, write)
-    result.what = "declared strikes"  # by the source, the belligerent
-    result.details["strikes_declared"] = sum(int(a["strikes"]) for a in accepted)
-    return result
+    declared = sum(int(a["strikes"]) for a in accepted)
+    # by the source, the belligerent
+    return replace(result, what="declared strikes", details={**result.details, "strikes_declared": declared})
 
 
 def _mapping_text(belligerent: str, places_path: Path | None, precision: str) -> str:

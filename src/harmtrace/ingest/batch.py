@@ -11,7 +11,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
@@ -204,7 +204,7 @@ def _import(
     ids = open_batch(con, intake.source, started, batch_id)
     create_sources(con, sources)
     result = _write_outcomes(con, ids.batch_id, ids.source_id, fmt, staged, withdraw_missing, str(raw.path))
-    close_batch(
+    result = close_batch(
         con, ids, intake, result, staged.header, "SELECT row_number FROM checked WHERE len(reasons) = 0"
     )
     con.execute("DELETE FROM unfinished_batch WHERE batch_id = ?", [batch_id])
@@ -418,41 +418,46 @@ def _write_outcomes(
     )  # fmt: skip
     if fmt.withdraws:
         outcome = withdraw_listed(con, kind, batch_id, source_id)
-    result = ImportResult(batch_id, "", fmt.name, False, staged.rows_read)
-    result.flags = summarise(con, "SELECT row_number, flags FROM checked WHERE len(reasons) = 0")
-    result.rows_quarantined = scalar(con, "SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id])
-    result.rows_accepted = result.rows_read - result.rows_quarantined
-    result.rows_flagged = scalar(
-        con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"
-    )
-    _add_outcome(result, outcome, fmt, withdraw_missing)
-    _write_field_issues(con, batch_id, result)
-    return result
+    quarantined = scalar(con, "SELECT count(*) FROM quarantine WHERE batch_id = ?", [batch_id])
+    result = ImportResult(
+        batch_id, "", fmt.name, False, staged.rows_read,
+        rows_accepted=staged.rows_read - quarantined,
+        rows_quarantined=quarantined,
+        rows_flagged=scalar(con, "SELECT count(*) FROM checked WHERE len(reasons) = 0 AND len(flags) > 0"),
+        flags=summarise(con, "SELECT row_number, flags FROM checked WHERE len(reasons) = 0"),
+    )  # fmt: skip
+    result = _with_outcome(result, outcome, fmt, withdraw_missing)
+    return _with_field_issues(con, batch_id, result)
 
 
-def _write_field_issues(con: duckdb.DuckDBPyConnection, batch_id: int, result: ImportResult) -> None:
+def _with_field_issues(con: duckdb.DuckDBPyConnection, batch_id: int, result: ImportResult) -> ImportResult:
     """The field issues of the accepted rows, into `field_issue` and the result's summary."""
     con.execute(
         "INSERT INTO field_issue SELECT ?, row_number, i.field, i.reason FROM "
         "(SELECT row_number, unnest(issues) AS i FROM checked WHERE len(reasons) = 0 AND len(issues) > 0)",
         [batch_id],
     )
-    result.field_issues = summarise(
-        con,
-        "SELECT row_number, list(reason) FROM field_issue WHERE batch_id = ? GROUP BY row_number",
-        [batch_id],
-    )
-    result.rows_with_field_issues = scalar(
-        con, "SELECT count(DISTINCT row_number) FROM field_issue WHERE batch_id = ?", [batch_id]
+    return replace(
+        result,
+        field_issues=summarise(
+            con,
+            "SELECT row_number, list(reason) FROM field_issue WHERE batch_id = ? GROUP BY row_number",
+            [batch_id],
+        ),
+        rows_with_field_issues=scalar(
+            con, "SELECT count(DISTINCT row_number) FROM field_issue WHERE batch_id = ?", [batch_id]
+        ),
     )
 
 
-def _add_outcome(result: ImportResult, out: Outcome, fmt: Format, withdraw_missing: bool) -> None:
+def _with_outcome(result: ImportResult, out: Outcome, fmt: Format, withdraw_missing: bool) -> ImportResult:
     """The record counts of `out`; a deletions feed adds no records (new, unchanged, changed None)."""
     if not fmt.withdraws:
-        result.rows_new, result.rows_unchanged, result.rows_changed = out.new, out.unchanged, out.changed
-        result.records_absent = out.absent
-    result.kind, result.rows_withdrawn, result.withdraw_missing = fmt.kind, out.withdrawn, withdraw_missing
-    result.places_changed, result.ids_not_found, result.ids_not_found_first = (
-        out.places_changed, out.not_found, out.not_found_ids,
+        result = replace(
+            result, rows_new=out.new, rows_unchanged=out.unchanged, rows_changed=out.changed,
+            records_absent=out.absent,
+        )  # fmt: skip
+    return replace(
+        result, kind=fmt.kind, rows_withdrawn=out.withdrawn, withdraw_missing=withdraw_missing,
+        places_changed=out.places_changed, ids_not_found=out.not_found, ids_not_found_first=out.not_found_ids,
     )  # fmt: skip

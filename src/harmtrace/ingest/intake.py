@@ -25,7 +25,7 @@ import hashlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -51,7 +51,7 @@ class AccountingError(RuntimeError):
     """
 
 
-@dataclass
+@dataclass(frozen=True)
 class ImportResult:
     """What an import did; `reasons` maps a reason code to (rows, first rows), `first_reasons` to the
     whole reason of its first row.
@@ -214,8 +214,8 @@ def already_imported(store: Store, batch_id: int, intake: Intake) -> ImportResul
         rows_unchanged=row["rows_unchanged"], rows_changed=row["rows_changed"],
         rows_withdrawn=row["rows_withdrawn"],
     )  # fmt: skip
-    result.reasons, result.first_reasons = quarantine_summary(store.con, batch_id)
-    return result
+    reasons, first_reasons = quarantine_summary(store.con, batch_id)
+    return replace(result, reasons=reasons, first_reasons=first_reasons)
 
 
 def open_batch(
@@ -325,16 +325,18 @@ def close_batch(
     result: ImportResult,
     header: Sequence[str],
     accepted: Accepted,
-) -> None:
+) -> ImportResult:
     """Check read = accepted + quarantined in the store (`check_accounting`), then write the batch row.
 
-    Fills the result's file name, source, kind and quarantine reasons (from the store).
+    Returns the result with its file name, source, kind and quarantine reasons (from the store).
     """
-    result.file_name, result.source, result.kind = intake.file.path.name, intake.source, intake.kind
-    result.encoding, result.compressed = intake.file.encoding, intake.file.compressed
-    result.reasons, result.first_reasons = quarantine_summary(con, ids.batch_id)
-    check_accounting(con, ids.batch_id, result, accepted)
+    reasons, first_reasons = quarantine_summary(con, ids.batch_id)
     file = intake.file
+    result = replace(
+        result, file_name=file.path.name, source=intake.source, kind=intake.kind, encoding=file.encoding,
+        compressed=file.compressed, reasons=reasons, first_reasons=first_reasons,
+    )  # fmt: skip
+    check_accounting(con, ids.batch_id, result, accepted)
     con.execute(
         f"INSERT INTO batch ({BATCH_COLUMNS}, rows_with_field_issues, rows_new, rows_unchanged, "
         f"rows_changed, rows_withdrawn) VALUES ({', '.join(['?'] * 22)})",
@@ -346,6 +348,7 @@ def close_batch(
             result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn,
         ],
     )  # fmt: skip
+    return result
 
 
 def check_accounting(
@@ -473,5 +476,4 @@ def import_rows(
         read = documents.num_rows
         result = ImportResult(ids.batch_id, intake.file.path.name, intake.format, False, read,
                               read - len(rejected), len(rejected))  # fmt: skip
-        close_batch(con, ids, intake, result, header, accepted)
-    return result
+        return close_batch(con, ids, intake, result, header, accepted)

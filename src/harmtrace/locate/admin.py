@@ -30,7 +30,7 @@ The placement rule, for each report and level (one row per report and level in `
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -78,7 +78,7 @@ class AdminFile:
     rejected: dict[int, list[str]]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Placement:
     """What `locate_admin` did at one level: reports per area and why the others were not placed."""
 
@@ -223,10 +223,9 @@ def locate_admin(
         imported = import_rows(
             store, intake, rows.header, rows.documents(), found.rejected, lambda *_: accepted
         )
-        imported.what = f"admin{found.level} boundaries"
+        imported = replace(imported, what=f"admin{found.level} boundaries")
         placement = place_reports(con, found.level, tolerance_km, path.name, source_names)
-    placement.imported = imported
-    return placement
+    return replace(placement, imported=imported)
 
 
 def relocate_admin(
@@ -323,14 +322,15 @@ def place_reports(
         )
     finally:
         con.unregister("ht_placed")
-    result = Placement(level, source_file, len(pcodes), tolerance_km)
-    if level == 1 and source_names:
-        result.placed_by_name = place_by_source_names(con)
+    by_name = place_by_source_names(con) if level == 1 and source_names else 0
     by_tolerance = distance[found & (distance > 0)]
-    result.placed_by_tolerance = len(by_tolerance)
-    result.max_tolerance_km = round(float(by_tolerance.max()), 3) if len(by_tolerance) else None
-    _summarise(con, result, allowed, tolerance_km)
-    return result
+    result = Placement(
+        level, source_file, len(pcodes), tolerance_km,
+        placed_by_tolerance=len(by_tolerance),
+        max_tolerance_km=round(float(by_tolerance.max()), 3) if len(by_tolerance) else None,
+        placed_by_name=by_name,
+    )  # fmt: skip
+    return _summarised(con, result, allowed, tolerance_km)
 
 
 def place_by_source_names(con: duckdb.DuckDBPyConnection) -> int:
@@ -408,20 +408,20 @@ def assign_points(
     return area_index, distance
 
 
-def _summarise(
+def _summarised(
     con: duckdb.DuckDBPyConnection, result: Placement, allowed: list[str], tolerance_km: float
-) -> None:
+) -> Placement:
     """Reports per area, and the not-placed ones grouped by reason ("code" and a detail)."""
     level = result.level
-    result.reports = int(scalar(con, "SELECT count(*) FROM report_admin WHERE level = ?", [level]))
-    result.per_area = rows(
+    reports = int(scalar(con, "SELECT count(*) FROM report_admin WHERE level = ?", [level]))
+    per_area = rows(
         con,
         "SELECT a.pcode, a.name_en, a.name_ar, count(ra.report_id) AS reports FROM admin_area a "
         "LEFT JOIN report_admin ra ON ra.pcode = a.pcode AND ra.level = a.level WHERE a.level = ? "
         "GROUP BY ALL ORDER BY reports DESC, a.pcode",
         [level],
     )
-    result.not_placed = rows(
+    not_placed = rows(
         con,
         f"SELECT reason, detail, count(*) AS reports FROM (SELECT {_WHY_NOT} FROM report_admin ra "
         f"LEFT JOIN ({report_points_sql()}) r USING (report_id) "
@@ -434,6 +434,7 @@ def _summarise(
             "level": level,
         },
     )
+    return replace(result, reports=reports, per_area=per_area, not_placed=not_placed)
 
 
 # Why a report got no area: (reason code, detail), in the order the rule checks them.

@@ -16,6 +16,7 @@ point in polygon (`code_places`), now and whenever `harmtrace locate places` run
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
@@ -57,17 +58,17 @@ def import_places(store: Store, path: Path, fmt: str) -> ImportResult:
 
     rows, replaced_by = found.rows, tuple(PLACE_FORMATS.values())
     result = import_rows(store, intake, rows.header, rows.documents(), found.rejected, write, replaced_by)
-    result.what = found.layer
+    result = replace(result, what=found.layer)
     if result.already_imported:
         return result
-    result.details = {"places": len(places), **done["counts"]}
+    details = {"places": len(places), **done["counts"]}
     if found.areas:
-        result.details["admin_areas"] = len(found.areas)  # and the reports placed again at their level
-    result.breakdowns = {
+        details["admin_areas"] = len(found.areas)  # and the reports placed again at their level
+    breakdowns = {
         "by_precision": dict(Counter(p.precision for p in places).most_common()),
         "coded": done["coded"],
     }
-    return result
+    return replace(result, details=details, breakdowns=breakdowns)
 
 
 def _store_file(

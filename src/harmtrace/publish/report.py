@@ -88,7 +88,7 @@ class PerReport:
         return dict(self.__dict__)
 
 
-@dataclass
+@dataclass(frozen=True)
 class ReportData:
     """Everything the report shows; `as_dict` is its `--json` form. Figures are casualty groups, of
     incidents when `deduplicated` (then `incidents` says how reports were linked and graded), else of
