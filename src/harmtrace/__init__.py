@@ -1,11 +1,100 @@
 """harmtrace: documenting and analysing civilian harm in armed conflict.
 
 The library behind the `harmtrace` command: a DuckDB store that loses nothing, importers for the
-formats monitors exchange, and figures that carry their uncertainty.
+formats monitors exchange, and figures that carry their uncertainty. From a notebook:
+
+    import harmtrace as ht
+
+    with ht.open_store("conflict.duckdb", create=True) as store:
+        ht.import_file(store, "ucdp-ged", "ged_syria.csv")
+        ht.locate(store, "syr_admin1.geojson")
+        ht.link_incidents(store)
+        ht.assess(store)
+        figures = ht.casualty_figures(store, date_from=date(2016, 1, 1), days=305, by="adm1")
+        figures.to_pandas()          # one row per governorate: min, best, max and the items behind each
+
+Every call returns a frozen result: `.as_dict()` is what the command prints with ``--json``; table
+results also give `.to_arrow()` and `.to_pandas()`. Errors are `HarmtraceError`s that say what, where
+and what to do. Names load on first use, so ``import harmtrace`` is instant.
 """
 
-from harmtrace.errors import HarmtraceError, InputError, MappingError, StoreError
+from typing import TYPE_CHECKING
 
-__version__ = "0.1.0"
+from harmtrace.errors import HarmtraceError, InputError, MappingError, QueryError, StoreError
+from harmtrace.lazy import exports
+from harmtrace.version import __version__
 
-__all__ = ["HarmtraceError", "InputError", "MappingError", "StoreError", "__version__"]
+if TYPE_CHECKING:
+    from harmtrace.analyse.mse.estimation import EstimateRefused
+    from harmtrace.analyse.tables import (
+        CasualtyTable,
+        Estimation,
+        PersonTable,
+        Range,
+        casualty_figures,
+        estimate,
+    )
+    from harmtrace.analyse.tables import person_counts_table as person_counts
+    from harmtrace.assess.run import Assessment, assess
+    from harmtrace.ingest import ImportResult, import_file
+    from harmtrace.link.incidents import IncidentRun, link_incidents
+    from harmtrace.link.victims import LinkRun, link_victims
+    from harmtrace.locate import Placement
+    from harmtrace.locate import locate_admin as locate
+    from harmtrace.publish.pipeline import PipelineRun, SourceFile, run_pipeline
+    from harmtrace.publish.report import ReportData, write_report
+    from harmtrace.store import Store, open_store
+
+__all__ = [
+    "Assessment",
+    "CasualtyTable",
+    "EstimateRefused",
+    "Estimation",
+    "HarmtraceError",
+    "ImportResult",
+    "IncidentRun",
+    "InputError",
+    "LinkRun",
+    "MappingError",
+    "PersonTable",
+    "PipelineRun",
+    "Placement",
+    "QueryError",
+    "Range",
+    "ReportData",
+    "SourceFile",
+    "Store",
+    "StoreError",
+    "__version__",
+    "assess",
+    "casualty_figures",
+    "estimate",
+    "import_file",
+    "link_incidents",
+    "link_victims",
+    "locate",
+    "open_store",
+    "person_counts",
+    "run_pipeline",
+    "write_report",
+]
+
+if not TYPE_CHECKING:  # mypy reads the imports above; the library loads on first use
+    __getattr__ = exports(
+        __name__,
+        {
+            "harmtrace.analyse.mse.estimation": ("EstimateRefused",),
+            "harmtrace.analyse.tables": (
+                "CasualtyTable", "Estimation", "PersonTable", "Range", "casualty_figures", "estimate",
+                "person_counts=person_counts_table",
+            ),
+            "harmtrace.assess.run": ("Assessment", "assess"),
+            "harmtrace.ingest": ("ImportResult", "import_file"),
+            "harmtrace.link.incidents": ("IncidentRun", "link_incidents"),
+            "harmtrace.link.victims": ("LinkRun", "link_victims"),
+            "harmtrace.locate": ("Placement", "locate=locate_admin"),
+            "harmtrace.publish.pipeline": ("PipelineRun", "SourceFile", "run_pipeline"),
+            "harmtrace.publish.report": ("ReportData", "write_report"),
+            "harmtrace.store": ("Store", "open_store"),
+        },
+    )  # fmt: skip

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
@@ -27,6 +28,7 @@ from harmtrace.assess.nearby import record_matches
 from harmtrace.assess.snapshot import record_snapshot
 from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.progress import Progress, silent
+from harmtrace.results import Result
 from harmtrace.store import Store
 
 CIVILIAN_CATEGORIES: Final = "('civilians', 'children', 'women', 'men')"
@@ -235,3 +237,30 @@ def _evidence_sql() -> str:
     LEFT JOIN tolls USING (incident_id) LEFT JOIN copies USING (incident_id)
     LEFT JOIN tied USING (incident_id) LEFT JOIN near USING (incident_id)
     ORDER BY incident_id"""
+
+
+@dataclass(frozen=True)
+class Assessment(Result):
+    """What `assess` did: incidents graded, per grade (and `NOT_ALLEGED`), copies between reports,
+    declared strikes matched, and perpetrator names the actor table does not know."""
+
+    incidents: int = 0
+    grades: Mapping[str, int] = field(default_factory=dict)
+    reports_copying: int = 0
+    declared_matches: int = 0
+    actor_names_not_in_table: int = 0
+
+
+def assess(
+    store: Store,
+    overrides: Mapping[str, float | None] | None = None,
+    actors_file: Path | None = None,
+    progress: Progress = silent,
+) -> Assessment:
+    """Grade and attribute every incident and store the per-incident figures (`assess_incidents`)."""
+    done = assess_incidents(store, overrides, actors_file, progress)
+    return Assessment(
+        data=done, incidents=done["incidents"], grades=done["grades"],
+        reports_copying=done["reports_copying"], declared_matches=done["declared_matches"],
+        actor_names_not_in_table=done["actor_names_not_in_table"],
+    )  # fmt: skip

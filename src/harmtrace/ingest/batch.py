@@ -82,15 +82,20 @@ __all__ = ["ImportResult", "import_file"]
 
 def import_file(
     store: Store,
-    fmt: Format,
-    path: Path,
+    fmt: Format | str,
+    path: Path | str,
     source: str | None = None,
     area: PlausibleArea | None = None,
     withdraw_missing: bool = False,
     encoding: str | None = None,
     progress: Progress = silent,
+    *,
+    mapping: Path | str | None = None,
 ) -> ImportResult:
     """Import `path` as `fmt` into `store` under `source` (default: the format's source, else its name).
+
+    `fmt` is a `Format` or a format's name ("ucdp-ged", "acled", "syrian-archive", ...; "incidents" and
+    "victims" read any sheet through the YAML `mapping` of its columns, docs/mapping.md).
 
     Rows are matched to the source's records (`harmtrace.ingest.versions`). With `withdraw_missing` the
     file is the source's complete current list of its kind: current records it does not name are
@@ -98,6 +103,20 @@ def import_file(
     `encoding` overrides the detection of a CSV file's encoding (`rawfile.read_raw`); the same bytes
     read in another encoding are another import. `progress` is told the stages, and the rows read.
     """
+    chosen = _named(fmt, mapping)
+    return _import_format(store, chosen, Path(path), source, area, withdraw_missing, encoding, progress)
+
+
+def _import_format(
+    store: Store,
+    fmt: Format,
+    path: Path,
+    source: str | None,
+    area: PlausibleArea | None,
+    withdraw_missing: bool,
+    encoding: str | None,
+    progress: Progress,
+) -> ImportResult:
     if withdraw_missing and fmt.withdraws:
         raise InputError(
             f"--withdraw-missing does not apply to {fmt.name}: a deletions feed withdraws the records it "
@@ -209,6 +228,15 @@ def _import(
     )
     con.execute("DELETE FROM unfinished_batch WHERE batch_id = ?", [batch_id])
     return result
+
+
+def _named(fmt: Format | str, mapping: Path | str | None) -> Format:
+    """`fmt`, or the format of that name (`registry.get_format`)."""
+    if isinstance(fmt, Format):
+        return fmt
+    from harmtrace.ingest.registry import get_format  # the formats import what this module does
+
+    return get_format(fmt, None if mapping is None else Path(mapping))
 
 
 def _out_of_memory(path: Path) -> str:

@@ -33,8 +33,8 @@ from typing import TYPE_CHECKING, Any
 import duckdb
 import pyarrow as pa
 
-import harmtrace
 from harmtrace.store import BATCH_COLUMNS, Store, scalar
+from harmtrace.version import __version__
 
 if TYPE_CHECKING:
     from harmtrace.ingest.rawfile import RawFile
@@ -344,7 +344,7 @@ def close_batch(
             ids.batch_id, ids.source_id, intake.format, file.path.name, file.sha256, file.size,
             file.encoding, intake.mapping_sha256, intake.mapping, list(header),
             result.rows_read, result.rows_accepted, result.rows_quarantined, result.rows_flagged,
-            ids.started, datetime.now(), harmtrace.__version__, result.rows_with_field_issues,
+            ids.started, datetime.now(), __version__, result.rows_with_field_issues,
             result.rows_new, result.rows_unchanged, result.rows_changed, result.rows_withdrawn,
         ],
     )  # fmt: skip

@@ -29,7 +29,6 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harmtrace import __version__
 from harmtrace.link.model import (
     Backend,
     DuckDBBackend,
@@ -43,6 +42,7 @@ from harmtrace.link.model import (
 )
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
+from harmtrace.version import __version__
 
 REVIEW_FLOOR: Final = 0.01  # pairs below this match probability are not kept
 # pairs are predicted from a tenth of it: calibrating the prior may lift a pair above REVIEW_FLOOR

@@ -2,10 +2,10 @@
 
 Bundled files (data/README.md has their terms): UCDP GED Syria, the Syrian Archive's CC BY-SA
 records, OCHA governorate boundaries. Steps: import (each row kept as a document), place in
-governorates, read the per-report figures, link every report into incidents
-(`harmtrace.link.incidents.link_incidents`, default model and threshold, unsupervised), assess the
-incidents (`harmtrace.assess.run.assess_incidents`: grades, attribution), and write the report beside
-the store with the per-incident figures next to the per-report ones.
+governorates, read the per-report figures, link every report into incidents (default model and
+threshold, unsupervised), assess the incidents (grades, attribution), and write the report beside the
+store with the per-incident figures next to the per-report ones: `harmtrace.publish.pipeline`, the
+sequence every user of the main job shares.
 """
 
 from __future__ import annotations
@@ -15,12 +15,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from harmtrace.assess.run import assess_incidents
 from harmtrace.errors import InputError
-from harmtrace.ingest import Format, ImportResult, get_format, import_file
-from harmtrace.link.incidents import IncidentRun, link_incidents
-from harmtrace.locate import Placement, locate_admin
-from harmtrace.publish.report import ReportData, per_report_figures, write_report
+from harmtrace.ingest import ImportResult
+from harmtrace.link.incidents import IncidentRun
+from harmtrace.locate import Placement
+from harmtrace.publish.pipeline import SourceFile, run_pipeline
+from harmtrace.publish.report import ReportData
 from harmtrace.store import Store, open_store
 
 # (format, file in the data folder, source name), imported in this order
@@ -106,19 +106,6 @@ def bundled_data_dir() -> Path:
     return Path(__file__).resolve().parents[3] / "data"
 
 
-class _Steps:
-    """Seconds per step, for the summary (linking dominates: Splink trains its model on every report)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.last = time.perf_counter()
-
-    def done(self, step: str) -> None:
-        now = time.perf_counter()
-        self.seconds[step] = now - self.last
-        self.last = now
-
-
 def build_demo(out_dir: Path, db: Path | None = None, data_dir: Path | None = None) -> DemoResult:
     """Build a fresh store at `db` (default OUT_DIR/demo.duckdb), link and assess its reports, and write
     OUT_DIR/report.html."""
@@ -126,37 +113,16 @@ def build_demo(out_dir: Path, db: Path | None = None, data_dir: Path | None = No
     data = data_dir or bundled_data_dir()
     _check_data(data)
     store_path = _fresh_store_path(out_dir, db)
-    steps = _Steps()
+    files = [SourceFile(fmt, data / name, source) for fmt, name, source in DEMO_IMPORTS]
     with open_store(store_path, create=True) as store:
-        imports, skipped = _import_all(store, data)
-        steps.done("import")
-        placement = locate_admin(store, data / ADMIN1_FILE, level=1)
-        steps.done("place")
-        per_report = per_report_figures(store)  # the store counts incidents once linked
-        steps.done("per-report figures")
-        linkage = link_incidents(store)
-        steps.done("link")
-        assessment = assess_incidents(store)
-        steps.done("assess")
-        report = write_report(store, out_dir / REPORT_NAME, per_report)
-        steps.done("report")
+        run = run_pipeline(store, files, boundaries=data / ADMIN1_FILE, level=1, report=out_dir / REPORT_NAME)
         checks = linkage_checks(store)
+    if not (run.placement and run.linkage and run.assessment and run.report):
+        raise RuntimeError("the demo asked for every step of the pipeline, and one did not run")
     return DemoResult(
-        store_path, out_dir / REPORT_NAME, imports, placement, linkage, assessment, report,
-        time.perf_counter() - started, steps.seconds, skipped, checks,
+        store_path, out_dir / REPORT_NAME, list(run.imports), run.placement, run.linkage,
+        run.assessment.as_dict(), run.report, time.perf_counter() - started, dict(run.seconds), [], checks,
     )  # fmt: skip
-
-
-def _import_all(store: Store, data: Path) -> tuple[list[ImportResult], list[dict[str, str]]]:
-    imports: list[ImportResult] = []
-    skipped: list[dict[str, str]] = []
-    for format_name, file_name, source in DEMO_IMPORTS:
-        fmt = _available_format(format_name)
-        if fmt is None:
-            skipped.append({"format": format_name, "file": file_name, "why": "format not available yet"})
-            continue
-        imports.append(import_file(store, fmt, data / file_name, source=source))
-    return imports, skipped
 
 
 def linkage_checks(store: Store) -> dict[str, int]:
@@ -203,11 +169,3 @@ def _fresh_store_path(out_dir: Path, db: Path | None) -> Path:
     for stale in (path, path.with_name(path.name + ".wal")):
         stale.unlink(missing_ok=True)
     return path
-
-
-def _available_format(name: str) -> Format | None:
-    """The import format `name`, or None while it is not part of this harmtrace yet."""
-    try:
-        return get_format(name)
-    except InputError:
-        return None

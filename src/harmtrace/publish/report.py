@@ -21,7 +21,6 @@ from typing import Any, Final
 import jinja2
 from markupsafe import Markup
 
-import harmtrace
 from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, casualties
 from harmtrace.analyse.scope import Scope
 from harmtrace.assess.decisions import decided_grades_sql
@@ -33,6 +32,7 @@ from harmtrace.ingest.records import batches
 from harmtrace.locate.crosswalk import adm1_agreement
 from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.store import Store
+from harmtrace.version import __version__
 
 TOP_SIDES: Final = 20
 # (name, category, by) of each casualty figure the report shows
@@ -265,7 +265,7 @@ def render_html(data: ReportData) -> str:
     )
     return env.get_template("report.html.j2").render(
         d=data,
-        version=harmtrace.__version__,
+        version=__version__,
         month_chart=Markup(month_chart) if month_chart else None,
         adm1_chart=Markup(adm1_chart) if adm1_chart else None,
     )
