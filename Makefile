@@ -20,8 +20,8 @@ demo: env
 	$(RUN) harmtrace demo --out $(DEMO_DIR)
 
 lint: env
-	$(RUN) ruff format --check src tests benchmarks
-	$(RUN) ruff check src tests benchmarks
+	$(RUN) ruff format --check src tests benchmarks examples
+	$(RUN) ruff check src tests benchmarks examples
 	$(RUN) mypy
 	$(RUN) lint-imports --no-cache
 

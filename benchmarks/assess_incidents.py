@@ -95,7 +95,7 @@ def run(rows: int, work: Path) -> list[dict[str, Any]]:
         results += figures(store, "per incident, query time")
         reset_peak()
         started = time.perf_counter()
-        summary = assess_incidents(store)
+        summary = assess_incidents(store).as_dict()
         seconds = time.perf_counter() - started
         note = f"{summary['reports_copying']:,} reports copying; grades {summary['grades']}"
         results.append({"step": "assess incidents", "items": summary["incidents"], "seconds": seconds,

@@ -7,9 +7,9 @@ formats monitors exchange, and figures that carry their uncertainty. From a note
 
     with ht.open_store("conflict.duckdb", create=True) as store:
         ht.import_file(store, "ucdp-ged", "ged_syria.csv")
-        ht.locate(store, "syr_admin1.geojson")
+        ht.locate_admin(store, "syr_admin1.geojson")
         ht.link_incidents(store)
-        ht.assess(store)
+        ht.assess_incidents(store)
         figures = ht.casualty_figures(store, date_from=date(2016, 1, 1), days=305, by="adm1")
         figures.to_pandas()          # one row per governorate: min, best, max and the items behind each
 
@@ -35,14 +35,15 @@ if TYPE_CHECKING:
         estimate,
     )
     from harmtrace.analyse.tables import person_counts_table as person_counts
-    from harmtrace.assess.run import Assessment, assess
+    from harmtrace.assess.run import Assessment, assess_incidents
     from harmtrace.ingest import ImportResult, import_file
     from harmtrace.link.incidents import IncidentRun, link_incidents
     from harmtrace.link.victims import LinkRun, link_victims
-    from harmtrace.locate import Placement
-    from harmtrace.locate import locate_admin as locate
+    from harmtrace.locate import Placement, locate_admin
     from harmtrace.publish.pipeline import PipelineRun, SourceFile, run_pipeline
     from harmtrace.publish.report import ReportData, write_report
+    from harmtrace.simulate.victims import Written as SimulatedLists
+    from harmtrace.simulate.victims import simulate_victim_lists
     from harmtrace.store import Store, open_store
 
 __all__ = [
@@ -62,20 +63,22 @@ __all__ = [
     "QueryError",
     "Range",
     "ReportData",
+    "SimulatedLists",
     "SourceFile",
     "Store",
     "StoreError",
     "__version__",
-    "assess",
+    "assess_incidents",
     "casualty_figures",
     "estimate",
     "import_file",
     "link_incidents",
     "link_victims",
-    "locate",
+    "locate_admin",
     "open_store",
     "person_counts",
     "run_pipeline",
+    "simulate_victim_lists",
     "write_report",
 ]
 
@@ -88,13 +91,14 @@ if not TYPE_CHECKING:  # mypy reads the imports above; the library loads on firs
                 "CasualtyTable", "Estimation", "PersonTable", "Range", "casualty_figures", "estimate",
                 "person_counts=person_counts_table",
             ),
-            "harmtrace.assess.run": ("Assessment", "assess"),
+            "harmtrace.assess.run": ("Assessment", "assess_incidents"),
             "harmtrace.ingest": ("ImportResult", "import_file"),
             "harmtrace.link.incidents": ("IncidentRun", "link_incidents"),
             "harmtrace.link.victims": ("LinkRun", "link_victims"),
-            "harmtrace.locate": ("Placement", "locate=locate_admin"),
+            "harmtrace.locate": ("Placement", "locate_admin"),
             "harmtrace.publish.pipeline": ("PipelineRun", "SourceFile", "run_pipeline"),
             "harmtrace.publish.report": ("ReportData", "write_report"),
+            "harmtrace.simulate.victims": ("SimulatedLists=Written", "simulate_victim_lists"),
             "harmtrace.store": ("Store", "open_store"),
         },
     )  # fmt: skip

@@ -58,7 +58,7 @@ def monitored(store: Store, tmp_path: Path) -> Store:
 
 
 def test_assessment_grades_each_incident_and_says_why(monitored: Store) -> None:
-    summary = assess_incidents(monitored)
+    summary = assess_incidents(monitored).as_dict()
     assert summary["incidents"] == 3 and summary["reports_copying"] == 1 and summary["declared_matches"] == 1
     raqqa = one(monitored, "SELECT * FROM incident_assessment WHERE incident_id = 'inc-raqqa'")
     assert (raqqa["grade"], raqqa["sources"], raqqa["independent_sources"]) == ("confirmed", 3, 2)

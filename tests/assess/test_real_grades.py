@@ -18,7 +18,7 @@ UCDP = Path("ucdp_ged_syria") / "ucdp_ged_syria_2016-01_2019-11.csv"
 @pytest.mark.scale
 def test_ucdp_events_without_civilian_harm_are_not_graded(store: Store, shared_data: Path) -> None:
     import_file(store, get_format("ucdp-ged"), shared_data / UCDP)
-    summary = assess_incidents(store)
+    summary = assess_incidents(store).as_dict()
     with (shared_data / UCDP).open(encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
     # UCDP alleges no civilian harm when it counts no civilian and no victim of unknown status in its

@@ -58,14 +58,14 @@ class CasualtyTable(TableResult):
     """Casualty figures (`harmtrace.analyse.casualties`): the whole window and, when grouped, each
     group; `scope` is the sentence that must go with the numbers, `notes` the caveats."""
 
-    total: Range | None = None
+    total: Range
     groups: tuple[Range, ...] = ()
     scope: str = ""
     notes: tuple[str, ...] = ()
     deduplicated: bool = False
 
     def rows(self) -> Sequence[Mapping[str, Any]]:
-        return [vars(r) for r in (self.groups or ((self.total,) if self.total else ()))]
+        return [vars(r) for r in (self.groups or (self.total,))]
 
 
 def casualty_figures(store: Store, **choices: Any) -> CasualtyTable:

@@ -38,11 +38,11 @@ LISTED_UNKNOWN: Final = 20
 CHUNK: Final = 50_000
 
 
-def assess_incidents(
+def _assess(
     store: Store,
-    overrides: Mapping[str, float | None] | None = None,
-    actors_file: Path | None = None,
-    progress: Progress = silent,
+    overrides: Mapping[str, float | None] | None,
+    actors_file: Path | None,
+    progress: Progress,
 ) -> dict[str, Any]:
     """Assess every incident; returns counts: incidents, copies, matches, incidents per grade (and
     `NOT_ALLEGED`), and the perpetrator names the actor table does not know (name, reports).
@@ -241,7 +241,7 @@ def _evidence_sql() -> str:
 
 @dataclass(frozen=True)
 class Assessment(Result):
-    """What `assess` did: incidents graded, per grade (and `NOT_ALLEGED`), copies between reports,
+    """What `assess_incidents` did: incidents graded, per grade (and `NOT_ALLEGED`), copies between reports,
     declared strikes matched, and perpetrator names the actor table does not know."""
 
     incidents: int = 0
@@ -251,14 +251,17 @@ class Assessment(Result):
     actor_names_not_in_table: int = 0
 
 
-def assess(
+def assess_incidents(
     store: Store,
     overrides: Mapping[str, float | None] | None = None,
     actors_file: Path | None = None,
     progress: Progress = silent,
 ) -> Assessment:
-    """Grade and attribute every incident and store the per-incident figures (`assess_incidents`)."""
-    done = assess_incidents(store, overrides, actors_file, progress)
+    """Grade and attribute every incident, and store the per-incident figures the casualty figures read
+    (module docstring). `overrides` are precision radii (metres per word), `actors_file` a table of
+    actors extending the shipped one; `progress` is told each stage, and how many incidents are graded.
+    """
+    done = _assess(store, overrides, actors_file, progress)
     return Assessment(
         data=done, incidents=done["incidents"], grades=done["grades"],
         reports_copying=done["reports_copying"], declared_matches=done["declared_matches"],

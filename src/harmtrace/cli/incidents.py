@@ -51,7 +51,7 @@ def assess_incidents_command(actors_file: Path | None, db: Path | None, as_json:
     from harmtrace.assess.run import assess_incidents
 
     with store_for(db) as store, shown("assess incidents", as_json) as progress:
-        summary = assess_incidents(store, actors_file=actors_file, progress=progress)
+        summary = assess_incidents(store, actors_file=actors_file, progress=progress).as_dict()
     emit(summary, as_json, lambda: _assess_text(summary))
 
 

@@ -202,7 +202,7 @@ def _given(value: Any) -> str | None:
 
 def locate_admin(
     store: Store,
-    path: Path,
+    path: Path | str,
     level: int | None = None,
     tolerance_km: float = DEFAULT_TOLERANCE_KM,
     source_names: bool = False,
@@ -213,6 +213,7 @@ def locate_admin(
     """
     if tolerance_km < 0:
         raise InputError(f"--tolerance-km must be 0 or more, got {tolerance_km}.")
+    path = Path(path)
     found = read_admin_file(path, level)
     intake = Intake(
         found.rows.file, BOUNDARIES, BOUNDARIES_SOURCE, "admin area", options_text({"level": found.level})

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from harmtrace.assess.run import Assessment, assess
+from harmtrace.assess.run import Assessment, assess_incidents
 from harmtrace.ingest import ImportResult, import_file
 from harmtrace.link.incidents import IncidentRun, link_incidents
 from harmtrace.locate import Placement, locate_admin
@@ -56,7 +56,7 @@ def run_pipeline(
     boundaries: Path | None = None,
     level: int | None = None,
     link: bool = True,
-    assess_incidents: bool = True,
+    assess: bool = True,
     report: Path | None = None,
     progress: Progress = silent,
 ) -> PipelineRun:
@@ -72,7 +72,7 @@ def run_pipeline(
     clock.done("per-report figures")
     linkage = link_incidents(store, progress=progress) if link else None
     clock.done("link")
-    assessment = assess(store, progress=progress) if assess_incidents else None
+    assessment = assess_incidents(store, progress=progress) if assess else None
     clock.done("assess")
     written = write_report(store, report, per_report) if report else None
     clock.done("report")

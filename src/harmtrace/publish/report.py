@@ -271,8 +271,9 @@ def render_html(data: ReportData) -> str:
     )
 
 
-def write_report(store: Store, out: Path, per_report: PerReport | None = None) -> ReportData:
+def write_report(store: Store, out: Path | str, per_report: PerReport | None = None) -> ReportData:
     """Collect the figures from `store` (and `per_report`, see `collect`); write the HTML report to `out`."""
+    out = Path(out)
     data = collect(store, per_report)
     out.parent.mkdir(parents=True, exist_ok=True)
     with replacing(out) as tmp:

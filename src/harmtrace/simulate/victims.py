@@ -410,3 +410,12 @@ def import_lists(store: Store, written: Written) -> list[ImportResult]:
         import_file(store, get_format("victims", written.mappings[name]), path, source=name)
         for name, path in written.lists.items()
     ]
+
+
+def simulate_victim_lists(
+    folder: Path | str, *, people: int = 10_000, sources: int = 3, seed: int = 0
+) -> Written:
+    """Simulate `sources` victim lists of the same `people` dead (the default styles: a Latin-script
+    monitor, an Arabic-script list, a media compilation) and write them to `folder` with one mapping
+    each and the truth, for trying linkage and estimation where the true numbers are known."""
+    return simulate_victims(default_config(people=people, sources=sources, seed=seed)).write(Path(folder))
