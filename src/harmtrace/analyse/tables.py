@@ -128,8 +128,8 @@ class Estimation(TableResult):
     notes: tuple[str, ...] = ()
 
     def rows(self) -> Sequence[Mapping[str, Any]]:
-        total = {"stratum": "total", **_scalars(self.total or {})}
-        return [total] + [_scalars(s) for s in self.strata]
+        """The total, then each stratum: observed, estimate, unobserved, the interval as lower / upper."""
+        return [_fit_row({"stratum": "total", **(self.total or {})})] + [_fit_row(s) for s in self.strata]
 
 
 def estimate(store: Store, **options: Any) -> Estimation:
@@ -171,6 +171,11 @@ def _flat(figure: Mapping[str, Any]) -> dict[str, Any]:
 def _scalars(row: Mapping[str, Any]) -> dict[str, Any]:
     """The columns of `row` a table holds: nested lists and maps are left to `as_dict`."""
     return {k: v for k, v in row.items() if not isinstance(v, (Mapping, list, tuple))}
+
+
+def _fit_row(fit: Mapping[str, Any]) -> dict[str, Any]:
+    interval = fit.get("interval") or (None, None)
+    return _scalars(fit) | {"lower": interval[0], "upper": interval[1]}
 
 
 def _day(value: Any) -> date | None:
