@@ -39,7 +39,7 @@ STRATA: Final = ("adm1", "year", "sex")
 DEFAULT_PLACE_PRECISION: Final = "within_25km"
 # harmtrace.assess.export: file formats of the incident export
 INCIDENT_FORMATS: Final = ("csv", "parquet", "geojson")
-# harmtrace.assess.ties: the evidence victims are tied to reports by without a declared column
+# harmtrace.link.ties: the evidence victims are tied to reports by without a declared column
 TIE_METHODS: Final = ("media", "date_place")
 
 # harmtrace.link.model: linkage configurations

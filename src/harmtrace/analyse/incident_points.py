@@ -1,6 +1,6 @@
 """Incidents as arrays for geographic figures: projected points, precision radii, date intervals.
 
-Reads `harmtrace.assess.incident_sql.incidents_sql` (one row per incident; unlinked reports stand alone)
+Reads `harmtrace.link.incident_rows.incidents_sql` (one row per incident; unlinked reports stand alone)
 and applies the filters every geographic figure shares:
 
 - perpetrator: the incident names P among its alleged perpetrators (case-insensitive), or with
@@ -22,8 +22,8 @@ import numpy as np
 
 from harmtrace.analyse.geometry import UNKNOWN_DAY, day_numbers, to_metres
 from harmtrace.analyse.window import Window, resolve_window, window_problems
-from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.errors import QueryError
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.model import GRADES
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql

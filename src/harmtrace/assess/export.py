@@ -31,12 +31,12 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
 from harmtrace.choices import INCIDENT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.files import write_features
 from harmtrace.ingest.sql import lit
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store

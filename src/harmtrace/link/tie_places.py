@@ -25,9 +25,9 @@ from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
 
-from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.incident_features import place_name
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.place_keys import place_key, place_skeleton
 from harmtrace.names import name_key, normalise_arabic

@@ -3,9 +3,9 @@
 An incident's minimum killed is never below the number of distinct persons tied to it
 (`harmtrace.assess.items`); this module writes the ties, each with its method:
 
-- ``media``: the victim record and the report cite the same video or link (`harmtrace.assess.tie_media`);
+- ``media``: the victim record and the report cite the same video or link (`harmtrace.link.tie_media`);
 - ``date_place``: the victim died on the day and in the place of exactly one incident whose means fit
-  the cause of death (`harmtrace.assess.tie_places`);
+  the cause of death (`harmtrace.link.tie_places`);
 - ``declared``: the victim list itself names the report (a column of the list carrying the report's
   own id in its source, e.g. an Airwars-style list naming its incident code), read from the raw
   documents kept at import.
@@ -26,10 +26,10 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 
-from harmtrace.assess.tie_media import csv_cells, document_media
-from harmtrace.assess.tie_places import candidates_sql, cause_kinds, compatible, register_places
 from harmtrace.choices import TIE_METHODS as AUTOMATIC
 from harmtrace.errors import InputError
+from harmtrace.link.tie_media import csv_cells, document_media
+from harmtrace.link.tie_places import candidates_sql, cause_kinds, compatible, register_places
 from harmtrace.store.relations import relation_sql
 
 if TYPE_CHECKING:
