@@ -36,8 +36,8 @@ import pyarrow as pa
 from harmtrace.analyse.persons import PersonQuery, person_counts
 from harmtrace.link.clusters import cluster_records
 from harmtrace.link.identity import assign_persons
-from harmtrace.link.persons import export_persons
 from harmtrace.link.review import review_queue
+from harmtrace.publish.persons_export import export_persons
 from harmtrace.store import Store, open_store
 
 Rows = list[tuple[str, int, float, float]]

@@ -37,9 +37,9 @@ STRATA: Final = ("adm1", "year", "sex")
 
 # harmtrace.assess.declared: what a named place of a strike log stands for (a log's "near X")
 DEFAULT_PLACE_PRECISION: Final = "within_25km"
-# harmtrace.assess.export: file formats of the incident export
+# harmtrace.publish.incidents_export: file formats of the incident export
 INCIDENT_FORMATS: Final = ("csv", "parquet", "geojson")
-# harmtrace.assess.ties: the evidence victims are tied to reports by without a declared column
+# harmtrace.link.ties: the evidence victims are tied to reports by without a declared column
 TIE_METHODS: Final = ("media", "date_place")
 
 # harmtrace.link.model: linkage configurations

@@ -15,9 +15,9 @@ from harmtrace.analyse.casualties import CasualtyQuery, casualties
 from harmtrace.assess.decisions import decide_grade, grade_history
 from harmtrace.assess.declared import import_declared
 from harmtrace.assess.detail import incident_detail
-from harmtrace.assess.export import export_incidents
 from harmtrace.assess.run import assess_incidents
 from harmtrace.errors import InputError
+from harmtrace.publish.incidents_export import export_incidents
 from harmtrace.store import Store
 from tests.assess.reports import R, add_reports, add_victims, link, one
 

@@ -28,9 +28,9 @@ from hypothesis import strategies as st
 from harmtrace.actors import actor_key
 from harmtrace.analyse.mse.histories import governorate_key
 from harmtrace.assess.attribution import actor_words
-from harmtrace.assess.tie_places import victim_place
 from harmtrace.link.features import _place, name_skeleton
 from harmtrace.link.incident_features import _word_keys, place_name, word_key
+from harmtrace.link.tie_places import victim_place
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.place_keys import place_key, place_skeleton, script_of
 from harmtrace.names import (

@@ -14,9 +14,9 @@ from harmtrace.ingest import get_format, import_file
 from harmtrace.locate.gazetteer import import_places
 from harmtrace.locate.matching import haversine_km, load_gazetteer, locate_places, match_place
 from harmtrace.locate.place_keys import place_key, place_skeleton, script_of
-from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 from tests.conftest import BUNDLED
 from tests.locate.places_fixtures import admin1_geojson, geonames_file, reports_file
 
@@ -65,7 +65,7 @@ def test_locate_places_by_tier_script_governorate_and_precision(located: Store) 
 def test_report_points_carry_gazetteer_locations_with_radius(located: Store) -> None:
     locate_places(located)
     points = located.rows(
-        f"SELECT r.record_id, p.* FROM ({report_points_sql()}) p JOIN report r USING (report_id)"
+        f"SELECT r.record_id, p.* FROM ({relation_sql('report_points')}) p JOIN report r USING (report_id)"
     )
     by_record = {p["record_id"]: p for p in points}
     assert by_record["T_6"]["radius_m"] == 10_000.0 and by_record["T_6"]["method"] == "gazetteer: exact name"

@@ -37,8 +37,8 @@ from harmtrace.analyse.geometry import (
 from harmtrace.errors import QueryError
 from harmtrace.ingest.geofile import Feature, first_of, read_geofile
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
-from harmtrace.locate.points import report_points_sql
 from harmtrace.store import Store, scalar
+from harmtrace.store.relations import relation_sql
 
 FORMAT = "control-areas"
 PROXY_LABEL = "presence proxy derived from the actor's own events, not control"
@@ -244,7 +244,8 @@ def _actor_events(store: Store, d: Derivation) -> tuple[dict[str, np.ndarray], d
     """Projected points, radii and day numbers of the actor's usable events, and counts of the others."""
     table = store.con.sql(
         f"SELECT p.longitude, p.latitude, p.radius_m, r.date_start, r.date_end FROM report r "
-        f"JOIN source s USING (source_id) LEFT JOIN ({report_points_sql(d.radii)}) p USING (report_id) "
+        "JOIN source s USING (source_id) "
+        f"LEFT JOIN ({relation_sql('report_points', overrides=d.radii)}) p USING (report_id) "
         "WHERE list_contains(list_transform(r.perpetrators, lambda x: lower(x)), lower(?)) "
         "AND (? IS NULL OR lower(s.name) = lower(?))",
         params=[d.actor, d.events_source, d.events_source],

@@ -1,6 +1,6 @@
 """Incidents as arrays for geographic figures: projected points, precision radii, date intervals.
 
-Reads `harmtrace.assess.incident_sql.incidents_sql` (one row per incident; unlinked reports stand alone)
+Reads `harmtrace.link.incident_rows.incidents_sql` (one row per incident; unlinked reports stand alone)
 and applies the filters every geographic figure shares:
 
 - perpetrator: the incident names P among its alleged perpetrators (case-insensitive), or with
@@ -22,10 +22,11 @@ import numpy as np
 
 from harmtrace.analyse.geometry import UNKNOWN_DAY, day_numbers, to_metres
 from harmtrace.analyse.window import Window, resolve_window, window_problems
-from harmtrace.assess.incident_sql import incidents_sql, membership_sql
 from harmtrace.errors import QueryError
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.model import GRADES
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 
 @dataclass(frozen=True)
@@ -95,7 +96,8 @@ def load_incidents(store: Store, query: IncidentQuery) -> IncidentPoints:
     sql = f"""
     WITH inc AS ({incidents_sql(query.radii)}),
     kinds AS (SELECT m.incident_id, list_distinct(flatten(list(r.site_kinds))) AS site_kinds
-              FROM ({membership_sql()}) m JOIN report r USING (report_id) GROUP BY m.incident_id)
+              FROM ({relation_sql("incident_membership")}) m JOIN report r USING (report_id)
+              GROUP BY m.incident_id)
     SELECT inc.incident_id, latitude, longitude, radius_m, date_start, date_end, k.site_kinds,
            {_inside(query.window)} AS inside
     FROM inc JOIN kinds k USING (incident_id) {_grade_join(query)}

@@ -2,9 +2,10 @@
 
 A decision names the incident id the analyst saw. Incident ids change only by retirement: a later link run
 that merges an incident into another records ``incident.retired_into``, and a report that stood alone
-(``report:<id>``) may join an incident. `decided_grades_sql` follows both to the incident that holds the
-decision today, so a decision survives every re-run. A new decision on the same (current) incident
-supersedes the earlier ones (``superseded_by``); superseded decisions stay in the table as the audit trail.
+(``report:<id>``) may join an incident. The store's `decided_grades` relation (`harmtrace.store.relations`)
+follows both to the incident that holds the decision today, so a decision survives every re-run. A new
+decision on the same (current) incident supersedes the earlier ones (``superseded_by``); superseded
+decisions stay in the table as the audit trail.
 When two graded incidents merge, the latest decision of the two holds.
 """
 
@@ -16,40 +17,14 @@ from typing import Any
 from harmtrace.errors import InputError
 from harmtrace.model import GRADES
 from harmtrace.store import Store
-
-# retirement chains are short (one per re-link that merged the incident); the bound only stops cycles
-_MAX_HOPS = 64
-
-
-def decided_grades_sql() -> str:
-    """SQL of (incident_id, grade, decision_id, reason, author, decided_at): the analyst grade in force
-    for each current incident id (the latest decision among those that lead to it)."""
-    return f"""
-    SELECT c.incident_id, arg_max(d.grade, d.decided_at) AS grade, max(d.decision_id) AS decision_id,
-           arg_max(d.reason, d.decided_at) AS reason, arg_max(d.author, d.decided_at) AS author,
-           max(d.decided_at) AS decided_at
-    FROM ({decided_members_sql()}) c JOIN grade_decision d USING (decision_id)
-    GROUP BY c.incident_id"""
-
-
-def _resolved_sql() -> str:
-    """(decision_id, current_id): each standing decision's incident followed through retirements."""
-    return f"""
-    WITH RECURSIVE chain(decision_id, current_id, hops) AS (
-        SELECT decision_id, incident_id, 0 FROM grade_decision WHERE superseded_by IS NULL
-        UNION ALL
-        SELECT c.decision_id, i.retired_into, c.hops + 1 FROM chain c
-        JOIN incident i ON i.incident_id = c.current_id
-        WHERE i.retired_into IS NOT NULL AND c.hops < {_MAX_HOPS}
-    )
-    SELECT decision_id, arg_max(current_id, hops) AS current_id FROM chain GROUP BY decision_id"""
+from harmtrace.store.relations import MAX_HOPS, decided_members_sql
 
 
 def current_incident_id(store: Store, incident_id: str) -> str | None:
     """The id `incident_id` goes by today (itself, the incident it was retired into, or the incident a
     lone report joined); None when no report or incident has that id."""
     current = incident_id
-    for _ in range(_MAX_HOPS):
+    for _ in range(MAX_HOPS):
         into = store.scalar("SELECT retired_into FROM incident WHERE incident_id = ?", [current])
         if into is None:
             break
@@ -102,14 +77,6 @@ def decide_grade(store: Store, incident_id: str, grade: str, reason: str, author
             )
     return {"decision_id": new_id, "incident_id": current, "asked": incident_id, "grade": grade,
             "superseded": standing}  # fmt: skip
-
-
-def decided_members_sql() -> str:
-    """SQL of (decision_id, incident_id): every standing decision with the current incident it holds for."""
-    return f"""
-    SELECT c.decision_id, coalesce(m.incident_id, c.current_id) AS incident_id
-    FROM ({_resolved_sql()}) c LEFT JOIN incident_member m
-      ON c.current_id LIKE 'report:%' AND m.report_id = TRY_CAST(c.current_id[8:] AS BIGINT)"""
 
 
 def grade_history(store: Store, incident_id: str) -> list[dict[str, Any]]:

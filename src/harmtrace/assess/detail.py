@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from harmtrace.assess.decisions import current_incident_id, decided_grades_sql
+from harmtrace.assess.decisions import current_incident_id
 from harmtrace.errors import QueryError
 from harmtrace.ingest.records import field_issues_by_report
 from harmtrace.link.parts import parts_of
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 
 def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
@@ -22,7 +23,7 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
             "list incidents with: harmtrace incidents export --format csv FILE"
         )
     assessed = store.rows("SELECT * FROM incident_assessment WHERE incident_id = ?", [current])
-    decided = store.rows(f"SELECT * FROM ({decided_grades_sql()}) WHERE incident_id = ?", [current])
+    decided = store.rows(f"SELECT * FROM ({relation_sql('decided_grades')}) WHERE incident_id = ?", [current])
     computed = assessed[0]["grade"] if assessed else None
     analyst = decided[0] if decided else None
     reports = _reports(store, current)

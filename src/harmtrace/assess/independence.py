@@ -28,9 +28,9 @@ from typing import Final
 
 import pyarrow as pa
 
-from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.ingest.sql import lit
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 TEXT_JACCARD: Final = 0.8
 MIN_TEXT_CHARS: Final = 40
@@ -83,7 +83,7 @@ def _ctes() -> str:
     """`txt` (reports of incidents with several reports) and `pairs` (of reports within an incident)."""
     raw = "concat_ws(' ', r.description, r.description_ar)"
     return f"""
-    mem AS ({membership_sql()}),
+    mem AS ({relation_sql("incident_membership")}),
     several AS (SELECT incident_id FROM mem GROUP BY incident_id HAVING count(*) > 1),
     txt AS MATERIALIZED (
         SELECT min(r.report_id) OVER (PARTITION BY mem.incident_id) AS ik, r.report_id, r.source_id,
@@ -171,6 +171,6 @@ def independent_sources_sql() -> str:
     return f"""
     SELECT mem.incident_id, count(DISTINCT r.source_id) AS sources,
            count(DISTINCT r.source_id) FILTER (c.report_id IS NULL) AS independent_sources
-    FROM ({membership_sql()}) mem JOIN report r USING (report_id)
+    FROM ({relation_sql("incident_membership")}) mem JOIN report r USING (report_id)
     LEFT JOIN report_copy c USING (report_id)
     GROUP BY mem.incident_id"""

@@ -6,7 +6,7 @@ run has seen is its own item with its own id, exactly as before linkage existed.
 aggregate their reports:
 
 - dates: the intersection of the reports' intervals when they overlap, else their span (as
-  `harmtrace.assess.incident_sql`); an unknown bound of one report does not widen the others';
+  `harmtrace.link.incident_rows`); an unknown bound of one report does not widen the others';
 - perpetrators and means: every one any report names;
 - grade: the analyst's decision, else the grade of the last assessment run, else a source's own grade
   (the lowest-numbered report's that gives one), so filters work before any assessment has run;
@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Final
 
 from harmtrace.assess.freshness import state
 from harmtrace.link.parts import has_parts
+from harmtrace.store.relations import relation_sql
 
 if TYPE_CHECKING:
     from harmtrace.store import Store
@@ -87,7 +88,7 @@ def stored_items_sql() -> str:
     return f"""
     SELECT i.item_id, i.date_start, i.date_end, i.actors AS perpetrators, i.means,
            coalesce(dg.grade, i.grade) AS grade
-    FROM incident_item i LEFT JOIN ({_decided()}) dg USING (incident_id)"""
+    FROM incident_item i LEFT JOIN ({relation_sql("decided_grades")}) dg USING (incident_id)"""
 
 
 def side_sql(harm_sql_text: str, linked: bool = True, stored: bool = False) -> str:
@@ -162,13 +163,7 @@ def items_sql(with_grade: bool, linked: bool = True) -> str:
     SELECT i.* EXCLUDE (source_grade), coalesce(dg.grade, a.grade, i.source_grade) AS grade
     FROM ({both}) i JOIN ({members_sql(linked)}) mem ON mem.report_id = i.item_id
     LEFT JOIN incident_assessment a ON a.incident_id = mem.incident_id
-    LEFT JOIN ({_decided()}) dg ON dg.incident_id = mem.incident_id"""
-
-
-def _decided() -> str:
-    from harmtrace.assess.decisions import decided_grades_sql
-
-    return decided_grades_sql()
+    LEFT JOIN ({relation_sql("decided_grades")}) dg ON dg.incident_id = mem.incident_id"""
 
 
 def persons_sql(category_sql: str) -> str:

@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from harmtrace.assess.incident_sql import incidents_sql
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.locate.precision import radius_sql
 from harmtrace.store import Store
 

@@ -22,7 +22,6 @@ import pyarrow as pa
 from harmtrace.actors import ActorTable, load_actors
 from harmtrace.assess.attribution import Attribution, ReportClaim, attribute
 from harmtrace.assess.grading import Evidence, Nearby, grade
-from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.assess.independence import independent_sources_sql, record_copies
 from harmtrace.assess.nearby import record_matches
 from harmtrace.assess.snapshot import record_snapshot
@@ -30,6 +29,7 @@ from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.progress import Progress, silent
 from harmtrace.results import Result
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 CIVILIAN_CATEGORIES: Final = "('civilians', 'children', 'women', 'men')"
 # names not in the actor table listed in the summary, most named first
@@ -180,7 +180,7 @@ def _evidence_sql() -> str:
     toll = "coalesce(count_max, count_best, count_min)"
     central = "coalesce(count_best, count_max, count_min)"
     return f"""
-    WITH mem AS ({membership_sql()}),
+    WITH mem AS ({relation_sql("incident_membership")}),
     claims AS (
         SELECT mem.incident_id, list(struct_pack(report_id := r.report_id, source := s.name,
                perpetrators := r.perpetrators) ORDER BY r.report_id) AS claims,

@@ -27,8 +27,8 @@ from datetime import datetime
 
 from harmtrace.actors import ActorTable, from_rows, load_actors
 from harmtrace.assess.freshness import fingerprint
-from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import PERSON_CATEGORY, floored_best_sql, members_sql
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.store import Store
 
 

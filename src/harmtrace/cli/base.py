@@ -109,8 +109,8 @@ NAMES_LEFT_OUT: Final = "Names left out (--with-names adds them)."
 
 
 def with_names_option(help_text: str, default: bool | None = False) -> Callable[[F], F]:
-    """--with-names/--no-names: whether output shows victims' names (`harmtrace.link.persons.shown_columns`);
-    `default` None leaves the choice to the command."""
+    """--with-names/--no-names: whether output shows victims' names
+    (`harmtrace.publish.persons_export.shown_columns`); `default` None leaves the choice to the command."""
     return click.option(
         "--with-names/--no-names", default=default, show_default=default is not None, help=help_text
     )

@@ -211,7 +211,7 @@ def _containment(link: dict[str, Any]) -> str:
 @handles_errors
 def export_command(fmt: str, file: Path, free_text: bool, db: Path | None, as_json: bool) -> None:
     """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
-    from harmtrace.assess.export import export_incidents
+    from harmtrace.publish.incidents_export import export_incidents
 
     with store_for(db, read_only=True) as store, shown("incidents export", as_json) as progress:
         rows = export_incidents(store, fmt, file, free_text=free_text, progress=progress)

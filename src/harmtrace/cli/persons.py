@@ -23,7 +23,7 @@ from harmtrace.cli.base import (
 from harmtrace.cli.progress import shown
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
-from harmtrace.link.persons import FORMATS, ExportSummary, export_persons
+from harmtrace.publish.persons_export import FORMATS, ExportSummary, export_persons
 
 if TYPE_CHECKING:
     from harmtrace.analyse.persons import PersonFigure, PersonFigures

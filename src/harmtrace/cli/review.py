@@ -2,7 +2,7 @@
 
 Review shows records with their names in a terminal: the user asked to see them. In --json and in
 output that is not a terminal (piped, redirected) names are left out unless --with-names, as in
-`persons export` (`harmtrace.link.persons.shown_columns`). Nothing here logs a name.
+`persons export` (`harmtrace.publish.persons_export.shown_columns`). Nothing here logs a name.
 
 The interactive review holds the store only to read the queue and, for each decision, to check the
 pair and write it: never while it waits for the analyst, so others can read and write meanwhile.
@@ -42,8 +42,8 @@ from harmtrace.link.decisions import (
     resolve_record,
 )
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
-from harmtrace.link.persons import shown_columns
 from harmtrace.link.review import Reason, ReviewPair, default_reason, review_queue
+from harmtrace.publish.persons_export import shown_columns
 
 KEYS: Final = {"s": "same", "d": "different", "k": "skip", "n": "skip", "q": "quit"}
 AUTHOR_HELP: Final = "Who decides (default: $HARMTRACE_AUTHOR, else the operating-system user)."

@@ -15,7 +15,7 @@ from harmtrace.display import table
 from harmtrace.errors import InputError
 
 if TYPE_CHECKING:
-    from harmtrace.assess.ties import TieRun
+    from harmtrace.link.ties import TieRun
 
 
 @link.command(
@@ -54,7 +54,7 @@ def victims_to_reports(
     Re-running replaces the ties of the methods run, in one transaction. `harmtrace assess incidents`
     then floors each incident's minimum killed at its distinct tied persons. No names are printed.
     """
-    from harmtrace.assess.ties import Declared, tie_victims
+    from harmtrace.link.ties import Declared, tie_victims
 
     if (declared_column is None) != (declared_source is None):
         raise InputError("--declared-column and --declared-source go together: give both, or neither.")

@@ -11,7 +11,7 @@ Columns of the feature table (`INCIDENT_FEATURE_TABLE`):
     week                day_start // 7, for training
     coarse_month        month, but only for reports dated more loosely than a day (else NULL): a
                         blocking rule pairs them with every report of their month in their place
-    latitude, longitude the report's point (`harmtrace.locate.points.report_points_sql`: its own
+    latitude, longitude the report's point (the store's `report_points` relation: its own
                         coordinates, else a gazetteer match)
     radius_km           the radius its location precision stands for (`harmtrace.locate.precision`);
                         NULL when the precision is unknown (no distance can be bounded)
@@ -91,10 +91,10 @@ from harmtrace.link.strike_terms import (
     terms_sql,
 )
 from harmtrace.locate.crosswalk import normalise_name
-from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import DEFAULT_RADIUS_M
 from harmtrace.names import name_key, normalise_arabic, skeleton
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 INCIDENT_FEATURE_TABLE: Final = "ht_incident_features"
 SIGNATURE_SIZE: Final = 24
@@ -323,7 +323,7 @@ def _features_sql(where: str, radii: Mapping[str, float | None] | None, actors: 
         FROM report r
         JOIN source s ON s.source_id = r.source_id
         JOIN batch b ON b.batch_id = r.batch_id
-        LEFT JOIN ({report_points_sql(radii)}) pt ON pt.report_id = r.report_id
+        LEFT JOIN ({relation_sql("report_points", overrides=radii)}) pt ON pt.report_id = r.report_id
         LEFT JOIN ht_incident_places pp ON pp.text = coalesce(r.place_text, r.place_text_ar)
         LEFT JOIN ht_incident_places pg ON pg.text = r.adm1_source
         LEFT JOIN (SELECT report_id, any_value(pcode) AS pcode FROM report_admin

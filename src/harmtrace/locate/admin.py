@@ -7,7 +7,7 @@ level 1, the parent's ``adm{N-1}_pcode``. Coordinates are WGS84 lon/lat.
 The placement rule, for each report and level (one row per report and level in `report_admin`):
 
 - a report's point is its own coordinates, else its gazetteer location (`harmtrace locate places`,
-  `harmtrace.locate.points.report_points_sql`); a report without either is not placed (pcode NULL);
+  the store's `report_points` relation); a report without either is not placed (pcode NULL);
 - a report whose location precision is coarser than the level's unit is not placed: its point stands
   for an area larger than the polygon, so the polygon it falls in would be a guess. Level 1 accepts
   precisions down to 'governorate', level 2 down to 'district', level 3 down to 'subdistrict', in the
@@ -44,9 +44,9 @@ from harmtrace.errors import InputError
 from harmtrace.ingest.geofile import Feature, GeoFile, read_geofile
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
 from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
-from harmtrace.locate.points import report_points_sql
 from harmtrace.model import LOCATION_PRECISIONS
 from harmtrace.store import Store, scalar
+from harmtrace.store.relations import relation_sql
 
 LEVEL_NAMES: Final = {1: "governorate", 2: "district", 3: "subdistrict"}
 BOUNDARIES: Final = "boundaries"  # the format of a boundary file's batch
@@ -295,7 +295,7 @@ def place_reports(
 ) -> Placement:
     """Write one `report_admin` row per report at `level` from the stored areas (see module doc).
 
-    Points are those of `harmtrace.locate.points.report_points_sql`: a report's own coordinates, else
+    Points are those of the store's `report_points` relation: a report's own coordinates, else
     its gazetteer location. At level 1, with `source_names`, a report the points leave unplaced gets
     the governorate its source names (`adm1_source`, matched by `harmtrace.locate.crosswalk`), with
     method 'source name'.
@@ -303,7 +303,7 @@ def place_reports(
     pcodes, geoms = _stored_areas(con, level)
     allowed = list(precisions_placed(level))
     pts = con.execute(
-        f"SELECT report_id, longitude, latitude FROM ({report_points_sql()}) "
+        f"SELECT report_id, longitude, latitude FROM ({relation_sql('report_points')}) "
         "WHERE list_contains(?, precision) ORDER BY report_id",
         [allowed],
     ).fetchnumpy()
@@ -425,7 +425,7 @@ def _summarised(
     not_placed = rows(
         con,
         f"SELECT reason, detail, count(*) AS reports FROM (SELECT {_WHY_NOT} FROM report_admin ra "
-        f"LEFT JOIN ({report_points_sql()}) r USING (report_id) "
+        f"LEFT JOIN ({relation_sql('report_points')}) r USING (report_id) "
         "WHERE ra.level = $level AND ra.pcode IS NULL) "
         "GROUP BY ALL ORDER BY reports DESC, reason, detail",
         {

@@ -1,4 +1,5 @@
-"""Publishing what the store holds: the HTML report and the demo that builds one from bundled data."""
+"""Publishing what the store holds: the HTML report, the demo that builds one from bundled data, and every
+export (`reports_export`, `incidents_export`, `persons_export`)."""
 
 from typing import TYPE_CHECKING
 

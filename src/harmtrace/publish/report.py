@@ -23,15 +23,14 @@ from markupsafe import Markup
 
 from harmtrace.analyse.casualties import CasualtyFigures, CasualtyQuery, Group, casualties
 from harmtrace.analyse.scope import Scope
-from harmtrace.assess.decisions import decided_grades_sql
 from harmtrace.assess.freshness import state
-from harmtrace.assess.incident_sql import membership_sql
 from harmtrace.errors import QueryError
 from harmtrace.files import replacing
 from harmtrace.ingest.records import batches
 from harmtrace.locate.crosswalk import adm1_agreement
 from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 from harmtrace.version import __version__
 
 TOP_SIDES: Final = 20
@@ -191,7 +190,8 @@ def incidents(store: Store) -> dict[str, Any]:
         "SELECT count(*) AS incidents, coalesce(sum(n), 0) AS reports, "
         "count(*) FILTER (n > 1) AS multi_report, coalesce(sum(n) FILTER (n > 1), 0) AS reports_in_multi, "
         "count(*) FILTER (sources > 1) AS joining_sources FROM (SELECT incident_id, count(*) AS n, "
-        f"count(DISTINCT r.source_id) AS sources FROM ({membership_sql()}) JOIN report r USING (report_id) "
+        "count(DISTINCT r.source_id) AS sources "
+        f"FROM ({relation_sql('incident_membership')}) JOIN report r USING (report_id) "
         "GROUP BY incident_id)"
     )[0]
     last = state(store)
@@ -208,9 +208,9 @@ def grade_counts(store: Store) -> list[dict[str, Any]]:
         r["grade"]: int(r["n"])
         for r in store.rows(
             f"SELECT coalesce(d.grade, a.grade, '{NOT_ASSESSED}') AS grade, count(*) AS n "
-            f"FROM (SELECT DISTINCT incident_id FROM ({membership_sql()})) "
+            f"FROM (SELECT DISTINCT incident_id FROM ({relation_sql('incident_membership')})) "
             "LEFT JOIN incident_assessment a USING (incident_id) "
-            f"LEFT JOIN ({decided_grades_sql()}) d USING (incident_id) GROUP BY ALL"
+            f"LEFT JOIN ({relation_sql('decided_grades')}) d USING (incident_id) GROUP BY ALL"
         )
     }
     listed = (*GRADES, NOT_ALLEGED, NOT_ASSESSED)

@@ -19,9 +19,9 @@ import shapely
 
 from harmtrace.errors import InputError, QueryError
 from harmtrace.files import replacing
-from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 # (label, largest radius in metres of the class, colour); unbounded radii fall in the last class
 CLASSES: Final = (
@@ -46,7 +46,7 @@ def _points(store: Store, radii: Mapping[str, float | None]) -> list[dict[str, A
         f"SELECT p.report_id, p.longitude, p.latitude, p.radius_m, "
         "(SELECT max(coalesce(h.count_max, h.count_best, h.count_min)) FROM harm h "
         "WHERE h.report_id = p.report_id AND h.harm = 'killed') AS killed "
-        f"FROM ({report_points_sql(radii)}) p "
+        f"FROM ({relation_sql('report_points', overrides=radii)}) p "
         "ORDER BY coalesce(p.radius_m, 'Infinity'::DOUBLE) DESC, p.report_id"
     )
 

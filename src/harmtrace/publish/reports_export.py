@@ -1,8 +1,8 @@
 """Reports out of the store, one row each: where (with precision as a radius), when, who, how, how many.
 
 Columns: ``record_id`` (the report's own id in its source) and ``source``, so a row joins back to the
-input file; the located point (`harmtrace.locate.points.report_points_sql`: the source's coordinates,
-else a gazetteer match) with ``location_precision``, ``radius_m`` (NULL = unbounded) and
+input file; the located point (the store's `report_points` relation, `harmtrace.store.relations`: the
+source's coordinates, else a gazetteer match) with ``location_precision``, ``radius_m`` (NULL = unbounded) and
 ``location_method``; ``adm1_pcode``..``adm3_pcode`` (`harmtrace locate admin`) and how the governorate
 was found; the date interval; perpetrators, means and site kinds; harm counts (``killed_civilians_max``
 ...: every category, harm and bound of `harmtrace.model.HARM_COLUMNS`, empty when the report gives none).
@@ -21,12 +21,12 @@ from typing import Final, TypedDict
 from harmtrace.choices import REPORT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.files import write_features
-from harmtrace.locate.points import report_points_sql
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
+from harmtrace.store.relations import relation_sql
 
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 LISTS: Final = ("perpetrators", "means", "site_kinds")
@@ -59,7 +59,7 @@ def export_sql(radii: Mapping[str, float | None], free_text: bool) -> str:
     harm = ", ".join(f"h.{c}" for c in HARM_COLUMNS)
     levels = ", ".join(f"max(pcode) FILTER (WHERE level = {n}) AS adm{n}_pcode" for n in (1, 2, 3))
     return f"""
-    WITH pts AS ({report_points_sql(radii)}),
+    WITH pts AS ({relation_sql("report_points", overrides=radii)}),
     adm AS (SELECT report_id, {levels}, max(method) FILTER (WHERE level = 1) AS adm1_method
             FROM report_admin GROUP BY report_id),
     h AS (SELECT report_id, {_harm_columns()} FROM harm GROUP BY report_id)

@@ -12,6 +12,7 @@ import duckdb
 
 from harmtrace.errors import StoreError
 from harmtrace.store import busy
+from harmtrace.store.relations import relation_sql
 from harmtrace.store.schema import MIGRATIONS, V12_UNFINISHED
 
 DEFAULT_DB = "harmtrace.duckdb"
@@ -42,6 +43,18 @@ class Store:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+    def relation(self, name: str, **params: Any) -> duckdb.DuckDBPyRelation:
+        """The store's relation `name` (`harmtrace.store.relations`) as a DuckDB relation: ``.df()`` gives a
+        DataFrame, ``.to_arrow_table()`` an Arrow table. An unknown name or parameter is a StoreError
+        listing what there is.
+
+        >>> import tempfile
+        >>> with tempfile.TemporaryDirectory() as folder, open_store(Path(folder, "s"), create=True) as s:
+        ...     s.relation("incident_membership").columns
+        ['incident_id', 'report_id', 'linked']
+        """
+        return self.con.sql(relation_sql(name, **params))
 
     @contextmanager
     def workspace(self) -> Iterator[None]:

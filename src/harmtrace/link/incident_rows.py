@@ -17,23 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from harmtrace.locate.points import report_points_sql
-
-
-def membership_sql() -> str:
-    """SQL of (incident_id, report_id, linked) covering every report exactly once."""
-    return """
-    SELECT coalesce(m.incident_id, 'report:' || r.report_id) AS incident_id, r.report_id,
-           m.incident_id IS NOT NULL AS linked
-    FROM report r LEFT JOIN incident_member m USING (report_id)"""
+from harmtrace.store.relations import relation_sql
 
 
 def incidents_sql(overrides: Mapping[str, float | None] | None = None) -> str:
     """SQL of one row per incident: (incident_id, linked, report_ids, reports, date_start, date_end,
     latitude, longitude, precision, radius_m, perpetrators)."""
     return f"""
-    WITH mem AS ({membership_sql()}),
-    pts AS ({report_points_sql(overrides)}),
+    WITH mem AS ({relation_sql("incident_membership")}),
+    pts AS ({relation_sql("report_points", overrides=overrides)}),
     best_point AS (
         SELECT incident_id, arg_min(struct_pack(latitude := p.latitude, longitude := p.longitude,
                precision := p.precision, radius_m := p.radius_m),

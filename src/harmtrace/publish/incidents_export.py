@@ -31,17 +31,17 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Final
 
-from harmtrace.assess.decisions import decided_grades_sql
-from harmtrace.assess.incident_sql import incidents_sql
 from harmtrace.assess.items import harm_sql, members_sql
 from harmtrace.choices import INCIDENT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.files import write_features
 from harmtrace.ingest.sql import lit
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
+from harmtrace.store.relations import relation_sql
 
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 # (column prefix, category, harm) of the ranges exported
@@ -85,7 +85,7 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
     JOIN ({incidents_sql(overrides)}) i ON i.incident_id = mem.incident_id
     JOIN report lead ON lead.report_id = mem.item_id
     LEFT JOIN incident_assessment a ON a.incident_id = mem.incident_id
-    LEFT JOIN ({decided_grades_sql()}) dg ON dg.incident_id = mem.incident_id
+    LEFT JOIN ({relation_sql("decided_grades")}) dg ON dg.incident_id = mem.incident_id
     LEFT JOIN attribution att ON att.incident_id = mem.incident_id
     LEFT JOIN near ON near.incident_id = mem.incident_id
     LEFT JOIN ({current_parts_sql()}) part ON part.part_id = mem.incident_id

@@ -25,12 +25,13 @@ from typing import TYPE_CHECKING, Final
 
 import pyarrow as pa
 
-from harmtrace.assess.incident_sql import incidents_sql, membership_sql
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.incident_features import place_name
+from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.place_keys import place_key, place_skeleton
 from harmtrace.names import name_key, normalise_arabic
+from harmtrace.store.relations import relation_sql
 
 if TYPE_CHECKING:
     from harmtrace.store import Store
@@ -181,7 +182,7 @@ def candidates_sql() -> str:
         SELECT incident_id, date_start, date_end FROM ({incidents_sql()})
         WHERE date_end - date_start < {MAX_INCIDENT_DAYS}
     ),
-    mem AS ({membership_sql()}),
+    mem AS ({relation_sql("incident_membership")}),
     means AS (
         SELECT mem.incident_id, list_sort(list_distinct(flatten(list(r.means)))) AS means
         FROM mem JOIN report r USING (report_id) JOIN inc USING (incident_id) GROUP BY mem.incident_id

@@ -17,15 +17,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from harmtrace.assess import tie_media, tie_places
-from harmtrace.assess import ties as ties_module
 from harmtrace.assess.items import harm_sql
-from harmtrace.assess.tie_media import media_keys, normalise_url, row_media_keys
-from harmtrace.assess.tie_places import cause_kinds, compatible, victim_place
-from harmtrace.assess.ties import tie_victims
 from harmtrace.errors import InputError
 from harmtrace.ingest import get_format
 from harmtrace.ingest.batch import import_file
+from harmtrace.link import tie_media, tie_places
+from harmtrace.link import ties as ties_module
+from harmtrace.link.tie_media import media_keys, normalise_url, row_media_keys
+from harmtrace.link.tie_places import cause_kinds, compatible, victim_place
+from harmtrace.link.ties import tie_victims
 from harmtrace.store import Store, open_store
 from tests.assess.reports import R, add_reports, link
 from tests.conftest import run_cli

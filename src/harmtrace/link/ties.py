@@ -3,9 +3,9 @@
 An incident's minimum killed is never below the number of distinct persons tied to it
 (`harmtrace.assess.items`); this module writes the ties, each with its method:
 
-- ``media``: the victim record and the report cite the same video or link (`harmtrace.assess.tie_media`);
+- ``media``: the victim record and the report cite the same video or link (`harmtrace.link.tie_media`);
 - ``date_place``: the victim died on the day and in the place of exactly one incident whose means fit
-  the cause of death (`harmtrace.assess.tie_places`);
+  the cause of death (`harmtrace.link.tie_places`);
 - ``declared``: the victim list itself names the report (a column of the list carrying the report's
   own id in its source, e.g. an Airwars-style list naming its incident code), read from the raw
   documents kept at import.
@@ -26,11 +26,11 @@ from typing import TYPE_CHECKING, Any, Final
 
 import pyarrow as pa
 
-from harmtrace.assess.incident_sql import membership_sql
-from harmtrace.assess.tie_media import csv_cells, document_media
-from harmtrace.assess.tie_places import candidates_sql, cause_kinds, compatible, register_places
 from harmtrace.choices import TIE_METHODS as AUTOMATIC
 from harmtrace.errors import InputError
+from harmtrace.link.tie_media import csv_cells, document_media
+from harmtrace.link.tie_places import candidates_sql, cause_kinds, compatible, register_places
+from harmtrace.store.relations import relation_sql
 
 if TYPE_CHECKING:
     from harmtrace.store import Store
@@ -135,7 +135,8 @@ def _media_ties(store: Store, settled: set[int], run: TieRun) -> list[Tie]:
                rr.source_id || ':' || coalesce(rr.record_id, 'report:' || rr.report_id) AS record,
                rr.date_start || ' ' || coalesce(lower(rr.place_text), '') AS day_place
         FROM ht_tie_victim_media v JOIN ht_tie_report_media r USING (media)
-        JOIN ({membership_sql()}) m ON m.report_id = r.id JOIN report rr ON rr.report_id = r.id
+        JOIN ({relation_sql("incident_membership")}) m ON m.report_id = r.id
+        JOIN report rr ON rr.report_id = r.id
         ORDER BY victim_id, report_id"""
     )
     by_victim: dict[int, list[dict[str, Any]]] = defaultdict(list)
@@ -281,7 +282,7 @@ def _count(store: Store, methods: tuple[str, ...], run: TieRun) -> None:
     counts = store.rows(
         f"""SELECT method, count(*) AS ties, count(DISTINCT victim_id) AS victims,
                count(DISTINCT m.incident_id) AS incidents
-        FROM victim_report JOIN ({membership_sql()}) m USING (report_id)
+        FROM victim_report JOIN ({relation_sql("incident_membership")}) m USING (report_id)
         WHERE method IN ({marks}) GROUP BY method""",
         list(methods),
     )
