@@ -40,8 +40,12 @@ if TYPE_CHECKING:
     from harmtrace.link.incidents import IncidentRun, link_incidents
     from harmtrace.link.victims import LinkRun, link_victims
     from harmtrace.locate import Placement, locate_admin
+    from harmtrace.publish.incidents_export import export_incidents
+    from harmtrace.publish.persons_export import export_persons
     from harmtrace.publish.pipeline import PipelineRun, SourceFile, run_pipeline
     from harmtrace.publish.report import ReportData, write_report
+    from harmtrace.publish.reports_export import export_reports
+    from harmtrace.results import Export
     from harmtrace.simulate.victims import Written as SimulatedLists
     from harmtrace.simulate.victims import simulate_victim_lists
     from harmtrace.store import Store, open_store
@@ -51,6 +55,7 @@ __all__ = [
     "CasualtyTable",
     "EstimateRefused",
     "Estimation",
+    "Export",
     "HarmtraceError",
     "ImportResult",
     "IncidentRun",
@@ -71,6 +76,9 @@ __all__ = [
     "assess_incidents",
     "casualty_figures",
     "estimate",
+    "export_incidents",
+    "export_persons",
+    "export_reports",
     "import_file",
     "link_incidents",
     "link_victims",
@@ -96,7 +104,11 @@ if not TYPE_CHECKING:  # mypy reads the imports above; the library loads on firs
             "harmtrace.link.incidents": ("IncidentRun", "link_incidents"),
             "harmtrace.link.victims": ("LinkRun", "link_victims"),
             "harmtrace.locate": ("Placement", "locate_admin"),
+            "harmtrace.publish.incidents_export": ("export_incidents",),
+            "harmtrace.publish.persons_export": ("export_persons",),
             "harmtrace.publish.pipeline": ("PipelineRun", "SourceFile", "run_pipeline"),
+            "harmtrace.publish.reports_export": ("export_reports",),
+            "harmtrace.results": ("Export",),
             "harmtrace.publish.report": ("ReportData", "write_report"),
             "harmtrace.simulate.victims": ("SimulatedLists=Written", "simulate_victim_lists"),
             "harmtrace.store": ("Store", "open_store"),

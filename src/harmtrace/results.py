@@ -12,6 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -57,3 +58,13 @@ def _int64() -> Any:
     import pyarrow as pa
 
     return pa.int64()
+
+
+@dataclass(frozen=True)
+class Export(Result):
+    """A file written by an export: where, in which format, how many rows (`data` has the rest: the
+    columns, what was left out, counts the export's command prints)."""
+
+    path: Path = Path()
+    format: str = ""
+    rows: int = 0

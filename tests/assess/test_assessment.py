@@ -176,7 +176,7 @@ def test_export_csv_one_row_per_report_with_the_incident(monitored: Store, tmp_p
     assess_incidents(monitored)
     decide_grade(monitored, "inc-idlib", "fair", "two NGOs", "analyst")
     out = tmp_path / "incidents.csv"
-    assert export_incidents(monitored, "csv", out) == 6
+    assert export_incidents(monitored, out, "csv").rows == 6
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     first = rows[0]
     assert (first["record_id"], first["source"], first["incident_id"], first["grade"]) == (
@@ -198,7 +198,7 @@ def test_export_csv_one_row_per_report_with_the_incident(monitored: Store, tmp_p
 
 def test_export_can_leave_out_free_text(monitored: Store, tmp_path: Path) -> None:
     out = tmp_path / "public.parquet"
-    export_incidents(monitored, "parquet", out, free_text=False)
+    export_incidents(monitored, out, "parquet", free_text=False)
     columns = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{out}'").fetchall()]
     assert "incident_id" in columns and "killed_min" in columns
     assert not {"description", "description_ar", "place_text", "place_text_ar"} & set(columns)
@@ -206,7 +206,7 @@ def test_export_can_leave_out_free_text(monitored: Store, tmp_path: Path) -> Non
 
 def test_export_geojson_places_each_report_at_its_incident(monitored: Store, tmp_path: Path) -> None:
     out = tmp_path / "incidents.geojson"
-    export_incidents(monitored, "geojson", out, free_text=False)
+    export_incidents(monitored, out, "geojson", free_text=False)
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and len(data["features"]) == 6
     feature = data["features"][0]

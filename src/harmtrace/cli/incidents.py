@@ -214,7 +214,6 @@ def export_command(fmt: str, file: Path, free_text: bool, db: Path | None, as_js
     from harmtrace.publish.incidents_export import export_incidents
 
     with store_for(db, read_only=True) as store, shown("incidents export", as_json) as progress:
-        rows = export_incidents(store, fmt, file, free_text=free_text, progress=progress)
-    done = {"file": str(file), "format": fmt, "rows": rows, "free_text": free_text}
-    text = f"Wrote {rows:,} rows (one per report) to {file} ({fmt}).\n{free_text_note(free_text)}"
-    emit(done, as_json, lambda: text)
+        done = export_incidents(store, file, fmt, free_text=free_text, progress=progress)
+    text = f"Wrote {done.rows:,} rows (one per report) to {file} ({fmt}).\n{free_text_note(free_text)}"
+    emit(done.as_dict(), as_json, lambda: text)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -52,7 +52,7 @@ def export_command(fmt: str, file: Path, with_names: bool, db: Path | None, as_j
     the input lists on (source, record_id). Names are left out unless --with-names.
     """
     with store_for(db, read_only=True) as store, shown("persons export", as_json) as progress:
-        summary = export_persons(store, file, fmt, with_names, progress)
+        summary = cast("ExportSummary", export_persons(store, file, fmt, with_names, progress).as_dict())
     emit(summary, as_json, lambda: _export_text(summary, with_names))
 
 

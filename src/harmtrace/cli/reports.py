@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import click
 
@@ -52,7 +52,7 @@ def export_command(
     from harmtrace.publish.reports_export import export_reports
 
     with store_for(db, read_only=True) as store, shown("reports export", as_json) as progress:
-        summary = export_reports(store, file, fmt, free_text, radii, progress)
+        summary = cast("ReportExport", export_reports(store, file, fmt, free_text, radii, progress).as_dict())
     emit(summary, as_json, lambda: _export_text(summary))
 
 

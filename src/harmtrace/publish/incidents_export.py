@@ -39,6 +39,7 @@ from harmtrace.ingest.sql import lit
 from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.progress import Progress, silent
+from harmtrace.results import Export
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
 from harmtrace.store.relations import relation_sql
@@ -94,16 +95,20 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
 
 
 def export_incidents(
-    store: Store, fmt: str, path: Path, free_text: bool = True, progress: Progress = silent
-) -> int:
-    """Write the export to `path` in `fmt` (csv, parquet, geojson); returns the rows written.
-    `progress` is told each stage."""
+    store: Store, path: Path | str, fmt: str = "csv", free_text: bool = True, progress: Progress = silent
+) -> Export:
+    """Write one row per report of each incident to `path` in `fmt` (csv, parquet, geojson); the
+    result counts the rows written. `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    path = Path(path)
     sql = export_sql(free_text)
     progress(f"writing {path.name}")
     if fmt == "geojson":
-        return write_features(store.rows(sql), path)
-    copy_query(store, sql, path, fmt)
-    progress("counting what was written")
-    return int(store.scalar(f"SELECT count(*) FROM ({members_sql()})"))
+        rows = write_features(store.rows(sql), path)
+    else:
+        copy_query(store, sql, path, fmt)
+        progress("counting what was written")
+        rows = int(store.scalar(f"SELECT count(*) FROM ({members_sql()})"))
+    done = {"file": str(path), "format": fmt, "rows": rows, "free_text": free_text}
+    return Export(data=done, path=path, format=fmt, rows=rows)

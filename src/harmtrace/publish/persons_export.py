@@ -21,6 +21,7 @@ from typing import Final, Literal, TypedDict
 from harmtrace.errors import InputError, QueryError
 from harmtrace.ingest.record_kinds import VICTIM
 from harmtrace.progress import Progress, silent
+from harmtrace.results import Export
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
 
@@ -50,17 +51,18 @@ def shown_columns(columns: Iterable[str], with_names: bool) -> list[str]:
 
 def export_persons(
     store: Store,
-    path: Path,
-    fmt: Literal["csv", "parquet"] | str,
+    path: Path | str,
+    fmt: Literal["csv", "parquet"] | str = "csv",
     with_names: bool = False,
     progress: Progress = silent,
-) -> ExportSummary:
+) -> Export:
     """Write one row per victim record to `path` as CSV (UTF-8, header) or Parquet (DuckDB COPY);
     `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     if not store.scalar("SELECT count(*) FROM person_member"):
         raise QueryError("No persons yet: link the victim records first (harmtrace link victims).")
+    path = Path(path)
     columns = shown_columns([*COLUMNS, *NAME_COLUMNS], with_names)
     select = (
         "SELECT v.record_id, s.name AS source, m.person_id, m.probability AS match_probability"
@@ -75,7 +77,7 @@ def export_persons(
         "SELECT count(*) AS rows, count(DISTINCT m.person_id) AS persons, count_if(m.person_id IS NULL) "
         "AS unlinked FROM victim_record v LEFT JOIN person_member m USING (victim_id)"
     )[0]
-    return {
+    summary: ExportSummary = {
         "path": str(path),
         "format": fmt,
         "rows": int(counts["rows"]),
@@ -83,3 +85,4 @@ def export_persons(
         "unlinked": int(counts["unlinked"]),
         "columns": columns,
     }
+    return Export(data=summary, path=path, format=fmt, rows=summary["rows"])

@@ -24,6 +24,7 @@ from harmtrace.files import write_features
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
 from harmtrace.progress import Progress, silent
+from harmtrace.results import Export
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
 from harmtrace.store.relations import relation_sql
@@ -80,16 +81,17 @@ def export_sql(radii: Mapping[str, float | None], free_text: bool) -> str:
 
 def export_reports(
     store: Store,
-    path: Path,
-    fmt: str,
+    path: Path | str,
+    fmt: str = "csv",
     free_text: bool = True,
     radii: Mapping[str, float | None] | None = None,
     progress: Progress = silent,
-) -> ReportExport:
+) -> Export:
     """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically;
     `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
+    path = Path(path)
     table = radius_table(radii)
     select = export_sql(table, free_text)
     progress(f"writing {path.name}")
@@ -98,7 +100,7 @@ def export_reports(
     counts = store.rows(
         f"SELECT count(*) AS n, count(latitude) AS located, count(adm1_pcode) AS with_adm1 FROM ({select})"
     )[0]
-    return {
+    done: ReportExport = {
         "path": str(path),
         "format": fmt,
         "rows": int(counts["n"]),
@@ -108,6 +110,7 @@ def export_reports(
         "columns": columns,
         "radii_m": table,
     }
+    return Export(data=done, path=path, format=fmt, rows=done["rows"])
 
 
 def _write(store: Store, select: str, target: Path, fmt: str) -> list[str]:
