@@ -1,8 +1,8 @@
 """The "Python" section of every docs page runs, in order, as a reader would paste it.
 
-Each page's section (from its "## Python" heading to the next "## " heading) runs its ```python blocks
-in one namespace, in a fresh folder holding links to the repository's data/ and examples/. Blocks
-elsewhere on a page are sketches of internal calls and are not run.
+Each page's section (from its "## Python" heading, the README's "## From Python", to the next "## "
+heading) runs its ```python blocks in one namespace, in a fresh folder holding links to the repository's
+data/ and examples/. Blocks elsewhere on a page are sketches of internal calls and are not run.
 """
 
 from __future__ import annotations
@@ -25,11 +25,12 @@ WITHOUT_PYTHON = {
     "control_and_sites.md": "control areas and sites have no public call yet, and no bundled data",
 }
 PAGES = sorted(p.name for p in DOCS.glob("*.md"))
+README = "README.md"  # its "From Python" section
 
 
 def python_section(page: str) -> list[str]:
-    text = (DOCS / page).read_text(encoding="utf-8")
-    found = re.search(r"^## Python\n(.*?)(?=^## |\Z)", text, re.M | re.S)
+    path, heading = (ROOT / page, "From Python") if page == README else (DOCS / page, "Python")
+    found = re.search(rf"^## {heading}\n(.*?)(?=^## |\Z)", path.read_text(encoding="utf-8"), re.M | re.S)
     return re.findall(r"^```python\n(.*?)^```$", found[1], re.M | re.S) if found else []
 
 
@@ -40,7 +41,7 @@ def test_every_how_to_page_has_a_python_section(page: str) -> None:
     assert python_section(page), f"docs/{page} has no '## Python' section with a python block"
 
 
-@pytest.mark.parametrize("page", [p for p in PAGES if p not in WITHOUT_PYTHON])
+@pytest.mark.parametrize("page", [README] + [p for p in PAGES if p not in WITHOUT_PYTHON])
 def test_the_python_section_runs(page: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     for folder in ("data", "examples"):
         os.symlink(ROOT / folder, tmp_path / folder)
@@ -53,7 +54,7 @@ def test_the_python_section_runs(page: str, tmp_path: Path, monkeypatch: pytest.
 
 def test_every_public_call_is_shown_running() -> None:
     """Each function of `harmtrace.__all__` is called in a docs Python section or the notebook example."""
-    shown = "\n".join(b for p in PAGES for b in python_section(p))
+    shown = "\n".join(b for p in [README, *PAGES] for b in python_section(p))
     shown += (ROOT / "examples" / "notebook.py").read_text(encoding="utf-8")
     calls = [n for n in harmtrace.__all__ if n[0].islower() and not n.startswith("_")]
     missing = [n for n in calls if not re.search(rf"\bht\.{n}\(", shown)]
