@@ -53,6 +53,24 @@ def test_report_points_place_located_reports_with_their_radius(store: Store) -> 
     assert sorted((r[0], r[4]) for r in changed) == [(one, 3000.0), (two, None)]
 
 
+def test_incidents_hold_each_cluster_once_at_its_most_precise_point(store: Store) -> None:
+    one, two, three = reports(store)
+    relation = store.relation("incidents")
+    assert relation.columns[:4] == ["incident_id", "linked", "report_ids", "reports"]
+    rows = {r[0]: r for r in relation.fetchall()}
+    assert sorted(rows) == ["inc-a", f"report:{three}"]
+    inc = dict(zip(relation.columns, rows["inc-a"], strict=True))
+    # the incident takes the point of its most precise report: the village (2 km), not the town (5 km)
+    assert (inc["report_ids"], inc["reports"], inc["precision"], inc["radius_m"]) == (
+        [one, two],
+        2,
+        "village",
+        2000.0,
+    )
+    alone = dict(zip(relation.columns, rows[f"report:{three}"], strict=True))
+    assert (alone["linked"], alone["latitude"], alone["radius_m"]) == (False, None, None)
+
+
 def test_decided_grades_follow_an_incident_into_the_one_it_was_merged_into(store: Store) -> None:
     reports(store)
     decide_grade(store, "inc-a", "weak", "one witness", "a")
@@ -79,7 +97,7 @@ def test_a_relation_reads_as_a_data_frame_and_inside_other_sql(store: Store) -> 
 
 
 def test_unknown_names_and_parameters_are_refused_with_what_there_is(store: Store) -> None:
-    assert list(RELATIONS) == ["incident_membership", "report_points", "decided_grades"]
+    assert list(RELATIONS) == ["incident_membership", "report_points", "incidents", "decided_grades"]
     with pytest.raises(StoreError, match=r"No relation named 'points'.*incident_membership, report_points, "):
         store.relation("points")
     with pytest.raises(StoreError, match="'report_points' takes only overrides, not radii"):

@@ -1,6 +1,6 @@
 """Incidents as arrays for geographic figures: projected points, precision radii, date intervals.
 
-Reads `harmtrace.link.incident_rows.incidents_sql` (one row per incident; unlinked reports stand alone)
+Reads the store's `incidents` relation (one row per incident; unlinked reports stand alone)
 and applies the filters every geographic figure shares:
 
 - perpetrator: the incident names P among its alleged perpetrators (case-insensitive), or with
@@ -23,7 +23,6 @@ import numpy as np
 from harmtrace.analyse.geometry import UNKNOWN_DAY, day_numbers, to_metres
 from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.errors import QueryError
-from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.model import GRADES
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
@@ -94,7 +93,7 @@ def load_incidents(store: Store, query: IncidentQuery) -> IncidentPoints:
     """The incidents `query` selects (see the module doc), as arrays."""
     where, params = _where(store, query)
     sql = f"""
-    WITH inc AS ({incidents_sql(query.radii)}),
+    WITH inc AS ({relation_sql("incidents", overrides=query.radii)}),
     kinds AS (SELECT m.incident_id, list_distinct(flatten(list(r.site_kinds))) AS site_kinds
               FROM ({relation_sql("incident_membership")}) m JOIN report r USING (report_id)
               GROUP BY m.incident_id)

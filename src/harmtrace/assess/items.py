@@ -6,7 +6,7 @@ run has seen is its own item with its own id, exactly as before linkage existed.
 aggregate their reports:
 
 - dates: the intersection of the reports' intervals when they overlap, else their span (as
-  `harmtrace.link.incident_rows`); an unknown bound of one report does not widen the others';
+  the store's `incidents` relation); an unknown bound of one report does not widen the others';
 - perpetrators and means: every one any report names;
 - grade: the analyst's decision, else the grade of the last assessment run, else a source's own grade
   (the lowest-numbered report's that gives one), so filters work before any assessment has run;

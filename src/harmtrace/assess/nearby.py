@@ -21,9 +21,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Final
 
-from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.locate.precision import radius_sql
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 DATE_SLACK_DAYS: Final = 1
 MAX_SPAN_DAYS: Final = 7
@@ -46,7 +46,7 @@ def matches_sql(overrides: Mapping[str, float | None] | None = None) -> str:
     d = haversine_km_sql("i.latitude", "i.longitude", "s.latitude", "s.longitude")
     return f"""
     WITH inc AS (
-        SELECT * FROM ({incidents_sql(overrides)})
+        SELECT * FROM ({relation_sql("incidents", overrides=overrides)})
         WHERE radius_m IS NOT NULL AND radius_m <= {MAX_RADIUS_M} AND date_start IS NOT NULL
           AND date_end IS NOT NULL AND date_end - date_start < {MAX_SPAN_DAYS}
     ),

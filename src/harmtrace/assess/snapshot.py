@@ -28,8 +28,8 @@ from datetime import datetime
 from harmtrace.actors import ActorTable, from_rows, load_actors
 from harmtrace.assess.freshness import fingerprint
 from harmtrace.assess.items import PERSON_CATEGORY, floored_best_sql, members_sql
-from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
 
 
 def stored_actors(store: Store) -> ActorTable:
@@ -79,7 +79,7 @@ def _items_sql(actors: ActorTable, overrides: Mapping[str, float | None] | None)
            i.longitude, i.precision, i.radius_m, i.perpetrators,
            list_sort({actors.canonical_list_sql("i.perpetrators")}) AS actors, per.means, per.source_grade,
            a.grade
-    FROM per JOIN ({incidents_sql(overrides)}) i USING (incident_id)
+    FROM per JOIN ({relation_sql("incidents", overrides=overrides)}) i USING (incident_id)
     JOIN incident_assessment a USING (incident_id)"""
 
 

@@ -27,7 +27,6 @@ import pyarrow as pa
 
 from harmtrace.link.features import governorate_lookup
 from harmtrace.link.incident_features import place_name
-from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.locate.place_keys import place_key, place_skeleton
 from harmtrace.names import name_key, normalise_arabic
@@ -179,7 +178,7 @@ def candidates_sql() -> str:
             ON rp.skel = vp.skel AND rp.adm1 = vp.adm1"""
     return f"""
     WITH inc AS (
-        SELECT incident_id, date_start, date_end FROM ({incidents_sql()})
+        SELECT incident_id, date_start, date_end FROM ({relation_sql("incidents")})
         WHERE date_end - date_start < {MAX_INCIDENT_DAYS}
     ),
     mem AS ({relation_sql("incident_membership")}),

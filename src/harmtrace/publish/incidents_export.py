@@ -36,7 +36,6 @@ from harmtrace.choices import INCIDENT_FORMATS as FORMATS
 from harmtrace.errors import InputError
 from harmtrace.files import write_features
 from harmtrace.ingest.sql import lit
-from harmtrace.link.incident_rows import incidents_sql
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.progress import Progress, silent
 from harmtrace.results import Export
@@ -83,7 +82,7 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
            i.date_start, i.date_end, i.latitude, i.longitude, i.precision AS location_precision, i.radius_m,
            {ranges}, r.date_start AS report_date_start, r.date_end AS report_date_end{text}
     FROM mem JOIN report r USING (report_id) JOIN source s USING (source_id)
-    JOIN ({incidents_sql(overrides)}) i ON i.incident_id = mem.incident_id
+    JOIN ({relation_sql("incidents", overrides=overrides)}) i ON i.incident_id = mem.incident_id
     JOIN report lead ON lead.report_id = mem.item_id
     LEFT JOIN incident_assessment a ON a.incident_id = mem.incident_id
     LEFT JOIN ({relation_sql("decided_grades")}) dg ON dg.incident_id = mem.incident_id

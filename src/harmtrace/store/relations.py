@@ -10,6 +10,14 @@ SQL of one analysis stays with that analysis.
     report_points         (report_id, latitude, longitude, precision, radius_m, method): every located
                           report; ``overrides``: precision radii changed from the defaults
                           (`harmtrace.store.precision.radii`)
+    incidents             (incident_id, linked, report_ids, reports, date_start, date_end, latitude,
+                          longitude, precision, radius_m, perpetrators): one row per incident of the last
+                          incident link run, every other report alone as ``report:<report_id>``; its date
+                          interval is the intersection of its reports' intervals when they overlap (each
+                          report bounds when the event happened), else their span; its point that of its
+                          most precise located report (smallest radius; ties to the lowest report id);
+                          its perpetrators every perpetrator any of its reports names. ``overrides``: as
+                          for report_points. Incident figures, exports, ties and geographic analyses read it.
     decided_grades        (incident_id, grade, decision_id, reason, author, decided_at): the analyst grade
                           in force for each current incident id (`harmtrace.assess.decisions`)
 """
@@ -87,10 +95,39 @@ def decided_members_sql() -> str:
       ON c.current_id LIKE 'report:%' AND m.report_id = TRY_CAST(c.current_id[8:] AS BIGINT)"""
 
 
+def incidents_sql(overrides: Mapping[str, float | None] | None = None) -> str:
+    """SQL of one row per incident: (incident_id, linked, report_ids, reports, date_start, date_end,
+    latitude, longitude, precision, radius_m, perpetrators)."""
+    return f"""
+    WITH mem AS ({membership_sql()}),
+    pts AS ({report_points_sql(overrides)}),
+    best_point AS (
+        SELECT incident_id, arg_min(struct_pack(latitude := p.latitude, longitude := p.longitude,
+               precision := p.precision, radius_m := p.radius_m),
+               [coalesce(p.radius_m, 'infinity'::DOUBLE), p.report_id::DOUBLE]) AS pt
+        FROM mem JOIN pts p USING (report_id) GROUP BY incident_id
+    ),
+    dated AS (
+        SELECT incident_id, bool_or(linked) AS linked, list(report_id ORDER BY report_id) AS report_ids,
+               count(*) AS reports, max(r.date_start) AS inter_start, min(r.date_end) AS inter_end,
+               min(r.date_start) AS span_start, max(r.date_end) AS span_end,
+               list_distinct(flatten(list(r.perpetrators))) AS perpetrators
+        FROM mem JOIN report r USING (report_id) GROUP BY incident_id
+    )
+    SELECT d.incident_id, d.linked, d.report_ids, d.reports,
+           CASE WHEN inter_start <= inter_end THEN inter_start ELSE span_start END AS date_start,
+           CASE WHEN inter_start <= inter_end THEN inter_end ELSE span_end END AS date_end,
+           b.pt.latitude AS latitude, b.pt.longitude AS longitude,
+           coalesce(b.pt.precision, 'unknown') AS precision, b.pt.radius_m AS radius_m,
+           list_sort(d.perpetrators) AS perpetrators
+    FROM dated d LEFT JOIN best_point b USING (incident_id)"""
+
+
 RELATIONS: Final[Mapping[str, Callable[..., str]]] = MappingProxyType(
     {
         "incident_membership": membership_sql,
         "report_points": report_points_sql,
+        "incidents": incidents_sql,
         "decided_grades": decided_grades_sql,
     }
 )
