@@ -40,6 +40,7 @@ import numpy as np
 import pyarrow as pa
 
 from harmtrace.ingest.ucdp_ged import COLUMNS
+from harmtrace.means import simulated_means
 from harmtrace.simulate.invented_towns import town_point
 from harmtrace.simulate.report_columns import EVENT_DATA_SOURCE, TRUTH_COLUMNS
 from harmtrace.simulate.syrian_places import DISTRICTS, Town
@@ -68,14 +69,9 @@ _ADM1: Final = {
     "SY11": "Ar Raqqah", "SY12": "Daraa", "SY13": "As Suwayda", "SY14": "Quneitra",
 }  # fmt: skip
 _DISTRICT: Final = {d.pcode: d.english[0] for d in DISTRICTS}
-# headline of an event by the means of its (first) incident: {n} the dead, {who} civilians or people
-_HEADLINES: Final = (
-    "Warplanes kill {n} {who} in {town}",
-    "Shelling kills {n} {who} in {town}",
-    "Barrel bombs kill {n} {who} in {town}",
-    "Rockets kill {n} {who} in {town}",
-    "{n} {who} killed in an attack on {town}",
-)
+# headline of an event by the means of its (first) incident (reports.MEANS order), from
+# vocabularies/means.yaml: {n} the dead, {who} civilians or people
+_HEADLINES: Final = tuple(words.headline for _, words in simulated_means())
 _AGGREGATE_HEADLINE: Final = "{n} {who} killed in {k} raids on the neighbourhoods of {town}"
 _INTEGERS: Final = frozenset(
     {"id", "year", "active_year", "type_of_violence", "conflict_new_id", "dyad_new_id", "side_a_new_id",

@@ -57,6 +57,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from harmtrace.means import simulated_means
 from harmtrace.simulate.invented_towns import CENTRES, town_point, towns_for
 from harmtrace.simulate.report_columns import (
     EVENT_DATA_FILE,
@@ -66,6 +67,7 @@ from harmtrace.simulate.report_columns import (
 )
 from harmtrace.simulate.syrian_names import FAMILY
 from harmtrace.simulate.syrian_places import GOVERNORATES, Town
+from harmtrace.site_kinds import simulated_site
 
 if TYPE_CHECKING:
     from harmtrace.ingest import ImportResult
@@ -82,19 +84,17 @@ PERPETRATORS: Final = (
     ("Armed opposition", "فصائل المعارضة", "opposition factions"),
 )
 _PERPETRATOR_WEIGHTS: Final = (0.35, 0.35, 0.15, 0.08, 0.07)
-MEANS: Final = (
-    ("airstrike", "غارة جوية", "an airstrike"),
-    ("shelling", "قصف مدفعي", "artillery shelling"),
-    ("barrel bomb", "برميل متفجر", "a barrel bomb"),
-    ("rocket", "قصف صاروخي", "a rocket attack"),
-    ("ground attack", "هجوم بري", "a ground attack"),
-)
-_MEANS_WEIGHTS: Final = (0.45, 0.25, 0.12, 0.12, 0.06)
-SITES: Final = (
-    ("residential building", "مبنى سكني"), ("market", "سوق شعبي"), ("school", "مدرسة"),
-    ("hospital", "مشفى"), ("bakery", "فرن"), ("mosque", "مسجد"), ("road", "طريق عام"),
-    ("camp for displaced people", "مخيم للنازحين"), ("water station", "محطة مياه"), ("farm", "مزرعة"),
-)  # fmt: skip
+# (means, Arabic, English) of the means vocabularies/means.yaml gives simulated words, in its order (an
+# incident's `means` is the index), and how often each is drawn
+MEANS: Final = tuple((name, words.arabic, words.english) for name, words in simulated_means())
+_MEANS_DRAWN: Final = {"airstrike": 0.45, "shelling": 0.25, "barrel bomb": 0.12, "rocket": 0.12,
+                       "ground attack": 0.06}  # fmt: skip
+_MEANS_WEIGHTS: Final = tuple(_MEANS_DRAWN[name] for name, _, _ in MEANS)
+# (English, Arabic) of the kinds of site an incident hits, drawn uniformly (an incident's `site` is the
+# index); their words are in vocabularies/site_kinds.yaml
+_SITE_KINDS: Final = ("residential building", "market", "school", "hospital", "bakery", "mosque", "road",
+                      "displacement camp", "water station", "farm")  # fmt: skip
+SITES: Final = tuple((words.english, words.arabic) for words in map(simulated_site, _SITE_KINDS))
 NEIGHBOURHOODS: Final = (
     ("al-Sukkari", "السكري"), ("al-Shaar", "الشعار"), ("Bustan al-Qasr", "بستان القصر"),
     ("al-Mashhad", "المشهد"), ("al-Ansari", "الأنصاري"), ("Karm al-Jabal", "كرم الجبل"),
