@@ -2,9 +2,9 @@
 
 Sources name one actor many ways ("Russia", "Russian Military", "Russian warplanes", "الطيران الروسي";
 UCDP's "Government of Syria", VDC's "Syrian government and affiliated militias"). The actor table maps
-each known name to its actor: the table shipped with harmtrace (``actors.yaml`` beside this module,
-which documents its judgements), extended or overridden by a user's file of the same layout
-(``--actors FILE``). A name not in the table is kept as written: an unknown actor is never guessed.
+each known name to its actor: the table shipped with harmtrace (``vocabularies/actors.yaml`` beside
+this module, which documents its judgements), extended or overridden by a user's file of the same
+layout (``--actors FILE``). A name not in the table is kept as written: an unknown actor is never guessed.
 
 Names match by `actor_key`: lower case, spaces collapsed, Arabic letter variants folded. The SQL twin
 `actor_key_sql` folds the same way, so a DuckDB join on keys agrees with `ActorTable.canonical`:
@@ -33,8 +33,9 @@ import pyarrow as pa
 import yaml
 
 from harmtrace.errors import InputError
+from harmtrace.vocabulary import path_of
 
-SHIPPED: Final = Path(__file__).resolve().parent / "actors.yaml"
+SHIPPED: Final = path_of("actors")
 # Arabic letters folded before comparison (hamza forms of alif, alif maqsura, ta marbuta)
 _FOLD_FROM: Final = "أإآٱىة"
 _FOLD_TO: Final = "ااااي" + "ه"

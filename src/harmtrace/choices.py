@@ -12,7 +12,8 @@ PERSON_GROUPINGS: Final = ("month", "year", "province", "source")
 PERSON_STATUSES: Final = ("civilian", "combatant")
 PERSON_SEXES: Final = ("female", "male")
 
-# harmtrace.analyse.sites: kinds of protected site (any other word is accepted too)
+# harmtrace.analyse.sites: kinds of protected site (any other word is accepted too); a copy of
+# `suggested:` in vocabularies/site_kinds.yaml, so that --help reads no file (tests/test_vocabularies.py)
 SITE_KINDS: Final = (
     "hospital",
     "clinic",

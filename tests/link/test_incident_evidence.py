@@ -11,7 +11,8 @@ from pathlib import Path
 from harmtrace.ingest import get_format, import_file
 from harmtrace.link.incident_features import build_incident_features
 from harmtrace.link.incidents import link_incidents
-from harmtrace.simulate.reports import REPORT_COLUMNS, mapping_path
+from harmtrace.simulate.report_columns import REPORT_COLUMNS
+from harmtrace.simulate.reports import mapping_path
 from harmtrace.store import Store
 
 ALEPPO = {"place": "Aleppo", "latitude": "36.2", "longitude": "37.16", "location_precision": "town"}

@@ -18,8 +18,8 @@ from harmtrace.link.incident_features import build_incident_features, word_key
 from harmtrace.link.incidents import link_incidents
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.review import review_queue
+from harmtrace.simulate.report_columns import REPORT_COLUMNS
 from harmtrace.simulate.reports import (
-    REPORT_COLUMNS,
     ReportsConfig,
     import_reports,
     mapping_path,

@@ -15,8 +15,8 @@ from harmtrace.link.evaluate import evaluate_incidents
 from harmtrace.link.incidents import link_incidents
 from harmtrace.link.pair_truth import evaluate_incident_pairs
 from harmtrace.simulate.event_data import code_events
+from harmtrace.simulate.report_columns import EVENT_DATA_SOURCE
 from harmtrace.simulate.reports import (
-    EVENT_DATA_SOURCE,
     EventData,
     ReportsConfig,
     WrittenReports,

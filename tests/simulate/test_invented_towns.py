@@ -5,8 +5,15 @@ from __future__ import annotations
 from collections import Counter
 
 from harmtrace.names import name_key, skeleton
-from harmtrace.simulate.invented_towns import BASE_INCIDENTS, CITY_WEIGHT, EXTENTS, towns_for
-from harmtrace.simulate.reports import _CENTRES, ReportsConfig, simulate_reports, town_point
+from harmtrace.simulate.invented_towns import (
+    BASE_INCIDENTS,
+    CENTRES,
+    CITY_WEIGHT,
+    EXTENTS,
+    town_point,
+    towns_for,
+)
+from harmtrace.simulate.reports import ReportsConfig, simulate_reports
 from harmtrace.simulate.syrian_places import TOWNS
 
 
@@ -31,7 +38,7 @@ def test_invented_towns_are_written_both_ways_and_lie_in_their_governorate() -> 
         assert len(town.english) >= 2
         one_skeleton += len({skeleton(name_key(s)) for s in (town.arabic, *town.english)}) == 1
         lat, lon = town_point(town)
-        centre, (half_lat, half_lon) = _CENTRES[town.adm1], EXTENTS[town.adm1]
+        centre, (half_lat, half_lon) = CENTRES[town.adm1], EXTENTS[town.adm1]
         assert abs(lat - centre[0]) <= half_lat and abs(lon - centre[1]) <= half_lon
     # as for the real towns (87% of them): most spellings meet on one skeleton, some do not
     assert one_skeleton >= 160, "the spellings of a town meet across scripts, as real ones mostly do"

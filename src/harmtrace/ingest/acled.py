@@ -32,11 +32,13 @@ Harm: `fatalities` is one number (ACLED records the lowest reported figure; 0 wh
 are reported), so everyone killed is min = max = best = fatalities. When `civilian_targeting` is set
 the event's victims were civilians, and the same number is also the civilians killed (an attacker who
 died, e.g. a suicide bomber, may be counted in it: ACLED does not separate them).
-Means come from `sub_event_type` (SUB_EVENT_MEANS); `number_of_sources` counts the ";"-separated
-names in `source`.
+Means come from `sub_event_type` (SUB_EVENT_MEANS, from ``vocabularies/means.yaml``);
+`number_of_sources` counts the ";"-separated names in `source`.
 """
 
 from __future__ import annotations
+
+from typing import Final
 
 from harmtrace.ingest.formats import Format
 from harmtrace.ingest.sql import (
@@ -53,6 +55,7 @@ from harmtrace.ingest.sql import (
     unparsed,
     unparsed_count,
 )
+from harmtrace.means import all_means
 
 # The codebook's columns since March 2023; earlier exports lack disorder_type, civilian_targeting and tags.
 COLUMNS = (
@@ -75,18 +78,8 @@ TIME_PRECISION = {1: "day", 2: "week", 3: "month"}
 WEEK_HALF_DAYS = 3  # a week-precision date is the middle of a 7-day period
 # inter codes of actors who suffer violence and never inflict it in ACLED's coding
 NOT_PERPETRATOR_INTER = ("6", "7", "protesters", "civilians")
-SUB_EVENT_MEANS = {
-    "air/drone strike": "airstrike",
-    "shelling/artillery/missile attack": "shelling",
-    "chemical weapon": "chemical",
-    "suicide bomb": "suicide bomb",
-    "remote explosive/landmine/ied": "explosive device",
-    "grenade": "grenade",
-    "armed clash": "ground attack",
-    "attack": "ground attack",
-    "sexual violence": "sexual violence",
-    "abduction/forced disappearance": "abduction",
-}
+# ACLED sub-event type (lower case) -> means, from vocabularies/means.yaml
+SUB_EVENT_MEANS: Final = {sub_event: m.name for m in all_means() for sub_event in m.acled}
 
 
 def _case(expr: str, values: dict[int, str], default: str) -> str:

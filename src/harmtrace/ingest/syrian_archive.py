@@ -22,6 +22,7 @@ Assumptions, each a choice a reader may want to revisit:
 - Means (MEANS_WORDS) from the weapons list and explicit words in the English description; site
   kinds (SITE_WORDS) only for the violation type "Specifically protected persons and objects", as
   elsewhere a hospital in a description is more often where the wounded were filmed than what was hit.
+  Both word lists are in the vocabulary files ``vocabularies/means.yaml`` and ``site_kinds.yaml``.
 - Harm: left empty. Descriptions do state numbers ("caused 8 martyrs", "25 casualties"), but
   "casualties" mixes killed and injured, and the several videos of one incident repeat the same
   figure, which would be counted once per video until incidents are linked.
@@ -31,6 +32,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import partial
+from typing import Final
 
 import duckdb
 import pyarrow as pa
@@ -38,6 +40,8 @@ import pyarrow as pa
 from harmtrace.ingest.coordinates import Axis, parse_coordinate
 from harmtrace.ingest.formats import Format
 from harmtrace.ingest.sql import Select, lit, q, rewrite_staged, show
+from harmtrace.means import all_means
+from harmtrace.site_kinds import all_kinds
 
 
 @dataclass(frozen=True)
@@ -106,28 +110,10 @@ PERPETRATOR_WORDS = {
 }
 # phrases that name a party without accusing it: removed before matching
 NOT_AN_ATTACKER = r"russian[- ]made|free syrian army|(pro|anti)[- ]regime|regime[- ](held|controlled)"
-# means: (pattern in the weapons list, pattern in the English description or None)
-MEANS_WORDS = {
-    "airstrike": (
-        r"\bdrone\b|\bo?fab-?\s?\d",
-        r"\bair ?strikes?\b|\bair ?raids?\b|\bwar ?planes?\b|\bfighter jets?\b",
-    ),
-    "barrel bomb": (r"barrel bomb", r"\bbarrel bombs?\b|\bexplosive barrels?\b"),
-    "chemical": (r"chemical|chlorine|mustard|sarin", r"\bchemical\b|\bchlorine\b|\bsarin\b|\btoxic gas"),
-    "cluster munition": (r"cluster|ptab", r"\bcluster (bombs?|munitions?|rockets?)\b"),
-    "incendiary": (r"incendiary", r"\bincendiary\b|\bnapalm\b|\bphosph?or(us|ous)\b"),
-    "ballistic missile": (r"tochka", r"\bballistic missiles?\b"),
-}
-SITE_WORDS = {
-    "hospital": r"\bhospitals?\b|\bmedical (point|center|centre|facility|complex)\b|\bclinic\b",
-    "school": r"\bschools?\b|\bkindergartens?\b",
-    "mosque": r"\bmosques?\b",
-    "market": r"\bmarkets?\b",
-    "bakery": r"\bbaker(y|ies)\b|\bovens?\b",
-    "civil defence": r"\bcivil defen[cs]e\b|\bwhite helmets\b",
-    "humanitarian aid": r"\b(aid|relief|humanitarian) (convoys?|materials)\b|\bred crescent\b|\bsarc\b",
-    "water station": r"\bwater (station|plant|pumping)",
-}
+# means -> (pattern in the weapons list, pattern in the English description), from vocabularies/means.yaml
+MEANS_WORDS: Final = {m.name: m.syrian_archive for m in all_means() if m.syrian_archive is not None}
+# kind of site -> pattern in the English description, from vocabularies/site_kinds.yaml
+SITE_WORDS: Final = {k.name: k.syrian_archive for k in all_kinds() if k.syrian_archive is not None}
 
 
 def value(col: str) -> str:

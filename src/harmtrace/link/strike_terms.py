@@ -6,7 +6,9 @@ they name the same kind of site ("a hospital", "مشفى") and the same means ("
 `MEANS_TERMS` map each kind to the phrases that name it, in English (lower case, matched whole and
 case-insensitively) and in Arabic (normalised as `names.normalise_arabic` writes it: ا for أ إ آ, ه for
 ة, ي for ى; matched whole after an optional conjunction و ف, preposition ب ل ك and article ال, with
-every spelling of those letters). `terms_sql` matches them set-wise in DuckDB.
+every spelling of those letters). `terms_sql` matches them set-wise in DuckDB. Both are read from the
+vocabulary files ``vocabularies/site_kinds.yaml`` and ``vocabularies/means.yaml``
+(`harmtrace.site_kinds`, `harmtrace.means`), which a reader can extend without reading code.
 
 The lists are deliberately short: words that name a site or a weapon and little else. Words that
 are also place or actor names are left out or qualified ("Yarmouk Camp" is a place, so a camp is
@@ -20,40 +22,12 @@ from __future__ import annotations
 import re
 from typing import Final
 
-# kind -> (English phrases, Arabic phrases)
-SITE_TERMS: Final = {
-    "hospital": (("hospital", "hospitals", "clinic", "clinics", "medical centre", "medical center",
-                  "medical point"), ("مشفي", "مستشفي", "مشافي", "مستوصف", "مركز طبي", "نقطه طبيه")),
-    "school": (("school", "schools", "kindergarten"), ("مدرسه", "مدارس", "روضه اطفال")),
-    "market": (("market", "markets", "marketplace", "souq", "souk"), ("سوق", "اسواق")),
-    "bakery": (("bakery", "bakeries", "bread queue", "bread line"), ("فرن", "افران", "مخبز", "مخابز")),
-    "mosque": (("mosque", "mosques"), ("مسجد", "مساجد", "جامع")),
-    "road": (("road", "roads", "highway", "motorway"), ("طريق عام", "اوتوستراد")),
-    "displacement camp": (("camp for displaced people", "camp for the displaced", "displacement camp",
-                           "idp camp"), ("مخيم للنازحين", "مخيم النازحين", "مخيمات النازحين")),
-    "water station": (("water station", "water plant", "water pumping station"), ("محطه مياه", "محطه ضخ")),
-    "farm": (("farm", "farms", "farmland", "orchard"), ("مزرعه", "مزارع", "اراضي زراعيه")),
-    "residential building": (("residential building", "residential block", "residential area", "house",
-                              "houses", "home", "homes", "apartment"),
-                             ("مبني سكني", "بناء سكني", "مباني سكنيه", "منزل", "منازل", "بيوت")),
-}  # fmt: skip
-MEANS_TERMS: Final = {
-    "airstrike": (("airstrike", "airstrikes", "air strike", "air strikes", "air raid", "air raids"),
-                  ("غاره", "غارات", "قصف جوي")),
-    "barrel bomb": (("barrel bomb", "barrel bombs", "barrelbomb"), ("برميل", "براميل")),
-    "shelling": (("shelling", "shell", "shells", "artillery", "mortar", "mortars"),
-                 ("قصف مدفعي", "قذائف", "قذيفه", "هاون", "مدفعيه")),
-    "rocket": (("rocket", "rockets", "missile", "missiles"), ("صاروخ", "صواريخ", "صاروخي", "صاروخيه")),
-    "ground attack": (("ground attack", "ground assault", "ground offensive", "clashes"),
-                      ("هجوم بري", "اشتباكات", "اقتحام")),
-    "car bomb": (("car bomb", "car bombs", "vbied", "booby-trapped car"), ("سياره مفخخه",)),
-    "explosive device": (("ied", "landmine", "landmines", "improvised explosive"),
-                         ("عبوه ناسفه", "لغم", "الغام")),
-    "chemical": (("chemical", "chlorine", "sarin", "toxic gas"), ("كيماوي", "كلور", "سارين", "غاز سام")),
-    "cluster munition": (("cluster munition", "cluster munitions", "cluster bomb", "cluster bombs"),
-                         ("عنقودي",)),
-    "drone": (("drone", "drones", "uav"), ("مسيره", "طائره بدون طيار")),
-}  # fmt: skip
+from harmtrace.means import all_means
+from harmtrace.site_kinds import all_kinds
+
+# kind -> (English phrases, Arabic phrases), from vocabularies/site_kinds.yaml and vocabularies/means.yaml
+SITE_TERMS: Final = {kind.name: (kind.english, kind.arabic) for kind in all_kinds() if kind.english}
+MEANS_TERMS: Final = {means.name: (means.english, means.arabic) for means in all_means() if means.english}
 
 # canonical actor (`harmtrace.actors`) -> words that name it in a description, for reports whose own
 # perpetrator field is empty: a video titled "Russian warplanes target Kafr Hamra" names its alleged

@@ -8,7 +8,7 @@ theirs) or as one event per incident. Each event, one row of every column of UCD
 (`harmtrace.ingest.ucdp_ged.COLUMNS`), has:
 
 - a unique integer id (events numbered by date), the day of its incidents or (`late_share`) the next;
-- the town's simulated point (`reports.town_point`) at where_prec 1 ("Aleppo city", "Saraqib town",
+- the town's simulated point (`invented_towns.town_point`) at where_prec 1 ("Aleppo city", "Saraqib town",
   "Kafr Nabudah village"), or (`nearby_share`) a point 2-8 km away at where_prec 2, within 25 km;
   adm_1 and adm_2 in UCDP's spelling ("Idlib Governorate", "Ariha district");
 - its perpetrator as UCDP codes it: a Syrian or Russian strike to the dyad Government of Syria -
@@ -34,21 +34,19 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 import numpy as np
 import pyarrow as pa
 
 from harmtrace.ingest.ucdp_ged import COLUMNS
-from harmtrace.simulate.reports import (
-    EVENT_DATA_SOURCE,
-    TRUTH_COLUMNS,
-    EventData,
-    Incident,
-    ReportSimulation,
-    town_point,
-)
+from harmtrace.means import simulated_means
+from harmtrace.simulate.invented_towns import town_point
+from harmtrace.simulate.report_columns import EVENT_DATA_SOURCE, TRUTH_COLUMNS
 from harmtrace.simulate.syrian_places import DISTRICTS, Town
+
+if TYPE_CHECKING:  # reports.py calls this module; at run time it is not imported back
+    from harmtrace.simulate.reports import EventData, Incident, ReportSimulation
 
 PAIR_COLUMNS: Final = ("source_a", "record_id_a", "source_b", "record_id_b", "relation")
 FIRST_ID: Final = 500001
@@ -71,14 +69,9 @@ _ADM1: Final = {
     "SY11": "Ar Raqqah", "SY12": "Daraa", "SY13": "As Suwayda", "SY14": "Quneitra",
 }  # fmt: skip
 _DISTRICT: Final = {d.pcode: d.english[0] for d in DISTRICTS}
-# headline of an event by the means of its (first) incident: {n} the dead, {who} civilians or people
-_HEADLINES: Final = (
-    "Warplanes kill {n} {who} in {town}",
-    "Shelling kills {n} {who} in {town}",
-    "Barrel bombs kill {n} {who} in {town}",
-    "Rockets kill {n} {who} in {town}",
-    "{n} {who} killed in an attack on {town}",
-)
+# headline of an event by the means of its (first) incident (reports.MEANS order), from
+# vocabularies/means.yaml: {n} the dead, {who} civilians or people
+_HEADLINES: Final = tuple(words.headline for _, words in simulated_means())
 _AGGREGATE_HEADLINE: Final = "{n} {who} killed in {k} raids on the neighbourhoods of {town}"
 _INTEGERS: Final = frozenset(
     {"id", "year", "active_year", "type_of_violence", "conflict_new_id", "dyad_new_id", "side_a_new_id",

@@ -1,4 +1,5 @@
-"""Invented towns and villages, so that a larger simulated conflict covers more places.
+"""Invented towns and villages, so that a larger simulated conflict covers more places; and the
+simulated point of every town, real or invented (`town_point`).
 
 The default simulation (`reports.ReportsConfig`, 1,000 incidents) strikes the 97 towns of
 `syrian_places.TOWNS` over four years. A simulation f times larger that kept those 97 towns would
@@ -18,6 +19,9 @@ only their governorate and point tell apart. Each invented town lies in the gove
 default town it takes its turn from (Damascus's turns go to Rural Damascus: the capital's own
 districts are all listed already), at a fixed pseudo-random point within that governorate's rough
 extent (`EXTENTS`, half-sizes in degrees, from general knowledge of the map, not survey data).
+
+A real town's simulated point is not its real one either: a fixed pseudo-random point within about
+25 km of its governorate's centre (`CENTRES`; 2 km for Damascus), which is all linkage needs.
 """
 
 from __future__ import annotations
@@ -73,13 +77,21 @@ _QUALIFIERS: Final = (
     ("الفوقاني", ("al-Fawqani", "el-Fouqani")), ("التحتاني", ("al-Tahtani", "el-Tahtani")),
     ("الجديد", ("al-Jadid", "el-Jdeid")),
 )  # fmt: skip
-# rough half-extents (degrees of latitude, longitude) of each governorate around reports._CENTRES
+# Approximate centres (degrees) of the governorates, in GOVERNORATES order (SY01..SY14).
+CENTRES: Final = {
+    "SY01": (33.51, 36.29), "SY02": (36.20, 37.16), "SY03": (33.60, 36.45), "SY04": (34.73, 36.90),
+    "SY05": (35.13, 36.75), "SY06": (35.52, 35.90), "SY07": (35.93, 36.63), "SY08": (36.50, 40.75),
+    "SY09": (35.33, 40.14), "SY10": (34.89, 35.95), "SY11": (35.95, 39.01), "SY12": (32.62, 36.10),
+    "SY13": (32.71, 36.57), "SY14": (33.12, 35.82),
+}  # fmt: skip
+# rough half-extents (degrees of latitude, longitude) of each governorate around CENTRES
 EXTENTS: Final = {
     "SY01": (0.05, 0.05), "SY02": (0.6, 0.8), "SY03": (0.5, 0.6), "SY04": (0.5, 1.3), "SY05": (0.4, 0.6),
     "SY06": (0.3, 0.2), "SY07": (0.35, 0.3), "SY08": (0.6, 0.6), "SY09": (0.6, 0.8), "SY10": (0.25, 0.15),
     "SY11": (0.5, 0.6), "SY12": (0.25, 0.3), "SY13": (0.3, 0.35), "SY14": (0.2, 0.1),
 }  # fmt: skip
 _CAPITAL_TO: Final = {"SY01": ("SY03", "SY0301")}
+_DEFAULT_TOWNS: Final = frozenset(TOWNS)
 
 
 def towns_for(incidents: int) -> tuple[Town, ...]:
@@ -124,6 +136,18 @@ def _latin(first: tuple[str, ...], second: tuple[str, ...], qualifier: tuple[str
         f"{first[1 % len(first)]} al-{second[-1]}{tail[-1]}",
     ]
     return tuple(dict.fromkeys(spellings))
+
+
+def town_point(town: Town) -> tuple[float, float]:
+    """The town's simulated point (degrees): a fixed pseudo-random offset from its governorate's centre
+    (an invented town's: `invented_point`)."""
+    if town not in _DEFAULT_TOWNS:
+        return invented_point(town, CENTRES[town.adm1])
+    lat, lon = CENTRES[town.adm1]
+    digest = hashlib.sha256(town.arabic.encode()).digest()
+    spread = 0.02 if town.adm1 == "SY01" else 0.25
+    dx, dy = (int.from_bytes(digest[i : i + 4], "big") / 2**32 * 2 - 1 for i in (0, 4))
+    return round(lat + dy * spread, 5), round(lon + dx * spread, 5)
 
 
 def invented_point(town: Town, centre: tuple[float, float]) -> tuple[float, float]:

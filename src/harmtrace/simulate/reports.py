@@ -37,14 +37,14 @@ Each source (`ReportSource`) reports an incident with probability `coverage`, in
   update), recorded as `duplicate_of`.
 
 Coordinates of towns are not their real ones: each town is placed at a fixed pseudo-random point
-within about 25 km of its governorate's centre (2 km for Damascus), which is all linkage needs. All
+within about 25 km of its governorate's centre (2 km for Damascus; `invented_towns.town_point`), which
+is all linkage needs. All
 incidents are invented. Every draw comes from numpy streams seeded by `seed`.
 """
 
 from __future__ import annotations
 
 import bisect
-import hashlib
 import io
 import itertools
 import math
@@ -57,30 +57,23 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from harmtrace.simulate.invented_towns import invented_point, towns_for
+from harmtrace.means import simulated_means
+from harmtrace.simulate.invented_towns import CENTRES, town_point, towns_for
+from harmtrace.simulate.report_columns import (
+    EVENT_DATA_FILE,
+    EVENT_DATA_SOURCE,
+    REPORT_COLUMNS,
+    TRUTH_COLUMNS,
+)
 from harmtrace.simulate.syrian_names import FAMILY
-from harmtrace.simulate.syrian_places import GOVERNORATES, TOWNS, Town
+from harmtrace.simulate.syrian_places import GOVERNORATES, Town
+from harmtrace.site_kinds import simulated_site
 
 if TYPE_CHECKING:
     from harmtrace.ingest import ImportResult
     from harmtrace.store import Store
 
 MAPPING: Final = Path("examples/mappings/simulated_reports.yaml")
-REPORT_COLUMNS: Final = (
-    "record_id", "date", "date_precision", "place", "place_ar", "governorate", "latitude", "longitude",
-    "location_precision", "perpetrators", "means", "civilians_killed", "children_killed", "description",
-)  # fmt: skip
-TRUTH_COLUMNS: Final = ("source", "record_id", "incident_id", "copied_from", "duplicate_of")
-EVENT_DATA_SOURCE: Final = "event_data"
-EVENT_DATA_FILE: Final = "events_event_data.csv"
-
-# Approximate centres (degrees) of the governorates, in GOVERNORATES order (SY01..SY14).
-_CENTRES: Final = {
-    "SY01": (33.51, 36.29), "SY02": (36.20, 37.16), "SY03": (33.60, 36.45), "SY04": (34.73, 36.90),
-    "SY05": (35.13, 36.75), "SY06": (35.52, 35.90), "SY07": (35.93, 36.63), "SY08": (36.50, 40.75),
-    "SY09": (35.33, 40.14), "SY10": (34.89, 35.95), "SY11": (35.95, 39.01), "SY12": (32.62, 36.10),
-    "SY13": (32.71, 36.57), "SY14": (33.12, 35.82),
-}  # fmt: skip
 
 # (Latin, Arabic) words the descriptions are built from.
 PERPETRATORS: Final = (
@@ -91,19 +84,17 @@ PERPETRATORS: Final = (
     ("Armed opposition", "فصائل المعارضة", "opposition factions"),
 )
 _PERPETRATOR_WEIGHTS: Final = (0.35, 0.35, 0.15, 0.08, 0.07)
-MEANS: Final = (
-    ("airstrike", "غارة جوية", "an airstrike"),
-    ("shelling", "قصف مدفعي", "artillery shelling"),
-    ("barrel bomb", "برميل متفجر", "a barrel bomb"),
-    ("rocket", "قصف صاروخي", "a rocket attack"),
-    ("ground attack", "هجوم بري", "a ground attack"),
-)
-_MEANS_WEIGHTS: Final = (0.45, 0.25, 0.12, 0.12, 0.06)
-SITES: Final = (
-    ("residential building", "مبنى سكني"), ("market", "سوق شعبي"), ("school", "مدرسة"),
-    ("hospital", "مشفى"), ("bakery", "فرن"), ("mosque", "مسجد"), ("road", "طريق عام"),
-    ("camp for displaced people", "مخيم للنازحين"), ("water station", "محطة مياه"), ("farm", "مزرعة"),
-)  # fmt: skip
+# (means, Arabic, English) of the means vocabularies/means.yaml gives simulated words, in its order (an
+# incident's `means` is the index), and how often each is drawn
+MEANS: Final = tuple((name, words.arabic, words.english) for name, words in simulated_means())
+_MEANS_DRAWN: Final = {"airstrike": 0.45, "shelling": 0.25, "barrel bomb": 0.12, "rocket": 0.12,
+                       "ground attack": 0.06}  # fmt: skip
+_MEANS_WEIGHTS: Final = tuple(_MEANS_DRAWN[name] for name, _, _ in MEANS)
+# (English, Arabic) of the kinds of site an incident hits, drawn uniformly (an incident's `site` is the
+# index); their words are in vocabularies/site_kinds.yaml
+_SITE_KINDS: Final = ("residential building", "market", "school", "hospital", "bakery", "mosque", "road",
+                      "displacement camp", "water station", "farm")  # fmt: skip
+SITES: Final = tuple((words.english, words.arabic) for words in map(simulated_site, _SITE_KINDS))
 NEIGHBOURHOODS: Final = (
     ("al-Sukkari", "السكري"), ("al-Shaar", "الشعار"), ("Bustan al-Qasr", "بستان القصر"),
     ("al-Mashhad", "المشهد"), ("al-Ansari", "الأنصاري"), ("Karm al-Jabal", "كرم الجبل"),
@@ -120,7 +111,6 @@ NEIGHBOURHOODS: Final = (
 )  # fmt: skip
 
 _FAMILY_WEIGHTS: Final = tuple(entry.weight for entry in FAMILY)
-_DEFAULT_TOWNS: Final = frozenset(TOWNS)
 DAY_SOURCES: Final = ("day", "shifted", "week", "month")
 LOCATIONS: Final = ("exact", "neighbourhood", "town", "governorate", "name_only")
 
@@ -286,7 +276,7 @@ def simulate_reports(config: ReportsConfig | None = None) -> ReportSimulation:
     sim = ReportSimulation(config, incidents, writer.tables(), writer.truth(), writer.counts)
     if config.event_data is None:
         return sim
-    from harmtrace.simulate.event_data import with_event_data
+    from harmtrace.simulate.event_data import with_event_data  # only when asked: it loads DuckDB
 
     return with_event_data(sim, config.event_data, writer.towns, np.random.default_rng([config.seed, 3]))
 
@@ -312,18 +302,6 @@ def mapping_path() -> Path:
 
 
 # --- incidents ----------------------------------------------------------------------------------------
-
-
-def town_point(town: Town) -> tuple[float, float]:
-    """The town's simulated point (degrees): a fixed pseudo-random offset from its governorate's centre
-    (an invented town's: `invented_towns.invented_point`)."""
-    if town not in _DEFAULT_TOWNS:
-        return invented_point(town, _CENTRES[town.adm1])
-    lat, lon = _CENTRES[town.adm1]
-    digest = hashlib.sha256(town.arabic.encode()).digest()
-    spread = 0.02 if town.adm1 == "SY01" else 0.25
-    dx, dy = (int.from_bytes(digest[i : i + 4], "big") / 2**32 * 2 - 1 for i in (0, 4))
-    return round(lat + dy * spread, 5), round(lon + dx * spread, 5)
 
 
 def simulate_incidents(config: ReportsConfig, rng: np.random.Generator) -> list[Incident]:
@@ -510,7 +488,7 @@ def _location_cells(
         cells["latitude"], cells["longitude"] = town_point(town)
         cells["location_precision"] = "city" if town.weight >= 3 else "town"
     elif how == "governorate":
-        cells["latitude"], cells["longitude"] = _CENTRES[town.adm1]
+        cells["latitude"], cells["longitude"] = CENTRES[town.adm1]
         cells["location_precision"] = "governorate"
         cells["place" if not arabic else "place_ar"] = cells["governorate"]
     return cells
