@@ -189,7 +189,13 @@ def test_impossible_queries_list_every_problem() -> None:
     with pytest.raises(QueryError) as caught:
         PersonQuery(date_to=date(2013, 1, 1), days=0, status="soldier", by="week")
     message = str(caught.value)
-    for expected in ("--to and --days", "give --from too", "at least 1", "--status 'soldier'", "--by 'week'"):
+    for expected in (
+        "- date_to and days",
+        "give date_from too",
+        "at least 1",
+        "- status 'soldier'",
+        "- by 'week'",
+    ):
         assert expected in message
 
 

@@ -32,7 +32,7 @@ def test_a_missing_store_is_an_error_not_a_new_store(tmp_path: Path, args: list[
     result = run_cli(missing, *args)
     assert result.exit_code == 1, result.output
     assert f"No store at {missing}" in result.output and "harmtrace ingest" in result.output
-    assert "--db" in result.output and "Traceback" not in result.output
+    assert "check --db / $HARMTRACE_DB" in result.output and "Traceback" not in result.output
     assert not missing.exists()
 
 

@@ -91,7 +91,8 @@ def test_a_file_whose_encoding_cannot_be_told_is_refused_with_both_readings(tmp_
     assert "reads plausibly in more than one encoding" in message and "Line 2" in message
     assert "cp1252 (Western European (Windows-1252, Latin-1)): 'Þam'" in message
     assert "cp1254 (Turkish (Windows-1254)): 'Şam'" in message
-    assert "--encoding" in message and "Ali Veli" not in message  # the cell only, not the row
+    assert "with encoding (e.g. encoding cp1252)" in message  # the parameter: the CLI says --encoding
+    assert "Ali Veli" not in message  # the cell only, not the row
 
 
 def test_the_encoding_option_decides_and_is_recorded(db_path: Path, tmp_path: Path) -> None:
@@ -100,7 +101,11 @@ def test_the_encoding_option_decides_and_is_recorded(db_path: Path, tmp_path: Pa
     mapping.write_text(MAPPING, encoding="utf-8")
     args = ["ingest", "victims", str(path), "--mapping", str(mapping)]
     refused = run_cli(db_path, *args)
-    assert refused.exit_code == 1 and "--encoding" in refused.output and "Traceback" not in refused.output
+    assert (
+        refused.exit_code == 1
+        and "with --encoding (e.g. --encoding cp1252)" in refused.output
+        and "Traceback" not in refused.output
+    )
     assert run_cli(db_path, *args, "--encoding", "cp1254").exit_code == 0
     again = run_cli(db_path, *args, "--encoding", "windows-1254")
     assert "already imported as batch 1" in again.output

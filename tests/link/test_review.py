@@ -82,5 +82,5 @@ def test_the_latest_finished_run_is_reviewed_and_unknown_runs_are_errors(store: 
     assert latest_run(store) == first
     with pytest.raises(QueryError, match="No victims linkage run 5: the latest is 2"):
         review_queue(store, 5)
-    with pytest.raises(QueryError, match="--limit must be at least 1"):
+    with pytest.raises(QueryError, match=r"^limit must be at least 1"):
         review_queue(store, first, 0)

@@ -52,7 +52,9 @@ def test_a_missing_store_is_not_created_and_the_stores_beside_it_are_named(tmp_p
     with open_store(tmp_path / "harmtrace.duckdb", create=True):
         pass
     typo = tmp_path / "harmtrce.duckdb"
-    with pytest.raises(StoreError, match=r"No store at .*harmtrce.duckdb.*ingest.*--db.*harmtrace.duckdb"):
+    with pytest.raises(
+        StoreError, match=r"No store at .*harmtrce.duckdb.*ingest.*check path / .*harmtrace.duckdb"
+    ):
         open_store(typo)
     assert not typo.exists()
 
@@ -62,7 +64,7 @@ def test_a_file_that_is_not_a_store_is_refused_clearly(tmp_path: Path, content: 
     path = tmp_path / "victims.csv"
     path.write_bytes(content)
     for create in (False, True):
-        with pytest.raises(StoreError, match=r"exists but is not a harmtrace store .*Check --db"):
+        with pytest.raises(StoreError, match=r"exists but is not a harmtrace store .*Check path \(or"):
             open_store(path, create=create)
     assert path.read_bytes() == content
 

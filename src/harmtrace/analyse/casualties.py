@@ -104,7 +104,7 @@ from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.assess.items import Plan, plan_for
 from harmtrace.assess.snapshot import stored_actors
 from harmtrace.choices import CASUALTY_GROUPINGS as GROUPINGS
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.model import CATEGORIES, GRADES, HARMS, NOT_ALLEGED
 from harmtrace.store import Store
 
@@ -196,8 +196,8 @@ class CasualtyFigures(TypedDict):
 class CasualtyQuery:
     """Which figure: window (days inclusive), attribution, filters, category and harm, grouping.
 
-    Raises QueryError listing every contradiction at once (``--to`` with ``--days``, ``--days``
-    without ``--from`` or below 1, a window ending before it starts, unknown words).
+    Raises QueryError listing every contradiction at once (`date_to` with `days`, `days` without
+    `date_from` or below 1, a window ending before it starts, unknown words).
     """
 
     perpetrator: str | None = None
@@ -244,15 +244,18 @@ def _blank_to_none(text: str | None) -> str | None:
 
 
 def _word_problems(q: CasualtyQuery) -> list[str]:
-    checks = [("--category", q.category, CATEGORIES), ("--harm", q.harm, HARMS)]
+    checks = [("category", q.category, CATEGORIES), ("harm", q.harm, HARMS)]
     if q.by is not None:
-        checks.append(("--by", q.by, GROUPINGS))
+        checks.append(("by", q.by, GROUPINGS))
     problems = [
-        f"{opt} {value!r} is not one of {', '.join(ok)}." for opt, value, ok in checks if value not in ok
+        f"{param(opt)} {value!r} is not one of {', '.join(ok)}."
+        for opt, value, ok in checks
+        if value not in ok
     ]
     if q.by == "perpetrator" and q.perpetrator:
         problems.append(
-            "--by perpetrator gives every perpetrator its own group: drop --perpetrator (or --by)."
+            f"{param('by')} perpetrator gives every perpetrator its own group: drop {param('perpetrator')} "
+            f"(or {param('by')})."
         )
     return problems
 
@@ -474,7 +477,7 @@ def _check_grades(store: Store, query: CasualtyQuery) -> None:
     missing = [g for g in unknown if g not in known]
     if missing:
         raise QueryError(
-            f"No report has grade {', '.join(repr(g) for g in missing)} (--grade). "
+            f"No report has grade {', '.join(repr(g) for g in missing)} ({param('grades')}). "
             f"Known grades: {', '.join(known)}."
         )
 
@@ -484,11 +487,12 @@ def _check_names(store: Store, query: CasualtyQuery, plan: Plan) -> None:
     if query.perpetrator:
         if plan.stored:
             # the stored names are actors: say so, as the user may have asked by another of its names
-            _require_known(store, ("actors", "incident_item"), query.perpetrator, "--perpetrator (an actor)")
+            who = f"{param('perpetrator')} (an actor)"
+            _require_known(store, ("actors", "incident_item"), query.perpetrator, who)
         else:
-            _require_known(store, ("perpetrators", "report"), query.perpetrator, "--perpetrator")
+            _require_known(store, ("perpetrators", "report"), query.perpetrator, param("perpetrator"))
     if query.means:
-        _require_known(store, ("means", "report"), query.means, "--means")
+        _require_known(store, ("means", "report"), query.means, param("means"))
 
 
 def _require_known(store: Store, where: tuple[str, str], name: str, option: str) -> None:

@@ -34,7 +34,7 @@ from harmtrace.analyse.geometry import (
     geometries_to_metres,
     to_metres,
 )
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.ingest.geofile import Feature, first_of, read_geofile
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
 from harmtrace.store import Store, scalar
@@ -178,10 +178,11 @@ class Derivation:
         problems = []
         if self.window_days < 1 or self.step_days < 1 or self.step_days > self.window_days:
             problems.append(
-                "--window-days and --step-days must be at least 1, the step no longer than the window"
+                f"{param('window_days')} and {param('step_days')} must be at least 1, "
+                "the step no longer than the window"
             )
         if self.reach_km < 0 or self.max_radius_km < 0:
-            problems.append("--reach-km and --max-radius-km must be 0 or more")
+            problems.append(f"{param('reach_km')} and {param('max_radius_km')} must be 0 or more")
         if problems:
             raise QueryError("; ".join(problems))
 

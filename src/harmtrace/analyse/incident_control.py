@@ -30,7 +30,7 @@ from harmtrace.analyse.distance import (
 )
 from harmtrace.analyse.geometry import CRS, UNKNOWN_DAY, date_of
 from harmtrace.analyse.incident_points import IncidentPoints, IncidentQuery, load_incidents
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.locate.precision import radii
 from harmtrace.store import Store
 
@@ -48,9 +48,7 @@ def choose_layer(store: Store, actor: str, proxy: bool | None) -> ActorAreas:
     wanted = [la for la in layers if proxy is None or la.proxy == proxy]
     if not wanted:
         kind = "derived (proxy)" if proxy else "imported"
-        raise QueryError(
-            f"{actor!r} has no {kind} control areas; drop --proxy/--no-proxy to use what exists."
-        )
+        raise QueryError(f"{actor!r} has no {kind} control areas; drop {param('proxy')} to use what exists.")
     return sorted(wanted, key=lambda la: la.proxy)[0]
 
 
@@ -67,7 +65,7 @@ def distance_share(
 ) -> dict[str, Any]:
     """The share of the selected incidents at least `km` from `actor`'s areas, as a range (module doc)."""
     if km < 0:
-        raise QueryError(f"--km must be 0 or more, got {km}.")
+        raise QueryError(f"{param('km')} must be 0 or more, got {km}.")
     layer = choose_layer(store, actor, proxy)
     pts = load_incidents(store, query)
     rng = actor_ranges(layer, pts)

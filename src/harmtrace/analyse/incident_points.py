@@ -22,7 +22,7 @@ import numpy as np
 
 from harmtrace.analyse.geometry import UNKNOWN_DAY, day_numbers, to_metres
 from harmtrace.analyse.window import Window, resolve_window, window_problems
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.model import GRADES
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
@@ -46,7 +46,7 @@ class IncidentQuery:
         if unknown:
             problems.append(f"unknown grade(s) {', '.join(unknown)}: use {', '.join(GRADES)}.")
         if self.alone and not self.perpetrator:
-            problems.append("--alone needs --perpetrator.")
+            problems.append(f"{param('alone')} needs {param('perpetrator')}.")
         if problems:
             raise QueryError("; ".join(problems))
 
@@ -157,6 +157,6 @@ def _require_grades(store: Store) -> None:
     )
     if not has_table or not store.scalar("SELECT count(*) FROM incident_assessment"):
         raise QueryError(
-            "--grade asks for incident grades, but no incident has been graded in this store yet. "
-            "Grade incidents first (harmtrace assess), or leave out --grade."
+            f"{param('grades')} asks for incident grades, but no incident has been graded in this store yet. "
+            f"Grade incidents first (harmtrace assess), or leave out {param('grades')}."
         )

@@ -74,7 +74,7 @@ from harmtrace.analyse.window import Window, resolve_window, window_problems
 from harmtrace.choices import PERSON_GROUPINGS as GROUPINGS
 from harmtrace.choices import PERSON_SEXES as SEXES
 from harmtrace.choices import PERSON_STATUSES as STATUSES
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.link.features import governorate_lookup
 from harmtrace.locate.crosswalk import normalise_name
 from harmtrace.names import name_key, normalise_arabic
@@ -155,9 +155,9 @@ class PersonQuery:
 
 
 def _word_problems(q: PersonQuery) -> list[str]:
-    checks = [("--status", q.status, STATUSES), ("--sex", q.sex, SEXES), ("--by", q.by, GROUPINGS)]
+    checks = [("status", q.status, STATUSES), ("sex", q.sex, SEXES), ("by", q.by, GROUPINGS)]
     return [
-        f"{opt} {value!r} is not one of {', '.join(ok)}."
+        f"{param(opt)} {value!r} is not one of {', '.join(ok)}."
         for opt, value, ok in checks
         if value is not None and value not in ok
     ]

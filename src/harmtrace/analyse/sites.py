@@ -35,7 +35,7 @@ from scipy.spatial import cKDTree
 from harmtrace.analyse.geometry import UNKNOWN_DAY, date_of, day_of, to_metres
 from harmtrace.analyse.incident_points import IncidentPoints, IncidentQuery, load_incidents
 from harmtrace.choices import SITE_KINDS as KNOWN_KINDS
-from harmtrace.errors import InputError, QueryError
+from harmtrace.errors import InputError, QueryError, param
 from harmtrace.ingest.checks import PlausibleArea
 from harmtrace.ingest.geofile import Feature, first_of, read_geofile
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
@@ -76,7 +76,7 @@ def check_kind(kind: str) -> str:
     word = " ".join(kind.lower().replace("_", " ").split())
     if not word or not all(part.isalpha() for part in word.split()):
         raise InputError(
-            f"--kind {kind!r} is not a word; use one of {', '.join(KNOWN_KINDS)} (or another word)."
+            f"{param('kind')} {kind!r} is not a word; use one of {', '.join(KNOWN_KINDS)} (or another word)."
         )
     return word
 
@@ -256,7 +256,8 @@ class SiteQuery:
     def __post_init__(self) -> None:
         if self.radius_m <= 0 or self.max_precision_m < 0 or self.double_tap_days < 0:
             raise QueryError(
-                "--radius-m must be positive; --max-precision-m and --double-tap-days 0 or more."
+                f"{param('radius_m')} must be positive; "
+                f"{param('max_precision_m')} and {param('double_tap_days')} 0 or more."
             )
 
 

@@ -31,7 +31,7 @@ from scipy.spatial import cKDTree
 from harmtrace.analyse.geometry import geometries_to_metres
 from harmtrace.analyse.incident_points import IncidentPoints, IncidentQuery, load_incidents
 from harmtrace.analyse.sites import SiteSet, load_sites, match_sites
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.store import Store
 
 NEIGHBOURS: Final = 8
@@ -60,7 +60,10 @@ class TargetingQuery:
 
     def __post_init__(self) -> None:
         if self.radius_m <= 0 or self.simulations < 19:
-            raise QueryError("--radius-m must be positive and --simulations at least 19 (for a 5% p-value).")
+            raise QueryError(
+                f"{param('radius_m')} must be positive and {param('simulations')} at least 19 "
+                "(for a 5% p-value)."
+            )
 
     @property
     def cap_m(self) -> float:
@@ -78,7 +81,7 @@ def targeting(store: Store, tq: TargetingQuery, query: IncidentQuery) -> dict[st
     if not used.any():
         raise QueryError(
             "No strike is precise enough, dated and inside an admin area: check the filters, "
-            "--max-precision-m and harmtrace locate admin."
+            f"{param('max_precision_m')} and harmtrace locate admin."
         )
     tree = cKDTree(np.column_stack([sites.x, sites.y]))
     hits = _near_operating(tree, sites, pts.x[used], pts.y[used], pts.start[used], pts.end[used], tq.radius_m)

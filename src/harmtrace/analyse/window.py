@@ -10,6 +10,8 @@ from __future__ import annotations
 from datetime import date, timedelta
 from typing import TypedDict
 
+from harmtrace.errors import param
+
 Window = TypedDict("Window", {"from": date | None, "to": date | None, "days": int | None})
 
 
@@ -27,16 +29,25 @@ def resolve_window(date_from: date | None, date_to: date | None, days: int | Non
 
 
 def window_problems(date_from: date | None, date_to: date | None, days: int | None) -> list[str]:
-    """Every contradiction among --from, --to and --days, as messages that say what to do."""
+    """Every contradiction among `date_from`, `date_to` and `days`, as messages that say what to do
+    (naming the parameters with `param`)."""
     problems = []
     if days is not None and date_to is not None:
-        problems.append("--to and --days both set the end of the window: give one of them.")
+        problems.append(
+            f"{param('date_to')} and {param('days')} both set the end of the window: give one of them."
+        )
     if days is not None and date_from is None:
-        problems.append("--days N counts N days from --from: give --from too (e.g. --from 2015-09-30).")
+        frm = param("date_from")
+        problems.append(
+            f"{param('days')} N counts N days from {frm}: give {frm} too (e.g. {frm} 2015-09-30)."
+        )
     if days is not None and days < 1:
-        problems.append(f"--days must be at least 1 (got {days}).")
+        problems.append(f"{param('days')} must be at least 1 (got {days}).")
     if date_from and date_to and date_to < date_from:
-        problems.append(f"the window ends (--to {date_to}) before it starts (--from {date_from}).")
+        problems.append(
+            f"the window ends ({param('date_to')} {date_to}) "
+            f"before it starts ({param('date_from')} {date_from})."
+        )
     return problems
 
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.model import GRADES
 from harmtrace.store import Store
 from harmtrace.store.relations import MAX_HOPS, decided_members_sql
@@ -54,7 +54,7 @@ def decide_grade(store: Store, incident_id: str, grade: str, reason: str, author
     if grade not in GRADES:
         raise InputError(f"grade {grade!r} is not one of {', '.join(GRADES)}. Use one of these.")
     if not reason.strip():
-        raise InputError("a grade decision needs a reason (--reason): say what the evidence is.")
+        raise InputError(f"a grade decision needs a reason ({param('reason')}): say what the evidence is.")
     current = current_incident_id(store, incident_id)
     if current is None:
         raise InputError(

@@ -27,7 +27,7 @@ import numpy as np
 import pyarrow as pa
 
 from harmtrace.choices import DEFAULT_PLACE_PRECISION
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest.intake import ImportResult, InputFile, Intake, import_rows
 from harmtrace.ingest.rawfile import RawFile, raw_documents, read_raw, record_bytes, split_records
 from harmtrace.model import LOCATION_PRECISIONS
@@ -77,7 +77,9 @@ def import_declared(
 ) -> ImportResult:
     """Import the strike log at `path`, declared by `belligerent`, placing rows by `places_path`."""
     if not belligerent.strip():
-        raise InputError("--belligerent is empty: name who declared these strikes (e.g. 'US-led coalition').")
+        raise InputError(
+            f"{param('belligerent')} is empty: name who declared these strikes (e.g. 'US-led coalition')."
+        )
     if place_precision not in LOCATION_PRECISIONS:
         raise InputError(
             f"place precision {place_precision!r} is not one of {', '.join(LOCATION_PRECISIONS)}."

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-import functools
+import errno
+import os
 import sys
+import traceback
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
 
 import click
 
@@ -120,20 +122,6 @@ def json_option(func: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Print machine-readable JSON.")(func)
 
 
-def handles_errors(func: F) -> F:
-    """Print a HarmtraceError's message (what, where, what to do) and exit 1, without a traceback."""
-
-    @functools.wraps(func)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return func(*args, **kwargs)
-        except HarmtraceError as exc:
-            click.echo(f"Error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
 def emit(data: Any, as_json: bool, text: Callable[[], str]) -> None:
     click.echo(to_json(data) if as_json else text())
 
@@ -158,9 +146,78 @@ def chosen_db(db: Path | None) -> Path | None:
     return db if db is not None else before
 
 
+# the flag of each parameter a library message names (`harmtrace.errors.param`) whose flag is not
+# --name-with-dashes
+FLAGS: Final = {
+    "date_from": "--from",
+    "date_to": "--to",
+    "grades": "--grade",
+    "fmt": "--format",
+    "data_dir": "--data",
+    "path": "--db",  # the store's path (`open_store`): no other message names a `path`
+    "proxy": "--proxy/--no-proxy",
+}
+DEBUG_ENV: Final = "HARMTRACE_DEBUG"
+
+
+def flag(name: str) -> str:
+    """The command-line flag of the library parameter `name`.
+
+    >>> flag("date_from"), flag("tolerance_km")
+    ('--from', '--tolerance-km')
+    """
+    return FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def message(exc: HarmtraceError) -> str:
+    """A library error as the command line says it: the parameters it names written as flags."""
+    return exc.worded(flag)
+
+
+class Commands(click.Group):
+    """The `harmtrace` group, the one place where errors become messages, for every command and group
+    under it: a HarmtraceError's message (what, where, what to do) is printed and the command exits 1;
+    anything else is a bug, said as such, its traceback printed only when $HARMTRACE_DEBUG is set."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except HarmtraceError as exc:
+            click.echo(f"Error: {message(exc)}", err=True)
+            sys.exit(1)
+        except (click.ClickException, click.exceptions.Exit, click.Abort, EOFError):
+            raise  # click's own: usage errors, --help, Ctrl-C
+        except OSError as exc:
+            if exc.errno == errno.EPIPE:
+                raise  # output piped into a program that stopped reading: click leaves quietly
+            if not exc.strerror:
+                _internal(exc)
+            # the system refused a file (permissions, a full disk): the user can act on it
+            where = f": {exc.filename}" if exc.filename else ""
+            click.echo(f"Error: {exc.strerror}{where}", err=True)
+            sys.exit(1)
+        except Exception as exc:  # a bug: said plainly, never as a traceback
+            _internal(exc)
+
+
+def _internal(exc: Exception) -> NoReturn:
+    """Say that harmtrace failed, without the exception's text (it may hold names from the store)."""
+    if os.environ.get(DEBUG_ENV):
+        traceback.print_exception(exc, file=sys.stderr)
+        details = "the details are above"
+    else:
+        details = f"run again with {DEBUG_ENV}=1 for the details (they may show data: check before sharing)"
+    click.echo(
+        f"Error: internal error ({type(exc).__name__}), a bug in harmtrace: please report it; {details}.",
+        err=True,
+    )
+    sys.exit(1)
+
+
 @click.group(
+    cls=Commands,
     epilog="Example:\n\n\b\n  harmtrace ingest ucdp-ged ged_syria.csv\n"
-    "  harmtrace stats casualties --from 2016-01-01 --days 305"
+    "  harmtrace stats casualties --from 2016-01-01 --days 305",
 )
 @click.version_option(__version__, prog_name="harmtrace")
 @db_option

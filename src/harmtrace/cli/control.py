@@ -13,7 +13,6 @@ from harmtrace.cli.base import (
     db_option,
     describe_import,
     emit,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -47,7 +46,6 @@ def control() -> None:
 @click.option("--source", help="Who drew the map (default: the file name).")
 @db_option
 @json_option
-@handles_errors
 def import_command(
     file: Path,
     actor: str | None,
@@ -94,7 +92,6 @@ def import_command(
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def derive_command(
     actor: str,
     events_source: str | None,
@@ -137,7 +134,6 @@ def _describe_derivation(r: dict[str, Any]) -> str:
 @control.command("list", epilog="Example:\n\n  harmtrace control list --json")
 @db_option
 @json_option
-@handles_errors
 def list_command(db: Path | None, as_json: bool) -> None:
     """Control layers per actor: areas, first and last day, sources (proxies marked)."""
     from harmtrace.analyse.control import control_summary
@@ -161,7 +157,6 @@ def list_command(db: Path | None, as_json: bool) -> None:
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def incidents_command(
     perpetrator: str | None,
     date_from: date | None,
@@ -197,7 +192,6 @@ def incidents_command(
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson", show_default=True)
 @db_option
-@handles_errors
 def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every control area (proxies labelled) as GeoJSON, WGS84 lon/lat."""
     from harmtrace.analyse.control import PROXY_LABEL, control_geojson

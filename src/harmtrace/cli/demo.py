@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import chosen_db, db_option, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import chosen_db, db_option, emit, json_option, main, store_for
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ LEGEND = (
               help="Folder with the bundled open data (default: the repository's data/).")  # fmt: skip
 @db_option
 @json_option
-@handles_errors
 def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -> None:
     """Build a fresh store from the bundled open data, print a summary and write an HTML report.
 
@@ -168,7 +167,6 @@ def report() -> None:
 )
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @db_option
-@handles_errors
 def html(out: Path, db: Path | None) -> None:
     """Write a self-contained HTML report (charts, tables, sources, methods) to OUT."""
     from harmtrace.publish import write_report

@@ -16,7 +16,6 @@ from harmtrace.cli.base import (
     Day,
     db_option,
     emit,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -116,7 +115,6 @@ MODELS_SHOWN = 6  # neighbouring log-linear models listed under the chosen one, 
 )
 @db_option
 @json_option
-@handles_errors
 def estimate(
     strata: tuple[str, ...],
     method: str,

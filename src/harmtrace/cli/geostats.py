@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, store_for, window_options
+from harmtrace.cli.base import db_option, emit, json_option, store_for, window_options
 from harmtrace.cli.radii import radii_option
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
@@ -34,7 +34,6 @@ def _grades(text: str | None) -> tuple[str, ...]:
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def distance_command(
     perpetrator: str,
     alone: bool,
@@ -106,7 +105,6 @@ def describe_distance(r: dict[str, Any], with_ids: bool) -> str:
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def targeting_command(
     kind: str,
     radius_m: float,

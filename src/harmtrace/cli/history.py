@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import Id, db_option, emit, handles_errors, json_option, stacked, store_for
+from harmtrace.cli.base import Id, db_option, emit, json_option, stacked, store_for
 from harmtrace.cli.persons import persons
 from harmtrace.cli.reports import reports
 from harmtrace.display import table
@@ -20,7 +20,6 @@ _WHICH = stacked(
     click.option("--record-id", help="The record's own id in its source (event id, uid...)."),
     db_option,
     json_option,
-    handles_errors,
 )
 
 

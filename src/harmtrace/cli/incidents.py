@@ -15,7 +15,6 @@ from harmtrace.cli.base import (
     emit,
     free_text_note,
     free_text_option,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -43,7 +42,6 @@ def assess() -> None:
 )
 @db_option
 @json_option
-@handles_errors
 def assess_incidents_command(actors_file: Path | None, db: Path | None, as_json: bool) -> None:
     """Assess every incident: copies between reports, independent sources, declared strikes nearby,
     attribution per canonical actor and a computed grade with its reasons, and store the per-incident
@@ -93,7 +91,6 @@ def _assess_text(s: dict[str, Any]) -> str:
 )
 @db_option
 @json_option
-@handles_errors
 def declared_command(
     file: Path, places: Path | None, belligerent: str, place_precision: str, db: Path | None, as_json: bool
 ) -> None:
@@ -123,7 +120,6 @@ def incidents() -> None:
 @click.option("--author", default=None, help="Who decides (default: the login name).")
 @db_option
 @json_option
-@handles_errors
 def grade_command(
     incident_id: str, grade: str, reason: str, author: str | None, db: Path | None, as_json: bool
 ) -> None:
@@ -147,7 +143,6 @@ def _grade_text(d: dict[str, Any]) -> str:
 @click.argument("incident_id")
 @db_option
 @json_option
-@handles_errors
 def show_command(incident_id: str, db: Path | None, as_json: bool) -> None:
     """Show INCIDENT_ID: its reports, grades with reasons, attribution, declared strikes nearby, the
     incident it is part of or its parts, the links that joined its reports (by the model, or cited),
@@ -208,7 +203,6 @@ def _containment(link: dict[str, Any]) -> str:
 @free_text_option
 @db_option
 @json_option
-@handles_errors
 def export_command(fmt: str, file: Path, free_text: bool, db: Path | None, as_json: bool) -> None:
     """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
     from harmtrace.publish.incidents_export import export_incidents

@@ -12,7 +12,6 @@ from harmtrace.cli.base import (
     db_option,
     describe_import,
     emit,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -54,7 +53,6 @@ if TYPE_CHECKING:
 )
 @db_option
 @json_option
-@handles_errors
 def ingest(
     format_name: str,
     file: Path,
@@ -104,7 +102,6 @@ def _area(text: str | None) -> PlausibleArea | None:
 @main.command("batches", epilog="Example:\n\n  harmtrace batches --json")
 @db_option
 @json_option
-@handles_errors
 def batches_command(db: Path | None, as_json: bool) -> None:
     """List import batches: file, hash, format, read = accepted + quarantined, and of the accepted rows how
     many were new, unchanged and changed records; withdrawn records. "-": a batch from before versions."""
@@ -124,7 +121,6 @@ def batches_command(db: Path | None, as_json: bool) -> None:
 @click.option("--limit", type=int, default=200, show_default=True, help="At most this many entries.")
 @db_option
 @json_option
-@handles_errors
 def quarantine(batch_id: int | None, raw: bool, limit: int, db: Path | None, as_json: bool) -> None:
     """List quarantined rows and the fields set aside in accepted rows, with every reason.
 

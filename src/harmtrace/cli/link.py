@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harmtrace.choices import CONFIGS, INCIDENT_THRESHOLD, LABELS_FOR_FLOOR, SHARE_FLOOR, VICTIM_THRESHOLD
-from harmtrace.cli.base import Day, Id, db_option, emit, handles_errors, json_option, main, stacked, store_for
+from harmtrace.cli.base import Day, Id, db_option, emit, json_option, main, stacked, store_for
 from harmtrace.cli.progress import shown
 from harmtrace.display import table
 
@@ -51,7 +51,6 @@ def link() -> None:
 )
 @db_option
 @json_option
-@handles_errors
 def victims(config: str, threshold: float, db: Path | None, as_json: bool) -> None:
     """Link every victim record in the store into persons, across lists and scripts.
 
@@ -132,7 +131,6 @@ def _describe_run(run: LinkRun) -> str:
 )
 @db_option
 @json_option
-@handles_errors
 def incidents(
     threshold: float,
     date_from: date | None,
@@ -257,7 +255,6 @@ def _evaluation_options(truth_columns: str) -> Callable[[Callable[..., None]], C
         ),
         db_option,
         json_option,
-        handles_errors,
     )
 
 

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harmtrace.choices import DEFAULT_AMBIGUITY_KM, DEFAULT_TOLERANCE_KM, PLACE_MATCH_THRESHOLD
-from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, json_option, main, store_for
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -45,7 +45,6 @@ def locate() -> None:
 )
 @db_option
 @json_option
-@handles_errors
 def admin(
     file: Path | None,
     level: int | None,
@@ -104,7 +103,6 @@ def admin(
 )
 @db_option
 @json_option
-@handles_errors
 def places_command(threshold: float, ambiguity_km: float, db: Path | None, as_json: bool) -> None:
     """Locate reports that have place text but no coordinates, from the gazetteer (both scripts).
 

@@ -13,7 +13,6 @@ from harmtrace.cli.base import (
     NAMES_LEFT_OUT,
     db_option,
     emit,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -44,7 +43,6 @@ def persons() -> None:
 @with_names_option("Add each record's name as written (personal data: never publish it).")
 @db_option
 @json_option
-@handles_errors
 def export_command(fmt: str, file: Path, with_names: bool, db: Path | None, as_json: bool) -> None:
     """Write one row per victim record: record_id, source, person_id, match_probability.
 
@@ -81,7 +79,6 @@ def _export_text(s: ExportSummary, with_names: bool) -> str:
 )
 @db_option
 @json_option
-@handles_errors
 def persons_command(
     date_from: date | None,
     date_to: date | None,

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from harmtrace.choices import PLACE_FILE_FORMATS
-from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, json_option, main, store_for
 from harmtrace.display import table
 
 
@@ -29,7 +29,6 @@ def places() -> None:
 )
 @db_option
 @json_option
-@handles_errors
 def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None:
     """Import places from FILE, replacing those from a file of the same name (ids kept).
 
@@ -47,7 +46,6 @@ def import_command(file: Path, fmt: str, db: Path | None, as_json: bool) -> None
 @places.command("list", epilog="Example:\n\n  harmtrace places list --json")
 @db_option
 @json_option
-@handles_errors
 def list_command(db: Path | None, as_json: bool) -> None:
     """Places and names per imported file."""
     from harmtrace.locate.gazetteer import gazetteer_summary

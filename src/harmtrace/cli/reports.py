@@ -13,7 +13,6 @@ from harmtrace.cli.base import (
     emit,
     free_text_note,
     free_text_option,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -42,7 +41,6 @@ def reports() -> None:
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def export_command(
     fmt: str, file: Path, free_text: bool, radii: dict[str, float | None], db: Path | None, as_json: bool
 ) -> None:
@@ -78,7 +76,6 @@ def _export_text(s: ReportExport) -> str:
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def map_command(
     out: Path, title: str | None, radii: dict[str, float | None], db: Path | None, as_json: bool
 ) -> None:

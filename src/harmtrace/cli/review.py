@@ -23,9 +23,9 @@ from harmtrace.cli.base import (
     Id,
     db_option,
     emit,
-    handles_errors,
     json_option,
     main,
+    message,
     stacked,
     store_for,
     with_names_option,
@@ -63,7 +63,6 @@ def _review_options(kind: str) -> Callable[[Callable[..., None]], Callable[..., 
         ),
         db_option,
         json_option,
-        handles_errors,
     )
 
 
@@ -216,7 +215,7 @@ def _decide(
         with store_for(db) as store:
             decision, _ = record_decision(store, verdict, *ids, reason, author, kind, supersede=False)
     except HarmtraceError as exc:  # a contradiction, a pair decided meanwhile, a busy store: go on
-        click.echo(f"Not recorded: {exc}")
+        click.echo(f"Not recorded: {message(exc)}")
         if isinstance(exc, StoreError):
             command = (
                 f"harmtrace decide {kind.kind} {verdict} {ids[0]} {ids[1]} --reason {shlex.quote(reason)}"
@@ -357,7 +356,6 @@ def _decision_options(
         click.option("--author", help=AUTHOR_HELP),
         db_option,
         json_option,
-        handles_errors,
     )
 
 
@@ -456,7 +454,6 @@ def decisions() -> None:
 @click.option("--record", "record", help="Only decisions on this record (victim id or SOURCE:RECORD_ID).")
 @db_option
 @json_option
-@handles_errors
 def decisions_victims(include_superseded: bool, record: str | None, db: Path | None, as_json: bool) -> None:
     """List decisions on victim records, oldest first: active ones, or with --all every one ever made."""
     with store_for(db, read_only=True) as store:
@@ -477,7 +474,6 @@ def decisions_victims(include_superseded: bool, record: str | None, db: Path | N
 @click.option("--record", "record", help="Only decisions on this report (report id or SOURCE:RECORD_ID).")
 @db_option
 @json_option
-@handles_errors
 def decisions_incidents(include_superseded: bool, record: str | None, db: Path | None, as_json: bool) -> None:
     """List decisions on reports, oldest first: active ones, or with --all every one ever made."""
     with store_for(db, read_only=True) as store:

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harmtrace.choices import NAME_CLASSES
-from harmtrace.cli.base import db_option, describe_import, emit, handles_errors, json_option, main, store_for
+from harmtrace.cli.base import db_option, describe_import, emit, json_option, main, store_for
 from harmtrace.display import table
 
 if TYPE_CHECKING:
@@ -65,7 +65,6 @@ def simulate() -> None:
 @click.option("--import", "import_", is_flag=True, help="Also import every list into the store.")
 @db_option
 @json_option
-@handles_errors
 def victims(
     people: int | None,
     sources: int | None,
@@ -219,7 +218,6 @@ def _describe(result: dict[str, Any], imports: list[Any]) -> str:
 )
 @db_option
 @json_option
-@handles_errors
 def captures_command(
     out: Path,
     people: int,
@@ -333,7 +331,6 @@ def _describe_captures(result: dict[str, Any]) -> str:
 @click.option("--import", "import_", is_flag=True, help="Also import every source's reports into the store.")
 @db_option
 @json_option
-@handles_errors
 def reports(
     out_dir: Path,
     incidents: int,

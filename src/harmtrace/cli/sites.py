@@ -13,7 +13,6 @@ from harmtrace.cli.base import (
     db_option,
     describe_import,
     emit,
-    handles_errors,
     json_option,
     main,
     store_for,
@@ -38,7 +37,6 @@ def sites() -> None:
 @click.option("--source", help="Who listed the sites (default: the file name).")
 @db_option
 @json_option
-@handles_errors
 def import_command(file: Path, kind: str, source: str | None, db: Path | None, as_json: bool) -> None:
     """Import sites from CSV (name_en, name_ar, latitude, longitude, open_from, open_to, radius_m, id) or
     GeoJSON / GeoPackage points with those properties. Bad rows are quarantined with their reasons."""
@@ -73,7 +71,6 @@ def import_command(file: Path, kind: str, source: str | None, db: Path | None, a
 @radii_option
 @db_option
 @json_option
-@handles_errors
 def report_command(
     kind: str | None,
     radius_m: float,
@@ -129,7 +126,6 @@ def describe_sites(r: dict[str, Any], limit: int) -> str:
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson", show_default=True)
 @db_option
-@handles_errors
 def export_command(file: Path, fmt: str, db: Path | None) -> None:
     """Write every site as GeoJSON points (WGS84 lon/lat) with kind, names, period and source."""
     from harmtrace.analyse.sites import sites_geojson

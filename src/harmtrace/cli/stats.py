@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from harmtrace.choices import CASUALTY_GROUPINGS
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, main, store_for, window_options
+from harmtrace.cli.base import db_option, emit, json_option, main, store_for, window_options
 from harmtrace.display import table
 from harmtrace.model import CATEGORIES, HARMS
 
@@ -75,7 +75,6 @@ def stats() -> None:
 )
 @db_option
 @json_option
-@handles_errors
 def casualties_command(
     perpetrator: str | None,
     date_from: date | None,

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 import click
 
 from harmtrace.choices import TIE_METHODS
-from harmtrace.cli.base import db_option, emit, handles_errors, json_option, store_for
+from harmtrace.cli.base import db_option, emit, json_option, store_for
 from harmtrace.cli.link import link
 from harmtrace.display import table
 from harmtrace.errors import InputError
@@ -38,7 +38,6 @@ if TYPE_CHECKING:
 @click.option("--show", type=click.IntRange(0), default=20, show_default=True, help="Review rows to print.")
 @db_option
 @json_option
-@handles_errors
 def victims_to_reports(
     methods: tuple[str, ...],
     declared_column: str | None,

@@ -18,7 +18,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from harmtrace.errors import InputError, StoreError
+from harmtrace.errors import InputError, StoreError, param
 from harmtrace.ingest.checks import PlausibleArea, generic_issues, generic_reasons, placeholder_flag
 from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS, Format
 from harmtrace.ingest.intake import (
@@ -119,8 +119,8 @@ def _import_format(
 ) -> ImportResult:
     if withdraw_missing and fmt.withdraws:
         raise InputError(
-            f"--withdraw-missing does not apply to {fmt.name}: a deletions feed withdraws the records it "
-            "lists. Leave the option out."
+            f"{param('withdraw_missing')} does not apply to {fmt.name}: "
+            "a deletions feed withdraws the records it lists. Leave the option out."
         )
     progress("reading the file")
     raw = read_raw(path, encoding)

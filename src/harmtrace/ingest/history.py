@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from typing import Any, Final
 
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.ingest.record_kinds import KINDS, RecordKind, stored_sql
 from harmtrace.model import BOUNDS, harm_column
 from harmtrace.store import Store
@@ -34,7 +34,8 @@ def histories(
     by_source = source is not None or record_id is not None
     if (record_key is None) != by_source or (by_source and (source is None or record_id is None)):
         raise QueryError(
-            f"Name one {kind.name}: by its id (e.g. 42), or by --source NAME and --record-id ID, not both."
+            f"Name one {kind.name}: by its id (e.g. 42), "
+            f"or by {param('source')} NAME and {param('record_id')} ID, not both."
         )
     keys = [record_key] if record_key is not None else _keys(store, kind, str(source), str(record_id))
     if not keys:
@@ -62,7 +63,7 @@ def record_history(store: Store, kind: RecordKind, key: int, with_personal: bool
     if not versions:
         raise QueryError(
             f"No {kind.name} {key}, current or earlier. Find one by its source's id with "
-            "--source NAME --record-id ID."
+            f"{param('source')} NAME {param('record_id')} ID."
         )
     previous: dict[str, Any] | None = None
     for v in versions:

@@ -22,7 +22,7 @@ import duckdb
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from harmtrace.errors import MappingError
+from harmtrace.errors import MappingError, param
 from harmtrace.ingest.formats import REPORT_FIELDS, SOURCE_FIELD, VICTIM_FIELDS
 from harmtrace.model import (
     CATEGORIES,
@@ -198,7 +198,7 @@ _Loader.add_implicit_resolver(_BOOL, re.compile(r"^(?:true|false)$"), list("tf")
 def load_mapping(path: Path) -> MappingFile:
     """Read and type-check the mapping at `path`; every structural problem is reported at once."""
     if not path.is_file():
-        raise MappingError(str(path), ["the mapping file does not exist; check the --mapping path"])
+        raise MappingError(str(path), [f"the mapping file does not exist; check the {param('mapping')} path"])
     text = path.read_text(encoding="utf-8-sig")
     try:
         document = yaml.load(text, Loader=_Loader)  # a SafeLoader

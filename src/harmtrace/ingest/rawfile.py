@@ -29,7 +29,7 @@ import numpy as np
 import pyarrow as pa
 from charset_normalizer import from_bytes
 
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest.content import (
     SPREADSHEET_SUFFIXES,
     Packing,
@@ -133,7 +133,9 @@ def read_raw(path: Path, encoding: str | None = None) -> RawFile:
     packing = packing_of(path)
     binary = path.suffix.lower() in SPREADSHEET_SUFFIXES and packing.compression is None
     if binary and encoding is not None:
-        raise InputError(f"{path} is a spreadsheet, which has no text encoding: leave out --encoding.")
+        raise InputError(
+            f"{path} is a spreadsheet, which has no text encoding: leave out {param('encoding')}."
+        )
     sha, size, utf8, empty = _scan(path, packing, binary)
     if empty:
         raise InputError(f"{path} is empty: there is nothing to import. Check the export.")
@@ -198,13 +200,13 @@ def given_encoding(path: Path, data: bytes, name: str) -> str:
         codec = codecs.lookup(name).name
     except LookupError:
         raise InputError(
-            f"--encoding {name!r} is not an encoding Python knows; use a name such as "
+            f"{param('encoding')} {name!r} is not an encoding Python knows; use a name such as "
             f"{', '.join(ENCODINGS)} or utf-8."
         ) from None
     if not _keeps_ascii(codec):
         raise InputError(
-            f"--encoding {name}: harmtrace reads CSV files in encodings that keep ASCII as is (UTF-8, "
-            "Windows-125x, ISO-8859-x). Save the file as UTF-8 and import it again."
+            f"{param('encoding')} {name}: harmtrace reads CSV files in encodings that keep ASCII as is "
+            "(UTF-8, Windows-125x, ISO-8859-x). Save the file as UTF-8 and import it again."
         )
     if codec == "utf-8" and data.startswith(UTF8_BOM):
         codec = "utf-8-sig"
@@ -213,7 +215,7 @@ def given_encoding(path: Path, data: bytes, name: str) -> str:
         data,
         codec,
         f"does not decode as {codec}",
-        "Check the --encoding name, or leave it out to let harmtrace detect the encoding.",
+        f"Check the {param('encoding')} name, or leave it out to let harmtrace detect the encoding.",
     )
     return codec
 
@@ -321,7 +323,7 @@ def _ambiguous(path: Path, data: bytes, readings: list[_Reading]) -> str:
     ways = "; ".join(f"{r.encoding} ({ENCODINGS[r.encoding]}): {word.decode(r.encoding)!r}" for r in readings)
     return (
         f"{path} is not UTF-8, and it reads plausibly in more than one encoding. Line {line_no} has a "
-        f"value that reads as {ways}. Say which is right with --encoding (e.g. --encoding "
+        f"value that reads as {ways}. Say which is right with {param('encoding')} (e.g. {param('encoding')} "
         f"{readings[0].encoding}), or save the file as UTF-8 and import it again."
     )
 

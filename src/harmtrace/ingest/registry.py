@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest.acled import FORMAT as ACLED
 from harmtrace.ingest.acled_deletions import FORMAT as ACLED_DELETIONS
 from harmtrace.ingest.formats import Format
@@ -22,13 +22,13 @@ def get_format(name: str, mapping: Path | None = None) -> Format:
     """The format called `name`; `incidents` and `victims` need a mapping file."""
     if name in FIXED_FORMATS:
         if mapping is not None:
-            raise InputError(f"Format {name} has fixed columns and takes no --mapping.")
+            raise InputError(f"Format {name} has fixed columns and takes no {param('mapping')}.")
         return FIXED_FORMATS[name]
     if name in MAPPED_FORMATS:
         if mapping is None:
             raise InputError(
                 f"Format {name} reads any CSV or XLSX through a YAML mapping of its columns: add "
-                f"--mapping MAPPING.yaml (see docs/mapping.md; examples in examples/mappings/)."
+                f"{param('mapping')} MAPPING.yaml (see docs/mapping.md; examples in examples/mappings/)."
             )
         return mapped_format(name, mapping)
     known = ", ".join([*FIXED_FORMATS, *MAPPED_FORMATS])

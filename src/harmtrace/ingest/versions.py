@@ -48,7 +48,7 @@ from datetime import datetime
 
 import duckdb
 
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest.formats import SOURCE_FIELD, Format
 from harmtrace.ingest.record_kinds import (
     CITATION_ROW,
@@ -436,11 +436,12 @@ def _refuse_blind_withdrawal(con: duckdb.DuckDBPyConnection, batch_id: int, abse
     if not rows:
         return
     shown = ", ".join(str(r) for r in rows[:SAMPLE_IDS]) + (", ..." if len(rows) > SAMPLE_IDS else "")
+    option = param("withdraw_missing")
     raise InputError(
-        f"--withdraw-missing would withdraw {absent:,} records of this source, but {len(rows):,} rows of "
+        f"{option} would withdraw {absent:,} records of this source, but {len(rows):,} rows of "
         f"{where} (rows {shown}) are quarantined without a readable record id: they may be some of those "
-        "records. Nothing was imported. Import the file without --withdraw-missing to see why "
-        "(harmtrace quarantine), fix those rows, then import the fixed file with --withdraw-missing."
+        f"records. Nothing was imported. Import the file without {option} to see why "
+        f"(harmtrace quarantine), fix those rows, then import the fixed file with {option}."
     )
 
 

@@ -38,7 +38,7 @@ from datetime import UTC, datetime
 from typing import Any, Final
 
 from harmtrace.display import separator_hint
-from harmtrace.errors import HarmtraceError, InputError
+from harmtrace.errors import HarmtraceError, InputError, param
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.store import Store
 
@@ -130,7 +130,7 @@ def record_decision(
         raise InputError(f"Verdict {verdict!r} is not one of {', '.join(allowed)}.")
     if not reason or not reason.strip():
         raise InputError(
-            "A decision needs a reason (--reason): say what the records share or where they differ."
+            f"A decision needs a reason ({param('reason')}): say what the records share or where they differ."
         )
     first, second = resolve_record(store, record_a, kind), resolve_record(store, record_b, kind)
     a, b = sorted((first, second))

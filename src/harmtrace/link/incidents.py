@@ -46,7 +46,7 @@ import numpy.typing as npt
 import pyarrow as pa
 
 from harmtrace.choices import INCIDENT_THRESHOLD as DEFAULT_THRESHOLD
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.link.assignment import Assignment, assign_reports, assigned_apart, default_gate
 from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
 from harmtrace.link.clusters import LINKED, Clustering, cluster_records
@@ -129,9 +129,11 @@ def link_incidents(
     `share_floor` is given. `progress` is told each step as it starts.
     """
     if share_floor is not None and not 0.0 < share_floor <= 1.0:
-        raise QueryError(f"--share-floor is a share above 0 and at most 1 (got {share_floor}).")
+        raise QueryError(f"{param('share_floor')} is a share above 0 and at most 1 (got {share_floor}).")
     if not 0.0 < threshold <= 1.0:
-        raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
+        raise QueryError(
+            f"{param('threshold')} is a match probability above 0 and at most 1 (got {threshold})."
+        )
     spec = spec or INCIDENTS_SPEC
     started = datetime.now(UTC).replace(tzinfo=None)
     clock = Clock(progress)
@@ -142,7 +144,7 @@ def link_incidents(
     if linked < 2:
         raise QueryError(
             f"{linked} report(s) to link{_window_text(date_from, date_to)}: import reports first "
-            "(harmtrace ingest ...) or widen --from / --to."
+            f"(harmtrace ingest ...) or widen {param('date_from')} / {param('date_to')}."
         )
     cited = cited_pairs(store, window_sql(date_from, date_to)) if use_citations else None
     known = all_labels(store, labels)
@@ -268,7 +270,7 @@ def window_sql(
     """SQL condition: the date interval [`starts`, `ends`] (by default report ``r``'s) meets
     [date_from, date_to] (either open)."""
     if date_from and date_to and date_to < date_from:
-        raise QueryError(f"--to {date_to} is before --from {date_from}.")
+        raise QueryError(f"{param('date_to')} {date_to} is before {param('date_from')} {date_from}.")
     parts = ["true"]
     if date_from is not None:
         parts.append(f"{ends} >= DATE '{date_from.isoformat()}'")

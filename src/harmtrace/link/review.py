@@ -31,7 +31,7 @@ import json
 import math
 from typing import Any, Final, TypedDict
 
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.store import Store
 
@@ -85,7 +85,7 @@ def review_queue(
 ) -> list[ReviewPair]:
     """The `limit` undecided pairs of the run (default: the latest) nearest to probability 0.5."""
     if limit < 1:
-        raise QueryError(f"--limit must be at least 1 (got {limit}).")
+        raise QueryError(f"{param('limit')} must be at least 1 (got {limit}).")
     run = latest_run(store, kind) if run_id is None else _known_run(store, run_id, kind)
     pairs = store.rows(
         "SELECT id_l, id_r, method, match_probability, match_weight, detail FROM link_pair p "

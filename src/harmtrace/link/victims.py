@@ -28,7 +28,7 @@ import pyarrow as pa
 
 from harmtrace.choices import VICTIM_THRESHOLD as DEFAULT_THRESHOLD
 from harmtrace.choices import Config
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.link.chaining import NAME_COLUMNS, chained_apart, family_only_capped
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import FEATURE_TABLE, build_features, features_arrow
@@ -78,7 +78,9 @@ def link_victims(
     private in-memory DuckDB); `progress` is told each step as it starts.
     """
     if not 0.0 < threshold <= 1.0:
-        raise QueryError(f"--threshold is a match probability above 0 and at most 1 (got {threshold}).")
+        raise QueryError(
+            f"{param('threshold')} is a match probability above 0 and at most 1 (got {threshold})."
+        )
     spec = spec or spec_for(config)
     started = datetime.now(UTC).replace(tzinfo=None)
     clock = Clock(progress)

@@ -40,7 +40,7 @@ import pyarrow as pa
 import shapely
 
 from harmtrace.choices import DEFAULT_TOLERANCE_KM
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest.geofile import Feature, GeoFile, read_geofile
 from harmtrace.ingest.intake import ImportResult, Intake, import_rows, options_text
 from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
@@ -148,7 +148,7 @@ def read_admin_file(path: Path, level: int | None = None) -> AdminFile:
     areas, rejected = rows.check(lambda f: admin_area(f, level))
     if not areas:
         first = "; ".join(rejected[min(rejected)]) if rejected else "no features"
-        raise InputError(f"{path} holds no level-{level} area (feature 1: {first}). Check --level.")
+        raise InputError(f"{path} holds no level-{level} area (feature 1: {first}). Check {param('level')}.")
     pcodes = [a.pcode for a in areas]
     if len(set(pcodes)) != len(pcodes):
         dupes = sorted({p for p in pcodes if pcodes.count(p) > 1})
@@ -163,7 +163,8 @@ def detect_level(properties: Iterable[str], path: Path) -> int:
     if not levels:
         raise InputError(
             f"{path}: no adm1_pcode, adm2_pcode or adm3_pcode property in its features. "
-            "Expected an OCHA COD-AB boundary file (admin 1 to 3); give --level if it uses other names."
+            "Expected an OCHA COD-AB boundary file (admin 1 to 3); "
+            f"give {param('level')} if it uses other names."
         )
     return levels[0]
 
@@ -212,7 +213,7 @@ def locate_admin(
     Points only by default (`harmtrace locate admin` turns `source_names` on: see `place_reports`).
     """
     if tolerance_km < 0:
-        raise InputError(f"--tolerance-km must be 0 or more, got {tolerance_km}.")
+        raise InputError(f"{param('tolerance_km')} must be 0 or more, got {tolerance_km}.")
     path = Path(path)
     found = read_admin_file(path, level)
     intake = Intake(
@@ -237,7 +238,7 @@ def relocate_admin(
 ) -> list[Placement]:
     """Re-place every report in the stored areas of each level (or of `level`), atomically."""
     if tolerance_km < 0:
-        raise InputError(f"--tolerance-km must be 0 or more, got {tolerance_km}.")
+        raise InputError(f"{param('tolerance_km')} must be 0 or more, got {tolerance_km}.")
     stored = [int(r["level"]) for r in store.rows("SELECT DISTINCT level FROM admin_area ORDER BY level")]
     levels = [lv for lv in stored if level is None or lv == level]
     if not levels:
@@ -282,7 +283,7 @@ def _refuse_pcodes_of_other_levels(con: duckdb.DuckDBPyConnection, level: int) -
         where = ", ".join(f"{pcode} (level {other})" for pcode, other in clash)
         raise InputError(
             f"P-codes of this level-{level} file are already used at another level: {where}. "
-            "Check --level: each level needs its own boundary file."
+            f"Check {param('level')}: each level needs its own boundary file."
         )
 
 

@@ -34,7 +34,7 @@ from rapidfuzz import fuzz, process
 
 from harmtrace.choices import DEFAULT_AMBIGUITY_KM
 from harmtrace.choices import PLACE_MATCH_THRESHOLD as DEFAULT_THRESHOLD
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.locate.admin import KM_PER_DEGREE, place_reports
 from harmtrace.locate.crosswalk import adm1_lookup_from, normalise_name
 from harmtrace.locate.gazetteer import code_places
@@ -310,9 +310,9 @@ def locate_places(
     Afterwards every stored admin level is re-placed (`place_reports`), so located reports get codes.
     """
     if not 0 < threshold <= 100:
-        raise InputError(f"--threshold must be in (0, 100], got {threshold}.")
+        raise InputError(f"{param('threshold')} must be in (0, 100], got {threshold}.")
     if ambiguity_km < 0:
-        raise InputError(f"--ambiguity-km must be 0 or more, got {ambiguity_km}.")
+        raise InputError(f"{param('ambiguity_km')} must be 0 or more, got {ambiguity_km}.")
     result = PlaceLocating(threshold=threshold, ambiguity_km=ambiguity_km)
     with store.transaction() as con:
         code_places(con)

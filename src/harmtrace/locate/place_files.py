@@ -34,7 +34,7 @@ from typing import Any, Final
 import shapely
 
 from harmtrace.choices import PLACE_FILE_FORMATS as FORMATS
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest.geofile import Feature, GeoFile, read_csv_features, read_geofile
 from harmtrace.ingest.intake import InputFile
 from harmtrace.locate.admin import LEVEL_NAMES, AdminArea, admin_area
@@ -154,7 +154,7 @@ def read_ocha(path: Path) -> PlaceFile:
     if not levels:
         raise InputError(
             f"{path}: not an OCHA COD-AB layer (no admN_pcode, admin_leve, adm_p_lvl or neighborho "
-            "attribute). Use --format geonames or syrian-archive for other gazetteers."
+            f"attribute). Use {param('fmt')} geonames or syrian-archive for other gazetteers."
         )
     return _boundaries(rows, levels[0])
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from harmtrace.errors import InputError
+from harmtrace.errors import InputError, param
 from harmtrace.ingest import ImportResult
 from harmtrace.link.incidents import IncidentRun
 from harmtrace.locate import Placement
@@ -152,7 +152,7 @@ def _check_data(data: Path) -> None:
     if missing:
         raise InputError(
             f"The demo data is missing from {data}: {', '.join(missing)}. Run the demo from a full "
-            "checkout of the repository (its data/ folder), or pass --data DIR."
+            f"checkout of the repository (its data/ folder), or pass {param('data_dir')} DIR."
         )
 
 
@@ -162,7 +162,8 @@ def _fresh_store_path(out_dir: Path, db: Path | None) -> Path:
     if db is not None:
         if db.exists():
             raise InputError(
-                f"{db} already exists. The demo builds a fresh store: delete that file or give another --db."
+                f"{db} already exists. The demo builds a fresh store: "
+                f"delete that file or give another {param('db')}."
             )
         return db
     path = out_dir / STORE_NAME

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from harmtrace.errors import QueryError
+from harmtrace.errors import QueryError, param
 from harmtrace.simulate.captures import simulate_captures
 
 CAPTURES_CSV = "captures.csv"
@@ -131,7 +131,7 @@ def _apply(
     """Coverage and dependence (0-based pairs (a, b): b depends on a by an odds ratio) on the styles."""
     if len(capture) not in (0, 1, len(sources)):
         raise QueryError(
-            f"--capture: {len(capture)} values for {len(sources)} lists; give 1 or {len(sources)}."
+            f"{param('capture')}: {len(capture)} values for {len(sources)} lists; give 1 or {len(sources)}."
         )
     for i, source in enumerate(sources):
         if capture:  # else the presets' coverage
@@ -140,8 +140,8 @@ def _apply(
     for (a, b), ratio in dependence.items():
         if b in seen:
             raise QueryError(
-                f"--dependence: with --victim-lists a list depends on one other list at most (list {b + 1} "
-                "twice)."
+                f"{param('dependence')}: with {param('victim_lists')} "
+                f"a list depends on one other list at most (list {b + 1} twice)."
             )
         seen.add(b)
         sources[b]["depends_on"], sources[b]["dependence"] = sources[a]["name"], math.log(ratio)

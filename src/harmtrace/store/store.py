@@ -10,8 +10,9 @@ from typing import Any, Final
 
 import duckdb
 
-from harmtrace.errors import StoreError
+from harmtrace.errors import StoreError, param
 from harmtrace.store import busy
+from harmtrace.store.failures import query_failed
 from harmtrace.store.relations import relation_sql
 from harmtrace.store.schema import MIGRATIONS, V12_UNFINISHED
 
@@ -115,13 +116,22 @@ class Store:
         self.con.execute("COMMIT")
 
     def rows(self, sql: str, params: Sequence[Any] | Mapping[str, Any] | None = None) -> list[dict[str, Any]]:
-        """Run a query and return its rows as dicts keyed by column name (params by position or name)."""
-        cur = self.con.execute(sql, params or [])
-        names = [d[0] for d in cur.description or []]
-        return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        """Run a query and return its rows as dicts keyed by column name (params by position or name).
+
+        A statement DuckDB refuses raises `QueryFailed`, naming it and its tables (`store.failures`)."""
+        try:
+            cur = self.con.execute(sql, params or [])
+            names = [d[0] for d in cur.description or []]
+            return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+        except duckdb.Error as exc:
+            raise query_failed(sql, params, exc) from exc
 
     def scalar(self, sql: str, params: Sequence[Any] | None = None) -> Any:
-        return scalar(self.con, sql, params)
+        """First column of the first row, or None; `QueryFailed` as `rows`."""
+        try:
+            return scalar(self.con, sql, params)
+        except duckdb.Error as exc:
+            raise query_failed(sql, params, exc) from exc
 
     @property
     def schema_version(self) -> int:
@@ -191,7 +201,7 @@ def _no_store(db: Path) -> str:
     hint = f" Stores in {folder}: {', '.join(nearby)}." if nearby else ""
     return (
         f"No store at {db}: nothing has been imported there. Import data first with harmtrace ingest "
-        f"(or places import, control import, sites import, demo), or check --db / ${ENV_DB}.{hint}"
+        f"(or places import, control import, sites import, demo), or check {param('path')} / ${ENV_DB}.{hint}"
     )
 
 
@@ -204,13 +214,16 @@ def _is_duckdb_file(db: Path) -> bool:
 def _not_a_store(db: Path) -> str:
     return (
         f"Cannot open store {db}: the file exists but is not a harmtrace store (not a DuckDB "
-        f"database). Check --db (or ${ENV_DB}); a new store needs a path where no file is yet."
+        f"database). Check {param('path')} (or ${ENV_DB}); a new store needs a path where no file is yet."
     )
 
 
 def _cannot_open(db: Path, exc: duckdb.Error) -> str:
     if db.is_dir():
-        return f"Cannot open store {db}: it is a folder. Give the store file with --db (or ${ENV_DB})."
+        return (
+            f"Cannot open store {db}: it is a folder. "
+            f"Give the store file with {param('path')} (or ${ENV_DB})."
+        )
     if "not a valid DuckDB database" in str(exc):
         return _not_a_store(db)
     return f"Cannot open store {db}: {exc}"

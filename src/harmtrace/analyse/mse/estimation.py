@@ -62,7 +62,7 @@ from harmtrace.analyse.mse.validity import (
 )
 from harmtrace.choices import CRITERIA, STRATA
 from harmtrace.choices import ESTIMATE_METHODS as METHODS
-from harmtrace.errors import HarmtraceError, QueryError
+from harmtrace.errors import HarmtraceError, QueryError, param
 from harmtrace.progress import Progress, counted, silent
 from harmtrace.store import Store
 
@@ -93,18 +93,21 @@ class EstimateOptions:
 
     def __post_init__(self) -> None:
         problems = [
-            f"--{opt} {value!r} is not one of {', '.join(ok)}."
+            f"{param(opt)} {value!r} is not one of {', '.join(ok)}."
             for opt, value, ok in (("method", self.method, METHODS), ("criterion", self.criterion, CRITERIA))
             if value not in ok
         ]
         problems += [
-            f"--strata {s!r} is not one of {', '.join(STRATA)}." for s in self.strata if s not in STRATA
+            f"{param('strata')} {s!r} is not one of {', '.join(STRATA)}."
+            for s in self.strata
+            if s not in STRATA
         ]
         if len(set(self.strata)) != len(self.strata):
-            problems.append(f"--strata repeats a variable: {', '.join(self.strata)}.")
+            problems.append(f"{param('strata')} repeats a variable: {', '.join(self.strata)}.")
         if self.date_from and self.date_to and self.date_to < self.date_from:
             problems.append(
-                f"the window ends (--to {self.date_to}) before it starts (--from {self.date_from})."
+                f"the window ends ({param('date_to')} {self.date_to}) before it starts "
+                f"({param('date_from')} {self.date_from})."
             )
         if problems:
             raise QueryError("Cannot estimate:\n" + "\n".join(f"  - {p}" for p in problems))
@@ -147,7 +150,7 @@ def estimate_store(store: Store, options: EstimateOptions, progress: Progress = 
     unknown = sorted(set(options.coverage) - {sources[s].name for s in lists})
     if unknown:
         raise QueryError(
-            f"--coverage names {', '.join(unknown)}, which is not among the lists estimated from."
+            f"{param('coverage')} names {', '.join(unknown)}, which is not among the lists estimated from."
         )
     early = check_lists(tuple(sources[s].name for s in lists), options.method)
     if errors(early):
@@ -187,7 +190,7 @@ def chosen_lists(sources: list[SourceInfo], names: tuple[str, ...] | None) -> tu
     unknown = [n for n in names if n not in known]
     if unknown:
         raise QueryError(
-            f"--sources: no victim list named {', '.join(map(repr, unknown))}; "
+            f"{param('sources')}: no victim list named {', '.join(map(repr, unknown))}; "
             f"the lists are {', '.join(known)}."
         )
     return tuple(known.index(n) for n in dict.fromkeys(names))
