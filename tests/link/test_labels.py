@@ -16,12 +16,7 @@ from harmtrace.errors import InputError
 from harmtrace.ingest import get_format, import_file
 from harmtrace.link import runs
 from harmtrace.link.decisions import record_decision
-from harmtrace.link.incident_features import build_incident_features, incident_features_arrow
-from harmtrace.link.incident_model import INCIDENTS_SPEC
-from harmtrace.link.incidents import link_incidents
-from harmtrace.link.kinds import INCIDENTS
-from harmtrace.link.labels import all_labels, read_label_rows, resolve_labels
-from harmtrace.link.model import (
+from harmtrace.link.engine import (
     LABEL_M_FLOOR,
     LABEL_PSEUDO_PAIRS,
     BlockingRule,
@@ -31,6 +26,11 @@ from harmtrace.link.model import (
     learn_from_labels,
     settings,
 )
+from harmtrace.link.incident_features import build_incident_features, incident_features_arrow
+from harmtrace.link.incident_model import INCIDENTS_SPEC
+from harmtrace.link.incidents import link_incidents
+from harmtrace.link.kinds import INCIDENTS
+from harmtrace.link.labels import all_labels, read_label_rows, resolve_labels
 from harmtrace.link.runs import _calibrate_by_source_pair, _or_guess, by_labelled_sources, source_pair_classes
 from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 from harmtrace.store import Store

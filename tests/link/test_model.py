@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from harmtrace.errors import QueryError
-from harmtrace.link.model import (
+from harmtrace.link.engine import (
     ARABIC,
     DISAGREEMENT_LEVELS,
     NAME_PARTS,

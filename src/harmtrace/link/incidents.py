@@ -52,6 +52,7 @@ from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
 from harmtrace.link.clusters import LINKED, Clustering, cluster_records
 from harmtrace.link.containment import detect_parts
 from harmtrace.link.decisions import Decision, active_decisions
+from harmtrace.link.engine import Backend, LinkageSpec
 from harmtrace.link.identity import IdentityChanges, assign_ids
 from harmtrace.link.incident_features import (
     INCIDENT_FEATURE_TABLE,
@@ -62,7 +63,6 @@ from harmtrace.link.incident_features import (
 from harmtrace.link.incident_model import INCIDENTS_SPEC
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels
-from harmtrace.link.model import Backend, LinkageSpec
 from harmtrace.link.parts import PartPair, PartsRecorded, decision_parts, record_parts
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
 from harmtrace.progress import Progress, silent

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harmtrace.link.clusters import Clustering
-from harmtrace.link.model import DISAGREEMENT_LEVELS
+from harmtrace.link.engine import DISAGREEMENT_LEVELS
 
 CHILD_RELATIONS: Final = ("son", "daughter", "child")
 ELIMINATION: Final = "elimination"  # link_pair.method of a pair linked by `free_relatives`

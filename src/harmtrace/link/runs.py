@@ -30,7 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harmtrace import __version__
-from harmtrace.link.model import (
+from harmtrace.link.engine import (
     Backend,
     DuckDBBackend,
     LinkageSpec,

@@ -3,7 +3,7 @@
 A run (one `link_run` row):
 
 1. builds the linkage features of every victim record (`harmtrace.link.features`);
-2. trains the model of the chosen configuration, unsupervised (`harmtrace.link.model`);
+2. trains the model of the chosen configuration, unsupervised (`harmtrace.link.engine`);
 3. scores the candidate pairs of the blocking rules and keeps those with a match probability of at
    least `REVIEW_FLOOR` in `link_pair` (``id_l < id_r``), each with a JSON ``detail``: per comparison,
    the level the pair reached and its match weight (log2 Bayes factor, term frequencies included),
@@ -31,10 +31,10 @@ from harmtrace.choices import Config
 from harmtrace.errors import QueryError
 from harmtrace.link.chaining import NAME_COLUMNS, chained_apart, family_only_capped
 from harmtrace.link.clusters import Clustering, cluster_records
+from harmtrace.link.engine import Backend, LinkageSpec, TrainedModel, feature_columns, spec_for
 from harmtrace.link.features import FEATURE_TABLE, build_features, features_arrow
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
-from harmtrace.link.model import Backend, LinkageSpec, TrainedModel, feature_columns, spec_for
 from harmtrace.link.relatives import ELIMINATION, free_relatives, relative_candidates
 from harmtrace.link.runs import Clock, finish_run, mark_pairs, score_features, write_run
 from harmtrace.progress import Progress, silent
