@@ -43,7 +43,7 @@ INCIDENT_FORMATS: Final = ("csv", "parquet", "geojson")
 # harmtrace.link.ties: the evidence victims are tied to reports by without a declared column
 TIE_METHODS: Final = ("media", "date_place")
 
-# harmtrace.link.model: linkage configurations
+# harmtrace.link.victim_model: linkage configurations
 Config = Literal["arabic", "plain", "incidents"]
 CONFIGS: Final[tuple[Config, ...]] = ("arabic", "plain")  # of victims; "incidents" is the report model
 # harmtrace.link.victims and harmtrace.link.incidents: match probability of one person / one incident

@@ -19,8 +19,10 @@ from pathlib import Path
 import pytest
 
 from harmtrace.errors import InputError, QueryError
+from harmtrace.link.engine import TrainedModel
 from harmtrace.link.evaluate import evaluate_victims, scores
-from harmtrace.link.model import BlockingRule, LinkageSpec, TrainedModel, spec_for
+from harmtrace.link.spec import BlockingRule, LinkageSpec
+from harmtrace.link.victim_model import spec_for
 from harmtrace.store import Store
 from tests.conftest import run_cli
 from tests.link.victim_rows import add_records, add_run, add_sources, day

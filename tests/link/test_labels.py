@@ -16,22 +16,22 @@ from harmtrace.errors import InputError
 from harmtrace.ingest import get_format, import_file
 from harmtrace.link import runs
 from harmtrace.link.decisions import record_decision
-from harmtrace.link.incident_features import build_incident_features, incident_features_arrow
-from harmtrace.link.incident_model import INCIDENTS_SPEC
-from harmtrace.link.incidents import link_incidents
-from harmtrace.link.kinds import INCIDENTS
-from harmtrace.link.labels import all_labels, read_label_rows, resolve_labels
-from harmtrace.link.model import (
+from harmtrace.link.engine import (
     LABEL_M_FLOOR,
     LABEL_PSEUDO_PAIRS,
-    BlockingRule,
     DuckDBBackend,
     TrainedModel,
     _em_session,
     learn_from_labels,
     settings,
 )
+from harmtrace.link.incident_features import SIGNATURE_SIZE, build_incident_features, incident_features_arrow
+from harmtrace.link.incident_model import INCIDENTS_SPEC, incident_comparisons
+from harmtrace.link.incidents import link_incidents
+from harmtrace.link.kinds import INCIDENTS
+from harmtrace.link.labels import all_labels, read_label_rows, resolve_labels
 from harmtrace.link.runs import _calibrate_by_source_pair, _or_guess, by_labelled_sources, source_pair_classes
+from harmtrace.link.spec import BlockingRule
 from harmtrace.simulate.reports import EventData, ReportsConfig, import_reports, simulate_reports
 from harmtrace.store import Store
 from tests.conftest import ROOT, TEST_DATA
@@ -157,7 +157,11 @@ def test_a_failed_em_session_leaves_every_comparison_in_the_model(store: Store) 
     try:
         from splink import Linker
 
-        linker = Linker(backend.register(table), settings(INCIDENTS_SPEC), log_level=None)
+        linker = Linker(
+            backend.register(table),
+            settings(INCIDENTS_SPEC, incident_comparisons(SIGNATURE_SIZE)),
+            log_level=None,
+        )
         before = [c.output_column_name for c in linker._settings_obj.comparisons]
         impossible = BlockingRule(("place_skel", "day_start"), "1 = 0")
         _em_session(linker, impossible)
@@ -248,13 +252,13 @@ def test_one_prediction_scores_as_the_model_with_labels_and_without(
     written = simulate_reports(ReportsConfig(incidents=300, seed=5, event_data=EventData())).write(tmp_path)
     import_reports(store, written)
     predictions: list[int] = []
-    predict = runs._predict
+    predict = runs.predict
 
-    def counted(model: TrainedModel, frame: Any) -> pa.Table:
+    def counted(model: TrainedModel, frame: Any, floor: float) -> pa.Table:
         predictions.append(1)
-        return predict(model, frame)
+        return predict(model, frame, floor)
 
-    monkeypatch.setattr(runs, "_predict", counted)
+    monkeypatch.setattr(runs, "predict", counted)
     pairs = []
     for dominates in (True, False):
         if not dominates:

@@ -19,8 +19,8 @@ import pytest
 from harmtrace.link.chaining import FAMILY_ONLY_CAP, chained_apart, family_only_capped
 from harmtrace.link.clusters import Clustering, cluster_records
 from harmtrace.link.features import name_skeleton
-from harmtrace.link.model import _other_style
 from harmtrace.link.relatives import free_relatives
+from harmtrace.link.victim_model import _other_style
 from harmtrace.link.victims import link_victims
 from harmtrace.names import _STYLE_VARIANTS, latin_key, name_key, parse_name
 from harmtrace.simulate import default_config, import_lists, simulate_victims

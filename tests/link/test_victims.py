@@ -17,10 +17,11 @@ from typing import Any
 import pytest
 
 from harmtrace.errors import QueryError
+from harmtrace.link.engine import DuckDBBackend, TrainedModel
 from harmtrace.link.evaluate import VictimEvaluation, evaluate_victims
 from harmtrace.link.features import build_features, features_arrow
-from harmtrace.link.model import ARABIC, DuckDBBackend, TrainedModel, feature_columns
 from harmtrace.link.runs import REVIEW_FLOOR
+from harmtrace.link.victim_model import ARABIC, feature_columns
 from harmtrace.link.victims import LinkRun, link_victims
 from harmtrace.simulate import default_config, import_lists, simulate_victims
 from harmtrace.simulate.config import build_config

@@ -5,7 +5,7 @@ and "Hassan Omar", and the three become one person although the last two plainly
 both applied by `harmtrace.link.victims.link_victims`:
 
 1. **A family name alone carries no match** (`family_only_capped`): a scored pair that does not
-   agree on the given name (its `harmtrace.link.model` weight positive) has its match probability
+   agree on the given name (its `harmtrace.link.victim_model` weight positive) has its match probability
    capped at `FAMILY_ONLY_CAP`, below any sensible threshold: relatives killed together share the
    family and father's names, date, town and cause, and those say nothing of which relative a record
    is ("Son of Ahmad al-Hariri" is any of his sons; "Daughter of X" any of his daughters), unless the

@@ -40,10 +40,11 @@ from pathlib import Path
 from typing import Any, Final
 
 from harmtrace.errors import InputError, QueryError
+from harmtrace.link.engine import TrainedModel
 from harmtrace.link.features import FEATURE_TABLE, build_features
 from harmtrace.link.incident_features import INCIDENT_FEATURE_TABLE, build_incident_features
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
-from harmtrace.link.model import BlockingRule, TrainedModel
+from harmtrace.link.spec import BlockingRule
 from harmtrace.store import Store
 
 TRUTH_COLUMNS: Final = ("source", "record_id", "person_id")

@@ -59,6 +59,9 @@ points in either script meet there even when their names key apart). Per place: 
 day; a day apart (each way); a report dated to a week or a month against every report of its month
 (each way). And a report located only to its governorate (or not at all) against every report of
 that governorate on its day or a day apart (each way).
+
+The model is `INCIDENTS_SPEC` and `incident_comparisons`; `harmtrace.link.incidents` hands both to the
+engine (`harmtrace.link.engine`), which trains and scores them as it does the victim model.
 """
 
 from __future__ import annotations
@@ -67,7 +70,6 @@ from typing import Any, Final
 
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
-from splink.internals.comparison_creator import ComparisonCreator
 
 from harmtrace.link.spec import BlockingRule, LinkageSpec
 
@@ -149,7 +151,7 @@ _IN_TOWN: Final = f"(NOT ({_UNLOCATED}) AND {_RADII} <= 25 AND {_KM} <= {_RADII}
 _FAR: Final = f"(NOT ({_UNLOCATED}) AND {_KM} > {_RADII})"
 
 
-def _date() -> ComparisonCreator:
+def _date() -> cl.CustomComparison:
     """When, and where for reports dated within 3 days of each other (module docstring)."""
     precise = f"NOT ({_UNLOCATED}) AND {_RADII} <= 2.5"
     return cl.CustomComparison(
@@ -188,7 +190,7 @@ def _date() -> ComparisonCreator:
     )
 
 
-def _distance() -> ComparisonCreator:
+def _distance() -> cl.CustomComparison:
     """Where, for reports dated more than 3 days apart (closer ones: `_date`)."""
     return cl.CustomComparison(
         [
@@ -205,7 +207,7 @@ def _distance() -> ComparisonCreator:
     )
 
 
-def _place() -> ComparisonCreator:
+def _place() -> cl.CustomComparison:
     """Place names, compared unless two points already say where (below). EM sees few such pairs among
     its matches and estimated "same place" as evidence against; the m of every level is fixed instead
     (PLACE_M: how often reports of one strike name its place so; labelled pairs revise them)."""
@@ -235,7 +237,7 @@ def _place() -> ComparisonCreator:
     )
 
 
-def _lists(column: str) -> ComparisonCreator:
+def _lists(column: str) -> cl.CustomComparison:
     """The same list, overlapping lists, disjoint lists. "The same" is adjusted for how common the
     list is (Splink's term frequencies): two reports naming a car bomb, chlorine or a hospital agree
     on more than two naming an air strike, the means of most reports."""
@@ -258,7 +260,7 @@ def _lists(column: str) -> ComparisonCreator:
     )
 
 
-def _perpetrators() -> ComparisonCreator:
+def _perpetrators() -> cl.CustomComparison:
     """Who struck, as canonical actors: the same; overlapping (m fixed: UCDP names both sides of a
     dyad, a video one of them); allies (`incident_features.ALLIANCES`, m fixed: UCDP codes a Russian
     air strike to the Syrian government's dyad, a video of it names Russia); different."""
@@ -283,7 +285,7 @@ def _perpetrators() -> ComparisonCreator:
     )
 
 
-def _killed() -> ComparisonCreator:
+def _killed() -> cl.CustomComparison:
     overlap = "killed_lo_l <= killed_hi_r AND killed_lo_r <= killed_hi_l"
     gap = "greatest(killed_lo_l - killed_hi_r, killed_lo_r - killed_hi_l)"
     return cl.CustomComparison(
@@ -303,7 +305,7 @@ def _killed() -> ComparisonCreator:
     )
 
 
-def _description(size: int) -> ComparisonCreator:
+def _description(size: int) -> cl.CustomComparison:
     similarity = _TEXT_SIMILARITY.format(size=size)
     same_script = "desc_script_l = desc_script_r"
     shared = "len(list_intersect(coalesce(desc_keys_l, []), coalesce(desc_keys_r, [])))"
@@ -324,7 +326,7 @@ def _description(size: int) -> ComparisonCreator:
     )
 
 
-def _source() -> ComparisonCreator:
+def _source() -> cl.CustomComparison:
     return cl.CustomComparison(
         [
             _level("source_dataset_l IS NULL OR source_dataset_r IS NULL", "unknown", null=True),
@@ -340,7 +342,7 @@ def _source() -> ComparisonCreator:
     )
 
 
-def incident_comparisons(signature_size: int) -> list[ComparisonCreator | dict[str, Any]]:
+def incident_comparisons(signature_size: int) -> list[cl.CustomComparison]:
     """The Splink comparisons of the incident model (module docstring)."""
     return [
         _source(),

@@ -52,19 +52,21 @@ from harmtrace.link.citations import CitedPairs, cited_pairs, write_cited_links
 from harmtrace.link.clusters import LINKED, Clustering, cluster_records
 from harmtrace.link.containment import detect_parts
 from harmtrace.link.decisions import Decision, active_decisions
+from harmtrace.link.engine import Backend
 from harmtrace.link.identity import IdentityChanges, assign_ids
 from harmtrace.link.incident_features import (
     INCIDENT_FEATURE_TABLE,
+    SIGNATURE_SIZE,
     build_incident_features,
     curated_formats,
     incident_features_arrow,
 )
-from harmtrace.link.incident_model import INCIDENTS_SPEC
+from harmtrace.link.incident_model import INCIDENTS_SPEC, incident_comparisons
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels
-from harmtrace.link.model import Backend, LinkageSpec
 from harmtrace.link.parts import PartPair, PartsRecorded, decision_parts, record_parts
 from harmtrace.link.runs import Clock, finish_run, score_features, write_run
+from harmtrace.link.spec import LinkageSpec
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 
@@ -149,7 +151,9 @@ def link_incidents(
     cited = cited_pairs(store, window_sql(date_from, date_to)) if use_citations else None
     known = all_labels(store, labels)
     training = _with_cited(known.pairs, cited)
-    model, scored = score_features(table, spec, backend, clock, training)
+    model, scored = score_features(
+        table, spec, incident_comparisons(SIGNATURE_SIZE), backend, clock, training
+    )
     with store.transaction():
         with clock("write pairs"):
             run_id = write_run(store, model, scored, started, linked, threshold, INCIDENTS.kind)

@@ -33,7 +33,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from harmtrace.link.clusters import Clustering
-from harmtrace.link.model import DISAGREEMENT_LEVELS
+from harmtrace.link.victim_model import DISAGREEMENT_LEVELS
 
 CHILD_RELATIONS: Final = ("son", "daughter", "child")
 ELIMINATION: Final = "elimination"  # link_pair.method of a pair linked by `free_relatives`
@@ -114,7 +114,7 @@ def _unopposed(scored: pa.Table, threshold: float) -> npt.NDArray[np.bool_]:
 
 
 def _disagrees(scored: pa.Table, comparison: str) -> npt.NDArray[np.bool_]:
-    """Pairs at one of the comparison's disagreement levels (`model.DISAGREEMENT_LEVELS`, its lowest
+    """Pairs at one of the comparison's disagreement levels (`victim_model.DISAGREEMENT_LEVELS`, its lowest
     levels by Splink's gamma: null -1, the last level 0)."""
     column = f"gamma_{comparison}"
     if column not in scored.column_names:

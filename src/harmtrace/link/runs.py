@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any, Final
@@ -29,17 +29,22 @@ import numpy.typing as npt
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from harmtrace.link.model import (
+from harmtrace.link.engine import (
     Backend,
+    Comparison,
     DuckDBBackend,
-    LinkageSpec,
+    LevelWeights,
     TrainedModel,
     calibrated_prior,
+    level_m,
+    level_weights,
+    predict,
     quiet_splink,
     shift_weights,
     train,
     with_prior,
 )
+from harmtrace.link.spec import LinkageSpec
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 from harmtrace.version import __version__
@@ -70,23 +75,24 @@ class Clock:
 def score_features(
     table: pa.Table,
     spec: LinkageSpec,
+    comparisons: Sequence[Comparison],
     backend: Backend | None,
     clock: Clock,
     labels: pa.Table | None = None,
 ) -> tuple[TrainedModel, pa.Table]:
-    """Train `spec` on the feature `table` (and the labelled pairs `labels`, if any: `train`) and score
-    its blocked pairs, on `backend` (closed after); the model with its calibrated prior and the pairs at
-    or above REVIEW_FLOOR."""
+    """Train `spec` and its `comparisons` on the feature `table` (and the labelled pairs `labels`, if
+    any: `train`) and score its blocked pairs, on `backend` (closed after); the model with its
+    calibrated prior and the pairs at or above REVIEW_FLOOR."""
     backend = backend or DuckDBBackend()
     try:
         frame = backend.register(table)
         with clock("train"):
-            model = train(spec, frame, clock, labels)
+            model = train(spec, comparisons, frame, clock, labels)
         with clock("predict"), quiet_splink():
             if model.unlabelled is not None and labels is not None and spec.prior_by_source_pair:
                 scored = _predict_by_labelled_sources(model, frame, table, labels)
             else:
-                scored = _predict(model, frame)
+                scored = predict(model, frame, PREDICT_FLOOR)
         if spec.prior_by_source_pair:
             model, scored = _calibrate_by_source_pair(model, scored, table)
         else:
@@ -117,46 +123,23 @@ def _predict_by_labelled_sources(
     Should a level of it not weigh at least as much as both (an m Splink reads otherwise), each model
     predicts on its own."""
     plain = model.without_labels()
-    ms = _level_m(model, frame), _level_m(plain, frame)
+    ms = level_m(model, frame), level_m(plain, frame)
     widest = model.with_m({name: [_larger(a, b) for a, b in zip(ms[0][name], ms[1][name], strict=True)]
                            for name in ms[0]})  # fmt: skip
     weights = {
-        name: _level_weights(m, frame) for name, m in (("model", model), ("plain", plain), ("widest", widest))
+        name: level_weights(m, frame) for name, m in (("model", model), ("plain", plain), ("widest", widest))
     }
     if not _dominates(weights["widest"], (weights["model"], weights["plain"])):
-        return by_labelled_sources(table, labels, _predict(model, frame), _predict(plain, frame))
-    scored = _predict(widest, frame)
+        return by_labelled_sources(
+            table, labels, predict(model, frame, PREDICT_FLOOR), predict(plain, frame, PREDICT_FLOOR)
+        )
+    scored = predict(widest, frame, PREDICT_FLOOR)
     return by_labelled_sources(
         table,
         labels,
         _rescored(scored, weights["widest"], weights["model"]),
         _rescored(scored, weights["widest"], weights["plain"]),
     )
-
-
-LevelWeights = dict[str, dict[int, float]]
-
-
-def _level_weights(model: TrainedModel, frame: Any) -> LevelWeights:
-    """comparison -> gamma -> the level's match weight as Splink scores it (log2 of m / u; the NULL
-    level 0), before term-frequency adjustments, which do not depend on m."""
-    settings = model.linker(frame)._settings_obj
-    return {
-        c.output_column_name: {
-            lv.comparison_vector_value: float(lv._log2_bayes_factor) for lv in c.comparison_levels
-        }
-        for c in settings.comparisons
-    }
-
-
-def _level_m(model: TrainedModel, frame: Any) -> dict[str, list[float | None]]:
-    """comparison -> each level's m as Splink reads it (its default for a level no pair trained; None
-    for the NULL level), in the order of the model's levels."""
-    settings = model.linker(frame)._settings_obj
-    return {
-        c.output_column_name: [None if lv.is_null_level else lv.m_probability for lv in c.comparison_levels]
-        for c in settings.comparisons
-    }
 
 
 def _larger(a: float | None, b: float | None) -> float | None:
@@ -172,7 +155,7 @@ def _dominates(widest: LevelWeights, others: tuple[LevelWeights, ...]) -> bool:
 
 
 def _rescored(scored: pa.Table, before: LevelWeights, after: LevelWeights) -> pa.Table:
-    """Pairs predicted with the level weights `before` (`_predict`) as a model of the level weights
+    """Pairs predicted with the level weights `before` (`engine.predict`) as a model of the level weights
     `after` scores them: each comparison's weight moves by the difference of its level's weights; the
     pairs below the prediction's floor are dropped."""
     total = scored.column("match_weight").to_numpy(zero_copy_only=False).astype(np.float64)
@@ -194,19 +177,6 @@ def _by_gamma(weights: dict[int, float], gamma: np.ndarray) -> np.ndarray:
         table[value + 1] = weight
     found: np.ndarray = table[gamma + 1]
     return found
-
-
-def _predict(model: TrainedModel, frame: Any) -> pa.Table:
-    """Pairs at or above PREDICT_FLOOR: ids, weight, probability, and per comparison gamma and weight."""
-    linker = model.linker(frame)
-    predictions = linker.inference.predict(threshold_match_probability=PREDICT_FLOOR, warning_mode="never")
-    columns = ["unique_id_l", "unique_id_r", "match_weight", "match_probability"]
-    for name, tf in _comparison_columns(model):
-        weight = f"mw_{name} + coalesce(mw_tf_adj_{name}, 0)" if tf else f"mw_{name}"
-        columns += [f"gamma_{name}", f"{weight} AS w_{name}"]
-    selected = predictions.query_sql(f"SELECT {', '.join(columns)} FROM {{this}}")
-    table: pa.Table = selected.as_pyarrow_table()  # type: ignore[no-untyped-call]
-    return table
 
 
 def _calibrate(model: TrainedModel, scored: pa.Table, records: int) -> tuple[TrainedModel, pa.Table]:
@@ -300,14 +270,6 @@ def _with_weights(scored: pa.Table, weights: np.ndarray, probabilities: np.ndarr
     for name, values in (("match_weight", weights), ("match_probability", probabilities)):
         scored = scored.set_column(scored.schema.get_field_index(name), name, pa.array(values))
     return scored
-
-
-def _comparison_columns(model: TrainedModel) -> list[tuple[str, bool]]:
-    """(comparison name, has term-frequency adjustments) for each comparison of the model."""
-    return [
-        (c["output_column_name"], any(lv.get("tf_adjustment_column") for lv in c["comparison_levels"]))
-        for c in model.splink["comparisons"]
-    ]
 
 
 def _detail_sql(model: TrainedModel) -> str:

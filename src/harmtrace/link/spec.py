@@ -1,5 +1,6 @@
 """What defines a linkage model before training: its blocking rules and settings, serialisable
-(`LinkageSpec.to_dict` / `from_dict`); the engine that trains it is `harmtrace.link.model`."""
+(`LinkageSpec.to_dict` / `from_dict`); the engine that trains it is `harmtrace.link.engine`, the
+models of each kind `harmtrace.link.victim_model` and `harmtrace.link.incident_model`."""
 
 from __future__ import annotations
 

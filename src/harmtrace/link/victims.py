@@ -3,7 +3,8 @@
 A run (one `link_run` row):
 
 1. builds the linkage features of every victim record (`harmtrace.link.features`);
-2. trains the model of the chosen configuration, unsupervised (`harmtrace.link.model`);
+2. trains the model of the chosen configuration, unsupervised (`harmtrace.link.victim_model`, trained by
+   `harmtrace.link.engine`);
 3. scores the candidate pairs of the blocking rules and keeps those with a match probability of at
    least `REVIEW_FLOOR` in `link_pair` (``id_l < id_r``), each with a JSON ``detail``: per comparison,
    the level the pair reached and its match weight (log2 Bayes factor, term frequencies included),
@@ -31,12 +32,14 @@ from harmtrace.choices import Config
 from harmtrace.errors import QueryError, param
 from harmtrace.link.chaining import NAME_COLUMNS, chained_apart, family_only_capped
 from harmtrace.link.clusters import Clustering, cluster_records
+from harmtrace.link.engine import Backend, TrainedModel
 from harmtrace.link.features import FEATURE_TABLE, build_features, features_arrow
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
-from harmtrace.link.model import Backend, LinkageSpec, TrainedModel, feature_columns, spec_for
 from harmtrace.link.relatives import ELIMINATION, free_relatives, relative_candidates
 from harmtrace.link.runs import Clock, finish_run, mark_pairs, score_features, write_run
+from harmtrace.link.spec import LinkageSpec
+from harmtrace.link.victim_model import feature_columns, spec_for, victim_comparisons
 from harmtrace.progress import Progress, silent
 from harmtrace.store import Store
 
@@ -110,7 +113,7 @@ def _score(
     chained records apart (`chaining.chained_apart`)."""
     table = features_arrow(store, feature_columns(spec), where=spec.linkable)
     store.con.execute(f"DROP TABLE IF EXISTS {FEATURE_TABLE}")  # its copy is all Splink needs
-    model, scored = score_features(table, spec, backend, clock)
+    model, scored = score_features(table, spec, victim_comparisons(spec), backend, clock)
     return model, scored, _chain_names(table, spec)
 
 

@@ -1,4 +1,4 @@
-"""The linkage specification: serialisable, its comparisons and rules, training helpers, the prior."""
+"""The engine's trained model: serialisable, its m floors, the calibrated prior."""
 
 from __future__ import annotations
 
@@ -9,23 +9,9 @@ import numpy as np
 import pytest
 
 from harmtrace.errors import QueryError
-from harmtrace.link.model import (
-    ARABIC,
-    DISAGREEMENT_LEVELS,
-    NAME_PARTS,
-    PLAIN,
-    VETO_M,
-    BlockingRule,
-    LinkageSpec,
-    TrainedModel,
-    calibrated_prior,
-    comparisons,
-    feature_columns,
-    floor_m,
-    settings,
-    shift_weights,
-    spec_for,
-)
+from harmtrace.link.engine import TrainedModel, calibrated_prior, floor_m, shift_weights
+from harmtrace.link.spec import BlockingRule, LinkageSpec
+from harmtrace.link.victim_model import ARABIC, PLAIN
 
 
 @pytest.mark.parametrize("spec", [ARABIC, PLAIN], ids=["arabic", "plain"])
@@ -40,41 +26,10 @@ def test_a_model_of_another_format_is_refused() -> None:
         TrainedModel.from_json(json.dumps({"format": 99, "spec": {}, "splink": {}}))
 
 
-def test_configurations_are_named_and_unknown_ones_refused() -> None:
-    assert spec_for("arabic") is ARABIC and spec_for("plain") is PLAIN
-    with pytest.raises(QueryError, match="arabic, plain"):
-        spec_for("fuzzy")
-
-
 def test_blocking_rules_are_equalities_on_l_and_r_with_an_optional_condition() -> None:
     assert BlockingRule(("a", "b")).sql() == "l.a = r.a AND l.b = r.b"
     rule = BlockingRule(("a",), "l.d IS NULL OR r.d IS NULL")
     assert rule.sql() == "l.a = r.a AND (l.d IS NULL OR r.d IS NULL)"
-
-
-@pytest.mark.parametrize("spec", [ARABIC, PLAIN], ids=["arabic", "plain"])
-def test_comparisons_rules_and_columns_agree(spec: LinkageSpec) -> None:
-    made = settings(spec).create_settings_dict("duckdb")
-    names = [c["output_column_name"] for c in made["comparisons"]]
-    parts = (
-        [*NAME_PARTS, "name_number", "relation"] if spec.config == "arabic" else ["given", "father", "family"]
-    )
-    assert names == [*parts, "date_of_death", "place_of_death", "sex", "age", "status", "cause"]
-    columns = set(feature_columns(spec))
-    for rule in spec.blocking_rules + spec.training_rules + spec.prior_rules:
-        assert set(rule.columns) <= columns, rule
-    assert len(comparisons(spec)) == len(names)
-
-
-def test_the_arabic_given_name_vetoes_different_names_and_the_plain_one_does_not() -> None:
-    def veto_levels(spec: LinkageSpec) -> list[str]:
-        given = settings(spec).create_settings_dict("duckdb")["comparisons"][0]
-        return [
-            lv["label_for_charts"] for lv in given["comparison_levels"] if lv.get("m_probability") == VETO_M
-        ]
-
-    assert veto_levels(ARABIC) == ["names and sexes differ", "different names"]
-    assert veto_levels(PLAIN) == []
 
 
 def _model(levels: list[float | None], name: str = "status") -> dict[str, object]:
@@ -134,16 +89,3 @@ def test_shifting_weights_between_priors_adds_the_log_odds_difference() -> None:
 
 def test_no_pairs_keep_the_prior() -> None:
     assert calibrated_prior(np.array([]), 0.01, 100.0) == 0.01
-
-
-@pytest.mark.parametrize("spec", [ARABIC, PLAIN], ids=["arabic", "plain"])
-def test_the_disagreement_levels_the_guards_read_are_the_lowest_levels(spec: LinkageSpec) -> None:
-    # harmtrace.link.chaining takes a pair's sexes or ages to disagree from its gamma below these
-    made = settings(spec).create_settings_dict("duckdb")
-    labels = {
-        c["output_column_name"]: [lv.get("label_for_charts") for lv in c["comparison_levels"]
-                                  if not lv.get("is_null_level")]
-        for c in made["comparisons"]
-    }  # fmt: skip
-    assert labels["sex"][-DISAGREEMENT_LEVELS["sex"] :] == ["different"]
-    assert labels["age"][-DISAGREEMENT_LEVELS["age"] :] == ["ages disagree", "ages over 30 years apart"]
