@@ -26,6 +26,7 @@ PINNED = [
     "PipelineRun",
     "Placement",
     "QueryError",
+    "QueryFailed",
     "Range",
     "ReportData",
     "SimulatedLists",

@@ -20,7 +20,7 @@ and what to do. Names load on first use, so ``import harmtrace`` is instant.
 
 from typing import TYPE_CHECKING
 
-from harmtrace.errors import HarmtraceError, InputError, MappingError, QueryError, StoreError
+from harmtrace.errors import HarmtraceError, InputError, MappingError, QueryError, QueryFailed, StoreError
 from harmtrace.lazy import exports
 from harmtrace.version import __version__
 
@@ -66,6 +66,7 @@ __all__ = [
     "PipelineRun",
     "Placement",
     "QueryError",
+    "QueryFailed",
     "Range",
     "ReportData",
     "SimulatedLists",

@@ -16,8 +16,8 @@ from datetime import date
 from typing import Any
 
 from harmtrace.analyse.casualties import CasualtyQuery, casualties
-from harmtrace.analyse.mse.estimation import EstimateOptions, estimate_store
 from harmtrace.analyse.persons import PersonQuery, person_counts
+from harmtrace.progress import Progress, silent
 from harmtrace.results import TableResult
 from harmtrace.store import Store
 
@@ -132,15 +132,17 @@ class Estimation(TableResult):
         return [_fit_row({"stratum": "total", **(self.total or {})})] + [_fit_row(s) for s in self.strata]
 
 
-def estimate(store: Store, **options: Any) -> Estimation:
+def estimate(store: Store, progress: Progress = silent, **options: Any) -> Estimation:
     """Estimate the persons no list recorded, from the persons of the latest victim link.
 
     `options` are `EstimateOptions`' fields: method ("loglinear", "lcmcr"), strata ("adm1", "year",
     "sex"), sources (list names), date_from, date_to, criterion, level, seed, ... Raises
     EstimateRefused, listing every failed validity check, instead of returning a number it cannot
-    stand behind.
+    stand behind. `progress` is told each stage.
     """
-    result = estimate_store(store, EstimateOptions(**_tupled(options, "strata", "sources")))
+    from harmtrace.analyse.mse.estimation import EstimateOptions, estimate_store  # numpy, numba: on use
+
+    result = estimate_store(store, EstimateOptions(**_tupled(options, "strata", "sources")), progress)
     return Estimation(
         data=result, method=result["method"], lists=tuple(result["lists"]), total=result["total"],
         strata=tuple(result["strata"] or ()), checks=tuple(result["checks"]), notes=tuple(result["notes"]),

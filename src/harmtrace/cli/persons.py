@@ -96,12 +96,13 @@ def persons_command(
     whose date touches it; records of one person that disagree widen the range (see --json
     "definitions" and the notes). Also shown: the records and sources behind the persons.
     """
-    from harmtrace.analyse.persons import PersonQuery, person_counts
+    from harmtrace.analyse.tables import person_counts_table
 
-    query = PersonQuery(date_from, date_to, days, status, sex, child, by)
     with store_for(db, read_only=True) as store:
-        figures = person_counts(store, query)
-    emit(figures, as_json, lambda: describe_persons(figures))
+        figures = person_counts_table(
+            store, date_from=date_from, date_to=date_to, days=days, status=status, sex=sex, child=child, by=by
+        ).as_dict()
+    emit(figures, as_json, lambda: describe_persons(cast("PersonFigures", figures)))
 
 
 def describe_persons(f: PersonFigures) -> str:

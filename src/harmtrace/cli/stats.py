@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import click
 
@@ -98,15 +98,15 @@ def casualties_command(
     where the sources cannot support one (docs/figures.md). Reports an incident link run clustered count
     once; a report it has not seen counts as its own incident. "no count" means no source gives a figure.
     """
-    from harmtrace.analyse.casualties import CasualtyQuery, casualties
+    from harmtrace.analyse.tables import casualty_figures
 
-    query = CasualtyQuery(
-        perpetrator, date_from, date_to, days, tuple((grades or "").split(",")),
-        means, category, harm, by, with_ids, unprorated,
-    )  # fmt: skip
     with store_for(db, read_only=True) as store:
-        figures = casualties(store, query)
-    emit(figures, as_json, lambda: describe_casualties(figures))
+        figures = casualty_figures(
+            store, perpetrator=perpetrator, date_from=date_from, date_to=date_to, days=days,
+            grades=(grades or "").split(","), means=means, category=category, harm=harm, by=by,
+            with_ids=with_ids, unprorated=unprorated,
+        ).as_dict()  # fmt: skip
+    emit(figures, as_json, lambda: describe_casualties(cast("CasualtyFigures", figures)))
 
 
 def describe_casualties(f: CasualtyFigures) -> str:
