@@ -93,6 +93,21 @@ def test_a_file_the_system_refuses_is_named_without_a_traceback(monkeypatch: pyt
     assert run(path).stderr.startswith("Error: internal error (OSError), a bug in harmtrace")
 
 
+def test_a_store_file_duckdb_cannot_write_is_said_without_a_traceback(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import duckdb
+
+    path, command = ["batches"], main.commands["batches"]
+    failing(
+        monkeypatch, command, duckdb.IOException("IO Error: Could not write file: No space left on device")
+    )
+    result = run(path)
+    assert result.exit_code == 1
+    said = "Error: the store's files could not be read or written: IO Error: Could not write file"
+    assert result.stderr == said + ": No space left on device\n"
+
+
 def test_clicks_own_errors_are_left_to_click() -> None:
     result = run(["stats", "casualties", "--days", "many"])
     assert result.exit_code == 2 and "Invalid value for '--days'" in result.stderr

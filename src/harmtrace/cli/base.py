@@ -197,7 +197,23 @@ class Commands(click.Group):
             click.echo(f"Error: {exc.strerror}{where}", err=True)
             sys.exit(1)
         except Exception as exc:  # a bug: said plainly, never as a traceback
+            if _is_duckdb_io(exc):
+                _store_io(exc)
             _internal(exc)
+
+
+def _is_duckdb_io(exc: Exception) -> bool:
+    duckdb = sys.modules.get("duckdb")  # loaded by whatever raised it; the CLI does not load it itself
+    return duckdb is not None and isinstance(exc, duckdb.IOException)
+
+
+def _store_io(exc: Exception) -> NoReturn:
+    """DuckDB could not read or write a file (a full disk, a file removed or unreadable): the user can
+    act on it. Its first line is shown with quoted text left out, as for a refused statement."""
+    from harmtrace.store.failures import reason
+
+    click.echo(f"Error: the store's files could not be read or written: {reason(exc)}", err=True)
+    sys.exit(1)
 
 
 def _internal(exc: Exception) -> NoReturn:

@@ -65,6 +65,15 @@ def table_names(sql: str) -> tuple[str, ...]:
         return tuple(sorted(set(_NAMED.findall(text)) - set(_CTE.findall(text))))
 
 
+def reason(exc: Exception) -> str:
+    """The first line of a DuckDB error, quoted text left out (it may be a value from the store).
+
+    >>> reason(duckdb.IOException("IO Error: Could not write 'x.duckdb.wal': No space left on device"))
+    "IO Error: Could not write '...': No space left on device"
+    """
+    return _first_line(_without_values(str(exc), ())) or type(exc).__name__
+
+
 def _texts(params: Sequence[Any] | Mapping[str, Any] | None) -> list[str]:
     values: Iterable[Any] = (params.values() if isinstance(params, Mapping) else params) or ()
     found: list[str] = []
