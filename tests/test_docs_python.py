@@ -22,7 +22,6 @@ WITHOUT_PYTHON = {
     "linkage_handcheck_2016.md": "a hand-check report",
     "linkage_handcheck_demo.md": "a hand-check report",
     "linkage_handcheck_vdc.md": "a hand-check report",
-    "control_and_sites.md": "control areas and sites have no public call yet, and no bundled data",
 }
 PAGES = sorted(p.name for p in DOCS.glob("*.md"))
 README = "README.md"  # its "From Python" section
