@@ -13,7 +13,6 @@ import duckdb
 from harmtrace.errors import StoreError, param
 from harmtrace.store import busy
 from harmtrace.store.failures import query_failed
-from harmtrace.store.relations import relation_sql
 from harmtrace.store.schema import MIGRATIONS, V12_UNFINISHED
 
 DEFAULT_DB = "harmtrace.duckdb"
@@ -55,6 +54,8 @@ class Store:
         ...     s.relation("incident_membership").columns
         ['incident_id', 'report_id', 'linked']
         """
+        from harmtrace.store.relations import relation_sql  # reads the precision vocabulary: on use
+
         return self.con.sql(relation_sql(name, **params))
 
     @contextmanager
