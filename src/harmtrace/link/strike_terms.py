@@ -14,7 +14,7 @@ The lists are deliberately short: words that name a site or a weapon and little 
 are also place or actor names are left out or qualified ("Yarmouk Camp" is a place, so a camp is
 "a camp for displaced people"; "طريق الباب" is a neighbourhood, so a road is "طريق عام";
 "Russian warplanes" names an actor, so an airstrike is "airstrike" or "air raid", not "warplanes").
-`term_words` lists their words, which the rare-word comparison leaves to these comparisons.
+`term_word_pattern` matches their words, which the rare-word comparison leaves to these comparisons.
 """
 
 from __future__ import annotations
