@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from harmtrace.analyse.tables import (
         CasualtyTable,
         Estimation,
+        PersonRange,
         PersonTable,
         Range,
         casualty_figures,
@@ -62,6 +63,7 @@ __all__ = [
     "InputError",
     "LinkRun",
     "MappingError",
+    "PersonRange",
     "PersonTable",
     "PipelineRun",
     "Placement",
@@ -97,8 +99,8 @@ if not TYPE_CHECKING:  # mypy reads the imports above; the library loads on firs
         {
             "harmtrace.analyse.mse.estimation": ("EstimateRefused",),
             "harmtrace.analyse.tables": (
-                "CasualtyTable", "Estimation", "PersonTable", "Range", "casualty_figures", "estimate",
-                "person_counts=person_counts_table",
+                "CasualtyTable", "Estimation", "PersonRange", "PersonTable", "Range", "casualty_figures",
+                "estimate", "person_counts=person_counts_table",
             ),
             "harmtrace.assess.run": ("Assessment", "assess_incidents"),
             "harmtrace.ingest": ("ImportResult", "import_file"),

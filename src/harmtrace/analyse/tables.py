@@ -85,20 +85,53 @@ def casualty_figures(store: Store, **choices: Any) -> CasualtyTable:
 
 
 @dataclass(frozen=True)
+class PersonRange:
+    """Distinct persons in a window or group as a range: `min` persons whose whole date of death lies
+    inside it, `max` those whose date touches it; the records and sources behind them; `listed_by`
+    the persons each source lists."""
+
+    label: str
+    key: str | None
+    date_from: date | None
+    date_to: date | None
+    min: int
+    max: int
+    records_min: int
+    records_max: int
+    sources_min: int
+    sources_max: int
+    persons_date_unknown: int
+    persons_dates_disputed: int
+    listed_by: Mapping[str, int]
+
+    @classmethod
+    def of(cls, figure: Mapping[str, Any], window: Mapping[str, Any], label: str = "total") -> PersonRange:
+        return cls(
+            label=str(figure.get("group", label)), key=figure.get("key"),
+            date_from=_day(window.get("from")), date_to=_day(window.get("to")),
+            min=figure["persons_min"], max=figure["persons_max"],
+            records_min=figure["records_min"], records_max=figure["records_max"],
+            sources_min=figure["sources_min"], sources_max=figure["sources_max"],
+            persons_date_unknown=figure["persons_date_unknown"],
+            persons_dates_disputed=figure["persons_dates_disputed"], listed_by=figure["listed_by"],
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class PersonTable(TableResult):
     """Distinct persons of the latest victim link (`harmtrace.analyse.persons`), whole window and
-    groups; `run_id` is the link run counted, `scope` the sentence to show with the numbers."""
+    groups as `PersonRange`s; `run_id` is the link run counted, `scope` the sentence to show with the
+    numbers."""
 
+    total: PersonRange
+    groups: tuple[PersonRange, ...] = ()
     run_id: int | None = None
-    total: Mapping[str, Any] | None = None
-    groups: tuple[Mapping[str, Any], ...] = ()
     scope: str = ""
     notes: tuple[str, ...] = ()
 
     def rows(self) -> Sequence[Mapping[str, Any]]:
-        if self.groups:
-            return [_flat(g) for g in self.groups]
-        return [{"group": "total", **_flat(self.total or {})}]
+        """One row per group (the whole window when not grouped); `listed_by` is left to `as_dict`."""
+        return [_scalars(vars(r)) for r in (self.groups or (self.total,))]
 
 
 def person_counts_table(store: Store, **choices: Any) -> PersonTable:
@@ -109,9 +142,10 @@ def person_counts_table(store: Store, **choices: Any) -> PersonTable:
     linked yet (there is then no count, not 0).
     """
     counts = person_counts(store, PersonQuery(**choices))
+    groups = tuple(PersonRange.of(g, g["window"]) for g in counts["groups"] or ())
     return PersonTable(
-        data=counts, run_id=counts["run_id"], total=counts["total"], groups=tuple(counts["groups"] or ()),
-        scope=counts["scope"]["text"], notes=tuple(counts["notes"]),
+        data=counts, total=PersonRange.of(counts["total"], counts["window"]), groups=groups,
+        run_id=counts["run_id"], scope=counts["scope"]["text"], notes=tuple(counts["notes"]),
     )  # fmt: skip
 
 
@@ -159,15 +193,6 @@ def _tupled(choices: Mapping[str, Any], *names: str) -> dict[str, Any]:
         elif isinstance(value, Iterable):
             out[name] = tuple(value)
     return out
-
-
-def _flat(figure: Mapping[str, Any]) -> dict[str, Any]:
-    """A group's scalars, with its window as two columns."""
-    window = figure.get("window") or {}
-    row = {k: v for k, v in figure.items() if k != "window"}
-    if window:
-        row |= {"date_from": _day(window.get("from")), "date_to": _day(window.get("to"))}
-    return _scalars(row)
 
 
 def _scalars(row: Mapping[str, Any]) -> dict[str, Any]:
