@@ -55,9 +55,7 @@ def simulated_means() -> tuple[tuple[str, SimulatedWords], ...]:
 
 
 def _means(entry: Entry) -> Means:
-    english, arabic = entry.texts("english"), entry.texts("arabic")
-    if bool(english) != bool(arabic):
-        raise entry.error("give both english and arabic phrases, or neither")
+    english, arabic = entry.phrases()
     archive = entry.part("syrian_archive", ("weapons", "description"))
     words = entry.part("simulated", ("arabic", "english", "headline"))
     return Means(

@@ -11,7 +11,9 @@ A bottom module: every package may import it, and it imports nothing.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Protocol, TypeVar
 
 T = TypeVar("T")
@@ -40,3 +42,20 @@ def counted(progress: Progress, stage: str, items: Sequence[T]) -> Iterator[T]:
         progress(stage, done, len(items))
         yield item
     progress(stage, len(items), len(items))
+
+
+class Clock:
+    """Seconds per named step; `progress` is told each step as it starts."""
+
+    def __init__(self, progress: Progress = silent) -> None:
+        self.seconds: dict[str, float] = {}
+        self.progress = progress
+
+    @contextmanager
+    def __call__(self, step: str) -> Iterator[None]:
+        self.progress(step)
+        started = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started

@@ -50,14 +50,9 @@ class TableResult(Result):
     def to_pandas(self) -> pd.DataFrame:
         """The rows as a pandas DataFrame (integer columns with nulls become nullable Int64)."""
         import pandas as pd
+        import pyarrow as pa
 
-        return self.to_arrow().to_pandas(types_mapper={_int64(): pd.Int64Dtype()}.get)
-
-
-def _int64() -> Any:
-    import pyarrow as pa
-
-    return pa.int64()
+        return self.to_arrow().to_pandas(types_mapper={pa.int64(): pd.Int64Dtype()}.get)
 
 
 @dataclass(frozen=True)

@@ -64,9 +64,7 @@ def simulated_site(name: str) -> SimulatedSite:
 
 
 def _kind(entry: Entry) -> SiteKind:
-    english, arabic = entry.texts("english"), entry.texts("arabic")
-    if bool(english) != bool(arabic):
-        raise entry.error("give both english and arabic phrases, or neither")
+    english, arabic = entry.phrases()
     words = entry.part("simulated", ("english", "arabic"))
     return SiteKind(
         name=entry.name,

@@ -66,6 +66,13 @@ class Entry:
             raise self.error(f"{self.within}{field} must be a list of words or phrases (got {value!r})")
         return tuple(value)
 
+    def phrases(self) -> tuple[tuple[str, ...], tuple[str, ...]]:
+        """Fields `english` and `arabic`, the phrases a report's text names the entry by: both, or neither."""
+        english, arabic = self.texts("english"), self.texts("arabic")
+        if bool(english) != bool(arabic):
+            raise self.error("give both english and arabic phrases, or neither")
+        return english, arabic
+
     def text(self, field: str) -> str | None:
         """Field `field`: one word, phrase or pattern; None when the entry has no such field."""
         value = self.fields.get(field)

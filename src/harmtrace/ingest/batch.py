@@ -234,7 +234,7 @@ def _named(fmt: Format | str, mapping: Path | str | None) -> Format:
     """`fmt`, or the format of that name (`registry.get_format`)."""
     if isinstance(fmt, Format):
         return fmt
-    from harmtrace.ingest.registry import get_format  # the formats import what this module does
+    from harmtrace.ingest.registry import get_format  # every format loads: only when one is named
 
     return get_format(fmt, None if mapping is None else Path(mapping))
 

@@ -299,7 +299,7 @@ def train(
     unsupervised, then, when `labels` (pairs of unique ids known to match: ``unique_id_l``,
     ``unique_id_r``) holds pairs, with m updated from them (`learn_from_labels`).
 
-    `step` times the parts ("train: prior", "train: u", "train: m"), e.g. a `harmtrace.link.runs.Clock`.
+    `step` times the parts ("train: prior", "train: u", "train: m"), e.g. a `harmtrace.progress.Clock`.
     """
     linker = Linker(frame, settings(spec, comparisons), log_level=None)
     training = linker.training

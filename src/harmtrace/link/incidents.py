@@ -65,9 +65,9 @@ from harmtrace.link.incident_model import INCIDENTS_SPEC, incident_comparisons
 from harmtrace.link.kinds import INCIDENTS
 from harmtrace.link.labels import all_labels
 from harmtrace.link.parts import PartPair, PartsRecorded, decision_parts, record_parts
-from harmtrace.link.runs import Clock, finish_run, score_features, write_run
+from harmtrace.link.runs import finish_run, score_features, write_run
 from harmtrace.link.spec import LinkageSpec
-from harmtrace.progress import Progress, silent
+from harmtrace.progress import Clock, Progress, silent
 from harmtrace.store import Store
 
 

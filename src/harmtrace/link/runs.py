@@ -18,9 +18,7 @@ incidents) each build their feature table and cluster their own way; in between 
 from __future__ import annotations
 
 import math
-import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any, Final
 
@@ -45,7 +43,7 @@ from harmtrace.link.engine import (
     with_prior,
 )
 from harmtrace.link.spec import LinkageSpec
-from harmtrace.progress import Progress, silent
+from harmtrace.progress import Clock
 from harmtrace.store import Store
 from harmtrace.version import __version__
 
@@ -53,23 +51,6 @@ REVIEW_FLOOR: Final = 0.01  # pairs below this match probability are not kept
 # pairs are predicted from a tenth of it: calibrating the prior may lift a pair above REVIEW_FLOOR
 PREDICT_FLOOR: Final = REVIEW_FLOOR / 10
 COLLAPSED: Final = 1e-11  # a calibrated prior this low has collapsed to `calibrated_prior`'s floor
-
-
-class Clock:
-    """Seconds per named step; `progress` is told each step as it starts."""
-
-    def __init__(self, progress: Progress = silent) -> None:
-        self.seconds: dict[str, float] = {}
-        self.progress = progress
-
-    @contextmanager
-    def __call__(self, step: str) -> Iterator[None]:
-        self.progress(step)
-        started = time.perf_counter()
-        try:
-            yield
-        finally:
-            self.seconds[step] = self.seconds.get(step, 0.0) + time.perf_counter() - started
 
 
 def score_features(

@@ -37,10 +37,10 @@ from harmtrace.link.features import FEATURE_TABLE, build_features, features_arro
 from harmtrace.link.identity import IdentityChanges, assign_persons
 from harmtrace.link.kinds import VICTIMS
 from harmtrace.link.relatives import ELIMINATION, free_relatives, relative_candidates
-from harmtrace.link.runs import Clock, finish_run, mark_pairs, score_features, write_run
+from harmtrace.link.runs import finish_run, mark_pairs, score_features, write_run
 from harmtrace.link.spec import LinkageSpec
 from harmtrace.link.victim_model import feature_columns, spec_for, victim_comparisons
-from harmtrace.progress import Progress, silent
+from harmtrace.progress import Clock, Progress, silent
 from harmtrace.store import Store
 
 KIND: Final = VICTIMS.kind

@@ -10,7 +10,6 @@ leaves the steps before it done, and says what failed.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,9 +19,8 @@ from harmtrace.assess.run import Assessment, assess_incidents
 from harmtrace.ingest import ImportResult, import_file
 from harmtrace.link.incidents import IncidentRun, link_incidents
 from harmtrace.locate import Placement, locate_admin
-from harmtrace.progress import Progress, silent
+from harmtrace.progress import Clock, Progress, silent
 from harmtrace.publish.report import ReportData, per_report_figures, write_report
-from harmtrace.results import Result
 from harmtrace.store import Store
 
 
@@ -38,7 +36,7 @@ class SourceFile:
 
 
 @dataclass(frozen=True)
-class PipelineRun(Result):
+class PipelineRun:
     """What each step did (None: the step was not asked for) and its seconds."""
 
     imports: tuple[ImportResult, ...] = ()
@@ -47,6 +45,17 @@ class PipelineRun(Result):
     assessment: Assessment | None = None
     report: ReportData | None = None
     seconds: Mapping[str, float] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Each step's own `as_dict()` (None for a step not asked for), and the seconds per step."""
+        return {
+            "imports": [r.as_dict() for r in self.imports],
+            "placement": self.placement.as_dict() if self.placement else None,
+            "linkage": self.linkage.as_dict() if self.linkage else None,
+            "assessment": self.assessment.as_dict() if self.assessment else None,
+            "figures": self.report.as_dict() if self.report else None,
+            "seconds": dict(self.seconds),
+        }
 
 
 def run_pipeline(
@@ -63,55 +72,23 @@ def run_pipeline(
     """Import `files` in order, place the reports in the areas of `boundaries` (a GeoJSON of admin
     areas, at `level`, default: read from the file), link every report into incidents, assess them,
     and write the HTML `report` with the per-incident figures beside the per-report ones."""
-    clock = _Clock()
-    imports = tuple(_import(store, f, progress) for f in files)
-    clock.done("import")
-    placement = locate_admin(store, boundaries, level=level) if boundaries else None
-    clock.done("place")
-    per_report = per_report_figures(store) if report else None  # before linkage: every report counts
-    clock.done("per-report figures")
-    linkage = link_incidents(store, progress=progress) if link else None
-    clock.done("link")
-    assessment = assess_incidents(store, progress=progress) if assess else None
-    clock.done("assess")
-    written = write_report(store, report, per_report) if report else None
-    clock.done("report")
-    return PipelineRun(
-        data=_data(imports, placement, linkage, assessment, written), imports=imports, placement=placement,
-        linkage=linkage, assessment=assessment, report=written, seconds=clock.seconds,
-    )  # fmt: skip
+    clock = Clock()  # the steps report their own stages to `progress`
+    with clock("import"):
+        imports = tuple(_import(store, f, progress) for f in files)
+    with clock("place"):
+        placement = locate_admin(store, boundaries, level=level) if boundaries else None
+    with clock("per-report figures"):
+        per_report = per_report_figures(store) if report else None  # before linkage: every report counts
+    with clock("link"):
+        linkage = link_incidents(store, progress=progress) if link else None
+    with clock("assess"):
+        assessment = assess_incidents(store, progress=progress) if assess else None
+    with clock("report"):
+        written = write_report(store, report, per_report) if report else None
+    return PipelineRun(imports, placement, linkage, assessment, written, clock.seconds)
 
 
 def _import(store: Store, file: SourceFile, progress: Progress) -> ImportResult:
     return import_file(
         store, file.format, file.path, source=file.source, mapping=file.mapping, progress=progress
     )
-
-
-def _data(
-    imports: tuple[ImportResult, ...],
-    placement: Placement | None,
-    linkage: IncidentRun | None,
-    assessment: Assessment | None,
-    report: ReportData | None,
-) -> dict[str, Any]:
-    return {
-        "imports": [r.as_dict() for r in imports],
-        "placement": placement.as_dict() if placement else None,
-        "linkage": linkage.as_dict() if linkage else None,
-        "assessment": assessment.as_dict() if assessment else None,
-        "figures": report.as_dict() if report else None,
-    }
-
-
-class _Clock:
-    """Seconds per step (linking dominates: Splink trains its model on every report)."""
-
-    def __init__(self) -> None:
-        self.seconds: dict[str, float] = {}
-        self.last = time.perf_counter()
-
-    def done(self, step: str) -> None:
-        now = time.perf_counter()
-        self.seconds[step] = now - self.last
-        self.last = now
