@@ -55,8 +55,8 @@ def estimation(work: Path) -> ht.Estimation:
 
 def main(work: Path) -> None:
     run, first_305, by_governorate = events(work)
-    incidents = run.linkage.incidents if run.linkage else 0
-    print(f"Imported {sum(r.rows_read for r in run.imports):,} rows; {incidents:,} incidents.")
+    incidents = f"{run.linkage.incidents:,} incidents" if run.linkage else "not linked"
+    print(f"Imported {sum(r.rows_read for r in run.imports):,} rows; {incidents}.")
     total = first_305.total
     print(f"Killed, 30 Sep 2015 + 305 days: min {total.min}, best {total.best}, max {total.max}")
     print(f"  scope: {first_305.scope}")

@@ -152,10 +152,12 @@ def person_counts_table(store: Store, **choices: Any) -> PersonTable:
 @dataclass(frozen=True)
 class Estimation(TableResult):
     """A multiple-systems estimate (`harmtrace.analyse.mse`): the total fit and, with strata, each
-    stratum's fit; `checks` are the validity findings the estimate passed (warnings included)."""
+    stratum's fit; its scope is the `lists` and the `window`; `checks` are the validity findings the
+    estimate passed (warnings included)."""
 
     method: str = ""
     lists: tuple[str, ...] = ()
+    window: Mapping[str, date | None] | None = None  # from, to: the deaths estimated (None: unbounded)
     total: Mapping[str, Any] | None = None
     strata: tuple[Mapping[str, Any], ...] = ()
     checks: tuple[Mapping[str, Any], ...] = ()
@@ -178,7 +180,8 @@ def estimate(store: Store, progress: Progress = silent, **options: Any) -> Estim
 
     result = estimate_store(store, EstimateOptions(**_tupled(options, "strata", "sources")), progress)
     return Estimation(
-        data=result, method=result["method"], lists=tuple(result["lists"]), total=result["total"],
+        data=result, method=result["method"], lists=tuple(result["lists"]), window=result["window"],
+        total=result["total"],
         strata=tuple(result["strata"] or ()), checks=tuple(result["checks"]), notes=tuple(result["notes"]),
     )  # fmt: skip
 
