@@ -71,7 +71,7 @@ from typing import Any, Final
 import splink.comparison_level_library as cll
 import splink.comparison_library as cl
 
-from harmtrace.link.spec import BlockingRule, LinkageSpec
+from harmtrace.link.spec import BlockingRule, LinkageSpec, level
 
 # m of the levels that tell strikes of one day in one city apart, fixed rather than estimated: EM
 # sees those strikes' reports agree on day and town and takes many of them for matches, learning that
@@ -130,17 +130,13 @@ _RADII: Final = "(radius_km_l + radius_km_r)"
 _TEXT_SIMILARITY: Final = "(len(list_intersect(desc_sig_l, desc_sig_r)) / {size}.0)"
 
 
-def _level(condition: str, label: str, null: bool = False) -> dict[str, Any]:
-    return {"sql_condition": condition, "label_for_charts": label, "is_null_level": null}
-
-
 def _else(label: str, fixed_m: float | None = None) -> Any:
-    level = cll.ElseLevel().configure(label_for_charts=label)
-    return level if fixed_m is None else level.configure(m_probability=fixed_m, fix_m_probability=True)
+    made = cll.ElseLevel().configure(label_for_charts=label)
+    return made if fixed_m is None else made.configure(m_probability=fixed_m, fix_m_probability=True)
 
 
 def _fixed(condition: str, label: str, m: float) -> dict[str, Any]:
-    return {**_level(condition, label), "m_probability": m, "fix_m_probability": True}
+    return {**level(condition, label), "m_probability": m, "fix_m_probability": True}
 
 
 _UNLOCATED: Final = "latitude_l IS NULL OR latitude_r IS NULL OR radius_km_l IS NULL OR radius_km_r IS NULL"
@@ -156,33 +152,33 @@ def _date() -> cl.CustomComparison:
     precise = f"NOT ({_UNLOCATED}) AND {_RADII} <= 2.5"
     return cl.CustomComparison(
         [
-            _level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
-            _level(f"{_SAME_DAY} AND {precise} AND {_KM} <= {_RADII}", "same day, precise points agree"),
+            level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
+            level(f"{_SAME_DAY} AND {precise} AND {_KM} <= {_RADII}", "same day, precise points agree"),
             _fixed(
                 f"{_SAME_DAY} AND {precise} AND {_KM} <= 3",
                 "same day, precise points 1-3 km apart",
                 FIXED_M["same day, near points"],
             ),
-            _level(
+            level(
                 f"{_SAME_DAY} AND {_IN_TOWN} AND greatest(town_day_records_l, town_day_records_r) <= {QUIET}",
                 f"same day, within town precision, {QUIET} or fewer records there that day",
             ),
-            _level(f"{_SAME_DAY} AND {_IN_TOWN}", "same day, within town precision"),
+            level(f"{_SAME_DAY} AND {_IN_TOWN}", "same day, within town precision"),
             _fixed(
                 f"{_SAME_DAY} AND NOT {_FAR} AND NOT ({_UNLOCATED})",
                 "same day, within coarse precision",
                 FIXED_M["same day, coarse points"],
             ),
-            _level(f"{_SAME_DAY} AND ({_UNLOCATED})", "same day, no point"),
-            _level(f"{_SPAN_OVERLAP} AND {_IN_TOWN}", "dates overlap within 3 days, same town"),
-            _level(f"{_NEAR_DAYS} AND {_IN_TOWN}", "a day apart or in one week, same town"),
+            level(f"{_SAME_DAY} AND ({_UNLOCATED})", "same day, no point"),
+            level(f"{_SPAN_OVERLAP} AND {_IN_TOWN}", "dates overlap within 3 days, same town"),
+            level(f"{_NEAR_DAYS} AND {_IN_TOWN}", "a day apart or in one week, same town"),
             _fixed(
                 f"{_NEAR_DAYS} AND NOT {_FAR}",
                 "a day apart or in one week, coarse or no point",
                 FIXED_M["near days, coarse points"],
             ),
-            _level(f"{_GAP} <= 0 AND NOT {_FAR}", "overlap (month or coarser)"),
-            _level(f"{_GAP} <= 3 AND NOT {_FAR}", "within 3 days"),
+            level(f"{_GAP} <= 0 AND NOT {_FAR}", "overlap (month or coarser)"),
+            level(f"{_GAP} <= 3 AND NOT {_FAR}", "within 3 days"),
             _fixed(f"{_GAP} <= 3", "within 3 days, far apart", FIXED_M["far_points"]),
             _else("further apart"),
         ],
@@ -194,13 +190,13 @@ def _distance() -> cl.CustomComparison:
     """Where, for reports dated more than 3 days apart (closer ones: `_date`)."""
     return cl.CustomComparison(
         [
-            _level(
+            level(
                 f"{_UNLOCATED} OR day_start_l IS NULL OR day_start_r IS NULL OR {_GAP} <= 3",
                 "unknown, or within 3 days",
                 null=True,
             ),
-            _level(f"{_RADII} <= 25 AND {_KM} <= {_RADII}", "within town precision"),
-            _level(f"{_KM} <= {_RADII}", "within coarse precision"),
+            level(f"{_RADII} <= 25 AND {_KM} <= {_RADII}", "within town precision"),
+            level(f"{_KM} <= {_RADII}", "within coarse precision"),
             _else("far apart"),
         ],
         output_column_name="distance",
@@ -222,7 +218,7 @@ def _place() -> cl.CustomComparison:
     )
     return cl.CustomComparison(
         [
-            _level(f"({unknown}) OR ({located})", "unknown, or the points say where", null=True),
+            level(f"({unknown}) OR ({located})", "unknown, or the points say where", null=True),
             _fixed("place_key_l = place_key_r", "same place", PLACE_M["same place"]),
             _fixed("place_skel_l = place_skel_r", "same skeleton", PLACE_M["same skeleton"]),
             _fixed(
@@ -242,7 +238,7 @@ def _lists(column: str) -> cl.CustomComparison:
     list is (Splink's term frequencies): two reports naming a car bomb, chlorine or a hospital agree
     on more than two naming an air strike, the means of most reports."""
     same = {
-        **_level(f"{column}_l = {column}_r", "same"),
+        **level(f"{column}_l = {column}_r", "same"),
         "tf_adjustment_column": column,
         "tf_adjustment_weight": 1.0,
         # a list named by fewer than 1 report in 200 (a rare combination of kinds) counts as 1 in 200:
@@ -251,9 +247,9 @@ def _lists(column: str) -> cl.CustomComparison:
     }
     return cl.CustomComparison(
         [
-            _level(f"{column}_l IS NULL OR {column}_r IS NULL", "unknown", null=True),
+            level(f"{column}_l IS NULL OR {column}_r IS NULL", "unknown", null=True),
             same,
-            _level(f"list_has_any({column}_l, {column}_r)", "overlap"),
+            level(f"list_has_any({column}_l, {column}_r)", "overlap"),
             _else("different", FIXED_M[column]),
         ],
         output_column_name=column,
@@ -270,15 +266,15 @@ def _perpetrators() -> cl.CustomComparison:
     )
     return cl.CustomComparison(
         [
-            _level("perpetrators_l IS NULL OR perpetrators_r IS NULL", "unknown", null=True),
-            _level("perpetrators_l = perpetrators_r", "same"),
+            level("perpetrators_l IS NULL OR perpetrators_r IS NULL", "unknown", null=True),
+            level("perpetrators_l = perpetrators_r", "same"),
             _fixed(
                 "list_has_any(perpetrators_l, perpetrators_r)", "overlap", FIXED_M["perpetrators overlap"]
             ),
             _fixed(named, "named in the other's text", FIXED_M["perpetrators named"]),
             _fixed("list_has_any(perp_sides_l, perp_sides_r)", "allies", FIXED_M["perpetrators allies"]),
             # a dyad names who fought there, not who struck: disagreeing with it is no evidence
-            _level("dyad_l OR dyad_r", "a fighting pair and another striker", null=True),
+            level("dyad_l OR dyad_r", "a fighting pair and another striker", null=True),
             _else("different", FIXED_M["perpetrators"]),
         ],
         output_column_name="perpetrators",
@@ -290,15 +286,15 @@ def _killed() -> cl.CustomComparison:
     gap = "greatest(killed_lo_l - killed_hi_r, killed_lo_r - killed_hi_l)"
     return cl.CustomComparison(
         [
-            _level("killed_lo_l IS NULL OR killed_lo_r IS NULL", "unknown", null=True),
-            _level(
+            level("killed_lo_l IS NULL OR killed_lo_r IS NULL", "unknown", null=True),
+            level(
                 "killed_lo_l = killed_hi_l AND killed_lo_r = killed_hi_r AND killed_lo_l = killed_lo_r",
                 "same number",
             ),
             # a monitor's range (5-12) whose minimum is the other's count (5)
-            _level("killed_lo_l = killed_lo_r", "same minimum"),
-            _level(overlap, "ranges overlap"),
-            _level(f"{gap} <= greatest(2, 0.3 * greatest(killed_hi_l, killed_hi_r))", "close"),
+            level("killed_lo_l = killed_lo_r", "same minimum"),
+            level(overlap, "ranges overlap"),
+            level(f"{gap} <= greatest(2, 0.3 * greatest(killed_hi_l, killed_hi_r))", "close"),
             _else("different", FIXED_M["killed"]),
         ],
         output_column_name="killed",
@@ -311,16 +307,16 @@ def _description(size: int) -> cl.CustomComparison:
     shared = "len(list_intersect(coalesce(desc_keys_l, []), coalesce(desc_keys_r, [])))"
     return cl.CustomComparison(
         [
-            _level("desc_sig_l IS NULL OR desc_sig_r IS NULL", "unknown", null=True),
-            _level(f"{same_script} AND {similarity} >= 0.75", "near copy (>= 0.75)"),
-            _level(f"{same_script} AND {similarity} >= 0.45", "similar (>= 0.45)"),
-            _level(f"{shared} >= 3", "3 or more rare words shared"),
-            _level(f"{shared} = 2", "2 rare words shared"),
-            _level(f"{shared} = 1", "1 rare word shared"),
+            level("desc_sig_l IS NULL OR desc_sig_r IS NULL", "unknown", null=True),
+            level(f"{same_script} AND {similarity} >= 0.75", "near copy (>= 0.75)"),
+            level(f"{same_script} AND {similarity} >= 0.45", "similar (>= 0.45)"),
+            level(f"{shared} >= 3", "3 or more rare words shared"),
+            level(f"{shared} = 2", "2 rare words shared"),
+            level(f"{shared} = 1", "1 rare word shared"),
             # each names its own neighbourhood, family or street: most often two strikes
-            _level("len(desc_keys_l) > 0 AND len(desc_keys_r) > 0", "rare words, none shared"),
+            level("len(desc_keys_l) > 0 AND len(desc_keys_r) > 0", "rare words, none shared"),
             # a text naming nothing rare ("Syria Daily Report 04/02/2016") says nothing of which strike
-            _level("true", "a text without rare words", null=True),
+            level("true", "a text without rare words", null=True),
         ],
         output_column_name="description",
     )
@@ -329,7 +325,7 @@ def _description(size: int) -> cl.CustomComparison:
 def _source() -> cl.CustomComparison:
     return cl.CustomComparison(
         [
-            _level("source_dataset_l IS NULL OR source_dataset_r IS NULL", "unknown", null=True),
+            level("source_dataset_l IS NULL OR source_dataset_r IS NULL", "unknown", null=True),
             _fixed(
                 "source_dataset_l = source_dataset_r AND record_id_l = record_id_r",
                 "same record in one source",

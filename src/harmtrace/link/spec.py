@@ -86,3 +86,9 @@ class LinkageSpec:
 
 def _rule(data: dict[str, Any]) -> BlockingRule:
     return BlockingRule(tuple(data["columns"]), data.get("when"))
+
+
+def level(condition: str, label: str, null: bool = False) -> dict[str, Any]:
+    """One comparison level as Splink reads it: its SQL condition, its label in charts, and whether it
+    is the level of a missing value (no evidence either way)."""
+    return {"sql_condition": condition, "label_for_charts": label, "is_null_level": null}

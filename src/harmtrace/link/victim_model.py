@@ -39,7 +39,7 @@ import splink.comparison_library as cl
 
 from harmtrace.choices import CONFIGS
 from harmtrace.errors import QueryError
-from harmtrace.link.spec import BlockingRule, LinkageSpec
+from harmtrace.link.spec import BlockingRule, LinkageSpec, level
 
 NAME_PARTS: Final = ("given", "father", "grandfather", "family")
 VETO_M: Final = 2.0**-60  # m of "different given names": a near-certain sign of two people
@@ -184,7 +184,7 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> cl.Custom
                 label_for_charts="same skeleton, keys within 2 edits"
             ),
             cll.JaroWinklerLevel(key, 0.88).configure(label_for_charts="keys similar (JW >= 0.88)"),
-            _level(_other_style(key, skel), "another transliteration style (g / kh / k for h)"),
+            level(_other_style(key, skel), "another transliteration style (g / kh / k for h)"),
             _veto(None, "different names"),
         ]
     else:
@@ -197,8 +197,8 @@ def _name_part(part: str, veto: bool, strict: tuple[str, ...] = ()) -> cl.Custom
         if part in strict:
             # one list skips a part of the chain: its "father" is the other's grandfather, or it is
             # a three-part name in a list of whole chains (which part it lacks, nothing tells)
-            levels.append(_level(_skipped(part), "a part skipped (the other's next part)"))
-            levels.append(_level("chain_short_l OR chain_short_r", "a short chain among whole ones"))
+            levels.append(level(_skipped(part), "a part skipped (the other's next part)"))
+            levels.append(level("chain_short_l OR chain_short_r", "a short chain among whole ones"))
         # a father's or family name plainly different (not a spelling, not a typo) is another
         # person: a brother or cousin killed in the same strike
         levels.append(
@@ -250,14 +250,14 @@ def _relation() -> cl.CustomComparison:
     same = "relation_l = relation_r"
     return cl.CustomComparison(
         [
-            _level("relative_key_l IS NULL OR relative_key_r IS NULL", "not both relational", null=True),
-            _level(f"{same} AND relative_key_l = relative_key_r", "same relation, same relative"),
-            _level(
+            level("relative_key_l IS NULL OR relative_key_r IS NULL", "not both relational", null=True),
+            level(f"{same} AND relative_key_l = relative_key_r", "same relation, same relative"),
+            level(
                 f"relative_skel_l = relative_skel_r AND ({_COMPATIBLE})",
                 "same relative, relation worded apart",
             ),
             _veto("relative_skel_l = relative_skel_r", "same relative, another relation (two people)"),
-            _level(
+            level(
                 f"{same} AND jaro_winkler_similarity(relative_key_l, relative_key_r) >= 0.88",
                 "same relation, relatives' names similar",
             ),
@@ -281,12 +281,8 @@ def _name_number() -> cl.CustomComparison:
 
 
 def _veto(condition: str | None, label: str) -> Any:
-    level = cll.ElseLevel() if condition is None else cll.CustomLevel(condition)
-    return level.configure(m_probability=VETO_M, fix_m_probability=True, label_for_charts=label)
-
-
-def _level(condition: str, label: str, null: bool = False) -> dict[str, Any]:
-    return {"sql_condition": condition, "label_for_charts": label, "is_null_level": null}
+    made = cll.ElseLevel() if condition is None else cll.CustomLevel(condition)
+    return made.configure(m_probability=VETO_M, fix_m_probability=True, label_for_charts=label)
 
 
 _GAP = "greatest(day_start_l - day_end_r, day_start_r - day_end_l)"  # days between two intervals
@@ -296,14 +292,14 @@ def _date() -> cl.CustomComparison:
     """Date of death as an interval of days (a month-only date covers its month)."""
     return cl.CustomComparison(
         [
-            _level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
-            _level(
+            level("day_start_l IS NULL OR day_start_r IS NULL", "unknown", null=True),
+            level(
                 "day_start_l = day_end_l AND day_start_r = day_end_r AND day_start_l = day_start_r",
                 "same day",
             ),
-            _level(f"{_GAP} <= 0", "intervals overlap"),
-            _level(f"{_GAP} <= 2", "within 2 days"),
-            _level(f"{_GAP} <= 31", "within 31 days"),
+            level(f"{_GAP} <= 0", "intervals overlap"),
+            level(f"{_GAP} <= 2", "within 2 days"),
+            level(f"{_GAP} <= 31", "within 31 days"),
             cll.ElseLevel().configure(label_for_charts="further apart"),
         ],
         output_column_name="date_of_death",
@@ -315,16 +311,16 @@ def _place() -> cl.CustomComparison:
     unknown = "(place_key_l IS NULL OR place_key_r IS NULL) AND (adm1_l IS NULL OR adm1_r IS NULL)"
     return cl.CustomComparison(
         [
-            _level(unknown, "unknown", null=True),
+            level(unknown, "unknown", null=True),
             cll.ExactMatchLevel("place_key", term_frequency_adjustments=True).configure(
                 label_for_charts="same place"
             ),
             cll.JaroWinklerLevel("place_key", 0.88).configure(label_for_charts="places close (JW >= 0.88)"),
-            _level(
+            level(
                 "adm1_l = adm1_r AND (place_key_l IS NULL OR place_key_r IS NULL)",
                 "same governorate, place unknown",
             ),
-            _level("adm1_l = adm1_r", "same governorate, places differ"),
+            level("adm1_l = adm1_r", "same governorate, places differ"),
             cll.ElseLevel().configure(label_for_charts="different governorates"),
         ],
         output_column_name="place_of_death",
@@ -338,7 +334,7 @@ def _plain_place() -> cl.CustomComparison:
     )
     return cl.CustomComparison(
         [
-            _level(unknown, "unknown", null=True),
+            level(unknown, "unknown", null=True),
             cll.ExactMatchLevel("plain_place", term_frequency_adjustments=True),
             cll.JaroWinklerLevel("plain_place", 0.88),
             cll.ExactMatchLevel("plain_province"),
@@ -381,12 +377,12 @@ def _age() -> cl.CustomComparison:
     slack = "(CASE WHEN age_hi_l - age_lo_l > 12 AND age_hi_r - age_lo_r > 12 THEN 0 ELSE 2 END)"
     return cl.CustomComparison(
         [
-            _level("age_lo_l IS NULL OR age_lo_r IS NULL", "unknown", null=True),
-            _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 1", "ages within a year"),
-            _level(f"NOT ({exact}) AND {narrow} AND {overlap}", "age in the other's range"),
-            _level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 5", "ages within 5 years"),
-            _level(f"age_lo_l <= age_hi_r + {slack} AND age_lo_r <= age_hi_l + {slack}", "age groups agree"),
-            _level(f"{_AGE_GAP} <= {FAR_APART_YEARS}", "ages disagree"),
+            level("age_lo_l IS NULL OR age_lo_r IS NULL", "unknown", null=True),
+            level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 1", "ages within a year"),
+            level(f"NOT ({exact}) AND {narrow} AND {overlap}", "age in the other's range"),
+            level(f"{exact} AND abs(age_lo_l - age_lo_r) <= 5", "ages within 5 years"),
+            level(f"age_lo_l <= age_hi_r + {slack} AND age_lo_r <= age_hi_l + {slack}", "age groups agree"),
+            level(f"{_AGE_GAP} <= {FAR_APART_YEARS}", "ages disagree"),
             # a grandfather and the grandson named after him (the real VDC list linked such pairs)
             cll.ElseLevel().configure(
                 label_for_charts=f"ages over {FAR_APART_YEARS} years apart",
