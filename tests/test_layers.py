@@ -1,5 +1,5 @@
-"""Imports point one way (cli > publish | simulate > analyse > assess > link > locate > ingest > store >
-bottom modules): import-linter's layers contract in pyproject.toml, run by `make lint`, holds, and an
+"""Imports point one way (cli > server > publish | simulate > analyse > assess > link > locate > ingest >
+store > bottom modules): import-linter's layers contract in pyproject.toml, run by `make lint`, holds, and an
 upward import breaks it."""
 
 from __future__ import annotations

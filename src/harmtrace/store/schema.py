@@ -530,6 +530,54 @@ CREATE TABLE unfinished_batch (
 );
 """
 
+# The team server (`harmtrace serve`): accounts with argon2 password hashes, API tokens and browser
+# sessions stored as SHA-256 of their secret (never the secret), the audit log of every write and every
+# read of an audited field (`harmtrace.publish.policy`), and the state behind the change and deletions
+# feeds: per served incident, the hash of what it shows and when that last changed or ended.
+V13_SERVER: Final = """
+CREATE TABLE account (
+    name           VARCHAR PRIMARY KEY,
+    role           VARCHAR NOT NULL,
+    password_hash  VARCHAR,
+    created_at     TIMESTAMP NOT NULL,
+    disabled_at    TIMESTAMP
+);
+CREATE TABLE api_token (
+    token_sha256  VARCHAR PRIMARY KEY,
+    account       VARCHAR NOT NULL,
+    label         VARCHAR NOT NULL,
+    created_at    TIMESTAMP NOT NULL,
+    expires_at    TIMESTAMP,
+    revoked_at    TIMESTAMP
+);
+CREATE TABLE web_session (
+    session_sha256  VARCHAR PRIMARY KEY,
+    account         VARCHAR NOT NULL,
+    created_at      TIMESTAMP NOT NULL,
+    expires_at      TIMESTAMP NOT NULL
+);
+CREATE SEQUENCE audit_entry_seq;
+CREATE TABLE audit_log (
+    entry_id    BIGINT PRIMARY KEY DEFAULT nextval('audit_entry_seq'),
+    logged_at   TIMESTAMP NOT NULL,
+    actor       VARCHAR NOT NULL,
+    role        VARCHAR NOT NULL,
+    action      VARCHAR NOT NULL,
+    entity      VARCHAR NOT NULL,
+    entity_ids  VARCHAR[] NOT NULL,
+    fields      VARCHAR[] NOT NULL,
+    detail      VARCHAR
+);
+CREATE TABLE feed_state (
+    incident_id     VARCHAR PRIMARY KEY,
+    content_sha256  VARCHAR NOT NULL,
+    first_seen      TIMESTAMP NOT NULL,
+    updated_at      TIMESTAMP NOT NULL,
+    deleted_at      TIMESTAMP,
+    replaced_by     VARCHAR
+);
+"""
+
 # The batch columns every importer fills, in order (later migrations add columns some importers fill)
 BATCH_COLUMNS: Final = (
     "batch_id, source_id, format, file_name, file_sha256, file_bytes, encoding, mapping_sha256, "
@@ -550,4 +598,5 @@ MIGRATIONS: Final[tuple[str, ...]] = (
     V10_CITATIONS,
     V11_CONTAINMENT,
     V12_UNFINISHED,
+    V13_SERVER,
 )
