@@ -16,6 +16,7 @@ from harmtrace.cli import persons as _persons  # noqa: F401
 from harmtrace.cli import places as _places  # noqa: F401
 from harmtrace.cli import reports as _reports  # noqa: F401
 from harmtrace.cli import review as _review  # noqa: F401
+from harmtrace.cli import serve as _serve  # noqa: F401
 from harmtrace.cli import simulate as _simulate  # noqa: F401
 from harmtrace.cli import sites as _sites  # noqa: F401
 from harmtrace.cli import stats as _stats  # noqa: F401

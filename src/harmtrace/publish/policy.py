@@ -162,7 +162,26 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             internal=("batch_id", "row_number"),
             free_text=("place_text", "place_text_ar", "description", "description_ar"),
         ),
-        "document": _fields(open=("batch_id", "row_number", "sha256"), raw=("raw",)),
+        "history": _fields(open=("run_id", "event", "entity_id", "other_ids", "records", "finished_at")),
+        "citation": _fields(
+            open=("report_id", "cited_source", "cited_code", "cited_date"), free_text=("text",)
+        ),
+        "declared": _fields(
+            open=(
+                "belligerent",
+                "place",
+                "day",
+                "strikes",
+                "days_apart",
+                "distance_min_km",
+                "distance_max_km",
+                "tolerance_days",
+                "tolerance_km",
+            )
+        ),
+        "link": _fields(open=("id_l", "id_r", "method", "probability")),
+        "attribution": _fields(open=("perpetrator", "status", "report_ids")),
+        "document": _fields(open=("report_id", "sha256"), internal=("batch_id", "row_number"), raw=("raw",)),
         "decision": _fields(
             open=(
                 "decision_id",

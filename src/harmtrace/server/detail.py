@@ -1,0 +1,106 @@
+"""One incident as the API gives it: `harmtrace.assess.detail.incident_detail` and its served row, with
+its reports, their documents and sources, decisions and history, each part through the policy."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from harmtrace.assess.decisions import grade_history
+from harmtrace.assess.detail import incident_detail as assessed_detail
+from harmtrace.errors import QueryError
+from harmtrace.publish.policy import Audience, apply
+from harmtrace.server import served
+from harmtrace.server.errors import ApiError
+from harmtrace.store import Store
+from harmtrace.store.relations import relation_sql
+
+Audited = dict[str, tuple[list[Any], list[str]]]
+
+
+def incident_detail(store: Store, incident_id: str, audience: Audience) -> tuple[dict[str, Any], Audited]:
+    """The incident as `audience` may see it, and the audited fields it was shown (entity -> ids, fields)."""
+    try:
+        found = assessed_detail(store, incident_id)
+    except QueryError as exc:
+        raise ApiError(404, str(exc), "incident_id") from exc
+    current = found["incident_id"]
+    report_ids = [r["report_id"] for r in found["reports"]]
+    row = store.rows(
+        f"SELECT * EXCLUDE (public_latitude, public_longitude, public_radius_m) FROM {served.TABLE} "
+        "WHERE incident_id = ?",
+        [current],
+    )
+    reports = _reports(store, report_ids)
+    documents = _documents(store, report_ids)
+    audited: Audited = {}
+    parts = {
+        "incident": apply("incident", row[0], audience) if row else {"incident_id": current},
+        "asked": incident_id,
+        "reports": _each("report", reports, audience, audited, "report_id"),
+        "documents": _each("document", documents, audience, audited, "report_id"),
+        "sources": sorted({r["source"] for r in reports}),
+        "attribution": _each("attribution", found["attribution"], audience, audited),
+        "links": _each("link", found["links"], audience, audited),
+        "citations": _each("citation", found["citations"], audience, audited, "report_id"),
+        "declared": _each("declared", found["declared"], audience, audited),
+        "part_of": found.get("part_of"),
+        "parts": found.get("parts", []),
+        "decisions": _each(
+            "decision", _decisions(store, current, report_ids), audience, audited, "decision_id"
+        ),
+        "history": _each("history", _history(store, current), audience, audited),
+    }
+    return parts, audited
+
+
+def _each(entity: str, rows: list[dict[str, Any]], audience: Audience, audited: Audited,
+          key: str | None = None) -> list[dict[str, Any]]:  # fmt: skip
+    read = audience.audited(entity, rows[0]) if rows else []
+    if read:
+        audited[entity] = ([r.get(key) for r in rows] if key else [], read)
+    return [apply(entity, r, audience) for r in rows]
+
+
+def _reports(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
+    return store.rows(
+        "SELECT r.report_id, s.name AS source, r.record_id, r.batch_id, r.row_number, r.version, "
+        "r.date_start, r.date_end, p.latitude, p.longitude, p.radius_m, "
+        "coalesce(p.precision, r.location_precision) AS location_precision, r.perpetrators, r.means, "
+        "r.site_kinds, lower(trim(r.source_grade)) AS source_grade, c.original_id AS repeats, "
+        "c.reason AS repeat_reason, r.place_text, r.place_text_ar, r.description, r.description_ar "
+        f"FROM report r JOIN source s USING (source_id) LEFT JOIN ({relation_sql('report_points')}) p "
+        "USING (report_id) LEFT JOIN report_copy c USING (report_id) "
+        "WHERE r.report_id IN (SELECT unnest(?::BIGINT[])) ORDER BY r.report_id",
+        [report_ids],
+    )
+
+
+def _documents(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
+    rows = store.rows(
+        "SELECT r.report_id, d.batch_id, d.row_number, d.sha256, d.raw FROM report r JOIN document d "
+        "USING (batch_id, row_number) WHERE r.report_id IN (SELECT unnest(?::BIGINT[])) ORDER BY r.report_id",
+        [report_ids],
+    )
+    for row in rows:
+        row["raw"] = bytes(row["raw"]).decode("utf-8", errors="replace")
+    return rows
+
+
+def _decisions(store: Store, current: str, report_ids: list[int]) -> list[dict[str, Any]]:
+    grades = [{"kind": "grade", **g} for g in grade_history(store, current)]
+    links = store.rows(
+        "SELECT decision_id, kind, verdict, id_a, id_b, reason, author, decided_at, superseded_by "
+        "FROM decision WHERE kind = 'incidents' AND (list_contains(?, id_a) OR list_contains(?, id_b)) "
+        "ORDER BY decision_id",
+        [report_ids, report_ids],
+    )
+    return grades + links
+
+
+def _history(store: Store, current: str) -> list[dict[str, Any]]:
+    return store.rows(
+        "SELECT e.run_id, e.event, e.entity_id, e.other_ids, e.records, l.finished_at FROM link_event e "
+        "LEFT JOIN link_run l USING (run_id) WHERE e.kind = 'incidents' AND (e.entity_id = ? OR "
+        "list_contains(e.other_ids, ?)) ORDER BY e.run_id, e.event",
+        [current, current],
+    )

@@ -1,0 +1,55 @@
+"""The store as the server holds it: one DuckDB connection opened to write, a cursor for each request,
+and one writer at a time.
+
+DuckDB lets one process write a file; the server is that process, so the command line cannot write
+(or read) the store while it runs (`harmtrace.store.busy` tells a user so). Requests read through
+cursors of the one connection, which DuckDB runs in parallel; writes take the write lock and run in
+one transaction each, so two analysts' decisions never interleave. `generation` counts the writes: a
+cached answer is good while it is unchanged.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from harmtrace.store import Store, open_store
+
+
+class StoreHolder:
+    """The open store of a running server."""
+
+    def __init__(self, path: Path) -> None:
+        self.store = open_store(path)
+        self.path = self.store.path
+        self._write = threading.Lock()
+        self.generation = 0
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """A Store over a fresh cursor, for one request's reads."""
+        cursor = self.store.con.cursor()
+        try:
+            yield Store(cursor, self.path)
+        finally:
+            cursor.close()
+
+    @contextmanager
+    def writing(self, changes_data: bool = True) -> Iterator[Store]:
+        """A Store over a fresh cursor inside one transaction, one writer at a time; the generation
+        moves on when it commits, unless the write leaves the data as it was (`changes_data` False: an
+        audit entry, a session)."""
+        with self._write:
+            cursor = self.store.con.cursor()
+            try:
+                store = Store(cursor, self.path)
+                with store.transaction():
+                    yield store
+                self.generation += int(changes_data)
+            finally:
+                cursor.close()
+
+    def close(self) -> None:
+        self.store.close()

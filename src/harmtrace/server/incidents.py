@@ -1,0 +1,169 @@
+"""`/api/v1/incidents`: the incident list (filters, keyset paging, field selection) and one incident
+with its reports, documents, sources, grade and reasons, decisions and history, each through the
+publication policy for the role asking."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Request
+
+from harmtrace.actors import actor_key
+from harmtrace.model import GRADES, NOT_ALLEGED
+from harmtrace.publish.policy import FIELDS, HIDDEN, Audience, Role, apply
+from harmtrace.server import audit, served
+from harmtrace.server.accounts import Principal
+from harmtrace.server.auth import require
+from harmtrace.server.errors import ERROR_RESPONSES, ApiError
+from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, encode_cursor
+from harmtrace.server.schemas import IncidentDetail, IncidentPage
+from harmtrace.store import Store
+
+router = APIRouter(tags=["incidents"], responses=ERROR_RESPONSES)
+LIST_FIELDS = tuple(f for f in FIELDS["incident"] if f not in ("place_text", "description", "updated_at"))
+MAX_LIMIT = 1000
+
+
+@router.get("/incidents", response_model=IncidentPage, response_model_exclude_unset=True)
+def list_incidents(
+    request: Request,
+    who: Annotated[Principal, Depends(require(Role.PUBLIC))],
+    date_from: Annotated[
+        date | None, Query(alias="from", description="Incidents ending on or after this day")
+    ] = None,
+    date_to: Annotated[
+        date | None, Query(alias="to", description="Incidents starting on or before this day")
+    ] = None,
+    perpetrator: Annotated[
+        str | None, Query(description="An actor or any of its names (Russian warplanes = Russia)")
+    ] = None,
+    grade: Annotated[
+        str | None, Query(description=f"Grades, comma-separated: {', '.join((*GRADES, NOT_ALLEGED))}")
+    ] = None,
+    governorate: Annotated[str | None, Query(description="A governorate's name or P-code (SY02)")] = None,
+    means: Annotated[
+        str | None, Query(description="A means listed by a report (airstrike, shelling, ...)")
+    ] = None,
+    site_kind: Annotated[str | None, Query(description="A kind of site hit (hospital, school, ...)")] = None,
+    bbox: Annotated[
+        str | None, Query(description="min_lon,min_lat,max_lon,max_lat (the points the role sees)")
+    ] = None,
+    fields: Annotated[str | None, Query(description="Fields of each incident, comma-separated")] = None,
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
+    cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
+) -> dict[str, Any]:
+    audience: Audience = request.app.state.config.audience(who.role)
+    chosen = chosen_fields("incident", fields, LIST_FIELDS)
+    where, params = _filters(
+        audience, date_from, date_to, perpetrator, grade, governorate, means, site_kind, bbox
+    )
+    total_where, total_params = list(where), list(params)
+    if cursor:
+        last = decode_cursor(cursor, 2)
+        where.append(
+            "(date_start IS NULL AND ? IS NULL AND incident_id > ?) OR (? IS NOT NULL AND "
+            "(date_start > ?::DATE OR (date_start = ?::DATE AND incident_id > ?) OR date_start IS NULL))"
+        )
+        params += [last[0], last[1], last[0], last[0], last[0], last[1]]
+    holder = request.app.state.holder
+    with holder.reading() as store:
+        rows = _rows(store, audience, chosen, where, params, limit + 1)
+        total = int(store.scalar(f"SELECT count(*) FROM {served.TABLE} {_where(total_where)}", total_params))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    keys = [(r.pop("_date"), r.pop("_id")) for r in rows]
+    page = [apply("incident", r, audience) for r in rows]
+    return {
+        "data": page,
+        "total": total,
+        "limit": limit,
+        "next_cursor": encode_cursor(keys[-1]) if more and keys else None,
+        "withheld": [f for f in chosen if audience.treatment("incident", f) == HIDDEN],
+    }
+
+
+def _where(conditions: list[str]) -> str:
+    return "WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
+
+
+def _rows(store: Store, audience: Audience, chosen: list[str], where: list[str], params: list[Any],
+          limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    public = audience.treatment("incident", "latitude") != "shown"
+    columns = [f"public_{c} AS {c}" if public and c in ("latitude", "longitude", "radius_m") else c
+               for c in chosen if c != "updated_at"]  # fmt: skip
+    sql = (f"SELECT {', '.join(columns)}, date_start AS _date, incident_id AS _id FROM {served.TABLE} "
+           f"{_where(where)} ORDER BY date_start NULLS LAST, incident_id LIMIT {int(limit)}")  # fmt: skip
+    return store.rows(sql, params)
+
+
+def _filters(audience: Audience, date_from: date | None, date_to: date | None, perpetrator: str | None,
+             grade: str | None, governorate: str | None, means: str | None, site_kind: str | None,
+             bbox: str | None) -> tuple[list[str], list[Any]]:  # fmt: skip
+    where: list[str] = []
+    params: list[Any] = []
+    if date_from and date_to and date_from > date_to:
+        raise ApiError(400, f"from ({date_from}) is after to ({date_to}).", "from")
+    if date_from:
+        where.append("coalesce(date_end, date_start) >= ?")
+        params.append(date_from)
+    if date_to:
+        where.append("date_start <= ?")
+        params.append(date_to)
+    if perpetrator:
+        where.append("list_contains(list_transform(actors, x -> lower(x)), ?) OR "
+                     "list_contains(list_transform(perpetrators, x -> lower(x)), ?) OR list_contains(actors, "
+                     "(SELECT any_value(actor) FROM assessment_actor WHERE alias_key = ?))")  # fmt: skip
+        params += [perpetrator.strip().lower(), perpetrator.strip().lower(), actor_key(perpetrator)]
+    grades = csv_values(grade, "grade")
+    unknown = [g for g in grades if g.lower() not in (*GRADES, NOT_ALLEGED)]
+    if unknown:
+        raise ApiError(
+            400, f"Grade {unknown[0]!r} is not one of {', '.join((*GRADES, NOT_ALLEGED))}.", "grade"
+        )
+    if grades:
+        where.append("list_contains(?, grade)")
+        params.append([g.lower() for g in grades])
+    for column, value in (("governorates", governorate), ("means", means), ("site_kinds", site_kind)):
+        if value:
+            extra = (
+                " OR list_contains(list_transform(adm1_pcodes, x -> lower(x)), ?)"
+                if column == "governorates"
+                else ""
+            )
+            where.append(f"list_contains(list_transform({column}, x -> lower(x)), ?){extra}")
+            params += [value.strip().lower()] * (2 if extra else 1)
+    if bbox:
+        where_box, box = _bbox(bbox, audience)
+        where.append(where_box)
+        params += box
+    return where, params
+
+
+def _bbox(text: str, audience: Audience) -> tuple[str, list[float]]:
+    try:
+        box = [float(v) for v in text.split(",")]
+    except ValueError:
+        box = []
+    if len(box) != 4 or not (-180 <= box[0] <= box[2] <= 180 and -90 <= box[1] <= box[3] <= 90):
+        raise ApiError(
+            400, "bbox is min_lon,min_lat,max_lon,max_lat in degrees, e.g. 36.9,36.1,37.3,36.3.", "bbox"
+        )
+    prefix = "" if audience.treatment("incident", "latitude") == "shown" else "public_"
+    return (f"{prefix}longitude BETWEEN ? AND ? AND {prefix}latitude BETWEEN ? AND ?",
+            [box[0], box[2], box[1], box[3]])  # fmt: skip
+
+
+@router.get("/incidents/{incident_id}", response_model=IncidentDetail, response_model_exclude_unset=True)
+def one_incident(
+    request: Request, incident_id: str, who: Annotated[Principal, Depends(require(Role.PUBLIC))]
+) -> dict[str, Any]:
+    from harmtrace.server.detail import incident_detail
+
+    audience: Audience = request.app.state.config.audience(who.role)
+    holder = request.app.state.holder
+    with holder.reading() as store:
+        found, audited = incident_detail(store, incident_id, audience)
+    for entity, (ids, fields) in audited.items():
+        audit.read(holder, who, entity, ids, fields)
+    return found
