@@ -7,7 +7,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --no-sync
 DEMO_DIR ?= demo-out
 
-.PHONY: env demo test test-scale lint bench clean
+.PHONY: env demo serve test test-scale lint bench clean
 
 env: .venv/.synced
 
@@ -18,6 +18,11 @@ env: .venv/.synced
 
 demo: env
 	$(RUN) harmtrace demo --out $(DEMO_DIR)
+
+# the team server on the demo store (built first if missing): http://127.0.0.1:8740/api/v1/incidents
+serve: env
+	test -f $(DEMO_DIR)/demo.duckdb || $(RUN) harmtrace demo --out $(DEMO_DIR)
+	$(RUN) harmtrace serve --db $(DEMO_DIR)/demo.duckdb
 
 lint: env
 	$(RUN) ruff format --check src tests benchmarks examples
