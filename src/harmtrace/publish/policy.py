@@ -216,10 +216,13 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "started_at",
                 "finished_at",
                 "harmtrace_version",
+                "rows_with_field_issues",
             ),
-            internal=("file_name", "encoding", "mapping_text"),
+            internal=("file_name", "encoding", "mapping_text", "mapping_sha256"),
         ),
-        "quarantine": _fields(internal=("batch_id", "row_number", "reasons"), raw=("raw",)),
+        "quarantine": _fields(
+            internal=("batch_id", "row_number", "reasons", "field", "sha256"), raw=("raw",)
+        ),
         "person": _fields(
             open=("person_id", "records"),
             personal=(
@@ -237,19 +240,80 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "date_end",
                 "place_of_death",
                 "place_of_death_ar",
+                "age_group",
+                "status",
+                "date_precision",
+                "province",
+                "cause",
+                "perpetrators",
             ),
-            internal=("victim_id", "record_id", "source", "probability"),
+            internal=("victim_id", "record_id", "source", "probability", "batch_id", "row_number"),
         ),
         "figure": _fields(
-            open=("group", "items_min", "items_max", "items_best", "incident_ids"),
-            small_count=("count_min", "count_best", "count_max"),
+            open=(
+                "group",
+                "items_min",
+                "items_max",
+                "items_best",
+                "incident_ids",
+                # `stats casualties --json`: the answer's parts, then each figure's counts of items
+                "filters",
+                "window",
+                "scope",
+                "deduplicated",
+                "definitions",
+                "total",
+                "groups",
+                "notes",
+                "key",
+                "best_missing",
+                "items_without_category",
+                "items_min_missing",
+                "items_max_missing",
+                "items_date_unknown",
+                "items_best_range_only",
+                "items_best_shared",
+                "items_prorated",
+            ),
+            small_count=("count_min", "count_best", "count_max", "count_best_unprorated"),
+            # reports, record ids, batches and rows behind each bound
+            internal=("ids",),
         ),
-        "person_count": _fields(open=("group", "records"), small_count=("persons_min", "persons_max")),
+        "person_count": _fields(
+            open=(
+                "group",
+                "records",
+                # `stats persons --json`: the answer's parts, then each figure's sources and window
+                "filters",
+                "window",
+                "scope",
+                "deduplicated",
+                "run_id",
+                "definitions",
+                "total",
+                "groups",
+                "notes",
+                "key",
+                "sources_min",
+                "sources_max",
+            ),
+            small_count=(
+                "persons_min",
+                "persons_max",
+                "records_min",
+                "records_max",
+                "listed_by",
+                "persons_date_unknown",
+                "persons_dates_disputed",
+            ),
+        ),
         "site": _fields(
             open=("site_id", "kind", "name_en", "name_ar", "open_from", "open_to", "source"),
             location=("latitude", "longitude", "radius_m"),
         ),
-        "control_area": _fields(open=("area_id", "actor", "valid_from", "valid_to", "source", "proxy")),
+        "control_area": _fields(
+            open=("area_id", "actor", "valid_from", "valid_to", "source", "proxy", "geometry")
+        ),
         "audit": _fields(
             account=(
                 "entry_id",
@@ -263,7 +327,7 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "detail",
             )
         ),
-        "account": _fields(account=("name", "role", "created_at", "disabled_at")),
+        "account": _fields(account=("name", "role", "created_at", "disabled_at", "has_password")),
         # exports (`harmtrace ... export --role`): their columns, as the export modules write them
         "incidents_export": _fields(
             open=(

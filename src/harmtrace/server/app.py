@@ -62,6 +62,13 @@ def create_app(config: ServerConfig) -> FastAPI:
     from harmtrace.server import incidents
 
     app.include_router(incidents.router, prefix=PREFIX)
+    from harmtrace.server import admin, figures, geo, people, sources
+
+    app.include_router(figures.router, prefix=PREFIX)
+    app.include_router(people.router, prefix=PREFIX)
+    app.include_router(sources.router, prefix=PREFIX)
+    app.include_router(geo.router, prefix=PREFIX)
+    app.include_router(admin.router, prefix=PREFIX)
     return app
 
 

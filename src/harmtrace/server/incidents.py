@@ -55,20 +55,17 @@ def list_incidents(
 ) -> dict[str, Any]:
     audience: Audience = request.app.state.config.audience(who.role)
     chosen = chosen_fields("incident", fields, LIST_FIELDS)
-    where, params = _filters(
+    where, params = incident_filters(
         audience, date_from, date_to, perpetrator, grade, governorate, means, site_kind, bbox
     )
     total_where, total_params = list(where), list(params)
     if cursor:
-        last = decode_cursor(cursor, 2)
-        where.append(
-            "(date_start IS NULL AND ? IS NULL AND incident_id > ?) OR (? IS NOT NULL AND "
-            "(date_start > ?::DATE OR (date_start = ?::DATE AND incident_id > ?) OR date_start IS NULL))"
-        )
-        params += [last[0], last[1], last[0], last[0], last[0], last[1]]
+        after, after_params = incident_after(cursor)
+        where.append(after)
+        params += after_params
     holder = request.app.state.holder
     with holder.reading() as store:
-        rows = _rows(store, audience, chosen, where, params, limit + 1)
+        rows = incident_rows(store, audience, chosen, where, params, limit + 1)
         total = int(store.scalar(f"SELECT count(*) FROM {served.TABLE} {_where(total_where)}", total_params))
     more = len(rows) > limit
     rows = rows[:limit]
@@ -87,8 +84,19 @@ def _where(conditions: list[str]) -> str:
     return "WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
 
 
-def _rows(store: Store, audience: Audience, chosen: list[str], where: list[str], params: list[Any],
-          limit: int) -> list[dict[str, Any]]:  # fmt: skip
+def incident_after(cursor: str) -> tuple[str, list[Any]]:
+    """The condition (and its parameters) of the incidents after `cursor`, in the lists' order."""
+    last = decode_cursor(cursor, 2)
+    return (
+        "(date_start IS NULL AND ? IS NULL AND incident_id > ?) OR (? IS NOT NULL AND "
+        "(date_start > ?::DATE OR (date_start = ?::DATE AND incident_id > ?) OR date_start IS NULL))",
+        [last[0], last[1], last[0], last[0], last[0], last[1]],
+    )
+
+
+def incident_rows(store: Store, audience: Audience, chosen: list[str], where: list[str], params: list[Any],
+                  limit: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Served incidents matching `where`, in order, with the point `audience` sees (and _date, _id)."""
     public = audience.treatment("incident", "latitude") != "shown"
     columns = [f"public_{c} AS {c}" if public and c in ("latitude", "longitude", "radius_m") else c
                for c in chosen if c != "updated_at"]  # fmt: skip
@@ -97,9 +105,10 @@ def _rows(store: Store, audience: Audience, chosen: list[str], where: list[str],
     return store.rows(sql, params)
 
 
-def _filters(audience: Audience, date_from: date | None, date_to: date | None, perpetrator: str | None,
-             grade: str | None, governorate: str | None, means: str | None, site_kind: str | None,
-             bbox: str | None) -> tuple[list[str], list[Any]]:  # fmt: skip
+def incident_filters(audience: Audience, date_from: date | None, date_to: date | None,
+                     perpetrator: str | None, grade: str | None, governorate: str | None, means: str | None,
+                     site_kind: str | None, bbox: str | None) -> tuple[list[str], list[Any]]:  # fmt: skip
+    """The conditions (and parameters) on the served incidents of the incident lists' filters."""
     where: list[str] = []
     params: list[Any] = []
     if date_from and date_to and date_from > date_to:
