@@ -136,6 +136,7 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "declared_strikes",
                 *_RANGES,
                 "updated_at",
+                "first_seen",
             ),
             location=("latitude", "longitude", "radius_m"),
             small_count=("persons",),
@@ -326,6 +327,8 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         "persons_export": _fields(
             open=("record_id", "source", "person_id", "match_probability"), personal=("name", "name_ar")
         ),
+        # the deletions feed (`/api/v1/deletions`): incidents no longer served, and what replaced them
+        "deletion": _fields(open=("incident_id", "deleted_at", "replaced_by")),
     }
 )
 
