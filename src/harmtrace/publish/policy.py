@@ -136,11 +136,11 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "declared_strikes",
                 *_RANGES,
                 "updated_at",
+                "first_seen",
             ),
             location=("latitude", "longitude", "radius_m"),
             small_count=("persons",),
             internal=("grade_analyst_author",),
-            free_text=("place_text", "description"),
         ),
         "report": _fields(
             open=(
@@ -390,6 +390,8 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         "persons_export": _fields(
             open=("record_id", "source", "person_id", "match_probability"), personal=("name", "name_ar")
         ),
+        # the deletions feed (`/api/v1/deletions`): incidents no longer served, and what replaced them
+        "deletion": _fields(open=("incident_id", "deleted_at", "replaced_by")),
     }
 )
 

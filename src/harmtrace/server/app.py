@@ -16,7 +16,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
 from harmtrace.publish.policy import Role
-from harmtrace.server import accounts, audit, served
+from harmtrace.server import accounts, audit, feed, served
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import SESSION_COOKIE, Identities, LoginLimiter, require
 from harmtrace.server.config import ServerConfig
@@ -39,6 +39,9 @@ def create_app(config: ServerConfig) -> FastAPI:
             with holder.reading() as store:
                 served.attach(store)
                 count = served.build(store, config.grid_m)
+            with holder.writing(changes_data=False) as store:
+                changed = feed.refresh(store, config.audience(Role.PUBLIC))
+            log.info("change feed: %s", ", ".join(f"{n} {what}" for what, n in changed.items()))
             log.info("serving %s: %d incidents", holder.path.name, count)
             app.state.holder = holder
             app.state.identities = Identities(holder)
@@ -69,6 +72,10 @@ def create_app(config: ServerConfig) -> FastAPI:
     app.include_router(sources.router, prefix=PREFIX)
     app.include_router(geo.router, prefix=PREFIX)
     app.include_router(admin.router, prefix=PREFIX)
+    from harmtrace.server import decisions
+
+    app.include_router(decisions.router, prefix=PREFIX)
+    app.include_router(feed.router, prefix=PREFIX)
     return app
 
 

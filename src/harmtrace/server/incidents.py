@@ -4,7 +4,7 @@ publication policy for the role asking."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -21,7 +21,8 @@ from harmtrace.server.schemas import IncidentDetail, IncidentPage
 from harmtrace.store import Store
 
 router = APIRouter(tags=["incidents"], responses=ERROR_RESPONSES)
-LIST_FIELDS = tuple(f for f in FIELDS["incident"] if f not in ("place_text", "description", "updated_at"))
+LIST_FIELDS = tuple(FIELDS["incident"])
+FEED_FIELDS = ("updated_at", "first_seen")  # from the change feed's state (`harmtrace.server.feed`)
 MAX_LIMIT = 1000
 
 
@@ -99,10 +100,18 @@ def incident_rows(store: Store, audience: Audience, chosen: list[str], where: li
     """Served incidents matching `where`, in order, with the point `audience` sees (and _date, _id)."""
     public = audience.treatment("incident", "latitude") != "shown"
     columns = [f"public_{c} AS {c}" if public and c in ("latitude", "longitude", "radius_m") else c
-               for c in chosen if c != "updated_at"]  # fmt: skip
+               for c in chosen if c not in FEED_FIELDS]  # fmt: skip
     sql = (f"SELECT {', '.join(columns)}, date_start AS _date, incident_id AS _id FROM {served.TABLE} "
            f"{_where(where)} ORDER BY date_start NULLS LAST, incident_id LIMIT {int(limit)}")  # fmt: skip
-    return store.rows(sql, params)
+    feed = [c for c in chosen if c in FEED_FIELDS]
+    if not feed:
+        return store.rows(sql, params)
+    joined = ", ".join(f"f.{c}" for c in feed)
+    rows = store.rows(f"SELECT p.*, {joined} FROM ({sql}) p LEFT JOIN feed_state f ON f.incident_id = p._id "
+                      "ORDER BY p._date NULLS LAST, p._id", params)  # fmt: skip
+    for row in rows:  # the store keeps UTC without a zone
+        row.update({c: row[c] and row[c].replace(tzinfo=UTC) for c in feed})
+    return rows
 
 
 def incident_filters(audience: Audience, date_from: date | None, date_to: date | None,

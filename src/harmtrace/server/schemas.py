@@ -51,6 +51,7 @@ class Incident(BaseModel):
     injured_max: int | None = None
     injured_best: int | None = None
     updated_at: datetime | None = None
+    first_seen: datetime | None = None
 
 
 class IncidentPage(BaseModel):

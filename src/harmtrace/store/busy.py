@@ -5,6 +5,8 @@ once. A command that finds the file locked retries for up to $HARMTRACE_BUSY_WAI
 BUSY_WAIT_S), so the short writes of two analysts take turns; after that it fails with a StoreError
 naming the holder as its user would recognise it: the harmtrace command line read from
 /proc/PID/cmdline (not the Python interpreter DuckDB names), its user, and since when it runs.
+When the holder is the team server (`harmtrace serve`), which holds the store as long as it runs, the
+message gives the server's API address instead, to read and decide through, or says to stop it.
 """
 
 from __future__ import annotations
@@ -28,6 +30,9 @@ LOCK_ERROR: Final = "Could not set lock on file"
 # DuckDB says so when the holder has the file open to read: a reader could still open it
 HOLDER_READS: Final = "you would be able to open this database in read-only mode"
 SHOWN_CHARS: Final = 200  # a longer command line (python -c CODE) is cut
+# where `harmtrace serve` listens unless told (`harmtrace.server.config`; a test keeps them equal)
+SERVE_HOST: Final = "127.0.0.1"
+SERVE_PORT: Final = 8740
 
 
 def connect(db: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
@@ -76,11 +81,51 @@ def busy_message(db: Path, duckdb_message: str, read_only: bool, waited_s: float
     reads = HOLDER_READS in duckdb_message
     rule = "none can write while one reads" if reads else "not while one writes"
     waited = f" (waited {waited_s:g} s; ${ENV_BUSY_WAIT} sets how long)" if waited_s else ""
+    doing = "read" if read_only else "write to"
+    api = server_api(int(found.group(1))) if found else None
+    if api is not None:
+        return (
+            f"Store {db} is busy: {holder} is the team server holding it, so this command cannot {doing} "
+            f"it{waited}. Read and decide through its API ({api}, as given on its command line), or stop "
+            f"it to run this command ({stop})."
+        )
     return (
         f"Store {db} is busy: {holder} {'reads' if reads else 'writes to'} it, so this command cannot "
-        f"{'read' if read_only else 'write to'} it{waited}. Wait for it to finish, or stop it ({stop}). "
+        f"{doing} it{waited}. Wait for it to finish, or stop it ({stop}). "
         f"Commands that read can run together, but {rule}."
     )
+
+
+def server_api(pid: int) -> str | None:
+    """The API's address when process `pid` is `harmtrace serve`, read from its command line; else None."""
+    found = Holder.read(pid)
+    if found is None or not found.harmtrace:
+        return None
+    return serve_address(found.command)
+
+
+def serve_address(command: str) -> str | None:
+    """http://HOST:PORT/api/v1 of a `harmtrace serve` command line (its defaults where not given);
+    None for any other command.
+
+    >>> serve_address("harmtrace serve --db x.duckdb --port 8761")
+    'http://127.0.0.1:8761/api/v1'
+    >>> serve_address("harmtrace serve --host=0.0.0.0"), serve_address("harmtrace batches")
+    ('http://0.0.0.0:8740/api/v1', None)
+    """
+    try:
+        words = shlex.split(command)
+    except ValueError:  # cut short inside quotes
+        words = command.split()
+    if words[1:2] != ["serve"]:
+        return None
+    given = {"--host": SERVE_HOST, "--port": str(SERVE_PORT)}
+    for i, word in enumerate(words):
+        name, equals, value = word.partition("=")
+        if name in given:
+            given[name] = value if equals else (words[i + 1] if i + 1 < len(words) else given[name])
+    host = f"[{given['--host']}]" if ":" in given["--host"] else given["--host"]
+    return f"http://{host}:{given['--port']}/api/v1"
 
 
 def describe_holder(pid: int) -> str:
