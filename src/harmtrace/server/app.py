@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, FastAPI, Request, Response
 
@@ -126,3 +126,34 @@ def _session_router() -> APIRouter:
 def config_of(request: Request) -> ServerConfig:
     config: ServerConfig = request.app.state.config
     return config
+
+
+def route_table(app: FastAPI) -> str:
+    """The API's routes as a Markdown table (method, path, least role, what it does), for docs/server.md.
+
+    FastAPI 0.163 keeps an included router's routes behind `original_router`; a test checks that the table
+    names every operation of the OpenAPI document, so a change there cannot drop a route silently."""
+    from harmtrace.server.auth import least_role
+
+    lines = ["| method | path | least role | what |", "|---|---|---|---|"]
+    for prefix, route in _api_routes(app):
+        roles = [r for d in route.dependant.dependencies if (r := least_role(d.call)) is not None]
+        role = roles[0].word if roles else "public"
+        summary = " ".join((route.description or route.summary or "").strip().split("\n\n")[0].split())
+        for method in sorted(route.methods - {"HEAD"}):
+            lines.append(f"| {method} | `{prefix}{route.path}` | {role} | {summary} |")
+    return "\n".join(lines)
+
+
+def _api_routes(app: FastAPI) -> list[tuple[str, Any]]:
+    from fastapi.routing import APIRoute
+
+    found: list[tuple[str, Any]] = []
+    for route in app.routes:
+        if isinstance(route, APIRoute):
+            found.append(("", route))
+        inner = getattr(route, "original_router", None)
+        for sub in getattr(inner, "routes", []):
+            if isinstance(sub, APIRoute):
+                found.append((PREFIX, sub))
+    return found

@@ -107,4 +107,11 @@ def require(least: Role) -> Callable[[Request], Principal]:
                                 f"{least.word} role or higher.")  # fmt: skip
         return who
 
+    dependency.least_role = least  # type: ignore[attr-defined]  # read by `least_role` (the docs' table)
     return dependency
+
+
+def least_role(call: object) -> Role | None:
+    """The least role a `require` dependency asks for; None for any other callable."""
+    found = getattr(call, "least_role", None)
+    return found if isinstance(found, Role) else None

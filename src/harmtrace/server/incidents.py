@@ -54,6 +54,9 @@ def list_incidents(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT)] = 100,
     cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
 ) -> dict[str, Any]:
+    """Incidents matching the filters, by date then id, one page at a time (`next_cursor`), as the role sees
+    them: the public gets points coarsened to the server's grid and its bounding box reads those points.
+    """
     audience: Audience = request.app.state.config.audience(who.role)
     chosen = chosen_fields("incident", fields, LIST_FIELDS)
     where, params = incident_filters(
@@ -176,6 +179,9 @@ def _bbox(text: str, audience: Audience) -> tuple[str, list[float]]:
 def one_incident(
     request: Request, incident_id: str, who: Annotated[Principal, Depends(require(Role.PUBLIC))]
 ) -> dict[str, Any]:
+    """One incident (any id it went by) with its reports, documents, sources, grade and reasons,
+    attribution, links, citations, declared strikes nearby, decisions and history, as the role sees them.
+    """
     from harmtrace.server.detail import incident_detail
 
     audience: Audience = request.app.state.config.audience(who.role)
