@@ -230,7 +230,12 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             open=("site_id", "kind", "name_en", "name_ar", "open_from", "open_to", "source"),
             location=("latitude", "longitude", "radius_m"),
         ),
-        "control_area": _fields(open=("area_id", "actor", "valid_from", "valid_to", "source", "proxy")),
+        "control_area": _fields(
+            open=("area_id", "actor", "valid_from", "valid_to", "source", "proxy", "label"),
+            # a presence area is drawn as discs around the actor's events: its outline gives their points
+            location=("geometry",),
+            internal=("batch_id", "derivation_id"),
+        ),
         "audit": _fields(
             account=(
                 "entry_id",
@@ -299,6 +304,12 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "site_kinds",
                 "violence_type",
                 "source_grade",
+                "number_of_sources",
+                "location_score",
+                "adm1_name",
+                # the governorate and district as the source wrote them: coarser than any grid
+                "adm1_source",
+                "adm2_source",
                 *_REPORT_HARM,
             ),
             location=("latitude", "longitude", "radius_m"),
