@@ -12,6 +12,7 @@ import harmtrace
 
 PINNED = [
     "Assessment",
+    "Audience",
     "CasualtyTable",
     "EstimateRefused",
     "Estimation",
@@ -30,6 +31,7 @@ PINNED = [
     "QueryFailed",
     "Range",
     "ReportData",
+    "Role",
     "SimulatedLists",
     "SourceFile",
     "Store",

@@ -16,6 +16,10 @@ formats monitors exchange, and figures that carry their uncertainty. From a note
 Every call returns a frozen result: `.as_dict()` is what the command prints with ``--json``; table
 results also give `.to_arrow()` and `.to_pandas()`. Errors are `HarmtraceError`s that say what, where
 and what to do. Names load on first use, so ``import harmtrace`` is instant.
+
+Exports follow the publication policy for their audience, the public unless told otherwise:
+``ht.export_persons(store, "persons.csv", audience=ht.Audience(ht.Role.ANALYST))`` adds the names, and
+writes that read to the store's audit log.
 """
 
 from typing import TYPE_CHECKING
@@ -44,6 +48,7 @@ if TYPE_CHECKING:
     from harmtrace.publish.incidents_export import export_incidents
     from harmtrace.publish.persons_export import export_persons
     from harmtrace.publish.pipeline import PipelineRun, SourceFile, run_pipeline
+    from harmtrace.publish.policy import Audience, Role
     from harmtrace.publish.report import ReportData, write_report
     from harmtrace.publish.reports_export import export_reports
     from harmtrace.results import Export
@@ -53,6 +58,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Assessment",
+    "Audience",
     "CasualtyTable",
     "EstimateRefused",
     "Estimation",
@@ -71,6 +77,7 @@ __all__ = [
     "QueryFailed",
     "Range",
     "ReportData",
+    "Role",
     "SimulatedLists",
     "SourceFile",
     "Store",
@@ -110,6 +117,7 @@ if not TYPE_CHECKING:  # mypy reads the imports above; the library loads on firs
             "harmtrace.publish.incidents_export": ("export_incidents",),
             "harmtrace.publish.persons_export": ("export_persons",),
             "harmtrace.publish.pipeline": ("PipelineRun", "SourceFile", "run_pipeline"),
+            "harmtrace.publish.policy": ("Audience", "Role"),
             "harmtrace.publish.reports_export": ("export_reports",),
             "harmtrace.results": ("Export",),
             "harmtrace.publish.report": ("ReportData", "write_report"),

@@ -18,6 +18,7 @@ from harmtrace.assess.detail import incident_detail
 from harmtrace.assess.run import assess_incidents
 from harmtrace.errors import InputError
 from harmtrace.publish.incidents_export import export_incidents
+from harmtrace.publish.policy import Audience, Role
 from harmtrace.store import Store
 from tests.assess.reports import R, add_reports, add_victims, link, one
 
@@ -176,7 +177,7 @@ def test_export_csv_one_row_per_report_with_the_incident(monitored: Store, tmp_p
     assess_incidents(monitored)
     decide_grade(monitored, "inc-idlib", "fair", "two NGOs", "analyst")
     out = tmp_path / "incidents.csv"
-    assert export_incidents(monitored, out, "csv").rows == 6
+    assert export_incidents(monitored, out, "csv", Audience(Role.ADMIN)).rows == 6
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     first = rows[0]
     assert (first["record_id"], first["source"], first["incident_id"], first["grade"]) == (
@@ -196,9 +197,9 @@ def test_export_csv_one_row_per_report_with_the_incident(monitored: Store, tmp_p
     assert rows[2]["grade_source"] == "fair" and rows[0]["grade_source"] == ""
 
 
-def test_export_can_leave_out_free_text(monitored: Store, tmp_path: Path) -> None:
+def test_the_public_export_leaves_out_free_text(monitored: Store, tmp_path: Path) -> None:
     out = tmp_path / "public.parquet"
-    export_incidents(monitored, out, "parquet", free_text=False)
+    export_incidents(monitored, out, "parquet")
     columns = [r[0] for r in duckdb.sql(f"DESCRIBE SELECT * FROM '{out}'").fetchall()]
     assert "incident_id" in columns and "killed_min" in columns
     assert not {"description", "description_ar", "place_text", "place_text_ar"} & set(columns)
@@ -206,10 +207,16 @@ def test_export_can_leave_out_free_text(monitored: Store, tmp_path: Path) -> Non
 
 def test_export_geojson_places_each_report_at_its_incident(monitored: Store, tmp_path: Path) -> None:
     out = tmp_path / "incidents.geojson"
-    export_incidents(monitored, out, "geojson", free_text=False)
+    export_incidents(monitored, out, "geojson", Audience(Role.VIEWER))
     data = json.loads(out.read_text(encoding="utf-8"))
     assert data["type"] == "FeatureCollection" and len(data["features"]) == 6
     feature = data["features"][0]
     assert feature["geometry"] == {"type": "Point", "coordinates": [39.02, 35.96]}
     assert feature["properties"]["date_start"] == "2015-10-05"
-    assert "description" not in feature["properties"]
+    assert feature["properties"]["description"] == STORY
+    export_incidents(monitored, out, "geojson")  # the public's: a town's point says no more than a cell
+    assert json.loads(out.read_text(encoding="utf-8"))["features"][0]["geometry"] == feature["geometry"]
+    export_incidents(monitored, out, "geojson", Audience(grid_m=10_000))  # a cell wider than the town
+    public = json.loads(out.read_text(encoding="utf-8"))["features"][0]
+    assert public["geometry"] == {"type": "Point", "coordinates": [39.0316, 35.9774]}
+    assert public["properties"]["radius_m"] == 7071 and "description" not in public["properties"]

@@ -29,9 +29,19 @@ def test_control_commands(db_path: Path, shared_data: Path, tmp_path: Path) -> N
     data = json.loads(shown.output)
     assert data["shown"] == 3 and "distance_km_min" in data["rows"][0]
     out = tmp_path / "control.geojson"
-    assert run_cli(db_path, "control", "export", "--format", "geojson", str(out)).exit_code == 0
+    result = run_cli(db_path, "control", "export", "--format", "geojson", str(out), "--role", "admin")
+    assert result.exit_code == 0, result.output
     features = json.loads(out.read_text())["features"]
     assert any(f["properties"]["proxy"] and "proxy" in f["properties"]["label"] for f in features)
+    assert {"batch_id", "derivation_id"} <= set(features[0]["properties"])
+    public = run_cli(db_path, "control", "export", "--format", "geojson", str(out))
+    assert public.output.splitlines()[-1] == (
+        "Public export: internal fields left out (batch_id, derivation_id); "
+        "outlines coarsened to a 5 km grid."
+    )
+    coarse = json.loads(out.read_text())["features"]
+    assert len(coarse) == len(features) and not {"batch_id", "derivation_id"} & set(coarse[0]["properties"])
+    assert coarse[0]["geometry"] != features[0]["geometry"]
 
 
 def test_stats_distance(db_path: Path, tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from harmtrace.cli import main
 from tests.conftest import ROOT
 
-NO_STORE = {"harmtrace simulate victims"}  # commands that need no store
+NO_STORE = {"harmtrace simulate victims", "harmtrace policy"}  # commands that need no store
 
 
 def _commands(group: click.Group, prefix: str = "harmtrace") -> Iterator[tuple[str, click.Command]]:

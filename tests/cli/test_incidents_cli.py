@@ -58,13 +58,14 @@ def test_grade_refuses_an_unknown_incident(db: Path) -> None:
     assert "No incident 'inc-404' in the store" in result.output
 
 
-def test_export_without_free_text(db: Path, tmp_path: Path) -> None:
+def test_public_export_leaves_out_free_text_and_coarsens_points(db: Path, tmp_path: Path) -> None:
     ok(db, "assess", "incidents")
     out = tmp_path / "incidents.csv"
-    printed = ok(db, "incidents", "export", "--format", "csv", str(out), "--no-free-text")
+    printed = ok(db, "incidents", "export", "--format", "csv", str(out))
     assert printed.splitlines() == [
         f"Wrote 8 rows (one per report) to {out} (csv).",
-        "Free text left out (place text, descriptions).",
+        "Public export: free text left out (grade_analyst_reason, place_text, place_text_ar, description, "
+        "description_ar); points coarsened to a 5 km grid.",
     ]
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert [r["record_id"] for r in rows] == [str(n) for n in range(1001, 1009)]
@@ -73,8 +74,32 @@ def test_export_without_free_text(db: Path, tmp_path: Path) -> None:
 
 
 def test_export_with_free_text_warns_as_reports_export_does(db: Path, tmp_path: Path) -> None:
-    warning = "Free text included (place text, descriptions): check before publishing."
-    incidents = ok(db, "incidents", "export", "--format", "csv", str(tmp_path / "incidents.csv"))
-    assert incidents.splitlines()[-1] == warning
-    reports = ok(db, "reports", "export", "--format", "csv", str(tmp_path / "reports.csv"))
-    assert warning in reports.splitlines()
+    warning = (
+        "It holds grade_analyst_reason, place_text, place_text_ar, description, description_ar (personal "
+        "data or free text that may name people): keep it private. This export was written to the store's "
+        "audit log."
+    )
+    incidents = ok(db, "incidents", "export", "--format", "csv", str(tmp_path / "incidents.csv"), "--role",
+                   "admin")  # fmt: skip
+    assert incidents.splitlines()[-2:] == ["Admin export: nothing left out.", warning]
+    reports = ok(
+        db, "reports", "export", "--format", "csv", str(tmp_path / "reports.csv"), "--role", "viewer"
+    )
+    assert "Viewer export: nothing left out." in reports.splitlines()
+    assert warning.replace("grade_analyst_reason, ", "") in reports.splitlines()
+
+
+@pytest.mark.parametrize(
+    ("switch", "said"),
+    [
+        ("--no-free-text", "--no-free-text is replaced by --role: free text is shown from --role viewer on"),
+        ("--with-names", "--with-names is replaced by --role: names are shown from --role analyst on"),
+    ],
+)
+def test_the_switches_role_replaced_are_refused_saying_so(
+    db: Path, tmp_path: Path, switch: str, said: str
+) -> None:
+    out = tmp_path / "incidents.csv"
+    result = run_cli(db, "incidents", "export", "--format", "csv", str(out), switch)
+    assert result.exit_code == 1 and not out.exists()
+    assert result.output == f"Error: {said} (see docs/server.md).\n"

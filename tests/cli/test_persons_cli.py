@@ -34,7 +34,7 @@ def test_export_csv_has_one_row_per_record_and_no_names(db: Path, tmp_path: Path
     assert result.output.splitlines()[:3] == [
         f"Wrote 10 victim records (6 persons) to {out} (csv).",
         "Columns: record_id, source, person_id, match_probability",
-        "Names left out (--with-names adds them).",
+        "Public export: names left out (name, name_ar).",
     ]
     rows = list(csv.DictReader(out.open(encoding="utf-8")))
     assert list(rows[0]) == ["record_id", "source", "person_id", "match_probability"]
@@ -49,10 +49,11 @@ def test_export_csv_has_one_row_per_record_and_no_names(db: Path, tmp_path: Path
 
 def test_export_parquet_with_names(db: Path, tmp_path: Path) -> None:
     out = tmp_path / "persons.parquet"
-    result = run_cli(db, "persons", "export", "--format", "parquet", str(out), "--with-names", "--json")
+    result = run_cli(db, "persons", "export", "--format", "parquet", str(out), "--role", "analyst", "--json")
     assert result.exit_code == 0, result.output
     summary = json.loads(result.output)
     assert (summary["rows"], summary["persons"], summary["unlinked"]) == (10, 6, 0)
+    assert (summary["role"], summary["withheld"], summary["audited"]) == ("analyst", [], ["name", "name_ar"])
     table = pq.read_table(out)
     assert table.column_names == ["record_id", "source", "person_id", "match_probability", "name", "name_ar"]
     assert table.column("name").to_pylist()[0] == "Invented Name 1"

@@ -57,7 +57,9 @@ def test_export_formats_free_text_and_radii(db_path: Path, tmp_path: Path) -> No
     radii = tmp_path / "radii.yaml"
     radii.write_text("village: 1500\n", encoding="utf-8")
     out = tmp_path / "reports.csv"
-    result = run_cli(db_path, "reports", "export", "--format", "csv", str(out), "--radii", str(radii))
+    result = run_cli(
+        db_path, "reports", "export", "--format", "csv", str(out), "--radii", str(radii), "--role", "admin"
+    )
     assert result.exit_code == 0, result.output
     with out.open(encoding="utf-8", newline="") as f:
         rows = {r["record_id"]: r for r in csv.DictReader(f)}
@@ -67,7 +69,7 @@ def test_export_formats_free_text_and_radii(db_path: Path, tmp_path: Path) -> No
     )  # fmt: skip
     assert rows["T_1"]["place_text"] == "WEST : Kafr Testa" and rows["T_4"]["latitude"] == ""
     public = tmp_path / "public.parquet"
-    result = run_cli(db_path, "reports", "export", "--format", "parquet", str(public), "--no-free-text")
+    result = run_cli(db_path, "reports", "export", "--format", "parquet", str(public))  # the public's
     assert result.exit_code == 0, result.output
     table = pq.read_table(public)
     assert table.num_rows == 9 and not {"place_text", "description", "description_ar"} & set(

@@ -387,18 +387,3 @@ def control_summary(store: Store) -> list[dict[str, Any]]:
         "SELECT actor, proxy, count(*) AS areas, min(valid_from) AS first_day, max(valid_to) AS last_day, "
         "string_agg(DISTINCT source, '; ') AS sources FROM control_area GROUP BY actor, proxy ORDER BY 1, 2"
     )
-
-
-def control_geojson(store: Store) -> dict[str, Any]:
-    """Every control area as a GeoJSON FeatureCollection (lon/lat); proxy areas carry their label."""
-    rows = store.rows(
-        "SELECT area_id, actor, valid_from, valid_to, source, proxy, batch_id, derivation_id, geometry_wkb "
-        "FROM control_area ORDER BY area_id"
-    )
-    features = []
-    for r in rows:
-        geometry = json.loads(shapely.to_geojson(shapely.from_wkb(bytes(r.pop("geometry_wkb")))))
-        props = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in r.items()}
-        props["label"] = PROXY_LABEL if r["proxy"] else "control area"
-        features.append({"type": "Feature", "properties": props, "geometry": geometry})
-    return {"type": "FeatureCollection", "features": features}

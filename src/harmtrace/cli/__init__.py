@@ -14,6 +14,7 @@ from harmtrace.cli import link as _link  # noqa: F401
 from harmtrace.cli import locate as _locate  # noqa: F401
 from harmtrace.cli import persons as _persons  # noqa: F401
 from harmtrace.cli import places as _places  # noqa: F401
+from harmtrace.cli import policy as _policy  # noqa: F401
 from harmtrace.cli import reports as _reports  # noqa: F401
 from harmtrace.cli import review as _review  # noqa: F401
 from harmtrace.cli import serve as _serve  # noqa: F401

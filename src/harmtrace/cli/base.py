@@ -3,19 +3,21 @@
 from __future__ import annotations
 
 import errno
+import functools
 import os
 import sys
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Final, NoReturn, TypeVar, cast
 
 import click
 
 from harmtrace import __version__
 from harmtrace.display import separator_hint, to_json
-from harmtrace.errors import HarmtraceError
+from harmtrace.errors import HarmtraceError, InputError
+from harmtrace.publish.policy import CLASSES, ROLE_WORDS, Audience, Role, field_class
 from harmtrace.store import Store, open_store
 
 if TYPE_CHECKING:  # the CLI's startup does not load the ingest package for a type
@@ -90,21 +92,89 @@ def window_options(func: F) -> F:
     return func
 
 
-def free_text_option(func: F) -> F:
-    """--free-text/--no-free-text: whether an export carries place text and descriptions."""
-    return click.option(
-        "--free-text/--no-free-text",
-        default=True,
-        show_default=True,
-        help="Place text and descriptions, which may name people (leave out for publication).",
-    )(func)
+def audience_options(func: F) -> F:
+    """--role, --grid-m and --min-cell: whom an export is for (`harmtrace.publish.policy.Audience`),
+    given to the command as `audience`. The switches --role replaced are refused, saying so."""
+
+    @functools.wraps(func)
+    def command(
+        *args: Any, role: str, grid_m: float, min_cell: int, free_text: bool | None, with_names: bool | None,
+        **kwargs: Any,
+    ) -> Any:  # fmt: skip
+        _refuse_replaced(free_text, with_names)
+        return func(*args, audience=Audience(Role.parse(role), grid_m, min_cell), **kwargs)
+
+    return stacked(
+        click.option(
+            "--role",
+            type=click.Choice(ROLE_WORDS, case_sensitive=False),
+            default=Role.PUBLIC.word,
+            show_default=True,
+            help="Who the file is for: what it shows follows the publication policy (docs/server.md).",
+        ),
+        click.option(
+            "--grid-m",
+            type=float,
+            default=Audience.grid_m,
+            show_default=True,
+            help=f"Below --role {CLASSES['location'].exact_from.word}, points are moved to the centre of a "
+            "grid cell this wide (metres).",
+        ),
+        click.option(
+            "--min-cell",
+            type=int,
+            default=Audience.min_cell,
+            show_default=True,
+            help=f"Below --role {CLASSES['small_count'].exact_from.word}, counts of fewer persons than this "
+            "are shown as '< N'.",
+        ),
+        click.option("--free-text/--no-free-text", default=None, hidden=True),
+        click.option("--with-names/--no-names", default=None, hidden=True),
+    )(cast(F, command))
 
 
-def free_text_note(free_text: bool) -> str:
-    """What an export's summary says of its free text, which may name people."""
-    if free_text:
-        return "Free text included (place text, descriptions): check before publishing."
-    return "Free text left out (place text, descriptions)."
+def _refuse_replaced(free_text: bool | None, with_names: bool | None) -> None:
+    """The switches of exports before the publication policy, refused with the --role that does it."""
+    if with_names is not None:
+        flag = "--with-names" if with_names else "--no-names"
+        raise InputError(
+            f"{flag} is replaced by --role: names are shown from --role "
+            f"{CLASSES['personal'].exact_from.word} on (see docs/server.md)."
+        )
+    if free_text is not None:
+        flag = "--free-text" if free_text else "--no-free-text"
+        raise InputError(
+            f"{flag} is replaced by --role: free text is shown from --role "
+            f"{CLASSES['free_text'].exact_from.word} on (see docs/server.md)."
+        )
+
+
+# what the policy's classes hold, as an export's summary names what it left out
+CLASS_WORDS: Final = {
+    "personal": "names",
+    "free_text": "free text",
+    "internal": "internal fields",
+    "raw": "raw rows",
+    "witness": "witnesses",
+    "account": "accounts",
+}
+
+
+def audience_note(entity: str, data: Mapping[str, Any]) -> str:
+    """What an export's policy did, as its command says it, e.g. "Public export: free text left out;
+    points coarsened to a 5 km grid." (`harmtrace.publish.export_policy.summary` gives `data`)."""
+    kinds = dict.fromkeys(CLASS_WORDS.get(field_class(entity, c), c) for c in data["withheld"])
+    parts = [f"{', '.join(kinds)} left out ({', '.join(data['withheld'])})" if kinds else "nothing left out"]
+    if data["coarsened"]:
+        what = "outlines" if "geometry" in data["coarsened"] else "points"
+        parts.append(f"{what} coarsened to a {data['grid_m'] / 1000:g} km grid")
+    note = f"{data['role'].capitalize()} export: {'; '.join(parts)}."
+    if data["audited"]:
+        note += (
+            f"\nIt holds {', '.join(data['audited'])} (personal data or free text that may name people): "
+            "keep it private. This export was written to the store's audit log."
+        )
+    return note
 
 
 NAMES_LEFT_OUT: Final = "Names left out (--with-names adds them)."

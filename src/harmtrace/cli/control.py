@@ -10,6 +10,8 @@ import click
 
 from harmtrace.cli.base import (
     Day,
+    audience_note,
+    audience_options,
     db_option,
     describe_import,
     emit,
@@ -20,6 +22,7 @@ from harmtrace.cli.base import (
 )
 from harmtrace.cli.radii import radii_option
 from harmtrace.display import table
+from harmtrace.publish.policy import Audience
 
 
 @main.group(
@@ -188,19 +191,31 @@ def incidents_command(
     emit(result, as_json, text)
 
 
-@control.command("export", epilog="Example:\n\n  harmtrace control export --format geojson control.geojson")
+@control.command(
+    "export",
+    epilog="Example:\n\n\b\n  harmtrace control export --format geojson control.geojson\n"
+    "  harmtrace control export --format geojson team.geojson --role viewer",
+)
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["geojson"]), default="geojson", show_default=True)
+@audience_options
 @db_option
-def export_command(file: Path, fmt: str, db: Path | None) -> None:
-    """Write every control area (proxies labelled) as GeoJSON, WGS84 lon/lat."""
-    from harmtrace.analyse.control import PROXY_LABEL, control_geojson
-    from harmtrace.files import write_json
+@json_option
+def export_command(file: Path, fmt: str, audience: Audience, db: Path | None, as_json: bool) -> None:
+    """Write every control area (proxies labelled) as GeoJSON, WGS84 lon/lat.
 
-    with store_for(db, read_only=True) as store:
-        collection = control_geojson(store)
-    write_json(collection, file)
-    proxies = sum(1 for f in collection["features"] if f["properties"]["proxy"])
-    click.echo(
-        f"Wrote {len(collection['features']):,} areas to {file} ({proxies:,} are proxies: {PROXY_LABEL})."
+    What the file shows follows the publication policy for --role (docs/server.md): for the public (the
+    default) outlines are snapped to a grid, since a presence area's discs give its events' points.
+    """
+    from harmtrace.analyse.control import PROXY_LABEL
+    from harmtrace.publish.control_export import ENTITY, export_control
+    from harmtrace.publish.export_policy import reads_audited
+
+    with store_for(db, read_only=not reads_audited(ENTITY, audience)) as store:
+        done = export_control(store, file, fmt, audience)
+    data = done.data
+    text = (
+        f"Wrote {done.rows:,} areas to {file} ({data['proxies']:,} are proxies: {PROXY_LABEL}).\n"
+        + audience_note(ENTITY, data)
     )
+    emit(done.as_dict(), as_json, lambda: text)

@@ -10,11 +10,11 @@ import click
 
 from harmtrace.choices import DEFAULT_PLACE_PRECISION, INCIDENT_FORMATS
 from harmtrace.cli.base import (
+    audience_note,
+    audience_options,
     db_option,
     describe_import,
     emit,
-    free_text_note,
-    free_text_option,
     json_option,
     main,
     store_for,
@@ -22,6 +22,7 @@ from harmtrace.cli.base import (
 from harmtrace.cli.progress import shown
 from harmtrace.display import table
 from harmtrace.model import GRADES, LOCATION_PRECISIONS, NOT_ALLEGED
+from harmtrace.publish.policy import Audience
 
 
 @main.group(epilog="Example:\n\n  harmtrace assess incidents")
@@ -106,7 +107,7 @@ def declared_command(
     emit(result.as_dict(), as_json, lambda: describe_import(result))
 
 
-@main.group(epilog="Example:\n\n  harmtrace incidents export --format csv incidents.csv --no-free-text")
+@main.group(epilog="Example:\n\n  harmtrace incidents export --format csv incidents.csv")
 def incidents() -> None:
     """Incidents: show one, grade one, export them."""
 
@@ -196,18 +197,26 @@ def _containment(link: dict[str, Any]) -> str:
 
 @incidents.command(
     "export",
-    epilog="Example:\n\n  harmtrace incidents export --format geojson incidents.geojson --no-free-text",
+    epilog="Example:\n\n\b\n  harmtrace incidents export --format geojson incidents.geojson\n"
+    "  harmtrace incidents export --format parquet team.parquet --role analyst",
 )
 @click.option("--format", "fmt", type=click.Choice(INCIDENT_FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@free_text_option
+@audience_options
 @db_option
 @json_option
-def export_command(fmt: str, file: Path, free_text: bool, db: Path | None, as_json: bool) -> None:
-    """Write one row per report with its incident's grades, attribution, dates, place and harm ranges."""
-    from harmtrace.publish.incidents_export import export_incidents
+def export_command(fmt: str, file: Path, audience: Audience, db: Path | None, as_json: bool) -> None:
+    """Write one row per report with its incident's grades, attribution, dates, place and harm ranges.
 
-    with store_for(db, read_only=True) as store, shown("incidents export", as_json) as progress:
-        done = export_incidents(store, file, fmt, free_text=free_text, progress=progress)
-    text = f"Wrote {done.rows:,} rows (one per report) to {file} ({fmt}).\n{free_text_note(free_text)}"
+    What the file shows follows the publication policy for --role (docs/server.md): the public (the
+    default) gets no free text and points coarsened to a grid.
+    """
+    from harmtrace.publish.export_policy import reads_audited
+    from harmtrace.publish.incidents_export import ENTITY, export_incidents
+
+    # an export that reads audited fields writes the audit log: only then is the store opened for writing
+    read_only = not reads_audited(ENTITY, audience)
+    with store_for(db, read_only=read_only) as store, shown("incidents export", as_json) as progress:
+        done = export_incidents(store, file, fmt, audience, progress=progress)
+    text = f"Wrote {done.rows:,} rows (one per report) to {file} ({fmt}).\n{audience_note(ENTITY, done.data)}"
     emit(done.as_dict(), as_json, lambda: text)

@@ -10,19 +10,20 @@ import click
 
 from harmtrace.choices import PERSON_GROUPINGS, PERSON_SEXES, PERSON_STATUSES
 from harmtrace.cli.base import (
-    NAMES_LEFT_OUT,
+    audience_note,
+    audience_options,
     db_option,
     emit,
     json_option,
     main,
     store_for,
     window_options,
-    with_names_option,
 )
 from harmtrace.cli.progress import shown
 from harmtrace.cli.stats import stats
 from harmtrace.display import table
-from harmtrace.publish.persons_export import FORMATS, ExportSummary, export_persons
+from harmtrace.publish.persons_export import ENTITY, FORMATS, ExportSummary, export_persons
+from harmtrace.publish.policy import Audience
 
 if TYPE_CHECKING:
     from harmtrace.analyse.persons import PersonFigure, PersonFigures
@@ -36,29 +37,35 @@ def persons() -> None:
 @persons.command(
     "export",
     epilog="Example:\n\n\b\n  harmtrace persons export --format csv persons.csv\n"
-    "  harmtrace persons export --format parquet persons.parquet --with-names",
+    "  harmtrace persons export --format parquet persons.parquet --role analyst",
 )
 @click.option("--format", "fmt", type=click.Choice(FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@with_names_option("Add each record's name as written (personal data: never publish it).")
+@audience_options
 @db_option
 @json_option
-def export_command(fmt: str, file: Path, with_names: bool, db: Path | None, as_json: bool) -> None:
+def export_command(fmt: str, file: Path, audience: Audience, db: Path | None, as_json: bool) -> None:
     """Write one row per victim record: record_id, source, person_id, match_probability.
 
     record_id is the record's own id in its source, as its mapping read it, so the file joins back to
-    the input lists on (source, record_id). Names are left out unless --with-names.
+    the input lists on (source, record_id). Names follow the publication policy for --role
+    (docs/server.md): they are shown from --role analyst on, and such an export is written to the
+    store's audit log.
     """
-    with store_for(db, read_only=True) as store, shown("persons export", as_json) as progress:
-        summary = cast("ExportSummary", export_persons(store, file, fmt, with_names, progress).as_dict())
-    emit(summary, as_json, lambda: _export_text(summary, with_names))
+    from harmtrace.publish.export_policy import reads_audited
+
+    # an export that reads audited fields writes the audit log: only then is the store opened for writing
+    read_only = not reads_audited(ENTITY, audience)
+    with store_for(db, read_only=read_only) as store, shown("persons export", as_json) as progress:
+        summary = cast("ExportSummary", export_persons(store, file, fmt, audience, progress).as_dict())
+    emit(summary, as_json, lambda: _export_text(summary))
 
 
-def _export_text(s: ExportSummary, with_names: bool) -> str:
+def _export_text(s: ExportSummary) -> str:
     lines = [
         f"Wrote {s['rows']:,} victim records ({s['persons']:,} persons) to {s['path']} ({s['format']}).",
         "Columns: " + ", ".join(s["columns"]),
-        "Names included: keep this file private." if with_names else NAMES_LEFT_OUT,
+        audience_note(ENTITY, s),
     ]
     if s["unlinked"]:
         lines.append(f"{s['unlinked']:,} records imported since the latest link have no person yet.")

@@ -9,16 +9,17 @@ import click
 
 from harmtrace.choices import REPORT_FORMATS
 from harmtrace.cli.base import (
+    audience_note,
+    audience_options,
     db_option,
     emit,
-    free_text_note,
-    free_text_option,
     json_option,
     main,
     store_for,
 )
 from harmtrace.cli.progress import shown
 from harmtrace.cli.radii import radii_option
+from harmtrace.publish.policy import Audience
 
 if TYPE_CHECKING:
     from harmtrace.publish.report_map import MapSummary
@@ -33,33 +34,41 @@ def reports() -> None:
 @reports.command(
     "export",
     epilog="Example:\n\n\b\n  harmtrace reports export --format csv reports.csv\n"
-    "  harmtrace reports export --format geojson public.geojson --no-free-text --radii radii.yaml",
+    "  harmtrace reports export --format geojson public.geojson --radii radii.yaml\n"
+    "  harmtrace reports export --format parquet team.parquet --role viewer",
 )
 @click.option("--format", "fmt", type=click.Choice(REPORT_FORMATS), required=True, help="File format.")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@free_text_option
+@audience_options
 @radii_option
 @db_option
 @json_option
 def export_command(
-    fmt: str, file: Path, free_text: bool, radii: dict[str, float | None], db: Path | None, as_json: bool
+    fmt: str, file: Path, audience: Audience, radii: dict[str, float | None], db: Path | None, as_json: bool
 ) -> None:
     """Write one row per report: record_id, source, point, precision radius, how located, P-codes, dates,
     perpetrators, means, harm counts. Written to a temporary file, then renamed into place.
+
+    What the file shows follows the publication policy for --role (docs/server.md): the public (the
+    default) gets no free text and points coarsened to a grid.
     """
-    from harmtrace.publish.reports_export import export_reports
+    from harmtrace.publish.export_policy import reads_audited
+    from harmtrace.publish.reports_export import ENTITY, export_reports
 
-    with store_for(db, read_only=True) as store, shown("reports export", as_json) as progress:
-        summary = cast("ReportExport", export_reports(store, file, fmt, free_text, radii, progress).as_dict())
-    emit(summary, as_json, lambda: _export_text(summary))
+    # an export that reads audited fields writes the audit log: only then is the store opened for writing
+    read_only = not reads_audited(ENTITY, audience)
+    with store_for(db, read_only=read_only) as store, shown("reports export", as_json) as progress:
+        done = export_reports(store, file, fmt, audience, radii, progress)
+    summary = cast("ReportExport", done.as_dict())
+    emit(summary, as_json, lambda: _export_text(summary, audience_note(ENTITY, summary)))
 
 
-def _export_text(s: ReportExport) -> str:
+def _export_text(s: ReportExport, note: str) -> str:
     return "\n".join(
         [
             f"Wrote {s['rows']:,} reports to {s['path']} ({s['format']}): {s['located']:,} with a point, "
             f"{s['with_adm1']:,} with a governorate.",
-            free_text_note(s["free_text"]),
+            note,
             "Radii (m): "
             + ", ".join(f"{w} {r:g}" if r is not None else f"{w} unbounded" for w, r in s["radii_m"].items()),
         ]

@@ -1,8 +1,8 @@
 """`harmtrace review|decide|decisions victims` and `... incidents`.
 
 Review shows records with their names in a terminal: the user asked to see them. In --json and in
-output that is not a terminal (piped, redirected) names are left out unless --with-names, as in
-`persons export` (`harmtrace.publish.persons_export.shown_columns`). Nothing here logs a name.
+output that is not a terminal (piped, redirected) names are left out unless --with-names
+(`harmtrace.publish.persons_export.shown_columns`). Nothing here logs a name.
 
 The interactive review holds the store only to read the queue and, for each decision, to check the
 pair and write it: never while it waits for the analyst, so others can read and write meanwhile.

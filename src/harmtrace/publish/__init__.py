@@ -1,5 +1,6 @@
 """Publishing what the store holds: the HTML report, the demo that builds one from bundled data, and every
-export (`reports_export`, `incidents_export`, `persons_export`)."""
+export (`reports_export`, `incidents_export`, `persons_export`, `control_export`), each through the
+publication policy (`policy`, applied to exports by `export_policy`)."""
 
 from typing import TYPE_CHECKING
 

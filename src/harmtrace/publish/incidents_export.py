@@ -18,8 +18,11 @@ Columns (stable; HXL-style names are left to the publish step):
     latitude, longitude, location_precision, radius_m        the incident's best point
     killed_min/_max/_best, civilians_killed_*, children_killed_*, injured_*   the incident's ranges
     report_date_start, report_date_end  the report's own interval
-    place_text, place_text_ar, description, description_ar   free text: may name people; left out with
-                                        `free_text=False` (public exports)
+    place_text, place_text_ar, description, description_ar   free text: may name people
+
+Which of them a file holds is the publication policy's (`harmtrace.publish.policy`, entity
+"incidents_export") for the export's `Audience`: the public (the default) gets no free text and points
+coarsened to a grid; a role that reads free text has its export written to the audit log.
 
 Grades, attribution and reasons are those of the last `harmtrace assess incidents` run; before one, they
 are empty and `grade` falls back to the sources' grades.
@@ -38,11 +41,14 @@ from harmtrace.files import write_features
 from harmtrace.ingest.sql import lit
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.progress import Progress, silent
+from harmtrace.publish.export_policy import PUBLIC, columns_of, log_export, policed_sql, summary
+from harmtrace.publish.policy import Audience
 from harmtrace.results import Export
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
 from harmtrace.store.relations import relation_sql
 
+ENTITY: Final = "incidents_export"  # its columns' classes in `harmtrace.publish.policy.FIELDS`
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 # (column prefix, category, harm) of the ranges exported
 RANGES: Final = (
@@ -53,8 +59,8 @@ RANGES: Final = (
 )
 
 
-def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | None = None) -> str:
-    """SQL of the export rows, ordered by incident then report."""
+def export_sql(overrides: Mapping[str, float | None] | None = None) -> str:
+    """SQL of the export rows with every column (before the policy), ordered by incident then report."""
     ranges = ", ".join(
         f"{p}.count_min AS {p}_min, {p}.count_max AS {p}_max, {p}.count_best AS {p}_best"
         for p, _, _ in RANGES
@@ -62,7 +68,7 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
     joins = " ".join(
         f"LEFT JOIN ({harm_sql(lit(c), lit(h))}) {p} ON {p}.item_id = mem.item_id" for p, c, h in RANGES
     )
-    text = ", " + ", ".join(f"r.{c}" for c in FREE_TEXT) if free_text else ""
+    text = "".join(f", r.{c}" for c in FREE_TEXT)
     return f"""
     WITH mem AS ({members_sql()}),
     attribution AS (
@@ -94,14 +100,22 @@ def export_sql(free_text: bool = True, overrides: Mapping[str, float | None] | N
 
 
 def export_incidents(
-    store: Store, path: Path | str, fmt: str = "csv", free_text: bool = True, progress: Progress = silent
+    store: Store,
+    path: Path | str,
+    fmt: str = "csv",
+    audience: Audience = PUBLIC,
+    progress: Progress = silent,
 ) -> Export:
-    """Write one row per report of each incident to `path` in `fmt` (csv, parquet, geojson); the
-    result counts the rows written. `progress` is told each stage."""
+    """Write one row per report of each incident to `path` in `fmt` (csv, parquet, geojson), as
+    `audience` may see it (the public by default); the result counts the rows written and says what
+    the policy left out. `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"export format {fmt!r} is not one of {', '.join(FORMATS)}.")
     path = Path(path)
-    sql = export_sql(free_text)
+    inner = export_sql()
+    columns = columns_of(store, inner)
+    sql = policed_sql(ENTITY, inner, columns, audience)
+    audited = log_export(store, ENTITY, columns, audience, path)
     progress(f"writing {path.name}")
     if fmt == "geojson":
         rows = write_features(store.rows(sql), path)
@@ -109,5 +123,5 @@ def export_incidents(
         copy_query(store, sql, path, fmt)
         progress("counting what was written")
         rows = int(store.scalar(f"SELECT count(*) FROM ({members_sql()})"))
-    done = {"file": str(path), "format": fmt, "rows": rows, "free_text": free_text}
+    done = {"file": str(path), "format": fmt, "rows": rows, **summary(ENTITY, columns, audience, audited)}
     return Export(data=done, path=path, format=fmt, rows=rows)

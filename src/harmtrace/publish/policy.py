@@ -312,7 +312,10 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
             location=("latitude", "longitude", "radius_m"),
         ),
         "control_area": _fields(
-            open=("area_id", "actor", "valid_from", "valid_to", "source", "proxy", "geometry")
+            open=("area_id", "actor", "valid_from", "valid_to", "source", "proxy", "label"),
+            # a presence area is drawn as discs around the actor's events: its outline gives their points
+            location=("geometry",),
+            internal=("batch_id", "derivation_id"),
         ),
         "audit": _fields(
             account=(
@@ -382,6 +385,12 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
                 "site_kinds",
                 "violence_type",
                 "source_grade",
+                "number_of_sources",
+                "location_score",
+                "adm1_name",
+                # the governorate and district as the source wrote them: coarser than any grid
+                "adm1_source",
+                "adm2_source",
                 *_REPORT_HARM,
             ),
             location=("latitude", "longitude", "radius_m"),

@@ -7,16 +7,18 @@ source's coordinates, else a gazetteer match) with ``location_precision``, ``rad
 was found; the date interval; perpetrators, means and site kinds; harm counts (``killed_civilians_max``
 ...: every category, harm and bound of `harmtrace.model.HARM_COLUMNS`, empty when the report gives none).
 
-Free text (place text, descriptions) can name people: ``free_text=False`` leaves it out, for files that
-are published. The file is written next to its target and renamed into place, so a reader never sees a
-half-written export and a failed run leaves the previous file as it was.
+Free text (place text, descriptions) can name people. Which columns a file holds is the publication
+policy's (`harmtrace.publish.policy`, entity "reports_export") for the export's `Audience`: the public
+(the default) gets no free text and points coarsened to a grid; a role that reads free text has its
+export written to the audit log. The file is written next to its target and renamed into place, so a
+reader never sees a half-written export and a failed run leaves the previous file as it was.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Final, TypedDict
+from typing import Final
 
 from harmtrace.choices import REPORT_FORMATS as FORMATS
 from harmtrace.errors import InputError
@@ -24,23 +26,31 @@ from harmtrace.files import write_features
 from harmtrace.locate.precision import radii as radius_table
 from harmtrace.model import BOUNDS, CATEGORIES, HARM_COLUMNS, HARMS
 from harmtrace.progress import Progress, silent
+from harmtrace.publish.export_policy import (
+    PUBLIC,
+    PolicySummary,
+    columns_of,
+    log_export,
+    policed_sql,
+    summary,
+)
+from harmtrace.publish.policy import Audience
 from harmtrace.results import Export
 from harmtrace.store import Store
 from harmtrace.store.export import copy_query
 from harmtrace.store.relations import relation_sql
 
+ENTITY: Final = "reports_export"  # its columns' classes in `harmtrace.publish.policy.FIELDS`
 FREE_TEXT: Final = ("place_text", "place_text_ar", "description", "description_ar")
 LISTS: Final = ("perpetrators", "means", "site_kinds")
 
 
-class ReportExport(TypedDict):
+class ReportExport(PolicySummary):
     path: str
     format: str
     rows: int
     located: int
     with_adm1: int
-    free_text: bool
-    columns: list[str]
     radii_m: dict[str, float | None]
 
 
@@ -54,9 +64,10 @@ def _harm_columns() -> str:
     )
 
 
-def export_sql(radii: Mapping[str, float | None], free_text: bool) -> str:
-    """The SELECT of the export: one row per report, ordered by source, record_id."""
-    text = "".join(f", r.{c}" for c in FREE_TEXT) if free_text else ""
+def export_sql(radii: Mapping[str, float | None]) -> str:
+    """The SELECT of the export with every column (before the policy): one row per report, ordered by
+    source, record_id."""
+    text = "".join(f", r.{c}" for c in FREE_TEXT)
     harm = ", ".join(f"h.{c}" for c in HARM_COLUMNS)
     levels = ", ".join(f"max(pcode) FILTER (WHERE level = {n}) AS adm{n}_pcode" for n in (1, 2, 3))
     return f"""
@@ -83,22 +94,24 @@ def export_reports(
     store: Store,
     path: Path | str,
     fmt: str = "csv",
-    free_text: bool = True,
+    audience: Audience = PUBLIC,
     radii: Mapping[str, float | None] | None = None,
     progress: Progress = silent,
 ) -> Export:
-    """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically;
-    `progress` is told each stage."""
+    """Write every report to `path` as CSV (lists joined by '; '), Parquet or GeoJSON, atomically, as
+    `audience` may see it (the public by default); `progress` is told each stage."""
     if fmt not in FORMATS:
         raise InputError(f"Format {fmt!r} is not one of {', '.join(FORMATS)}.")
     path = Path(path)
     table = radius_table(radii)
-    select = export_sql(table, free_text)
+    inner = export_sql(table)
+    columns = columns_of(store, inner)
+    audited = log_export(store, ENTITY, columns, audience, path)
     progress(f"writing {path.name}")
-    columns = _write(store, select, path, fmt)
+    _write(store, policed_sql(ENTITY, inner, columns, audience), path, fmt)
     progress("counting what was written")
     counts = store.rows(
-        f"SELECT count(*) AS n, count(latitude) AS located, count(adm1_pcode) AS with_adm1 FROM ({select})"
+        f"SELECT count(*) AS n, count(latitude) AS located, count(adm1_pcode) AS with_adm1 FROM ({inner})"
     )[0]
     done: ReportExport = {
         "path": str(path),
@@ -106,21 +119,18 @@ def export_reports(
         "rows": int(counts["n"]),
         "located": int(counts["located"]),
         "with_adm1": int(counts["with_adm1"]),
-        "free_text": free_text,
-        "columns": columns,
         "radii_m": table,
+        **summary(ENTITY, columns, audience, audited),
     }
     return Export(data=done, path=path, format=fmt, rows=done["rows"])
 
 
-def _write(store: Store, select: str, target: Path, fmt: str) -> list[str]:
-    """Write the rows of `select` to `target`, atomically; returns the column names."""
-    columns = [d["column_name"] for d in store.rows(f"DESCRIBE ({select})")]
+def _write(store: Store, select: str, target: Path, fmt: str) -> None:
+    """Write the rows of `select` to `target`, atomically."""
     if fmt == "geojson":
         write_features(store.rows(select), target)
-        return columns
+        return
     if fmt == "csv":
         lists = ", ".join(f"array_to_string({c}, '; ') AS {c}" for c in LISTS)
         select = f"SELECT * REPLACE ({lists}) FROM ({select})"
     copy_query(store, select, target, fmt)
-    return columns

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from harmtrace.publish.policy import FIELDS, HIDDEN, Audience, Role, apply
+from harmtrace.publish.policy import COARSENED, FIELDS, HIDDEN, Audience, Role, apply
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
 from harmtrace.server.errors import ERROR_RESPONSES
@@ -153,9 +153,15 @@ def _area_feature(row: dict[str, Any], audience: Audience) -> dict[str, Any]:
     from shapely import wkb
     from shapely.geometry import mapping
 
+    from harmtrace.publish.control_export import coarsen_geometry
+
     wkb_bytes = bytes(row.pop("geometry_wkb"))
     shown = apply("control_area", row | {"geometry": None}, audience)
-    geometry = mapping(wkb.loads(wkb_bytes)) if "geometry" in shown else None
+    shape = wkb.loads(wkb_bytes)
+    if audience.treatment("control_area", "geometry") == COARSENED:
+        # a presence area is drawn as discs around an actor's events: its exact outline gives their points
+        shape = coarsen_geometry(shape, audience.grid_m)
+    geometry = mapping(shape) if "geometry" in shown and not shape.is_empty else None
     properties = {k: v for k, v in shown.items() if k != "geometry"}
     return {"type": "Feature", "id": row["area_id"], "geometry": geometry, "properties": properties}
 
