@@ -157,3 +157,14 @@ def _api_routes(app: FastAPI) -> list[tuple[str, Any]]:
             if isinstance(sub, APIRoute):
                 found.append((PREFIX, sub))
     return found
+
+
+def docs_routes() -> str:
+    """The route table of an app over no store (routes do not depend on the store)."""
+    from pathlib import Path
+
+    return route_table(create_app(ServerConfig(db=Path("harmtrace.duckdb"))))
+
+
+if __name__ == "__main__":  # python -m harmtrace.server.app: the table docs/server.md shows
+    print(docs_routes())
