@@ -281,7 +281,7 @@ def write_once(client: httpx.Client, results: Results, mix: Mix, rng: random.Ran
                      {"grade": rng.choice(GRADES), "reason": reason})  # fmt: skip
     else:
         a, b = rng.sample(mix.reports, 2)
-        url, body = DECISION_PATH, {"verdict": "different", "id_a": str(a), "id_b": str(b), "reason": reason}
+        url, body = DECISION_PATH, {"verdict": "different", "a": a, "b": b, "reason": reason}
     label = f"POST {path.removeprefix(API).replace('{incident_id}', '{id}')}"
     response = timed(client, results, label, "POST", url, json=body)
     with results.lock:
