@@ -48,7 +48,7 @@ def test_bad_tokens_are_refused_in_the_one_error_shape(client: TestClient, team:
     assert unknown["code"] == "unauthenticated" and unknown["where"] == "authorization"
     assert_error(client.get(ME, headers={"Authorization": f"Basic {team[Role.ADMIN].token}"}), 401)
     assert_error(client.get(ME, headers={"Authorization": "Bearer "}), 401)
-    assert_error(client.get(ME, cookies={SESSION_COOKIE: "made-up"}), 401)
+    assert_error(client.get(ME, headers={"Cookie": f"{SESSION_COOKIE}=made-up"}), 401)
     # a token with a character changed is another token
     forged = team[Role.ADMIN].token[:-1] + ("A" if team[Role.ADMIN].token[-1] != "A" else "B")
     assert_error(client.get(ME, headers={"Authorization": f"Bearer {forged}"}), 401)

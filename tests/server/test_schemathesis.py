@@ -8,6 +8,7 @@ Write operations are kept for the public too: they must refuse it (401), never f
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import httpx
@@ -45,7 +46,20 @@ def test_the_public_never_gets_a_server_error_and_every_answer_is_as_documented(
     response = case.call_and_validate(base_url=live_server, checks=CHECKS)
     method = case.method.upper()
     if method == case.operation.method.upper() != "GET" and (method, case.path) not in OPEN_WRITES:
-        assert response.status_code == 401, f"{method} {case.path} as the public: {response.status_code}"
+        # a body that is not JSON at all is refused (400, 422) by the framework before anyone is asked who
+        # sends it; any JSON body, valid or not, must meet the refusal of the public (401)
+        expected = (400, 401, 422) if not _is_json(case.body) else (401,)
+        assert response.status_code in expected, f"{method} {case.path} as the public: {response.status_code}"
+
+
+def _is_json(body: object) -> bool:
+    if not isinstance(body, bytes | str):
+        return True  # schemathesis sends other bodies (dicts, lists, numbers, None) as JSON
+    try:
+        json.loads(body)
+    except ValueError:
+        return False
+    return True
 
 
 @schema.parametrize()
