@@ -132,9 +132,10 @@ def incident_filters(audience: Audience, date_from: date | None, date_to: date |
         where.append("date_start <= ?")
         params.append(date_to)
     if perpetrator:
-        where.append("list_contains(list_transform(actors, x -> lower(x)), ?) OR "
-                     "list_contains(list_transform(perpetrators, x -> lower(x)), ?) OR list_contains(actors, "
-                     "(SELECT any_value(actor) FROM assessment_actor WHERE alias_key = ?))")  # fmt: skip
+        where.append("list_contains(list_transform(actors, lambda x: lower(x)), ?) OR "
+                     "list_contains(list_transform(perpetrators, lambda x: lower(x)), ?) OR "
+                     "list_contains(actors, (SELECT any_value(actor) FROM assessment_actor "
+                     "WHERE alias_key = ?))")  # fmt: skip
         params += [perpetrator.strip().lower(), perpetrator.strip().lower(), actor_key(perpetrator)]
     grades = csv_values(grade, "grade")
     unknown = [g for g in grades if g.lower() not in (*GRADES, NOT_ALLEGED)]
@@ -148,11 +149,11 @@ def incident_filters(audience: Audience, date_from: date | None, date_to: date |
     for column, value in (("governorates", governorate), ("means", means), ("site_kinds", site_kind)):
         if value:
             extra = (
-                " OR list_contains(list_transform(adm1_pcodes, x -> lower(x)), ?)"
+                " OR list_contains(list_transform(adm1_pcodes, lambda x: lower(x)), ?)"
                 if column == "governorates"
                 else ""
             )
-            where.append(f"list_contains(list_transform({column}, x -> lower(x)), ?){extra}")
+            where.append(f"list_contains(list_transform({column}, lambda x: lower(x)), ?){extra}")
             params += [value.strip().lower()] * (2 if extra else 1)
     if bbox:
         where_box, box = _bbox(bbox, audience)
