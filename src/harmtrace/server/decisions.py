@@ -32,6 +32,7 @@ from harmtrace.server.auth import require
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.holder import StoreHolder
 from harmtrace.server.listing import decode_cursor, encode_cursor
+from harmtrace.server.schemas import Moment
 from harmtrace.store import Store
 
 CONFLICT = "conflict: the decision contradicts active ones, or the pair was decided meanwhile"
@@ -93,7 +94,7 @@ class DecisionOut(BaseModel):
     id_b: int | None = None
     incident_id: str | None = None
     grade: str | None = None
-    decided_at: datetime | None = None
+    decided_at: Moment | None = None
     superseded_by: int | None = None
     author: str | None = None
     reason: str | None = None

@@ -29,21 +29,37 @@ from harmtrace.store import Store
 MAX_FEATURES: Final = 50_000
 POINT: Final = ("latitude", "longitude")
 SITE_FIELDS: Final = tuple(FIELDS["site"])
-AREA_FIELDS: Final = tuple(f for f in FIELDS["control_area"] if f != "geometry")
+# the control_area columns served (the export's `label` is made by the export, not stored)
+AREA_FIELDS: Final = (
+    "area_id",
+    "actor",
+    "valid_from",
+    "valid_to",
+    "source",
+    "proxy",
+    "batch_id",
+    "derivation_id",
+)
 
 
 class GeoJSONResponse(JSONResponse):
     media_type = "application/geo+json"
 
 
-router = APIRouter(
-    prefix="/geo", tags=["geo"], responses=ERROR_RESPONSES, default_response_class=GeoJSONResponse
-)
+# errors are JSON (the one error shape), not GeoJSON: documented as such beside the routes' GeoJSON
+GEO_ERRORS: Final[dict[int | str, dict[str, Any]]] = {
+    status: {
+        "description": spec["description"],
+        "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorResponse"}}},
+    }
+    for status, spec in ERROR_RESPONSES.items()
+}
+router = APIRouter(prefix="/geo", tags=["geo"], responses=GEO_ERRORS)
 Limit = Annotated[int, Query(ge=1, le=MAX_FEATURES, description="Features in one page")]
 Cursor = Annotated[str | None, Query(description="next_cursor of the page before")]
 
 
-@router.get("/incidents", response_model=FeatureCollection)
+@router.get("/incidents", response_model=FeatureCollection, response_class=GeoJSONResponse)
 def incident_layer(
     request: Request,
     who: Annotated[Principal, Depends(require(Role.PUBLIC))],
@@ -77,7 +93,7 @@ def incident_layer(
                        [f for f in LIST_FIELDS if audience.treatment("incident", f) == HIDDEN])  # fmt: skip
 
 
-@router.get("/control-areas", response_model=FeatureCollection)
+@router.get("/control-areas", response_model=FeatureCollection, response_class=GeoJSONResponse)
 def control_area_layer(
     request: Request,
     who: Annotated[Principal, Depends(require(Role.PUBLIC))],
@@ -104,7 +120,7 @@ def control_area_layer(
     return _collection(features, encode_cursor([rows[-1]["area_id"]]) if more else None, withheld)
 
 
-@router.get("/sites", response_model=FeatureCollection)
+@router.get("/sites", response_model=FeatureCollection, response_class=GeoJSONResponse)
 def site_layer(
     request: Request,
     who: Annotated[Principal, Depends(require(Role.PUBLIC))],

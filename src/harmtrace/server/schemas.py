@@ -5,10 +5,18 @@ every field is optional) and named under `withheld`; null means unknown, never w
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import AfterValidator, BaseModel, ConfigDict
 
+
+def _zoned(moment: datetime) -> datetime:
+    """A time the store keeps without a zone is the server's local time (`datetime.now()`); answers carry
+    the zone, as OpenAPI's date-time requires."""
+    return moment if moment.tzinfo else moment.astimezone()
+
+
+Moment = Annotated[datetime, AfterValidator(_zoned)]
 Count = int | str | None  # a count of persons: "< 5" when the policy suppresses a small cell
 
 
@@ -50,8 +58,8 @@ class Incident(BaseModel):
     injured_min: int | None = None
     injured_max: int | None = None
     injured_best: int | None = None
-    updated_at: datetime | None = None
-    first_seen: datetime | None = None
+    updated_at: Moment | None = None
+    first_seen: Moment | None = None
 
 
 class IncidentPage(BaseModel):
@@ -88,7 +96,7 @@ class Me(BaseModel):
 class SessionStarted(BaseModel):
     name: str
     role: str
-    expires_at: datetime
+    expires_at: Moment
 
 
 class Login(BaseModel):

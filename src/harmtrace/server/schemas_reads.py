@@ -8,12 +8,12 @@ persons the policy suppresses is the text "< 5".
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
-from harmtrace.server.schemas import Count
+from harmtrace.server.schemas import Count, Moment
 
 
 class CasualtyFigure(BaseModel):
@@ -145,7 +145,7 @@ class Source(BaseModel):
 
     source_id: int | None = None
     name: str | None = None
-    created_at: datetime | None = None
+    created_at: Moment | None = None
     batches: int | None = None
     reports: int | None = None
     victim_records: int | None = None
@@ -179,8 +179,8 @@ class Batch(BaseModel):
     rows_changed: int | None = None
     rows_withdrawn: int | None = None
     rows_with_field_issues: int | None = None
-    started_at: datetime | None = None
-    finished_at: datetime | None = None
+    started_at: Moment | None = None
+    finished_at: Moment | None = None
     harmtrace_version: str | None = None
 
 
@@ -232,7 +232,7 @@ class AuditEntry(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     entry_id: int | None = None
-    logged_at: datetime | None = None
+    logged_at: Moment | None = None
     actor: str | None = None
     role: str | None = None
     action: str | None = None
@@ -255,8 +255,8 @@ class Account(BaseModel):
 
     name: str | None = None
     role: str | None = None
-    created_at: datetime | None = None
-    disabled_at: datetime | None = None
+    created_at: Moment | None = None
+    disabled_at: Moment | None = None
     has_password: bool | None = None
 
 
