@@ -50,7 +50,7 @@ def accounts() -> None:
     """Accounts of the team server: roles viewer, analyst, editor, admin (the public needs none)."""
 
 
-@accounts.command("add")
+@accounts.command("add", epilog="Example:\n\n  harmtrace accounts add rania --role analyst")
 @click.argument("name")
 @click.option("--role", type=click.Choice(ROLE_WORDS[1:]), required=True)
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
@@ -72,7 +72,9 @@ def _password(from_stdin: bool) -> str:
     return str(click.prompt("Password", hide_input=True, confirmation_prompt=True))
 
 
-@accounts.command("token")
+@accounts.command(
+    "token", epilog="Example:\n\n  harmtrace accounts token mirror-bot --label acled-mirror --days 90"
+)
 @click.argument("name")
 @click.option("--label", default="token", show_default=True, help="What the token is for.")
 @click.option("--days", type=click.FloatRange(min=0, min_open=True), help="Expires after this many days.")
@@ -87,7 +89,7 @@ def token_command(name: str, label: str, days: float | None, db: Path | None) ->
     click.echo("Give it as 'Authorization: Bearer <token>'. It is not stored: keep it now.", err=True)
 
 
-@accounts.command("revoke")
+@accounts.command("revoke", epilog="Example:\n\n  harmtrace accounts revoke mirror-bot --label acled-mirror")
 @click.argument("name")
 @click.option("--label", help="Only the tokens with this label (default: all of the account's tokens).")
 @db_option
@@ -100,7 +102,7 @@ def revoke_command(name: str, label: str | None, db: Path | None) -> None:
     click.echo(f"{count} token(s) of {name} revoked.")
 
 
-@accounts.command("disable")
+@accounts.command("disable", epilog="Example:\n\n  harmtrace accounts disable rania")
 @click.argument("name")
 @db_option
 def disable_command(name: str, db: Path | None) -> None:
@@ -112,7 +114,7 @@ def disable_command(name: str, db: Path | None) -> None:
     click.echo(f"Account {name} disabled.")
 
 
-@accounts.command("list")
+@accounts.command("list", epilog="Example:\n\n  harmtrace accounts list --json")
 @db_option
 @json_option
 def list_command(db: Path | None, as_json: bool) -> None:
