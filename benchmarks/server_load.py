@@ -294,8 +294,16 @@ def write_once(client: httpx.Client, results: Results, mix: Mix, rng: random.Ran
 
 
 def client_loop(
-    url: str, token: str | None, mix: Mix, results: Results, stop_at: float, client_no: int
+    url: str,
+    token: str | None,
+    mix: Mix,
+    results: Results,
+    stop_at: float,
+    client_no: int,
+    think_s: float = 0.0,
 ) -> None:
+    """One client until `stop_at`: a write or the read mix, then a pause of `think_s` on average
+    (exponential; 0: none, the next request at once, as a program mirroring the data would)."""
     rng = random.Random(client_no)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     serial = 0
@@ -306,6 +314,8 @@ def client_loop(
                 write_once(client, results, mix, rng, client_no, serial)
             else:
                 read_once(client, results, mix, rng)
+            if think_s > 0:
+                time.sleep(min(rng.expovariate(1 / think_s), max(0.0, stop_at - time.monotonic())))
 
 
 def baseline(url: str, mix: Mix, results: Results, seconds: float) -> None:
@@ -327,12 +337,13 @@ def baseline(url: str, mix: Mix, results: Results, seconds: float) -> None:
                 results.seconds[label] = elapsed
 
 
-def load(url: str, tokens: list[str], clients: int, mix: Mix, results: Results, seconds: float) -> None:
+def load(url: str, tokens: list[str], clients: int, mix: Mix, results: Results, seconds: float,
+         think_s: float = 0.0) -> None:  # fmt: skip
     stop_at = time.monotonic() + seconds
     threads = [
         threading.Thread(
             target=client_loop,
-            args=(url, tokens[i // 2] if i % 2 == 0 else None, mix, results, stop_at, i),
+            args=(url, tokens[i // 2] if i % 2 == 0 else None, mix, results, stop_at, i, think_s),
             daemon=True,
         )
         for i in range(clients)
@@ -408,10 +419,12 @@ def run(args: argparse.Namespace, work: Path) -> int:
             print(f"the server has no {path} yet: left out of the mix", flush=True)
         results = Results()
         baseline(server.url, mix, results, max(2.0, args.seconds / 6))
-        load(server.url, tokens, args.clients, mix, results, args.seconds)
+        load(server.url, tokens, args.clients, mix, results, args.seconds, args.think_ms / 1000)
         peak = server.peak_rss_mb()
     finally:
         server.stop()
+    think = f"{args.think_ms:g} ms on average between rounds" if args.think_ms else "none (closed loop)"
+    print(f"\n{args.reports:,} reports, {args.clients} clients for {args.seconds:g} s; think time: {think}")
     print_table(results, args.clients, peak)
     problems = check_writes(db, results)
     writes = len(results.written) + len(results.refused) + len(results.unsure)
@@ -438,6 +451,10 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the store in this folder, or reuse the one there")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the clients run (default 60)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument(
+        "--think-ms", type=float, default=0.0,
+        help="mean pause of each client between its rounds (exponential; default 0: none, a closed loop)",
+    )  # fmt: skip
     args = parser.parse_args()
     if args.keep:
         args.keep.mkdir(parents=True, exist_ok=True)

@@ -132,10 +132,19 @@ def test_figure_errors_and_cache(client: TestClient) -> None:
     before = len(cache)
     first = _ok(client, "/figures/casualties", harm="injured")
     assert len(cache) == before + 1 and _ok(client, "/figures/casualties", harm="injured") == first
+    graded = _ok(client, "/figures/casualties", grade="weak,fair")
+    civilians = _ok(client, "/figures/casualties", category="civilians")
+    assert len(cache) == before + 3
     holder = client.app.state.holder  # type: ignore[attr-defined]
-    with holder.writing():  # a write (of nothing) moves the generation on: the figure is made again
+    with holder.writing():  # a write that may change figures (a grade decision), of nothing here
         pass
-    assert _ok(client, "/figures/casualties", harm="injured") == first and len(cache) == before + 2
+    # figures a grade can change are made again; the others stay cached
+    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded
+    assert _ok(client, "/figures/casualties", category="civilians") == civilians
+    assert _ok(client, "/figures/casualties", harm="injured") == first and len(cache) == before + 5
+    with holder.writing(changes_figures=False):  # a same / different decision: applied by the next link run
+        pass
+    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded and len(cache) == before + 5
 
 
 def test_person_figures_are_stats_persons_json(db: Path, tokens: dict[str, str]) -> None:

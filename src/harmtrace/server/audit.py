@@ -4,6 +4,7 @@ entry in the write's own transaction), and read only by the admin role."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -17,26 +18,92 @@ COLUMNS = "logged_at, actor, role, action, entity, entity_ids, fields, detail"
 def write(store: Store, who: Principal, action: str, entity: str, ids: Sequence[object],
           fields: Sequence[str] = (), detail: str | None = None) -> None:  # fmt: skip
     """One entry, in `store`'s open transaction (or on its own)."""
-    store.con.execute(
-        f"INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-        [
-            datetime.now(),
-            who.name,
-            who.role.word,
-            action,
-            entity,
-            [str(i) for i in ids],
-            list(fields),
-            detail,
-        ],
-    )
+    store.con.execute(INSERT, entry(who, action, entity, ids, fields, detail))
+
+
+INSERT = f"INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+
+
+def entry(who: Principal, action: str, entity: str, ids: Sequence[object], fields: Sequence[str] = (),
+          detail: str | None = None) -> list[object]:  # fmt: skip
+    return [
+        datetime.now(),
+        who.name,
+        who.role.word,
+        action,
+        entity,
+        [str(i) for i in ids],
+        list(fields),
+        detail,
+    ]
 
 
 def read(
     holder: StoreHolder, who: Principal, entity: str, ids: Sequence[object], fields: Sequence[str]
 ) -> None:
-    """Record that `who` read the audited `fields` of `entity` records `ids` (nothing when no `fields`)."""
-    if not fields:
-        return
-    with holder.writing(changes_data=False) as store:
-        write(store, who, "read", entity, ids, fields)
+    """Record that `who` read the audited `fields` of `entity` records `ids` (nothing when no `fields`);
+    returns once the entry is committed."""
+    if fields:
+        reads_of(holder).record([entry(who, "read", entity, ids, fields)])
+
+
+class _Waiter:
+    def __init__(self, rows: list[list[object]]) -> None:
+        self.rows = rows
+        self.done = threading.Event()
+        self.failure: BaseException | None = None
+
+
+class ReadLog:
+    """Audit entries of reads, committed together (group commit): a request waits until its own entry is
+    in the store, but many requests' entries share one transaction, so reads of personal fields by many
+    analysts at once do not queue for the write lock one by one. The first request to find no commit
+    under way commits every entry waiting, again until none waits; the others wait for theirs."""
+
+    def __init__(self, holder: StoreHolder) -> None:
+        self.holder = holder
+        self._lock = threading.Lock()
+        self._waiting: list[_Waiter] = []
+        self._committing = False
+
+    def record(self, rows: list[list[object]]) -> None:
+        mine = _Waiter(rows)
+        with self._lock:
+            self._waiting.append(mine)
+            lead = not self._committing
+            self._committing = True
+        if lead:
+            self._commit_all()
+        mine.done.wait()
+        if mine.failure is not None:
+            raise mine.failure
+
+    def _commit_all(self) -> None:
+        while True:
+            with self._lock:
+                batch, self._waiting = self._waiting, []
+                if not batch:
+                    self._committing = False
+                    return
+            failure: BaseException | None = None
+            try:
+                with self.holder.writing(changes_data=False) as store:
+                    store.con.executemany(INSERT, [row for w in batch for row in w.rows])
+            except Exception as exc:  # each waiting request raises it
+                failure = exc
+            for waiter in batch:
+                waiter.failure = failure
+                waiter.done.set()
+
+
+_LOGS_LOCK = threading.Lock()
+
+
+def reads_of(holder: StoreHolder) -> ReadLog:
+    """The holder's read log (made on first use)."""
+    with _LOGS_LOCK:
+        log: ReadLog | None = getattr(holder, "read_log", None)
+        if log is None:
+            log = ReadLog(holder)
+            holder.read_log = log  # type: ignore[attr-defined]
+    return log

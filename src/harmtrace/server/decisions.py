@@ -145,7 +145,8 @@ def decide_incidents(
 def _decide(request: Request, who: Principal, verdict: str, body: _Pair, kind: EntityKind) -> dict[str, Any]:
     holder: StoreHolder = request.app.state.holder
     try:
-        with holder.writing() as store:
+        # a same / different / part-of decision is applied by the next link run: no figure changes now
+        with holder.writing(changes_figures=False) as store:
             decision, earlier = record_decision(store, verdict, _ref(body.a, "a"), _ref(body.b, "b"),
                                                 body.reason, author=who.name, kind=kind,
                                                 supersede=body.supersede)  # fmt: skip

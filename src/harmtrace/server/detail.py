@@ -8,7 +8,7 @@ from typing import Any
 from harmtrace.assess.decisions import grade_history
 from harmtrace.assess.detail import incident_detail as assessed_detail
 from harmtrace.errors import QueryError
-from harmtrace.publish.policy import Audience, apply
+from harmtrace.publish.policy import FIELDS, Audience, apply
 from harmtrace.server import served
 from harmtrace.server.errors import ApiError
 from harmtrace.store import Store
@@ -25,13 +25,10 @@ def incident_detail(store: Store, incident_id: str, audience: Audience) -> tuple
         raise ApiError(404, str(exc), "incident_id") from exc
     current = found["incident_id"]
     report_ids = [r["report_id"] for r in found["reports"]]
-    row = store.rows(
-        f"SELECT * EXCLUDE (public_latitude, public_longitude, public_radius_m) FROM {served.TABLE} "
-        "WHERE incident_id = ?",
-        [current],
-    )
+    shown = ", ".join(f for f in FIELDS["incident"] if f not in ("updated_at", "first_seen"))
+    row = store.rows(f"SELECT {shown} FROM {served.TABLE} WHERE incident_id = ?", [current])
     reports = _reports(store, report_ids)
-    documents = _documents(store, report_ids)
+    documents = _documents(store, reports)
     audited: Audited = {}
     parts = {
         "incident": apply("incident", row[0], audience) if row else {"incident_id": current},
@@ -61,26 +58,37 @@ def _each(entity: str, rows: list[dict[str, Any]], audience: Audience, audited: 
     return [apply(entity, r, audience) for r in rows]
 
 
+def _ids(values: list[int]) -> str:
+    """Integer ids written into the statement: DuckDB skips the row groups of other ids (a list bound as a
+    parameter made it read the whole table)."""
+    return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
 def _reports(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
+    ids = _ids(report_ids)
     return store.rows(
         "SELECT r.report_id, s.name AS source, r.record_id, r.batch_id, r.row_number, r.version, "
         "r.date_start, r.date_end, p.latitude, p.longitude, p.radius_m, "
         "coalesce(p.precision, r.location_precision) AS location_precision, r.perpetrators, r.means, "
         "r.site_kinds, lower(trim(r.source_grade)) AS source_grade, c.original_id AS repeats, "
         "c.reason AS repeat_reason, r.place_text, r.place_text_ar, r.description, r.description_ar "
-        f"FROM report r JOIN source s USING (source_id) LEFT JOIN ({relation_sql('report_points')}) p "
-        "USING (report_id) LEFT JOIN report_copy c USING (report_id) "
-        "WHERE r.report_id IN (SELECT unnest(?::BIGINT[])) ORDER BY r.report_id",
-        [report_ids],
+        f"FROM report r JOIN source s USING (source_id) LEFT JOIN (SELECT * FROM "
+        f"({relation_sql('report_points')}) WHERE report_id IN ({ids})) p USING (report_id) "
+        "LEFT JOIN report_copy c USING (report_id) "
+        f"WHERE r.report_id IN ({ids}) ORDER BY r.report_id"
     )
 
 
-def _documents(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
-    rows = store.rows(
-        "SELECT r.report_id, d.batch_id, d.row_number, d.sha256, d.raw FROM report r JOIN document d "
-        "USING (batch_id, row_number) WHERE r.report_id IN (SELECT unnest(?::BIGINT[])) ORDER BY r.report_id",
-        [report_ids],
-    )
+def _documents(store: Store, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The raw rows the reports were read from (by batch and row, literal: see `_ids`)."""
+    if not reports:
+        return []
+    places = " OR ".join(f"(d.batch_id = {int(r['batch_id'])} AND d.row_number = {int(r['row_number'])})"
+                         for r in reports)  # fmt: skip
+    found = store.rows(f"SELECT d.batch_id, d.row_number, d.sha256, d.raw FROM document d WHERE {places}")
+    by_place = {(d["batch_id"], d["row_number"]): d for d in found}
+    rows = [{"report_id": r["report_id"], **by_place[(r["batch_id"], r["row_number"])]}
+            for r in reports if (r["batch_id"], r["row_number"]) in by_place]  # fmt: skip
     for row in rows:
         row["raw"] = bytes(row["raw"]).decode("utf-8", errors="replace")
     return rows

@@ -17,6 +17,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, FastAPI, Query, Request
 
 from harmtrace.analyse.casualties import CasualtyQuery, casualties
+from harmtrace.analyse.casualty_sql import CIVILIAN_CATEGORIES
 from harmtrace.analyse.persons import PersonQuery, person_counts
 from harmtrace.choices import CASUALTY_GROUPINGS, PERSON_GROUPINGS
 from harmtrace.display import to_json
@@ -41,19 +42,28 @@ class FigureCache:
     def __init__(self, size: int = CACHE_SIZE) -> None:
         self.size = size
         self._answers: dict[Hashable, dict[str, Any]] = {}
+        self._computing: dict[Hashable, threading.Lock] = {}  # a lock per answer being computed
         self._lock = threading.Lock()
 
     def get(self, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """The answer of `key`, computed once: requests asking for it while it is computed wait for it."""
         with self._lock:
             found = self._answers.pop(key, None)
             if found is not None:
                 self._answers[key] = found
                 return found
-        answer = compute()
-        with self._lock:
-            self._answers[key] = answer
-            while len(self._answers) > self.size:
-                del self._answers[next(iter(self._answers))]
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            with self._lock:
+                found = self._answers.get(key)
+            if found is not None:
+                return found
+            answer = compute()
+            with self._lock:
+                self._answers[key] = answer
+                self._computing.pop(key, None)
+                while len(self._answers) > self.size:
+                    del self._answers[next(iter(self._answers))]
         return answer
 
     def __len__(self) -> int:
@@ -132,10 +142,23 @@ def _cached(request: Request, who: Principal, query: Hashable, entity: str,
 
     def answer() -> dict[str, Any]:
         with holder.reading() as store:
-            figures = json.loads(to_json(compute(store)))  # the values `--json` prints
-        return shown(entity, figures, audience)
+            return dict(json.loads(to_json(compute(store))))  # the values `--json` prints
 
-    return cache_of(request.app).get((query, who.role, holder.generation), answer)
+    # computed once for every role, each role's view cut from it
+    figures = cache_of(request.app).get((query, _generation(holder, query)), answer)
+    return shown(entity, figures, audience)
+
+
+def _generation(holder: Any, query: Hashable) -> int:
+    """The generation a figure's cached answer holds for. Through the server only a grade decision can
+    change a figure (imports, link runs and assessments run with it stopped), and only a figure that
+    filters by grade or counts civilians (an incident graded by an analyst is no longer 'not alleged'),
+    so other figures stay cached across writes."""
+    if isinstance(query, tuple) and isinstance(query[-1], CasualtyQuery):
+        asked = query[-1]
+        if asked.grades or asked.category in CIVILIAN_CATEGORIES:
+            return int(holder.figures_generation)
+    return 0
 
 
 def shown(entity: str, figures: dict[str, Any], audience: Audience) -> dict[str, Any]:

@@ -87,7 +87,7 @@ def incident_layer(
         rows = incident_rows(store, audience, list(LIST_FIELDS), where, params, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    keys = [(r.pop("_date"), r.pop("_id")) for r in rows]
+    keys = [[r.pop("_seq")] for r in rows]
     features = [_point_feature(r["incident_id"], apply("incident", r, audience)) for r in rows]
     return _collection(features, encode_cursor(keys[-1]) if more else None,
                        [f for f in LIST_FIELDS if audience.treatment("incident", f) == HIDDEN])  # fmt: skip

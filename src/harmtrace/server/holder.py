@@ -4,8 +4,10 @@ and one writer at a time.
 DuckDB lets one process write a file; the server is that process, so the command line cannot write
 (or read) the store while it runs (`harmtrace.store.busy` tells a user so). Requests read through
 cursors of the one connection, which DuckDB runs in parallel; writes take the write lock and run in
-one transaction each, so two analysts' decisions never interleave. `generation` counts the writes: a
-cached answer is good while it is unchanged.
+one transaction each, so two analysts' decisions never interleave. `generation` counts the writes that
+change data, `figures_generation` those that can change a figure (a grade decision does; a same /
+different decision takes effect at the next link run, which the server does not run): a cached answer is
+good while its generation is unchanged.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ class StoreHolder:
         self.path = self.store.path
         self._write = threading.Lock()
         self.generation = 0
+        self.figures_generation = 0
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -37,10 +40,10 @@ class StoreHolder:
             cursor.close()
 
     @contextmanager
-    def writing(self, changes_data: bool = True) -> Iterator[Store]:
+    def writing(self, changes_data: bool = True, changes_figures: bool | None = None) -> Iterator[Store]:
         """A Store over a fresh cursor inside one transaction, one writer at a time; the generation
         moves on when it commits, unless the write leaves the data as it was (`changes_data` False: an
-        audit entry, a session)."""
+        audit entry, a session); `changes_figures` (default: `changes_data`) moves the figures' generation."""
         with self._write:
             cursor = self.store.con.cursor()
             try:
@@ -48,6 +51,7 @@ class StoreHolder:
                 with store.transaction():
                     yield store
                 self.generation += int(changes_data)
+                self.figures_generation += int(changes_data if changes_figures is None else changes_figures)
             finally:
                 cursor.close()
 

@@ -19,6 +19,7 @@ from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, encode_cursor
 from harmtrace.server.schemas import IncidentDetail, IncidentPage
 from harmtrace.store import Store
+from harmtrace.store.sql import lit
 
 router = APIRouter(tags=["incidents"], responses=ERROR_RESPONSES)
 LIST_FIELDS = tuple(FIELDS["incident"])
@@ -70,16 +71,16 @@ def list_incidents(
     holder = request.app.state.holder
     with holder.reading() as store:
         rows = incident_rows(store, audience, chosen, where, params, limit + 1)
-        total = int(store.scalar(f"SELECT count(*) FROM {served.TABLE} {_where(total_where)}", total_params))
+        total = _total(request, store, total_where, total_params)
     more = len(rows) > limit
     rows = rows[:limit]
-    keys = [(r.pop("_date"), r.pop("_id")) for r in rows]
+    keys = [r.pop("_seq") for r in rows]
     page = [apply("incident", r, audience) for r in rows]
     return {
         "data": page,
         "total": total,
         "limit": limit,
-        "next_cursor": encode_cursor(keys[-1]) if more and keys else None,
+        "next_cursor": encode_cursor([keys[-1]]) if more and keys else None,
         "withheld": [f for f in chosen if audience.treatment("incident", f) == HIDDEN],
     }
 
@@ -88,32 +89,48 @@ def _where(conditions: list[str]) -> str:
     return "WHERE " + " AND ".join(f"({c})" for c in conditions) if conditions else ""
 
 
+def _total(request: Request, store: Store, where: list[str], params: list[Any]) -> int:
+    """How many served incidents match, counted once per filter and generation (every page asks)."""
+    from harmtrace.server.figures import cache_of
+
+    key = ("incident count", tuple(where), repr(params), request.app.state.holder.generation)
+    sql = f"SELECT count(*) FROM {served.TABLE} {_where(where)}"
+    return int(cache_of(request.app).get(key, lambda: {"total": store.scalar(sql, params)})["total"])
+
+
 def incident_after(cursor: str) -> tuple[str, list[Any]]:
     """The condition (and its parameters) of the incidents after `cursor`, in the lists' order."""
-    last = decode_cursor(cursor, 2)
-    return (
-        "(date_start IS NULL AND ? IS NULL AND incident_id > ?) OR (? IS NOT NULL AND "
-        "(date_start > ?::DATE OR (date_start = ?::DATE AND incident_id > ?) OR date_start IS NULL))",
-        [last[0], last[1], last[0], last[0], last[0], last[1]],
-    )
+    last = decode_cursor(cursor, 1)[0]
+    if not isinstance(last, int):
+        raise ApiError(400, "The cursor is not one this API gave: pass next_cursor from the page before, "
+                       "or leave it out for the first page.", "cursor")  # fmt: skip
+    return "seq > ?", [last]
 
 
 def incident_rows(store: Store, audience: Audience, chosen: list[str], where: list[str], params: list[Any],
                   limit: int) -> list[dict[str, Any]]:  # fmt: skip
-    """Served incidents matching `where`, in order, with the point `audience` sees (and _date, _id)."""
+    """Served incidents matching `where`, in the lists' order, with the point `audience` sees (and _seq,
+    their place in that order). No sort: the table is in that order (`served.build`)."""
     public = audience.treatment("incident", "latitude") != "shown"
     columns = [f"public_{c} AS {c}" if public and c in ("latitude", "longitude", "radius_m") else c
                for c in chosen if c not in FEED_FIELDS]  # fmt: skip
-    sql = (f"SELECT {', '.join(columns)}, date_start AS _date, incident_id AS _id FROM {served.TABLE} "
-           f"{_where(where)} ORDER BY date_start NULLS LAST, incident_id LIMIT {int(limit)}")  # fmt: skip
+    sql = (f"SELECT {', '.join(columns)}, incident_id AS _id, seq AS _seq FROM {served.TABLE} "
+           f"{_where(where)} LIMIT {int(limit)}")  # fmt: skip
     feed = [c for c in chosen if c in FEED_FIELDS]
-    if not feed:
-        return store.rows(sql, params)
-    joined = ", ".join(f"f.{c}" for c in feed)
-    rows = store.rows(f"SELECT p.*, {joined} FROM ({sql}) p LEFT JOIN feed_state f ON f.incident_id = p._id "
-                      "ORDER BY p._date NULLS LAST, p._id", params)  # fmt: skip
-    for row in rows:  # the store keeps UTC without a zone
-        row.update({c: row[c] and row[c].replace(tzinfo=UTC) for c in feed})
+    rows = store.rows(sql, params)
+    ids = [row.pop("_id") for row in rows]
+    if not feed or not rows:
+        return rows
+    # the page's ids written into the statement: DuckDB finds them by feed_state's key (a join read it all)
+    listed = ", ".join(map(lit, ids))
+    states = store.rows(
+        f"SELECT incident_id, {', '.join(feed)} FROM feed_state WHERE incident_id IN ({listed})"
+    )
+    found = {r["incident_id"]: r for r in states}
+    for row, incident_id in zip(rows, ids, strict=True):
+        state = found.get(incident_id, {})
+        # the store keeps UTC without a zone
+        row.update({c: state.get(c) and state[c].replace(tzinfo=UTC) for c in feed})
     return rows
 
 
@@ -132,8 +149,7 @@ def incident_filters(audience: Audience, date_from: date | None, date_to: date |
         where.append("date_start <= ?")
         params.append(date_to)
     if perpetrator:
-        where.append("list_contains(list_transform(actors, lambda x: lower(x)), ?) OR "
-                     "list_contains(list_transform(perpetrators, lambda x: lower(x)), ?) OR "
+        where.append("list_contains(key_actors, ?) OR list_contains(key_perpetrators, ?) OR "
                      "list_contains(actors, (SELECT any_value(actor) FROM assessment_actor "
                      "WHERE alias_key = ?))")  # fmt: skip
         params += [perpetrator.strip().lower(), perpetrator.strip().lower(), actor_key(perpetrator)]
@@ -146,15 +162,10 @@ def incident_filters(audience: Audience, date_from: date | None, date_to: date |
     if grades:
         where.append("list_contains(?, grade)")
         params.append([g.lower() for g in grades])
-    for column, value in (("governorates", governorate), ("means", means), ("site_kinds", site_kind)):
+    for column, value in (("key_places", governorate), ("key_means", means), ("key_site_kinds", site_kind)):
         if value:
-            extra = (
-                " OR list_contains(list_transform(adm1_pcodes, lambda x: lower(x)), ?)"
-                if column == "governorates"
-                else ""
-            )
-            where.append(f"list_contains(list_transform({column}, lambda x: lower(x)), ?){extra}")
-            params += [value.strip().lower()] * (2 if extra else 1)
+            where.append(f"list_contains({column}, ?)")
+            params.append(value.strip().lower())
     if bbox:
         where_box, box = _bbox(bbox, audience)
         where.append(where_box)
@@ -189,6 +200,7 @@ def one_incident(
     holder = request.app.state.holder
     with holder.reading() as store:
         found, audited = incident_detail(store, incident_id, audience)
-    for entity, (ids, fields) in audited.items():
-        audit.read(holder, who, entity, ids, fields)
+    entries = [audit.entry(who, "read", entity, ids, fields) for entity, (ids, fields) in audited.items()]
+    if entries:  # one commit for the incident's parts
+        audit.reads_of(holder).record(entries)
     return found

@@ -39,9 +39,30 @@ def attach(store: Store) -> None:
 
 
 def build(store: Store, grid_m: float) -> int:
-    """(Re)build the served incidents from the store; the number of incidents."""
-    store.con.execute(f"CREATE OR REPLACE TABLE {TABLE} AS {_sql(grid_m)}")
+    """(Re)build the served incidents from the store; the number of incidents.
+
+    Rows are written in the lists' order (date, then id) and numbered by it (`seq`): a page is the rows
+    after a `seq`, read in insertion order without a sort, which DuckDB keeps while
+    `preserve_insertion_order` is on (its default; set here, as imports switch it off in their process).
+    Lower-cased copies of the lists the filters match (`key_*`) are made once here, not per request, and
+    an index finds one incident by id.
+    """
+    store.con.execute("SET preserve_insertion_order = true")
+    store.con.execute(f"DROP TABLE IF EXISTS {TABLE}")
+    store.con.execute(f"CREATE TABLE {TABLE} AS {_numbered(_sql(grid_m))}")
+    store.con.execute(f"CREATE INDEX served_incident_id ON {TABLE} (incident_id)")
     return int(store.scalar(f"SELECT count(*) FROM {TABLE}"))
+
+
+def _numbered(sql: str) -> str:
+    lower = "lambda x: lower(x)"
+    return f"""
+    SELECT row_number() OVER (ORDER BY date_start NULLS LAST, incident_id) AS seq, *,
+           list_transform(actors, {lower}) AS key_actors,
+           list_transform(perpetrators, {lower}) AS key_perpetrators,
+           list_transform(list_concat(governorates, adm1_pcodes), {lower}) AS key_places,
+           list_transform(means, {lower}) AS key_means, list_transform(site_kinds, {lower}) AS key_site_kinds
+    FROM ({sql}) ORDER BY seq"""
 
 
 def _sql(grid_m: float) -> str:
@@ -86,8 +107,7 @@ def _sql(grid_m: float) -> str:
     LEFT JOIN ({relation_sql("decided_grades")}) dg USING (incident_id)
     LEFT JOIN ({current_parts_sql()}) part ON part.part_id = i.incident_id
     LEFT JOIN near USING (incident_id)
-    {joins}
-    ORDER BY i.date_start NULLS LAST, i.incident_id"""
+    {joins}"""
 
 
 def regrade(store: Store, incident_id: str) -> None:
