@@ -109,3 +109,26 @@ def test_map_is_a_deterministic_png(db_path: Path, tmp_path: Path) -> None:
     assert run_cli(db_path, "reports", "map", str(second)).exit_code == 0
     assert first.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert first.read_bytes() == second.read_bytes()
+    assert summary["role"] == "public" and summary["coarsened_to_m"] == 5000
+
+
+def test_the_public_map_draws_coarsened_points(db_path: Path, tmp_path: Path) -> None:
+    from harmtrace.publish.report_map import _points
+    from harmtrace.store import open_store
+
+    _store_with_places(db_path, tmp_path)
+    assert run_cli(db_path, "locate", "places").exit_code == 0
+    team = run_cli(db_path, "reports", "map", str(tmp_path / "team.png"), "--role", "viewer", "--json")
+    assert json.loads(team.output)["coarsened_to_m"] is None
+    with open_store(db_path, read_only=True) as store:
+        exact = {p["report_id"]: p for p in _points(store, {}, None)}
+        public = {p["report_id"]: p for p in _points(store, {}, 5000.0)}
+    assert exact.keys() == public.keys()
+    fine = [i for i, p in exact.items() if p["radius_m"] is not None and p["radius_m"] < 5000]
+    assert fine, "the test store has points finer than the grid"
+    for i in fine:
+        assert (public[i]["latitude"], public[i]["longitude"]) != (
+            exact[i]["latitude"],
+            exact[i]["longitude"],
+        )
+        assert public[i]["radius_m"] >= 3535

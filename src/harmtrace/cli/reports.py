@@ -83,16 +83,19 @@ def _export_text(s: ReportExport, note: str) -> str:
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--title", help="Title above the map (default: how many reports are drawn).")
 @radii_option
+@audience_options
 @db_option
 @json_option
 def map_command(
-    out: Path, title: str | None, radii: dict[str, float | None], db: Path | None, as_json: bool
-) -> None:
-    """Draw located reports on governorate outlines (PNG), coloured by precision, sized by people killed."""
+    out: Path, title: str | None, radii: dict[str, float | None], audience: Audience, db: Path | None,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Draw located reports on governorate outlines (PNG), coloured by precision, sized by people killed;
+    for the public (the default) points are drawn where the publication policy coarsens them."""
     from harmtrace.publish.report_map import draw_report_map
 
     with store_for(db, read_only=True) as store:
-        summary = draw_report_map(store, out, radii, title)
+        summary = draw_report_map(store, out, radii, title, audience)
     emit(summary, as_json, lambda: _map_text(summary))
 
 
@@ -101,4 +104,9 @@ def _map_text(s: MapSummary) -> str:
     return (
         f"Wrote {s['path']}: {s['reports_drawn']:,} reports ({classes}); "
         f"{s['reports_without_point']:,} without a point."
+        + (
+            f" Points coarsened to a {s['coarsened_to_m']:g} m grid ({s['role']})."
+            if s["coarsened_to_m"]
+            else ""
+        )
     )

@@ -27,6 +27,7 @@ from types import MappingProxyType
 from typing import Any, Final
 
 from harmtrace.errors import InputError, StoreError
+from harmtrace.ingest.record_kinds import VICTIM
 from harmtrace.store.sql import q
 
 
@@ -226,13 +227,7 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         "person": _fields(
             open=("person_id", "records"),
             personal=(
-                "name",
-                "name_ar",
-                "given_name",
-                "father_name",
-                "grandfather_name",
-                "family_name",
-                "mother_name",
+                *VICTIM.personal_fields,  # names, as record histories hide them
                 "sex",
                 "age_min",
                 "age_max",

@@ -6,6 +6,9 @@ so area grows with the count; reports giving no count get the smallest dot). Coa
 first and fine ones on top. Coordinates are plotted as lon/lat with the aspect of Syria's middle
 latitude (35 N). The output is deterministic: same store, same radii, same bytes (no timestamp, fixed
 size and order).
+
+The map is an export like the others (`harmtrace.publish.policy`): for the public (the default) each
+point is drawn where the policy coarsens it, its radius, and so its colour, grown to the grid's.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ import shapely
 from harmtrace.errors import InputError, QueryError
 from harmtrace.files import replacing
 from harmtrace.locate.precision import radii as radius_table
+from harmtrace.publish.policy import COARSENED, Audience, coarsen_sql
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
 
@@ -39,15 +43,21 @@ class MapSummary(TypedDict):
     reports_without_point: int
     by_class: dict[str, int]
     radii_m: dict[str, float | None]
+    role: str
+    coarsened_to_m: float | None  # the grid points were moved to (the public's), or None: as stored
 
 
-def _points(store: Store, radii: Mapping[str, float | None]) -> list[dict[str, Any]]:
+def _points(store: Store, radii: Mapping[str, float | None], grid_m: float | None) -> list[dict[str, Any]]:
+    point = "p.longitude, p.latitude, p.radius_m"
+    if grid_m is not None:
+        coarse = coarsen_sql("p.latitude", "p.longitude", "p.radius_m", grid_m)
+        point = ", ".join(f"{coarse[c]} AS {c}" for c in ("longitude", "latitude", "radius_m"))
     return store.rows(
-        f"SELECT p.report_id, p.longitude, p.latitude, p.radius_m, "
+        f"SELECT * FROM (SELECT p.report_id, {point}, "
         "(SELECT max(coalesce(h.count_max, h.count_best, h.count_min)) FROM harm h "
         "WHERE h.report_id = p.report_id AND h.harm = 'killed') AS killed "
-        f"FROM ({relation_sql('report_points', overrides=radii)}) p "
-        "ORDER BY coalesce(p.radius_m, 'Infinity'::DOUBLE) DESC, p.report_id"
+        f"FROM ({relation_sql('report_points', overrides=radii)}) p) "
+        "ORDER BY coalesce(radius_m, 'Infinity'::DOUBLE) DESC, report_id"
     )
 
 
@@ -62,9 +72,15 @@ def precision_class(radius_m: float | None) -> int:
 
 
 def draw_report_map(
-    store: Store, path: Path, radii: Mapping[str, float | None] | None = None, title: str | None = None
+    store: Store,
+    path: Path,
+    radii: Mapping[str, float | None] | None = None,
+    title: str | None = None,
+    audience: Audience | None = None,
 ) -> MapSummary:
-    """Draw the map to `path` (PNG) and say what was drawn."""
+    """Draw the map to `path` (PNG) for `audience` (default: the public) and say what was drawn."""
+    audience = audience or Audience()
+    grid_m = audience.grid_m if audience.treatment("reports_export", "latitude") == COARSENED else None
     import matplotlib
 
     matplotlib.use("Agg")
@@ -78,7 +94,7 @@ def draw_report_map(
             "No governorate outlines in the store: harmtrace places import syr_admin1.geojson --format ocha"
         )
     table = radius_table(radii)
-    points = _points(store, table)
+    points = _points(store, table, grid_m)
     fig, ax = plt.subplots(figsize=(8, 7), dpi=120)
     _outlines(ax, [shapely.from_wkb(bytes(o["geometry_wkb"])) for o in outlines])
     by_class = _dots(ax, points)
@@ -100,6 +116,8 @@ def draw_report_map(
         "reports_without_point": without,
         "by_class": by_class,
         "radii_m": table,
+        "role": audience.role.word,
+        "coarsened_to_m": grid_m,
     }
 
 
