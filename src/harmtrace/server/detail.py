@@ -27,8 +27,8 @@ def incident_detail(store: Store, incident_id: str, audience: Audience) -> tuple
     report_ids = [r["report_id"] for r in found["reports"]]
     shown = ", ".join(f for f in FIELDS["incident"] if f not in ("updated_at", "first_seen"))
     row = store.rows(f"SELECT {shown} FROM {served.TABLE} WHERE incident_id = ?", [current])
-    reports = _reports(store, report_ids)
-    documents = _documents(store, reports)
+    reports = _reports(store, report_ids, audience)
+    documents = _documents(store, reports, audience)
     audited: Audited = {}
     parts = {
         "incident": apply("incident", row[0], audience) if row else {"incident_id": current},
@@ -64,33 +64,41 @@ def _ids(values: list[int]) -> str:
     return ", ".join(str(int(v)) for v in values) or "NULL"
 
 
-def _reports(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
+FREE_TEXT = ("place_text", "place_text_ar", "description", "description_ar")
+
+
+def _reports(store: Store, report_ids: list[int], audience: Audience) -> list[dict[str, Any]]:
+    """The reports, with their free text only when `audience` may read it (it is not even fetched)."""
     ids = _ids(report_ids)
+    text = "".join(f", r.{c}" for c in audience.shown("report", FREE_TEXT))
     return store.rows(
         "SELECT r.report_id, s.name AS source, r.record_id, r.batch_id, r.row_number, r.version, "
         "r.date_start, r.date_end, p.latitude, p.longitude, p.radius_m, "
         "coalesce(p.precision, r.location_precision) AS location_precision, r.perpetrators, r.means, "
         "r.site_kinds, lower(trim(r.source_grade)) AS source_grade, c.original_id AS repeats, "
-        "c.reason AS repeat_reason, r.place_text, r.place_text_ar, r.description, r.description_ar "
-        f"FROM report r JOIN source s USING (source_id) LEFT JOIN (SELECT * FROM "
-        f"({relation_sql('report_points')}) WHERE report_id IN ({ids})) p USING (report_id) "
+        f"c.reason AS repeat_reason{text} FROM report r JOIN source s USING (source_id) "
+        f"LEFT JOIN (SELECT * FROM ({relation_sql('report_points')}) WHERE report_id IN ({ids})) p "
+        "USING (report_id) "
         "LEFT JOIN report_copy c USING (report_id) "
         f"WHERE r.report_id IN ({ids}) ORDER BY r.report_id"
     )
 
 
-def _documents(store: Store, reports: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """The raw rows the reports were read from (by batch and row, literal: see `_ids`)."""
+def _documents(store: Store, reports: list[dict[str, Any]], audience: Audience) -> list[dict[str, Any]]:
+    """The documents the reports were read from (by batch and row, literal: see `_ids`), their raw bytes
+    only when `audience` may read them."""
     if not reports:
         return []
     places = " OR ".join(f"(d.batch_id = {int(r['batch_id'])} AND d.row_number = {int(r['row_number'])})"
                          for r in reports)  # fmt: skip
-    found = store.rows(f"SELECT d.batch_id, d.row_number, d.sha256, d.raw FROM document d WHERE {places}")
+    raw = ", d.raw" if audience.shown("document", ["raw"]) else ""
+    found = store.rows(f"SELECT d.batch_id, d.row_number, d.sha256{raw} FROM document d WHERE {places}")
     by_place = {(d["batch_id"], d["row_number"]): d for d in found}
     rows = [{"report_id": r["report_id"], **by_place[(r["batch_id"], r["row_number"])]}
             for r in reports if (r["batch_id"], r["row_number"]) in by_place]  # fmt: skip
     for row in rows:
-        row["raw"] = bytes(row["raw"]).decode("utf-8", errors="replace")
+        if "raw" in row:
+            row["raw"] = bytes(row["raw"]).decode("utf-8", errors="replace")
     return rows
 
 
