@@ -135,6 +135,7 @@ class Server:
     db: Path
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    extra: tuple[str, ...] = ()  # more options of `harmtrace serve` (--threads N)
 
     @property
     def url(self) -> str:
@@ -144,7 +145,7 @@ class Server:
         command = Path(sys.executable).parent / "harmtrace"
         with log.open("wb") as out:
             self.process = subprocess.Popen(
-                [str(command), "serve", "--db", str(self.db), "--port", str(self.port)],
+                [str(command), "serve", "--db", str(self.db), "--port", str(self.port), *self.extra],
                 stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
         deadline = time.monotonic() + timeout_s
@@ -405,7 +406,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     analysts = max(1, (args.clients + 1) // 2)
     tokens = make_analysts(db, analysts)
     incidents, reports = samples(db)
-    server = Server(db)
+    server = Server(db, extra=("--threads", str(args.threads)) if args.threads else ())
     log = work / "server_load.log"
     started = time.perf_counter()
     server.start(log)
@@ -424,7 +425,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
     finally:
         server.stop()
     think = f"{args.think_ms:g} ms on average between rounds" if args.think_ms else "none (closed loop)"
-    print(f"\n{args.reports:,} reports, {args.clients} clients for {args.seconds:g} s; think time: {think}")
+    threads = f"; serve --threads {args.threads}" if args.threads else ""
+    scope = f"{args.reports:,} reports, {args.clients} clients for {args.seconds:g} s"
+    print(f"\n{scope}; think time: {think}{threads}")
     print_table(results, args.clients, peak)
     problems = check_writes(db, results)
     writes = len(results.written) + len(results.refused) + len(results.unsure)
@@ -451,6 +454,7 @@ def main() -> None:
     parser.add_argument("--keep", type=Path, help="build the store in this folder, or reuse the one there")
     parser.add_argument("--seconds", type=float, default=60.0, help="how long the clients run (default 60)")
     parser.add_argument("--clients", type=int, default=50, help="concurrent clients (default 50)")
+    parser.add_argument("--threads", type=int, help="`harmtrace serve --threads N` (default: DuckDB's)")
     parser.add_argument(
         "--think-ms", type=float, default=0.0,
         help="mean pause of each client between its rounds (exponential; default 0: none, a closed loop)",

@@ -25,9 +25,13 @@ from harmtrace.publish.policy import ROLE_WORDS
 @click.option("--min-cell", type=click.IntRange(min=1), default=5, show_default=True,
               help="Counts of persons below this are shown to the public as '< N'.")  # fmt: skip
 @click.option("--secure-cookies", is_flag=True, help="Send the session cookie over HTTPS only (behind TLS).")
+@click.option(
+    "--threads", type=click.IntRange(min=1), help="DuckDB threads per query (default: one per core)."
+)
 def serve_command(
-    db: Path | None, host: str, port: int, grid_m: float, min_cell: int, secure_cookies: bool
-) -> None:
+    db: Path | None, host: str, port: int, grid_m: float, min_cell: int, secure_cookies: bool,
+    threads: int | None,
+) -> None:  # fmt: skip
     """Serve the store to a team, partners' programs and the public (API under /api/v1).
 
     The server holds the store while it runs: other harmtrace commands on the same store wait for it,
@@ -41,7 +45,7 @@ def serve_command(
     with store_for(path):  # a missing or unreadable store fails here, with the CLI's message
         pass
     serve(ServerConfig(db=path, host=host, port=port, grid_m=grid_m, min_cell=min_cell,
-                       secure_cookies=secure_cookies))  # fmt: skip
+                       secure_cookies=secure_cookies, threads=threads))  # fmt: skip
 
 
 @main.group(epilog="Example:\n\n\b\n  harmtrace accounts add rania --role analyst\n"

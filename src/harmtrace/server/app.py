@@ -41,6 +41,8 @@ def create_app(config: ServerConfig) -> FastAPI:
                 count = served.build(store, config.grid_m)
             with holder.writing(changes_data=False) as store:
                 changed = feed.refresh(store, config.audience(Role.PUBLIC))
+            if config.threads:  # after the start's big statements, which use every core
+                holder.store.con.execute(f"SET threads = {int(config.threads)}")
             log.info("change feed: %s", ", ".join(f"{n} {what}" for what, n in changed.items()))
             log.info("serving %s: %d incidents", holder.path.name, count)
             app.state.holder = holder

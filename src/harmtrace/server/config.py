@@ -26,6 +26,7 @@ class ServerConfig:
     login_attempts: int = 5
     login_window_s: float = 300.0
     secure_cookies: bool = False
+    threads: int | None = None  # DuckDB's worker threads (None: its default, one per core)
     extra: dict[str, str] = field(default_factory=dict)
 
     def audience(self, role: Role) -> Audience:

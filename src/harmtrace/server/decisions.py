@@ -197,15 +197,16 @@ def grade_incident(
 ) -> dict[str, Any]:
     """Grade an incident: it overrides the computed grade, at once and across later link runs."""
     holder: StoreHolder = request.app.state.holder
-    with holder.writing() as store:
-        done = decide_grade(store, incident_id, body.grade, body.reason, who.name)
-        audit.write(store, who, "decide", "incident", [done["incident_id"]], [],
-                    f"grade {done['grade']} (grade decision {done['decision_id']})")  # fmt: skip
-    current = done["incident_id"]
-    with holder.writing() as store:  # the served table is another database: a transaction of its own
-        served.regrade(store, current)
-    with holder.writing(changes_data=False) as store:
-        feed.refresh(store, request.app.state.config.audience(Role.PUBLIC), [current])
+    with holder.exclusive():  # the decision, the served row and the feed entry: no write in between
+        with holder.writing() as store:
+            done = decide_grade(store, incident_id, body.grade, body.reason, who.name)
+            audit.write(store, who, "decide", "incident", [done["incident_id"]], [],
+                        f"grade {done['grade']} (grade decision {done['decision_id']})")  # fmt: skip
+        current = done["incident_id"]
+        with holder.writing() as store:  # the served table is another database: a transaction of its own
+            served.regrade(store, current)
+        with holder.writing(changes_data=False) as store:
+            feed.refresh(store, request.app.state.config.audience(Role.PUBLIC), [current])
     with holder.reading() as store:
         row = store.rows(f"{GRADES_SQL} WHERE decision_id = ?", [done["decision_id"]])[0]
     shown = apply("decision", row, _audience(request, who))

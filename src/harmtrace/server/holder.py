@@ -26,7 +26,7 @@ class StoreHolder:
     def __init__(self, path: Path) -> None:
         self.store = open_store(path)
         self.path = self.store.path
-        self._write = threading.Lock()
+        self._write = threading.RLock()  # re-entered by `writing` inside `exclusive`
         self.generation = 0
         self.figures_generation = 0
 
@@ -54,6 +54,13 @@ class StoreHolder:
                 self.figures_generation += int(changes_data if changes_figures is None else changes_figures)
             finally:
                 cursor.close()
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the write lock across several `writing` transactions (a step that writes the store and
+        then the served tables, which DuckDB cannot commit as one): no other write comes in between."""
+        with self._write:
+            yield
 
     def close(self) -> None:
         self.store.close()
