@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -280,3 +281,19 @@ def test_openapi_describes_the_reads(client: TestClient) -> None:
         assert API + path in paths
     geo = paths[f"{API}/geo/incidents"]["get"]["responses"]["200"]["content"]
     assert "application/geo+json" in geo
+
+
+def test_audit_times_are_moments_whatever_the_servers_zone(
+    client: TestClient, tokens: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import time
+
+    monkeypatch.setenv("TZ", "Asia/Damascus")  # UTC+3: a time taken as local would be 3 h off
+    time.tzset()
+    try:
+        entries = _ok(client, "/audit", tokens["admin"], limit=1)["data"]
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    logged = datetime.fromisoformat(entries[0]["logged_at"])
+    assert abs(datetime.now(UTC) - logged) < timedelta(minutes=10)

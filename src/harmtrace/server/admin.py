@@ -3,7 +3,7 @@ only. No answer ever holds a password hash or a token; reading either list is it
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -35,6 +35,8 @@ def audit_log(
     """The audit log, newest first: who did or read what, when, and which records."""
     audience: Audience = request.app.state.config.audience(who.role)
     before = int(decode_cursor(cursor, 1)[0] or 0) if cursor else None
+    if since is not None and since.tzinfo is not None:  # the log keeps UTC without a zone
+        since = since.astimezone(UTC).replace(tzinfo=None)
     holder = request.app.state.holder
     with holder.reading() as store:
         rows = store.rows(
@@ -45,6 +47,8 @@ def audit_log(
         )
     more = len(rows) > limit
     rows = rows[:limit]
+    for row in rows:
+        row["logged_at"] = row["logged_at"].replace(tzinfo=UTC)
     if rows:
         audit.read(holder, who, "audit", [r["entry_id"] for r in rows], audience.audited("audit", rows[0]))
     return {

@@ -1,41 +1,31 @@
 """The audit log: every write, and every read of an audited field (`harmtrace.publish.policy`), with who,
-when, what and which records. Entries are written in the store, in their own transaction (a write's
-entry in the write's own transaction), and read only by the admin role."""
+when, what and which records, as `harmtrace.store.audit` writes them (times in UTC). Entries are written
+in the store, a write's entry in the write's own transaction, reads' entries committed together
+(`ReadLog`); only the admin role reads them."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from datetime import datetime
 
 from harmtrace.server.accounts import Principal
 from harmtrace.server.holder import StoreHolder
 from harmtrace.store import Store
+from harmtrace.store import audit as store_audit
 
-COLUMNS = "logged_at, actor, role, action, entity, entity_ids, fields, detail"
+COLUMNS = store_audit.COLUMNS
+INSERT = store_audit.INSERT
 
 
 def write(store: Store, who: Principal, action: str, entity: str, ids: Sequence[object],
           fields: Sequence[str] = (), detail: str | None = None) -> None:  # fmt: skip
     """One entry, in `store`'s open transaction (or on its own)."""
-    store.con.execute(INSERT, entry(who, action, entity, ids, fields, detail))
-
-
-INSERT = f"INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+    store_audit.record(store, who.name, who.role.word, action, entity, [str(i) for i in ids], fields, detail)
 
 
 def entry(who: Principal, action: str, entity: str, ids: Sequence[object], fields: Sequence[str] = (),
           detail: str | None = None) -> list[object]:  # fmt: skip
-    return [
-        datetime.now(),
-        who.name,
-        who.role.word,
-        action,
-        entity,
-        [str(i) for i in ids],
-        list(fields),
-        detail,
-    ]
+    return store_audit.entry_row(who.name, who.role.word, action, entity, ids, fields, detail)
 
 
 def read(

@@ -15,7 +15,7 @@ the publication policy (their authors are the team's: viewers and higher see the
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -179,7 +179,9 @@ def _api_worded(exc: HarmtraceError) -> str:
 
 
 def _shown(decision: Decision, audience: Audience) -> dict[str, Any]:
-    return apply("decision", decision.as_dict(), audience)
+    row = decision.as_dict()
+    row["decided_at"] = decision.decided_at.replace(tzinfo=UTC)  # stamped in UTC, without a zone
+    return apply("decision", row, audience)
 
 
 def _audience(request: Request, who: Principal) -> Audience:
@@ -248,6 +250,11 @@ def list_decisions(
 def _decision_rows(
     store: Store, kind: str, since: datetime | None, after: int | None, limit: int
 ) -> list[dict[str, Any]]:
+    # a pair decision is stamped in UTC, a grade decision in the server's local time (harmtrace.link.
+    # decisions, harmtrace.assess.decisions), both without a zone: each compared and answered in its own
+    local = kind == "grades"
+    if since is not None and local:
+        since = since.replace(tzinfo=UTC).astimezone().replace(tzinfo=None)
     if kind == "grades":
         sql = f"{GRADES_SQL} WHERE true"
         params: list[Any] = []
@@ -261,4 +268,8 @@ def _decision_rows(
     if after is not None:
         sql += " AND decision_id > ?"
         params.append(after)
-    return store.rows(f"{sql} ORDER BY decision_id LIMIT {int(limit)}", params)
+    rows = store.rows(f"{sql} ORDER BY decision_id LIMIT {int(limit)}", params)
+    for row in rows:
+        stamped = row["decided_at"]
+        row["decided_at"] = stamped.astimezone() if local else stamped.replace(tzinfo=UTC)
+    return rows

@@ -13,6 +13,7 @@ from __future__ import annotations
 import getpass
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Final
 
 import duckdb
 
@@ -38,13 +39,23 @@ def record(
             "is logged first: open the store for writing (open_store without read_only=True)."
         )
     row = con.execute(
-        "INSERT INTO audit_log (logged_at, actor, role, action, entity, entity_ids, fields, detail) "
-        "VALUES (?, ?, ?, ?, ?, CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), ?) RETURNING entry_id",
-        [datetime.now(UTC).replace(tzinfo=None), actor, role, action, entity, list(entity_ids),
-         list(fields), detail],
-    ).fetchone()  # fmt: skip
+        f"{INSERT} RETURNING entry_id", entry_row(actor, role, action, entity, entity_ids, fields, detail)
+    ).fetchone()
     assert row is not None  # INSERT ... RETURNING gives the row it added
     return int(row[0])
+
+
+COLUMNS: Final = "logged_at, actor, role, action, entity, entity_ids, fields, detail"
+INSERT: Final = (
+    f"INSERT INTO audit_log ({COLUMNS}) VALUES (?, ?, ?, ?, ?, CAST(? AS VARCHAR[]), CAST(? AS VARCHAR[]), ?)"
+)
+
+
+def entry_row(actor: str, role: str, action: str, entity: str, entity_ids: Sequence[object],
+              fields: Sequence[str], detail: str | None = None) -> list[object]:  # fmt: skip
+    """The values of one audit_log row (for `INSERT`), logged now, in UTC."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return [now, actor, role, action, entity, [str(i) for i in entity_ids], list(fields), detail]
 
 
 def os_user() -> str:
