@@ -26,7 +26,8 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     decided = store.rows(f"SELECT * FROM ({relation_sql('decided_grades')}) WHERE incident_id = ?", [current])
     computed = assessed[0]["grade"] if assessed else None
     analyst = decided[0] if decided else None
-    reports = _reports(store, current)
+    members, run_id = _members(store, current)
+    reports = _reports(store, members)
     report_ids = [r["report_id"] for r in reports]
     set_aside = field_issues_by_report(store, report_ids)
     source_grade = next((r["source_grade"] for r in reports if r["source_grade"]), None)
@@ -49,11 +50,10 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
         "fields_set_aside": [
             {"report_id": report_id, **issue} for report_id, issues in set_aside.items() for issue in issues
         ],
-        "links": _links(store, current, report_ids),
+        "links": _links(store, run_id, report_ids),
         "citations": store.rows(
             "SELECT report_id, cited_source, cited_code, cited_date, text FROM report_citation "
-            "WHERE report_id IN (SELECT unnest(?::BIGINT[])) ORDER BY ALL",
-            [report_ids],
+            f"WHERE report_id IN ({_ids(report_ids)}) ORDER BY ALL"
         ),
         "declared": store.rows(
             "SELECT s.belligerent, s.place_text AS place, s.date_start AS day, s.strikes, d.days_apart, "
@@ -65,31 +65,40 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     }
 
 
-def _reports(store: Store, incident_id: str) -> list[dict[str, Any]]:
+def _members(store: Store, incident_id: str) -> tuple[list[int], int | None]:
+    """The report ids of a current incident and the link run that made it (None for a lone report)."""
     if incident_id.startswith("report:"):
-        where, param = "r.report_id = TRY_CAST(? AS BIGINT)", incident_id.removeprefix("report:")
-    else:
-        where, param = (
-            "r.report_id IN (SELECT report_id FROM incident_member WHERE incident_id = ?)",
-            incident_id,
-        )
+        return [int(incident_id.removeprefix("report:"))], None
+    rows = store.rows("SELECT report_id, run_id FROM incident_member WHERE incident_id = ?", [incident_id])
+    return [r["report_id"] for r in rows], max((r["run_id"] for r in rows), default=None)
+
+
+def _ids(values: list[int]) -> str:
+    """Integer ids written into a statement: DuckDB then skips the row groups without them (a bound list
+    or a subquery made it read the whole table)."""
+    return ", ".join(str(int(v)) for v in values) or "NULL"
+
+
+def _reports(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
     return store.rows(
         "SELECT r.report_id, s.name AS source, r.record_id, r.date_start, r.date_end, "
         "lower(trim(r.source_grade)) AS source_grade, array_to_string(r.perpetrators, '; ') AS perpetrators, "
         "c.original_id AS repeats, c.reason AS repeat_reason FROM report r JOIN source s USING (source_id) "
-        f"LEFT JOIN report_copy c USING (report_id) WHERE {where} ORDER BY r.report_id",
-        [param],
+        f"LEFT JOIN (SELECT * FROM report_copy WHERE report_id IN ({_ids(report_ids)})) c USING (report_id) "
+        f"WHERE r.report_id IN ({_ids(report_ids)}) ORDER BY r.report_id"
     )
 
 
-def _links(store: Store, incident_id: str, report_ids: list[int]) -> list[dict[str, Any]]:
-    """The pairs of the incident's reports that its link run linked (at its threshold, or cited), with
-    how: method 'model' (the model's probability) or 'cited' (one report cites the other)."""
+def _links(store: Store, run_id: int | None, report_ids: list[int]) -> list[dict[str, Any]]:
+    """The pairs of the incident's reports that its link run (`run_id`; None: a lone report, no pairs)
+    linked (at its threshold, or cited), with how: method 'model' (the model's probability) or 'cited'
+    (one report cites the other)."""
+    if run_id is None:
+        return []
+    ids = _ids(report_ids)
     return store.rows(
         "SELECT p.id_l, p.id_r, p.method, round(p.match_probability, 3) AS probability FROM link_pair p "
-        "JOIN link_run l USING (run_id, kind) WHERE p.kind = 'incidents' AND p.run_id = "
-        "(SELECT max(run_id) FROM incident_member WHERE incident_id = ?) "
-        "AND p.match_probability >= l.threshold AND p.id_l IN (SELECT unnest(?::BIGINT[])) "
-        "AND p.id_r IN (SELECT unnest(?::BIGINT[])) ORDER BY ALL",
-        [incident_id, report_ids, report_ids],
+        "JOIN link_run l USING (run_id, kind) WHERE p.kind = 'incidents' AND p.run_id = ? "
+        f"AND p.match_probability >= l.threshold AND p.id_l IN ({ids}) AND p.id_r IN ({ids}) ORDER BY ALL",
+        [run_id],
     )

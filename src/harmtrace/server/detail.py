@@ -79,7 +79,7 @@ def _reports(store: Store, report_ids: list[int], audience: Audience) -> list[di
         f"c.reason AS repeat_reason{text} FROM report r JOIN source s USING (source_id) "
         f"LEFT JOIN (SELECT * FROM ({relation_sql('report_points')}) WHERE report_id IN ({ids})) p "
         "USING (report_id) "
-        "LEFT JOIN report_copy c USING (report_id) "
+        f"LEFT JOIN (SELECT * FROM report_copy WHERE report_id IN ({ids})) c USING (report_id) "
         f"WHERE r.report_id IN ({ids}) ORDER BY r.report_id"
     )
 
