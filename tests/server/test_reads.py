@@ -20,8 +20,8 @@ from fastapi.testclient import TestClient
 from harmtrace.publish.policy import Role
 from harmtrace.server.accounts import add_account, create_token
 from harmtrace.server.app import create_app
+from harmtrace.server.cache import cache_of
 from harmtrace.server.config import ServerConfig
-from harmtrace.server.figures import cache_of
 from harmtrace.store import open_store
 from tests.analyse.test_persons import linked_people
 from tests.conftest import TEST_DATA, run_ok

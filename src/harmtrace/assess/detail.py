@@ -12,6 +12,7 @@ from harmtrace.ingest.records import field_issues_by_report
 from harmtrace.link.parts import parts_of
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
+from harmtrace.store.sql import ids_sql
 
 
 def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
@@ -53,7 +54,7 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
         "links": _links(store, run_id, report_ids),
         "citations": store.rows(
             "SELECT report_id, cited_source, cited_code, cited_date, text FROM report_citation "
-            f"WHERE report_id IN ({_ids(report_ids)}) ORDER BY ALL"
+            f"WHERE report_id IN ({ids_sql(report_ids)}) ORDER BY ALL"
         ),
         "declared": store.rows(
             "SELECT s.belligerent, s.place_text AS place, s.date_start AS day, s.strikes, d.days_apart, "
@@ -73,19 +74,14 @@ def _members(store: Store, incident_id: str) -> tuple[list[int], int | None]:
     return [r["report_id"] for r in rows], max((r["run_id"] for r in rows), default=None)
 
 
-def _ids(values: list[int]) -> str:
-    """Integer ids written into a statement: DuckDB then skips the row groups without them (a bound list
-    or a subquery made it read the whole table)."""
-    return ", ".join(str(int(v)) for v in values) or "NULL"
-
-
 def _reports(store: Store, report_ids: list[int]) -> list[dict[str, Any]]:
+    ids = ids_sql(report_ids)
     return store.rows(
         "SELECT r.report_id, s.name AS source, r.record_id, r.date_start, r.date_end, "
         "lower(trim(r.source_grade)) AS source_grade, array_to_string(r.perpetrators, '; ') AS perpetrators, "
         "c.original_id AS repeats, c.reason AS repeat_reason FROM report r JOIN source s USING (source_id) "
-        f"LEFT JOIN (SELECT * FROM report_copy WHERE report_id IN ({_ids(report_ids)})) c USING (report_id) "
-        f"WHERE r.report_id IN ({_ids(report_ids)}) ORDER BY r.report_id"
+        f"LEFT JOIN (SELECT * FROM report_copy WHERE report_id IN ({ids})) c USING (report_id) "
+        f"WHERE r.report_id IN ({ids}) ORDER BY r.report_id"
     )
 
 
@@ -95,7 +91,7 @@ def _links(store: Store, run_id: int | None, report_ids: list[int]) -> list[dict
     (one report cites the other)."""
     if run_id is None:
         return []
-    ids = _ids(report_ids)
+    ids = ids_sql(report_ids)
     return store.rows(
         "SELECT p.id_l, p.id_r, p.method, round(p.match_probability, 3) AS probability FROM link_pair p "
         "JOIN link_run l USING (run_id, kind) WHERE p.kind = 'incidents' AND p.run_id = ? "

@@ -19,6 +19,7 @@ from harmtrace.publish.policy import Role
 from harmtrace.server import accounts, audit, feed, served
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import SESSION_COOKIE, Identities, LoginLimiter, require
+from harmtrace.server.cache import AnswerCache
 from harmtrace.server.config import ServerConfig
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError, install
 from harmtrace.server.holder import StoreHolder
@@ -62,6 +63,7 @@ def create_app(config: ServerConfig) -> FastAPI:
         lifespan=lifespan,
     )
     app.state.config = config
+    app.state.answers = AnswerCache()
     install(app)
     app.include_router(_session_router(), prefix=PREFIX)
     from harmtrace.server import incidents

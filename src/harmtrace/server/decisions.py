@@ -25,7 +25,7 @@ from harmtrace.assess.decisions import decide_grade
 from harmtrace.errors import HarmtraceError
 from harmtrace.link.decisions import AlreadyDecided, Decision, DecisionConflict, RecordRef, record_decision
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
-from harmtrace.publish.policy import HIDDEN, Audience, Role, apply
+from harmtrace.publish.policy import Audience, Role, apply
 from harmtrace.server import audit, feed, served
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
@@ -243,7 +243,7 @@ def list_decisions(
         "data": [apply("decision", r, audience) for r in rows],
         "limit": limit,
         "next_cursor": encode_cursor([rows[-1]["decision_id"]]) if more else None,
-        "withheld": [f for f in fields if audience.treatment("decision", f) == HIDDEN],
+        "withheld": audience.withheld("decision", fields),
     }
 
 

@@ -13,6 +13,7 @@ from harmtrace.server import served
 from harmtrace.server.errors import ApiError
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
+from harmtrace.store.sql import ids_sql
 
 Audited = dict[str, tuple[list[Any], list[str]]]
 
@@ -58,18 +59,12 @@ def _each(entity: str, rows: list[dict[str, Any]], audience: Audience, audited: 
     return [apply(entity, r, audience) for r in rows]
 
 
-def _ids(values: list[int]) -> str:
-    """Integer ids written into the statement: DuckDB skips the row groups of other ids (a list bound as a
-    parameter made it read the whole table)."""
-    return ", ".join(str(int(v)) for v in values) or "NULL"
-
-
 FREE_TEXT = ("place_text", "place_text_ar", "description", "description_ar")
 
 
 def _reports(store: Store, report_ids: list[int], audience: Audience) -> list[dict[str, Any]]:
     """The reports, with their free text only when `audience` may read it (it is not even fetched)."""
-    ids = _ids(report_ids)
+    ids = ids_sql(report_ids)
     text = "".join(f", r.{c}" for c in audience.shown("report", FREE_TEXT))
     return store.rows(
         "SELECT r.report_id, s.name AS source, r.record_id, r.batch_id, r.row_number, r.version, "
@@ -85,7 +80,7 @@ def _reports(store: Store, report_ids: list[int], audience: Audience) -> list[di
 
 
 def _documents(store: Store, reports: list[dict[str, Any]], audience: Audience) -> list[dict[str, Any]]:
-    """The documents the reports were read from (by batch and row, literal: see `_ids`), their raw bytes
+    """The documents the reports were read from (by batch and row, literal: see `ids_sql`), their raw bytes
     only when `audience` may read them."""
     if not reports:
         return []

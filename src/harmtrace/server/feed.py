@@ -208,7 +208,7 @@ def updates(
     for row in page:
         row.update({k: _zoned(row[k]) for k in FEED_FIELDS if k in row})
     data = [apply("incident", r, audience) for r in page]
-    withheld = [f for f in chosen if audience.treatment("incident", f) == HIDDEN]
+    withheld = audience.withheld("incident", chosen)
     return {"data": data, "limit": limit, "next_cursor": next_cursor, "withheld": withheld}
 
 

@@ -1,20 +1,19 @@
 """`/api/v1/figures`: casualty figures and person counts, as `harmtrace stats casualties --json` and
 `harmtrace stats persons --json` give them for the same choices, through the publication policy.
 
-A figure takes 50-300 ms on a large store, so answers are kept in memory (`FigureCache`) per query,
-role and the holder's generation: a write moves the generation on, and the next request computes
-the figure afresh.
+A figure takes 50-300 ms on a large store, so answers are kept in memory (`harmtrace.server.cache`),
+computed once for every role (each role's view is cut from it) and kept until a write that can change
+the figure (`_generation`).
 """
 
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Callable, Hashable
 from datetime import date
 from typing import Annotated, Any, Final
 
-from fastapi import APIRouter, Depends, FastAPI, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from harmtrace.analyse.casualties import CasualtyQuery, casualties
 from harmtrace.analyse.casualty_sql import CIVILIAN_CATEGORIES
@@ -22,65 +21,18 @@ from harmtrace.analyse.persons import PersonQuery, person_counts
 from harmtrace.choices import CASUALTY_GROUPINGS, PERSON_GROUPINGS
 from harmtrace.display import to_json
 from harmtrace.model import CATEGORIES, HARMS
-from harmtrace.publish.policy import FIELDS, HIDDEN, SUPPRESSED, Audience, Role, apply
+from harmtrace.publish.policy import FIELDS, SUPPRESSED, Audience, Role, apply
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
+from harmtrace.server.cache import cache_of
 from harmtrace.server.errors import ERROR_RESPONSES
 from harmtrace.server.listing import csv_values
 from harmtrace.server.schemas_reads import CasualtyFigures, PersonFigures
 from harmtrace.store import Store
 
 router = APIRouter(tags=["figures"], responses=ERROR_RESPONSES)
-CACHE_SIZE: Final = 256
 # `by` as the API also words it: a governorate is what the library calls adm1
 BY_WORDS: Final = {"governorate": "adm1"}
-
-
-class FigureCache:
-    """The last CACHE_SIZE answers, least recently used dropped first."""
-
-    def __init__(self, size: int = CACHE_SIZE) -> None:
-        self.size = size
-        self._answers: dict[Hashable, dict[str, Any]] = {}
-        self._computing: dict[Hashable, threading.Lock] = {}  # a lock per answer being computed
-        self._lock = threading.Lock()
-
-    def get(self, key: Hashable, compute: Callable[[], dict[str, Any]]) -> dict[str, Any]:
-        """The answer of `key`, computed once: requests asking for it while it is computed wait for it."""
-        with self._lock:
-            found = self._answers.pop(key, None)
-            if found is not None:
-                self._answers[key] = found
-                return found
-            computing = self._computing.setdefault(key, threading.Lock())
-        with computing:
-            with self._lock:
-                found = self._answers.get(key)
-            if found is not None:
-                return found
-            answer = compute()
-            with self._lock:
-                self._answers[key] = answer
-                self._computing.pop(key, None)
-                while len(self._answers) > self.size:
-                    del self._answers[next(iter(self._answers))]
-        return answer
-
-    def __len__(self) -> int:
-        return len(self._answers)
-
-
-_CACHE_LOCK: Final = threading.Lock()
-
-
-def cache_of(app: FastAPI) -> FigureCache:
-    """The app's figure cache (made on first use)."""
-    state = app.state
-    with _CACHE_LOCK:
-        cache: FigureCache | None = getattr(state, "figure_cache", None)
-        if cache is None:
-            cache = state.figure_cache = FigureCache()
-    return cache
 
 
 @router.get("/figures/casualties", response_model=CasualtyFigures, response_model_exclude_unset=True)
@@ -174,7 +126,7 @@ def shown(entity: str, figures: dict[str, Any], audience: Audience) -> dict[str,
     return out | {
         "role": audience.role.word,
         "suppressed_below": audience.min_cell if suppressing else None,
-        "withheld": sorted(f for f in keys if audience.treatment(entity, f) == HIDDEN),
+        "withheld": sorted(audience.withheld(entity, keys)),
     }
 
 

@@ -17,7 +17,7 @@ from typing import Annotated, Any, Final
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import JSONResponse
 
-from harmtrace.publish.policy import COARSENED, FIELDS, HIDDEN, Audience, Role, apply
+from harmtrace.publish.policy import COARSENED, FIELDS, Audience, Role, apply
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
 from harmtrace.server.errors import ERROR_RESPONSES
@@ -90,7 +90,7 @@ def incident_layer(
     keys = [[r.pop("_seq")] for r in rows]
     features = [_point_feature(r["incident_id"], apply("incident", r, audience)) for r in rows]
     return _collection(features, encode_cursor(keys[-1]) if more else None,
-                       [f for f in LIST_FIELDS if audience.treatment("incident", f) == HIDDEN])  # fmt: skip
+                       audience.withheld("incident", LIST_FIELDS))  # fmt: skip
 
 
 @router.get("/control-areas", response_model=FeatureCollection, response_class=GeoJSONResponse)
@@ -116,7 +116,7 @@ def control_area_layer(
     more = len(rows) > limit
     rows = rows[:limit]
     features = [_area_feature(r, audience) for r in rows]
-    withheld = [f for f in FIELDS["control_area"] if audience.treatment("control_area", f) == HIDDEN]
+    withheld = audience.withheld("control_area", FIELDS["control_area"])
     return _collection(features, encode_cursor([rows[-1]["area_id"]]) if more else None, withheld)
 
 
@@ -137,7 +137,7 @@ def site_layer(
     rows = rows[:limit]
     features = [_point_feature(r["site_id"], apply("site", r, audience)) for r in rows]
     return _collection(features, encode_cursor([rows[-1]["site_id"]]) if more else None,
-                       [f for f in SITE_FIELDS if audience.treatment("site", f) == HIDDEN])  # fmt: skip
+                       audience.withheld("site", SITE_FIELDS))  # fmt: skip
 
 
 def _sites(store: Store, kind: str | None, after: int, limit: int) -> list[dict[str, Any]]:

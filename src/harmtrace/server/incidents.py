@@ -11,10 +11,11 @@ from fastapi import APIRouter, Depends, Query, Request
 
 from harmtrace.actors import actor_key
 from harmtrace.model import GRADES, NOT_ALLEGED
-from harmtrace.publish.policy import FIELDS, HIDDEN, Audience, Role, apply
+from harmtrace.publish.policy import FIELDS, Audience, Role, apply
 from harmtrace.server import audit, served
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
+from harmtrace.server.cache import cache_of
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, encode_cursor
 from harmtrace.server.schemas import IncidentDetail, IncidentPage
@@ -81,7 +82,7 @@ def list_incidents(
         "total": total,
         "limit": limit,
         "next_cursor": encode_cursor([keys[-1]]) if more and keys else None,
-        "withheld": [f for f in chosen if audience.treatment("incident", f) == HIDDEN],
+        "withheld": audience.withheld("incident", chosen),
     }
 
 
@@ -91,8 +92,6 @@ def _where(conditions: list[str]) -> str:
 
 def _total(request: Request, store: Store, where: list[str], params: list[Any]) -> int:
     """How many served incidents match, counted once per filter and generation (every page asks)."""
-    from harmtrace.server.figures import cache_of
-
     key = ("incident count", tuple(where), repr(params), request.app.state.holder.generation)
     sql = f"SELECT count(*) FROM {served.TABLE} {_where(where)}"
     return int(cache_of(request.app).get(key, lambda: {"total": store.scalar(sql, params)})["total"])

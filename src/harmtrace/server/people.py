@@ -8,7 +8,7 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 
-from harmtrace.publish.policy import HIDDEN, Audience, Role, apply
+from harmtrace.publish.policy import Audience, Role, apply
 from harmtrace.server import audit
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
@@ -42,7 +42,7 @@ def one_person(
         "person_id": person_id,
         "records": len(records),
         "victim_records": shown,
-        "withheld": [c for c in RECORD_COLUMNS if audience.treatment("person", c) == HIDDEN],
+        "withheld": audience.withheld("person", RECORD_COLUMNS),
     }
 
 

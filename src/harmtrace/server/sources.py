@@ -50,7 +50,7 @@ def list_sources(
     fields = list(FIELDS["source"])
     return {
         "data": [apply("source", r, audience) for r in rows],
-        "withheld": _withheld("source", fields, audience),
+        "withheld": audience.withheld("source", fields),
     }
 
 
@@ -74,7 +74,7 @@ def list_batches(
         "data": [apply("batch", r, audience) for r in rows],
         "limit": limit,
         "next_cursor": encode_cursor([rows[-1]["batch_id"]]) if more else None,
-        "withheld": _withheld("batch", BATCH_LIST, audience),
+        "withheld": audience.withheld("batch", BATCH_LIST),
     }
 
 
@@ -123,7 +123,7 @@ def list_quarantine(
         "data": [apply("quarantine", r, audience) for r in rows],
         "limit": limit,
         "next_cursor": encode_cursor(keys[-1]) if more else None,
-        "withheld": _withheld("quarantine", QUARANTINE, audience),
+        "withheld": audience.withheld("quarantine", QUARANTINE),
     }
 
 
@@ -146,7 +146,3 @@ def _quarantined(store: Store, batch_id: int | None, last: list[Any] | None, wit
         if with_raw:  # the source's own bytes, decoded as the file was read
             row["raw"] = bytes(row["raw"]).decode("utf-8" if encoding == "binary" else encoding, "replace")
     return rows
-
-
-def _withheld(entity: str, fields: Any, audience: Audience) -> list[str]:
-    return [f for f in fields if audience.treatment(entity, f) == HIDDEN]
