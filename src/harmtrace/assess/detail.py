@@ -17,7 +17,9 @@ from harmtrace.store.sql import ids_sql
 
 def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     """Everything known about `incident_id` (followed to the id it goes by today)."""
-    current = current_incident_id(store, incident_id)
+    # an id with members is current (a link run replaces every membership): no need to follow it
+    members, run_id = _members(store, incident_id)
+    current = incident_id if members and run_id is not None else current_incident_id(store, incident_id)
     if current is None:
         raise QueryError(
             f"No incident {incident_id!r} in the store. A report that stands alone is 'report:<report_id>'; "
@@ -27,7 +29,8 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     decided = store.rows(f"SELECT * FROM ({relation_sql('decided_grades')}) WHERE incident_id = ?", [current])
     computed = assessed[0]["grade"] if assessed else None
     analyst = decided[0] if decided else None
-    members, run_id = _members(store, current)
+    if current != incident_id or run_id is None:
+        members, run_id = _members(store, current)
     reports = _reports(store, members)
     report_ids = [r["report_id"] for r in reports]
     set_aside = field_issues_by_report(store, report_ids)
