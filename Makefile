@@ -7,7 +7,7 @@ UV := $(PYTHON) -m uv
 RUN := $(UV) run --frozen --no-sync
 DEMO_DIR ?= demo-out
 
-.PHONY: env demo serve test test-scale lint bench clean
+.PHONY: env demo serve test test-scale test-fuzz lint bench clean
 
 env: .venv/.synced
 
@@ -35,6 +35,9 @@ test: lint
 
 test-scale: env
 	$(RUN) pytest -m scale -q
+
+test-fuzz: env  # Schemathesis with 500 requests per operation and role instead of 25
+	HARMTRACE_FUZZ_EXAMPLES=500 $(RUN) pytest -q tests/server/test_schemathesis.py
 
 bench: env
 	$(RUN) python benchmarks/ingest.py

@@ -214,6 +214,7 @@ def test_known_perpetrator_outside_the_window_gives_no_count(ucdp: Store) -> Non
         ({"date_from": date(2016, 1, 1), "date_to": date(2016, 2, 1), "days": 3}, "give one of them"),
         ({"days": 3}, "give date_from too"),
         ({"date_from": date(2016, 1, 1), "days": 0}, "at least 1"),
+        ({"date_from": date(127, 2, 19), "days": 103_093_264}, "ends after the last day a date can have"),
         ({"date_from": date(2016, 2, 1), "date_to": date(2016, 1, 1)}, "before it starts"),
         ({"category": "babies"}, "- category 'babies' is not one of"),
         ({"harm": "wounded"}, "- harm 'wounded' is not one of"),

@@ -156,6 +156,7 @@ def test_ids_trace_every_report_to_its_document(db: Path) -> None:
         (("--from", "2016-03-01", "--to", "2016-03-31", "--days", "3"), "give one of them"),
         (("--days", "3"), "give --from too"),
         (("--from", "2016-03-01", "--days", "0"), "--days must be at least 1 (got 0)"),
+        (("--from", "2016-03-01", "--days", "3000000"), "--days 3000000 from 2016-03-01 ends after"),
         (("--perpetrator", "government of syra"), "Closest known names: 'Government of Syria'"),
         (("--by", "perpetrator", "--perpetrator", "IS"), "drop --perpetrator"),
         (("--grade", "sure"), "Known grades: confirmed, contested, discounted, fair, not_alleged, weak"),

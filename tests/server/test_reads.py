@@ -129,6 +129,9 @@ def test_figure_errors_and_cache(client: TestClient) -> None:
     bad = _get(client, "/figures/casualties", **{"to": "2016-01-01", "days": 3})
     assert bad.status_code == 400 and "days" in bad.json()["error"]["message"]
     assert _get(client, "/figures/casualties", by="week").status_code == 400
+    for path in ("/figures/casualties", "/figures/persons"):  # found by Schemathesis: a 500 before
+        endless = _get(client, path, **{"from": "0127-02-19", "days": 103093264})
+        assert endless.status_code == 400 and "ends after the last day" in endless.json()["error"]["message"]
     cache = cache_of(client.app)  # type: ignore[arg-type]
     before = len(cache)
     first = _ok(client, "/figures/casualties", harm="injured")

@@ -3,12 +3,13 @@ generated requests (valid and not) as the public and as an analyst never get a 5
 matches the document (status code listed, content type, body schema).
 
 Write operations are kept for the public too: they must refuse it (401), never fail. Bounded: at most
-`EXAMPLES` requests per operation and role, no deadline (a request's time varies with the machine).
+`EXAMPLES` requests per operation and role ($HARMTRACE_FUZZ_EXAMPLES, 25 by default), no deadline (a request's time varies with the machine).
 """
 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 
 import httpx
@@ -26,7 +27,7 @@ from harmtrace.server.app import PREFIX, create_app
 from harmtrace.server.config import ServerConfig
 from tests.server.conftest import Team
 
-EXAMPLES = 25
+EXAMPLES = int(os.environ.get("HARMTRACE_FUZZ_EXAMPLES", "25"))  # more for a longer search (make test-fuzz)
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 OPEN_WRITES = {("POST", f"{PREFIX}/session"), ("DELETE", f"{PREFIX}/session")}  # sign in, sign out
 BOUNDED = settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck))

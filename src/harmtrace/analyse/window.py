@@ -43,6 +43,11 @@ def window_problems(date_from: date | None, date_to: date | None, days: int | No
         )
     if days is not None and days < 1:
         problems.append(f"{param('days')} must be at least 1 (got {days}).")
+    elif days is not None and date_from is not None and days - 1 > (date.max - date_from).days:
+        problems.append(
+            f"{param('days')} {days} from {date_from} ends after the last day a date can have "
+            f"({date.max}): give a shorter window, or leave its end open."
+        )
     if date_from and date_to and date_to < date_from:
         problems.append(
             f"the window ends ({param('date_to')} {date_to}) "
