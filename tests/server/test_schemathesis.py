@@ -3,7 +3,8 @@ generated requests (valid and not) as the public and as an analyst never get a 5
 matches the document (status code listed, content type, body schema).
 
 Write operations are kept for the public too: they must refuse it (401), never fail. Bounded: at most
-`EXAMPLES` requests per operation and role ($HARMTRACE_FUZZ_EXAMPLES, 25 by default), no deadline (a request's time varies with the machine).
+`EXAMPLES` requests per operation and role ($HARMTRACE_FUZZ_EXAMPLES, 25 by default; `make test-fuzz`
+asks 500), no deadline (a request's time varies with the machine).
 """
 
 from __future__ import annotations
