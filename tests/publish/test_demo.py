@@ -216,6 +216,7 @@ def test_summary_prints_the_figures(demo_run: DemoResult) -> None:
     assert "Sources: UCDP (16,566 reports)" in output and "no best" in output
     assert "Civilians killed by governorate" in output and "Rural Damascus" in output
     assert "balanced" in output and " NO " not in output
+    assert "The report is published for the public: counts of fewer than 5 people" in output
     assert (tmp_path / "report.html").is_file() and (tmp_path / "demo.duckdb").is_file()
     with open_store(tmp_path / "demo.duckdb", read_only=True) as store:
         reports = store.scalar("SELECT count(*) FROM report")
@@ -243,6 +244,9 @@ def test_report_is_self_contained_with_chart_and_tables(demo_json: tuple[Path, d
     if data["imports"][1:]:
         assert "CC BY-SA 4.0" in html
     assert "<script" not in html and "<link" not in html and 'src="http' not in html
+    # written for the public: file names and the store's path left out (the figures hold no cell of 1-4)
+    assert "Published for the public: counts of fewer than 5 people" in html
+    assert UCDP_CSV.name not in html and "demo.duckdb" not in html
     assert "48,710" in html  # UCDP best estimate for 2016
 
 

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from harmtrace.cli.base import chosen_db, db_option, emit, json_option, main, store_for
+from harmtrace.cli.base import audience_options, chosen_db, db_option, emit, json_option, main, store_for
 from harmtrace.display import table
+from harmtrace.publish.policy import Audience
 
 if TYPE_CHECKING:
     from harmtrace.analyse.casualties import Group
@@ -37,7 +38,8 @@ def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -
 
     Imports UCDP GED Syria and the Syrian Archive records, places reports in OCHA governorates, links
     every report into incidents and grades them (about a minute: linking trains a model), and writes
-    OUT/report.html with the figures per incident beside those per report. The store is
+    OUT/report.html with the figures per incident beside those per report, for the public (a count of
+    fewer than 5 people shown as "< 5"; see harmtrace report html --role). The store is
     OUT/demo.duckdb unless --db names a new file.
     """
     from harmtrace.publish.demo import build_demo
@@ -47,8 +49,12 @@ def demo(out_dir: Path, data_dir: Path | None, db: Path | None, as_json: bool) -
 
 
 def describe_demo(r: DemoResult) -> str:
-    """The demo's summary: imports, incidents and grades, deaths by year and governorate per report and
-    per incident, deaths by side per incident."""
+    """The demo's summary: whom its report is for, imports, incidents and grades, deaths by year and
+    governorate per report and per incident, deaths by side per incident (exact: the summary is the
+    terminal of whoever built the store, the report the file they publish)."""
+    from harmtrace.publish.demo import DEMO_AUDIENCE
+    from harmtrace.publish.report_audience import audience_line
+
     f = r.report
     batches = [b | {"balanced": "yes" if _balanced(b) else "NO"} for b in f.batches]
     columns = ["batch_id", "source", "file_name", "rows_read", "rows_accepted", "rows_new", "rows_unchanged",
@@ -56,6 +62,7 @@ def describe_demo(r: DemoResult) -> str:
     steps = ", ".join(f"{step} {s:.1f}" for step, s in r.steps.items())
     lines = [
         f"Store {r.store_path}, report {r.report_path} ({r.seconds:.1f} s: {steps})",
+        audience_line(DEMO_AUDIENCE, lead="The report is published"),
         "",
         "Imports (read = accepted + quarantined; accepted = new + unchanged + changed records):",
         table(batches, [*columns, "rows_flagged", "balanced"]),
@@ -163,14 +170,25 @@ def report() -> None:
 
 
 @report.command(
-    "html", epilog="Example:\n\n  harmtrace report html out/report.html --db demo-out/demo.duckdb"
+    "html",
+    epilog="Examples:\n\n  harmtrace report html out/report.html --db demo-out/demo.duckdb\n\n"
+    "  harmtrace report html team.html --role viewer",
 )
 @click.argument("out", type=click.Path(dir_okay=False, path_type=Path))
+@audience_options
 @db_option
-def html(out: Path, db: Path | None) -> None:
-    """Write a self-contained HTML report (charts, tables, sources, methods) to OUT."""
+def html(out: Path, audience: Audience, db: Path | None) -> None:
+    """Write a self-contained HTML report (charts, tables, sources, methods) to OUT.
+
+    What it shows follows the publication policy for --role (docs/server.md), as every export does: for
+    the public (the default) a count of fewer than --min-cell people is shown as "< N" in the tables
+    and as a hatched band in the charts, and import file names are left out; the report says whom it
+    is for. It shows no names, free text or points, so --grid-m changes nothing in it.
+    """
     from harmtrace.publish import write_report
+    from harmtrace.publish.report_audience import audience_line
 
     with store_for(db, read_only=True) as store:
-        data = write_report(store, out)
+        data = write_report(store, out, audience=audience)
     click.echo(f"Wrote {out}: {len(data.batches)} batches, {len(data.by_month)} months.")
+    click.echo(audience_line(audience))

@@ -4,8 +4,8 @@ Bundled files (data/README.md has their terms): UCDP GED Syria, the Syrian Archi
 records, OCHA governorate boundaries. Steps: import (each row kept as a document), place in
 governorates, read the per-report figures, link every report into incidents (default model and
 threshold, unsupervised), assess the incidents (grades, attribution), and write the report beside the
-store with the per-incident figures next to the per-report ones: `harmtrace.publish.pipeline`, the
-sequence every user of the main job shares.
+store with the per-incident figures next to the per-report ones, for the public (`DEMO_AUDIENCE`: small
+counts shown as "< 5"): `harmtrace.publish.pipeline`, the sequence every user of the main job shares.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from harmtrace.errors import InputError, param
 from harmtrace.ingest import ImportResult
 from harmtrace.link.incidents import IncidentRun
 from harmtrace.locate import Placement
+from harmtrace.publish.export_policy import PUBLIC
 from harmtrace.publish.pipeline import SourceFile, run_pipeline
 from harmtrace.publish.report import ReportData
 from harmtrace.store import Store, open_store
@@ -47,6 +48,7 @@ ARCHIVE_ORIGINAL: Final = DEMO_IMPORTS[1][1]
 ARCHIVE_COPY: Final = DEMO_IMPORTS[2][1]
 STORE_NAME: Final = "demo.duckdb"
 REPORT_NAME: Final = "report.html"
+DEMO_AUDIENCE: Final = PUBLIC  # the demo's report is the public's: demo-out/ may be shared as it is
 
 
 @dataclass
@@ -115,7 +117,10 @@ def build_demo(out_dir: Path, db: Path | None = None, data_dir: Path | None = No
     store_path = _fresh_store_path(out_dir, db)
     files = [SourceFile(fmt, data / name, source) for fmt, name, source in DEMO_IMPORTS]
     with open_store(store_path, create=True) as store:
-        run = run_pipeline(store, files, boundaries=data / ADMIN1_FILE, level=1, report=out_dir / REPORT_NAME)
+        report = out_dir / REPORT_NAME
+        run = run_pipeline(
+            store, files, boundaries=data / ADMIN1_FILE, level=1, report=report, audience=DEMO_AUDIENCE
+        )
         checks = linkage_checks(store)
     if not (run.placement and run.linkage and run.assessment and run.report):
         raise RuntimeError("the demo asked for every step of the pipeline, and one did not run")

@@ -20,6 +20,8 @@ from harmtrace.ingest import ImportResult, import_file
 from harmtrace.link.incidents import IncidentRun, link_incidents
 from harmtrace.locate import Placement, locate_admin
 from harmtrace.progress import Clock, Progress, silent
+from harmtrace.publish.export_policy import PUBLIC
+from harmtrace.publish.policy import Audience
 from harmtrace.publish.report import ReportData, per_report_figures, write_report
 from harmtrace.store import Store
 
@@ -67,11 +69,13 @@ def run_pipeline(
     link: bool = True,
     assess: bool = True,
     report: Path | None = None,
+    audience: Audience = PUBLIC,
     progress: Progress = silent,
 ) -> PipelineRun:
     """Import `files` in order, place the reports in the areas of `boundaries` (a GeoJSON of admin
     areas, at `level`, default: read from the file), link every report into incidents, assess them,
-    and write the HTML `report` with the per-incident figures beside the per-report ones."""
+    and write the HTML `report` for `audience` (the public unless said) with the per-incident figures
+    beside the per-report ones."""
     clock = Clock()  # the steps report their own stages to `progress`
     with clock("import"):
         imports = tuple(_import(store, f, progress) for f in files)
@@ -84,7 +88,7 @@ def run_pipeline(
     with clock("assess"):
         assessment = assess_incidents(store, progress=progress) if assess else None
     with clock("report"):
-        written = write_report(store, report, per_report) if report else None
+        written = write_report(store, report, per_report, audience) if report else None
     return PipelineRun(imports, placement, linkage, assessment, written, clock.seconds)
 
 

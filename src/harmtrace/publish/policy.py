@@ -396,6 +396,9 @@ FIELDS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
         ),
         # the deletions feed (`/api/v1/deletions`): incidents no longer served, and what replaced them
         "deletion": _fields(open=("incident_id", "deleted_at", "replaced_by")),
+        # the HTML report (`harmtrace report html`): each figure row is a "figure" and each import a
+        # "batch"; these are the rest of what it prints (a row's category, a governorate's Arabic name)
+        "report_html": _fields(open=("category", "name_ar"), internal=("store_path",)),
     }
 )
 

@@ -9,6 +9,11 @@ has no attribution text for are listed with a reminder to check their terms befo
 Once reports are linked, the store no longer gives per-report figures; a caller that read them before
 linking (`per_report_figures`, as the demo does) passes them to `collect` and the report sets them
 beside the per-incident figures, so a reader sees what deduplication changed.
+
+The report is written for an audience, the public by default, as every export is: what it prints goes
+through the publication policy (`harmtrace.publish.report_audience`), so a public report shows a count
+of fewer than 5 people as "< 5" and leaves out file names, and says so in its header. `collect` and the
+`ReportData` it returns hold the figures as the store gives them.
 """
 
 from __future__ import annotations
@@ -29,6 +34,9 @@ from harmtrace.files import replacing
 from harmtrace.ingest.records import batches
 from harmtrace.locate.crosswalk import adm1_agreement
 from harmtrace.model import GRADES, NOT_ALLEGED
+from harmtrace.publish.export_policy import PUBLIC
+from harmtrace.publish.policy import Audience
+from harmtrace.publish.report_audience import audience_line, published, small_cell
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
 from harmtrace.version import __version__
@@ -91,10 +99,11 @@ class PerReport:
 class ReportData:
     """Everything the report shows; `as_dict` is its `--json` form. Figures are casualty groups, of
     incidents when `deduplicated` (then `incidents` says how reports were linked and graded), else of
-    reports; `per_report` holds the per-report figures when the caller read them before linking."""
+    reports; `per_report` holds the per-report figures when the caller read them before linking.
+    `store_path` is None in the data an audience that may not see it reads (`report_audience.published`)."""
 
     generated_at: datetime
-    store_path: str
+    store_path: str | None
     deduplicated: bool
     totals: list[dict[str, Any]]
     by_year: list[Group]
@@ -245,8 +254,8 @@ def attributions(store: Store) -> list[str]:
     return sorted(set(texts))
 
 
-def render_html(data: ReportData) -> str:
-    """The report as one HTML string."""
+def render_html(data: ReportData, audience: Audience = PUBLIC) -> str:
+    """The report as one HTML string, `data` shown as `audience` may read it (`report_audience`)."""
     from harmtrace.publish import charts  # matplotlib takes a second to import: only when drawing
 
     env = jinja2.Environment(
@@ -259,25 +268,31 @@ def render_html(data: ReportData) -> str:
     env.filters["num"] = _num
     env.filters["best"] = _best
     env.filters["day"] = _day
-    month_chart = data.by_month and charts.month_band_svg(data.by_month, "Killed per month")
-    adm1_chart = data.civilians_by_adm1 and charts.bars_svg(
-        data.civilians_by_adm1, "group", "Civilians killed by governorate (OCHA boundaries)"
+    shown = published(data, audience)
+    month_chart = shown.by_month and charts.month_band_svg(shown.by_month, "Killed per month")
+    adm1_chart = shown.civilians_by_adm1 and charts.bars_svg(
+        shown.civilians_by_adm1, "group", "Civilians killed by governorate (OCHA boundaries)"
     )
     return env.get_template("report.html.j2").render(
-        d=data,
+        d=shown,
+        published_for=audience_line(audience),
+        small_cell=small_cell(audience),
         version=__version__,
         month_chart=Markup(month_chart) if month_chart else None,
         adm1_chart=Markup(adm1_chart) if adm1_chart else None,
     )
 
 
-def write_report(store: Store, out: Path | str, per_report: PerReport | None = None) -> ReportData:
-    """Collect the figures from `store` (and `per_report`, see `collect`); write the HTML report to `out`."""
+def write_report(
+    store: Store, out: Path | str, per_report: PerReport | None = None, audience: Audience = PUBLIC
+) -> ReportData:
+    """Collect the figures from `store` (and `per_report`, see `collect`); write the HTML report for
+    `audience` (the public unless said) to `out`. The data returned are the figures as collected."""
     out = Path(out)
     data = collect(store, per_report)
     out.parent.mkdir(parents=True, exist_ok=True)
     with replacing(out) as tmp:
-        tmp.write_text(render_html(data), encoding="utf-8")
+        tmp.write_text(render_html(data, audience), encoding="utf-8")
     return data
 
 
