@@ -304,11 +304,15 @@ def client_loop(
     think_s: float = 0.0,
 ) -> None:
     """One client until `stop_at`: a write or the read mix, then a pause of `think_s` on average
-    (exponential; 0: none, the next request at once, as a program mirroring the data would)."""
+    (exponential; 0: none, the next request at once, as a program mirroring the data would). With
+    pauses, the client also pauses before its first round, as if it had been running already: 50 people
+    do not all press a key in the same millisecond when the run starts."""
     rng = random.Random(client_no)
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     serial = 0
     with httpx.Client(base_url=url, headers=headers, timeout=60) as client:
+        if think_s > 0:
+            time.sleep(min(rng.expovariate(1 / think_s), max(0.0, stop_at - time.monotonic())))
         while time.monotonic() < stop_at:
             if token and mix.writes and rng.random() < mix.write_share:
                 serial += 1

@@ -22,6 +22,7 @@ from harmtrace.server.accounts import add_account, create_token
 from harmtrace.server.app import create_app
 from harmtrace.server.cache import cache_of
 from harmtrace.server.config import ServerConfig
+from harmtrace.server.holder import Change
 from harmtrace.store import open_store
 from tests.analyse.test_persons import linked_people
 from tests.conftest import TEST_DATA, run_ok
@@ -140,15 +141,20 @@ def test_figure_errors_and_cache(client: TestClient) -> None:
     civilians = _ok(client, "/figures/casualties", category="civilians")
     assert len(cache) == before + 3
     holder = client.app.state.holder  # type: ignore[attr-defined]
-    with holder.writing():  # a write that may change figures (a grade decision), of nothing here
+    with holder.writing(Change.DATA | Change.GRADES):  # grading an incident that alleges civilian harm
         pass
-    # figures a grade can change are made again; the others stay cached
-    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded
-    assert _ok(client, "/figures/casualties", category="civilians") == civilians
+    # figures filtered by grade are made again; the others, civilians too, stay cached
+    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded and len(cache) == before + 4
+    assert _ok(client, "/figures/casualties", category="civilians") == civilians and len(cache) == before + 4
+    with holder.writing(Change.DATA | Change.GRADES | Change.CIVILIAN):  # ... on one that was 'not alleged'
+        pass
+    assert _ok(client, "/figures/casualties", category="civilians") == civilians and len(cache) == before + 5
     assert _ok(client, "/figures/casualties", harm="injured") == first and len(cache) == before + 5
-    with holder.writing(changes_figures=False):  # a same / different decision: applied by the next link run
+    with holder.writing():  # a same / different decision: applied by the next link run
         pass
-    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded and len(cache) == before + 5
+    assert _ok(client, "/figures/casualties", category="civilians") == civilians and len(cache) == before + 5
+    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded and len(cache) == before + 6
+    assert _ok(client, "/figures/casualties", grade="weak,fair") == graded and len(cache) == before + 6
 
 
 def test_person_figures_are_stats_persons_json(db: Path, tokens: dict[str, str]) -> None:

@@ -3,6 +3,7 @@ contradict, in force at once (grades), and one active decision when two analysts
 
 from __future__ import annotations
 
+import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
@@ -12,6 +13,7 @@ from typing import Any
 import pytest
 
 from harmtrace.store import open_store
+from tests.conftest import run_ok
 from tests.server.small_store import build, client, with_team
 
 PAIR = {"verdict": "same", "a": 1, "b": 2, "reason": "one strike, two channels"}
@@ -177,3 +179,36 @@ def test_identical_decisions_at_once_leave_one_active_decision(
     assert active == [(1, 2), (3, 4)]
     assert len(decided) == 9, "each superseded decision is kept: the audit trail"
     assert _rows(db, "SELECT count(*) AS n FROM audit_log WHERE action = 'decide'")[0]["n"] == 9
+
+
+@pytest.mark.parametrize("incident_id", ["I0000003", "I0000008"])  # weak; 'not alleged' (no civilian harm)
+def test_figures_the_server_keeps_are_the_ones_stats_gives_after_a_grade(
+    team: tuple[Path, dict[str, dict[str, str]]], incident_id: str
+) -> None:
+    """The server keeps figures across writes that cannot change them: after a grade decision each of its
+    figures is still the one `stats casualties --json` gives (the civilian figures move only when the
+    incident graded was 'not alleged', so a cache kept wrongly fails here for I0000008)."""
+    db, headers = team
+    options = [
+        {"category": "civilians"},
+        {"grade": "fair"},
+        {"category": "civilians", "by": "perpetrator"},
+        {},
+    ]
+    with client(db) as api:
+        for params in options:  # cached before the decision
+            assert (
+                api.get("/api/v1/figures/casualties", params=params, headers=headers["vic"]).status_code
+                == 200
+            )
+        body = {"grade": "fair", "reason": "two NGOs"}
+        graded = api.post(f"/api/v1/incidents/{incident_id}/grade", json=body, headers=headers["ana"])
+        assert graded.status_code == 201, graded.text
+        served = [
+            api.get("/api/v1/figures/casualties", params=p, headers=headers["vic"]).json() for p in options
+        ]
+    for params, answer in zip(options, served, strict=True):
+        args = [a for k, v in params.items() for a in (f"--{k}", v)]
+        expected = json.loads(run_ok(db, "stats", "casualties", *args, "--json"))
+        assert answer["total"] == expected["total"], params
+        assert answer.get("groups") == expected.get("groups"), params

@@ -21,16 +21,18 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from harmtrace.assess.decisions import decide_grade
+from harmtrace.assess.decisions import current_incident_id, decide_grade
+from harmtrace.assess.items import stored_items_sql
 from harmtrace.errors import HarmtraceError
 from harmtrace.link.decisions import AlreadyDecided, Decision, DecisionConflict, RecordRef, record_decision
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
+from harmtrace.model import NOT_ALLEGED
 from harmtrace.publish.policy import Audience, Role, apply
 from harmtrace.server import audit, feed, served
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
-from harmtrace.server.holder import StoreHolder
+from harmtrace.server.holder import Change, StoreHolder
 from harmtrace.server.listing import decode_cursor, encode_cursor
 from harmtrace.server.schemas import Moment
 from harmtrace.store import Store
@@ -146,7 +148,7 @@ def _decide(request: Request, who: Principal, verdict: str, body: _Pair, kind: E
     holder: StoreHolder = request.app.state.holder
     try:
         # a same / different / part-of decision is applied by the next link run: no figure changes now
-        with holder.writing(changes_figures=False) as store:
+        with holder.writing() as store:
             decision, earlier = record_decision(store, verdict, _ref(body.a, "a"), _ref(body.b, "b"),
                                                 body.reason, author=who.name, kind=kind,
                                                 supersede=body.supersede)  # fmt: skip
@@ -200,19 +202,34 @@ def grade_incident(
     """Grade an incident: it overrides the computed grade, at once and across later link runs."""
     holder: StoreHolder = request.app.state.holder
     with holder.exclusive():  # the decision, the served row and the feed entry: no write in between
-        with holder.writing() as store:
+        with holder.reading() as store:
+            changes = grade_change(store, incident_id)
+        with holder.writing(changes) as store:
             done = decide_grade(store, incident_id, body.grade, body.reason, who.name)
             audit.write(store, who, "decide", "incident", [done["incident_id"]], [],
                         f"grade {done['grade']} (grade decision {done['decision_id']})")  # fmt: skip
         current = done["incident_id"]
         with holder.writing() as store:  # the served table is another database: a transaction of its own
             served.regrade(store, current)
-        with holder.writing(changes_data=False) as store:
+        with holder.writing(Change.NOTHING) as store:
             feed.refresh(store, request.app.state.config.audience(Role.PUBLIC), [current])
     with holder.reading() as store:
         row = store.rows(f"{GRADES_SQL} WHERE decision_id = ?", [done["decision_id"]])[0]
     shown = apply("decision", row, _audience(request, who))
     return {"decision": shown, "asked": done["asked"], "superseded": done["superseded"]}
+
+
+def grade_change(store: Store, incident_id: str) -> Change:
+    """What grading `incident_id` changes: its grade in force, and the civilian figures too when one of
+    its items is 'not alleged' now (an analyst's grade makes it a civilian-harm claim; see
+    `harmtrace.assess.items.stored_items_sql`, the grades the figures read)."""
+    current = current_incident_id(store, incident_id)
+    claims = store.scalar(
+        f"SELECT count(*) FROM ({stored_items_sql()}) i JOIN incident_item USING (item_id) "
+        "WHERE incident_item.incident_id = ? AND i.grade = ?",
+        [current, NOT_ALLEGED],
+    )
+    return Change.DATA | Change.GRADES | (Change.CIVILIAN if claims else Change.NOTHING)
 
 
 @router.get("/decisions", response_model=DecisionPage, response_model_exclude_unset=True)

@@ -101,16 +101,17 @@ def _cached(request: Request, who: Principal, query: Hashable, entity: str,
     return shown(entity, figures, audience)
 
 
-def _generation(holder: Any, query: Hashable) -> int:
-    """The generation a figure's cached answer holds for. Through the server only a grade decision can
-    change a figure (imports, link runs and assessments run with it stopped), and only a figure that
-    filters by grade or counts civilians (an incident graded by an analyst is no longer 'not alleged'),
-    so other figures stay cached across writes."""
+def _generation(holder: Any, query: Hashable) -> tuple[int, int]:
+    """The generations a figure's cached answer holds for. Through the server only a grade decision can
+    change a figure (imports, link runs and assessments run with it stopped): a figure that filters by
+    grade changes with any grade, one that counts civilians when an incident that was 'not alleged' is
+    graded (`harmtrace.server.holder.Change`); other figures stay cached across writes."""
     if isinstance(query, tuple) and isinstance(query[-1], CasualtyQuery):
         asked = query[-1]
-        if asked.grades or asked.category in CIVILIAN_CATEGORIES:
-            return int(holder.figures_generation)
-    return 0
+        grades = holder.grades_generation if asked.grades else 0
+        civilian = holder.civilian_generation if asked.category in CIVILIAN_CATEGORIES else 0
+        return int(grades), int(civilian)
+    return 0, 0
 
 
 def shown(entity: str, figures: dict[str, Any], audience: Audience) -> dict[str, Any]:

@@ -4,10 +4,14 @@ and one writer at a time.
 DuckDB lets one process write a file; the server is that process, so the command line cannot write
 (or read) the store while it runs (`harmtrace.store.busy` tells a user so). Requests read through
 cursors of the one connection, which DuckDB runs in parallel; writes take the write lock and run in
-one transaction each, so two analysts' decisions never interleave. `generation` counts the writes that
-change data, `figures_generation` those that can change a figure (a grade decision does; a same /
-different decision takes effect at the next link run, which the server does not run): a cached answer is
-good while its generation is unchanged.
+one transaction each, so two analysts' decisions never interleave.
+
+A write says what it changed (`Change`), and a counter for each kind of change moves on when it commits:
+`generation` (any data), `grades_generation` (an incident's grade in force: the incident list's grade
+filter and the figures that filter by grade) and `civilian_generation` (an incident moved into or out of
+the civilian-harm claims: the civilian figures). A same / different decision changes data but no grade
+or figure: the next link run applies it, and the server runs none. A cached answer is good while the
+counters it depends on are unchanged.
 """
 
 from __future__ import annotations
@@ -15,9 +19,19 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Flag, auto
 from pathlib import Path
 
 from harmtrace.store import Store, open_store
+
+
+class Change(Flag):
+    """What a write changes (see the module's docstring)."""
+
+    NOTHING = 0
+    DATA = auto()  # anything a reader can see: a decision, a feed entry
+    GRADES = auto()  # the grade in force of an incident
+    CIVILIAN = auto()  # whether an incident is a civilian-harm claim (it was 'not alleged')
 
 
 class StoreHolder:
@@ -28,7 +42,8 @@ class StoreHolder:
         self.path = self.store.path
         self._write = threading.RLock()  # re-entered by `writing` inside `exclusive`
         self.generation = 0
-        self.figures_generation = 0
+        self.grades_generation = 0
+        self.civilian_generation = 0
 
     @contextmanager
     def reading(self) -> Iterator[Store]:
@@ -40,18 +55,19 @@ class StoreHolder:
             cursor.close()
 
     @contextmanager
-    def writing(self, changes_data: bool = True, changes_figures: bool | None = None) -> Iterator[Store]:
-        """A Store over a fresh cursor inside one transaction, one writer at a time; the generation
-        moves on when it commits, unless the write leaves the data as it was (`changes_data` False: an
-        audit entry, a session); `changes_figures` (default: `changes_data`) moves the figures' generation."""
+    def writing(self, changes: Change = Change.DATA) -> Iterator[Store]:
+        """A Store over a fresh cursor inside one transaction, one writer at a time; when it commits, the
+        counter of each kind of change in `changes` moves on (`Change.NOTHING`: an audit entry, a session,
+        which no cached answer shows)."""
         with self._write:
             cursor = self.store.con.cursor()
             try:
                 store = Store(cursor, self.path)
                 with store.transaction():
                     yield store
-                self.generation += int(changes_data)
-                self.figures_generation += int(changes_data if changes_figures is None else changes_figures)
+                self.generation += bool(changes)
+                self.grades_generation += Change.GRADES in changes
+                self.civilian_generation += Change.CIVILIAN in changes
             finally:
                 cursor.close()
 

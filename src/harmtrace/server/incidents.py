@@ -23,6 +23,7 @@ from harmtrace.store import Store
 from harmtrace.store.sql import lit
 
 router = APIRouter(tags=["incidents"], responses=ERROR_RESPONSES)
+GRADE_FILTER = "list_contains(?, grade)"  # the grade filter: the only one a write (a grade decision) moves
 LIST_FIELDS = tuple(FIELDS["incident"])
 FEED_FIELDS = ("updated_at", "first_seen")  # from the change feed's state (`harmtrace.server.feed`)
 MAX_LIMIT = 1000
@@ -91,8 +92,15 @@ def _where(conditions: list[str]) -> str:
 
 
 def _total(request: Request, store: Store, where: list[str], params: list[Any]) -> int:
-    """How many served incidents match, counted once per filter and generation (every page asks)."""
-    key = ("incident count", tuple(where), repr(params), request.app.state.holder.generation)
+    """How many served incidents match, counted once per filter (every page asks) and, when it filters by
+    grade, once per grades' generation: a grade decision changes no other column of the served table."""
+    graded = GRADE_FILTER in where
+    key = (
+        "incident count",
+        tuple(where),
+        repr(params),
+        graded and request.app.state.holder.grades_generation,
+    )
     sql = f"SELECT count(*) FROM {served.TABLE} {_where(where)}"
     return int(cache_of(request.app).get(key, lambda: {"total": store.scalar(sql, params)})["total"])
 
@@ -159,7 +167,7 @@ def incident_filters(audience: Audience, date_from: date | None, date_to: date |
             400, f"Grade {unknown[0]!r} is not one of {', '.join((*GRADES, NOT_ALLEGED))}.", "grade"
         )
     if grades:
-        where.append("list_contains(?, grade)")
+        where.append(GRADE_FILTER)
         params.append([g.lower() for g in grades])
     for column, value in (("key_places", governorate), ("key_means", means), ("key_site_kinds", site_kind)):
         if value:
