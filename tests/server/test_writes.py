@@ -141,12 +141,17 @@ def test_a_grade_is_in_force_at_once_and_in_the_change_feed(
         after = _grades(api.get("/api/v1/incidents", params={"fields": "incident_id,grade"}).json())
         updates = api.get("/api/v1/updates", params={"since": since}).json()["data"]
         detail = api.get("/api/v1/incidents/I0000004").json()["incident"]
+        listed = api.get("/api/v1/incidents", params={"fields": "incident_id,updated_at,first_seen"}).json()
     assert graded.status_code == 201, graded.text
     assert before["I0000004"] == "weak" and after == before | {"I0000004": "contested"}
     assert [(u["incident_id"], u["grade"]) for u in updates] == [("I0000004", "contested")]
     assert updates[0]["updated_at"] > since and updates[0]["first_seen"] < since
     assert "grade_analyst_author" not in updates[0], "the public does not see the team's names"
     assert detail["grade"] == "contested"
+    times = {r["incident_id"]: (r["updated_at"], r["first_seen"]) for r in listed["data"]}
+    feed_times = (updates[0]["updated_at"], updates[0]["first_seen"])
+    assert times["I0000004"] == feed_times == (detail["updated_at"], detail["first_seen"])
+    assert all(at < since for i, (at, _) in times.items() if i != "I0000004")  # the others unchanged
 
 
 def _grades(page: dict[str, Any]) -> dict[str, str]:

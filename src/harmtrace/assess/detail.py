@@ -17,20 +17,11 @@ from harmtrace.store.sql import ids_sql
 
 def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     """Everything known about `incident_id` (followed to the id it goes by today)."""
-    # an id with members is current (a link run replaces every membership): no need to follow it
-    members, run_id = _members(store, incident_id)
-    current = incident_id if members and run_id is not None else current_incident_id(store, incident_id)
-    if current is None:
-        raise QueryError(
-            f"No incident {incident_id!r} in the store. A report that stands alone is 'report:<report_id>'; "
-            "list incidents with: harmtrace incidents export --format csv FILE"
-        )
+    current, members, run_id = resolve(store, incident_id)
     assessed = store.rows("SELECT * FROM incident_assessment WHERE incident_id = ?", [current])
     decided = store.rows(f"SELECT * FROM ({relation_sql('decided_grades')}) WHERE incident_id = ?", [current])
     computed = assessed[0]["grade"] if assessed else None
     analyst = decided[0] if decided else None
-    if current != incident_id or run_id is None:
-        members, run_id = _members(store, current)
     reports = _reports(store, members)
     report_ids = [r["report_id"] for r in reports]
     set_aside = field_issues_by_report(store, report_ids)
@@ -42,6 +33,41 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
         "grade_computed": computed,
         "grade_analyst": analyst,
         "grade_reasons": assessed[0]["grade_reasons"] if assessed else [],
+        "reports": reports,
+        # fields of its reports set aside at import as faulty (unknown in the store), with the reason
+        "fields_set_aside": [
+            {"report_id": report_id, **issue} for report_id, issues in set_aside.items() for issue in issues
+        ],
+        **context(store, current, run_id, report_ids),
+    }
+
+
+def resolve(
+    store: Store, incident_id: str, members_table: str = "incident_member"
+) -> tuple[str, list[int], int | None]:
+    """The id `incident_id` goes by today, its report ids and the link run that made it (None for a lone
+    report). `members_table` is incident_member or a copy of it (the server keeps one it can search by id).
+    Raises QueryError when there is no such incident."""
+    # an id with members is current (a link run replaces every membership): no need to follow it
+    members, run_id = _members(store, incident_id, members_table)
+    if members and run_id is not None:
+        return incident_id, members, run_id
+    current = current_incident_id(store, incident_id)
+    if current is None:
+        raise QueryError(
+            f"No incident {incident_id!r} in the store. A report that stands alone is 'report:<report_id>'; "
+            "list incidents with: harmtrace incidents export --format csv FILE"
+        )
+    if current != incident_id or run_id is None:
+        members, run_id = _members(store, current, members_table)
+    return current, members, run_id
+
+
+def context(store: Store, current: str, run_id: int | None, report_ids: list[int]) -> dict[str, Any]:
+    """What places the incident `current` (of link run `run_id`, made of `report_ids`) among the others:
+    the whole it is part of or its parts, attribution, the links that joined its reports, the citations
+    they make, and the declared strikes nearby."""
+    return {
         # part_of: the whole it is part of ({incident_id, method, probability}) or None; parts: its parts
         **parts_of(store, current),
         "attribution": store.rows(
@@ -49,11 +75,6 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
             "ORDER BY perpetrator",
             [current],
         ),
-        "reports": reports,
-        # fields of its reports set aside at import as faulty (unknown in the store), with the reason
-        "fields_set_aside": [
-            {"report_id": report_id, **issue} for report_id, issues in set_aside.items() for issue in issues
-        ],
         "links": _links(store, run_id, report_ids),
         "citations": store.rows(
             "SELECT report_id, cited_source, cited_code, cited_date, text FROM report_citation "
@@ -69,11 +90,11 @@ def incident_detail(store: Store, incident_id: str) -> dict[str, Any]:
     }
 
 
-def _members(store: Store, incident_id: str) -> tuple[list[int], int | None]:
+def _members(store: Store, incident_id: str, table: str) -> tuple[list[int], int | None]:
     """The report ids of a current incident and the link run that made it (None for a lone report)."""
     if incident_id.startswith("report:"):
         return [int(incident_id.removeprefix("report:"))], None
-    rows = store.rows("SELECT report_id, run_id FROM incident_member WHERE incident_id = ?", [incident_id])
+    rows = store.rows(f"SELECT report_id, run_id FROM {table} WHERE incident_id = ?", [incident_id])
     return [r["report_id"] for r in rows], max((r["run_id"] for r in rows), default=None)
 
 

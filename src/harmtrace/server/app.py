@@ -42,6 +42,8 @@ def create_app(config: ServerConfig) -> FastAPI:
                 count = served.build(store, config.grid_m)
             with holder.writing(Change.NOTHING) as store:
                 changed = feed.refresh(store, config.audience(Role.PUBLIC))
+            with holder.writing(Change.NOTHING) as store:  # the served tables: a transaction of their own
+                served.feed_times(store)
             if config.threads:  # after the start's big statements, which use every core
                 holder.store.con.execute(f"SET threads = {int(config.threads)}")
             log.info("change feed: %s", ", ".join(f"{n} {what}" for what, n in changed.items()))

@@ -213,6 +213,8 @@ def grade_incident(
             served.regrade(store, current)
         with holder.writing(Change.NOTHING) as store:
             feed.refresh(store, request.app.state.config.audience(Role.PUBLIC), [current])
+        with holder.writing() as store:
+            served.feed_times(store, [current])
     with holder.reading() as store:
         row = store.rows(f"{GRADES_SQL} WHERE decision_id = ?", [done["decision_id"]])[0]
     shown = apply("decision", row, _audience(request, who))

@@ -1,12 +1,13 @@
-"""One incident as the API gives it: `harmtrace.assess.detail.incident_detail` and its served row, with
-its reports, their documents and sources, decisions and history, each part through the policy."""
+"""One incident as the API gives it: its served row (grade in force, computed grade and reasons, ranges),
+its reports, their documents and sources, what places it among the others (`harmtrace.assess.detail.
+context`), decisions and history, each part through the policy."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from harmtrace.assess.decisions import grade_history
-from harmtrace.assess.detail import incident_detail as assessed_detail
+from harmtrace.assess.detail import context, resolve
 from harmtrace.errors import QueryError
 from harmtrace.publish.policy import FIELDS, Audience, apply
 from harmtrace.server import served
@@ -21,14 +22,14 @@ Audited = dict[str, tuple[list[Any], list[str]]]
 def incident_detail(store: Store, incident_id: str, audience: Audience) -> tuple[dict[str, Any], Audited]:
     """The incident as `audience` may see it, and the audited fields it was shown (entity -> ids, fields)."""
     try:
-        found = assessed_detail(store, incident_id)
+        current, members, run_id = resolve(store, incident_id, served.MEMBERS)
     except QueryError as exc:
         raise ApiError(404, str(exc), "incident_id") from exc
-    current = found["incident_id"]
-    report_ids = [r["report_id"] for r in found["reports"]]
-    shown = ", ".join(f for f in FIELDS["incident"] if f not in ("updated_at", "first_seen"))
+    shown = ", ".join(FIELDS["incident"])
     row = store.rows(f"SELECT {shown} FROM {served.TABLE} WHERE incident_id = ?", [current])
-    reports = _reports(store, report_ids, audience)
+    reports = _reports(store, members, audience)
+    report_ids = [r["report_id"] for r in reports]
+    found = context(store, current, run_id, report_ids)
     documents = _documents(store, reports, audience)
     audited: Audited = {}
     parts = {

@@ -115,7 +115,7 @@ def content_hash_sql(store: Store, public: Audience) -> str:
     )]  # fmt: skip
     parts = []
     for column in columns:
-        if column not in FIELDS["incident"]:
+        if column not in FIELDS["incident"] or column in FEED_FIELDS:  # the feed's own times
             continue
         how = public.treatment("incident", column)
         if how == HIDDEN:

@@ -20,7 +20,6 @@ from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, encode_cursor
 from harmtrace.server.schemas import IncidentDetail, IncidentPage
 from harmtrace.store import Store
-from harmtrace.store.sql import lit
 
 router = APIRouter(tags=["incidents"], responses=ERROR_RESPONSES)
 GRADE_FILTER = "list_contains(?, grade)"  # the grade filter: the only one a write (a grade decision) moves
@@ -120,24 +119,12 @@ def incident_rows(store: Store, audience: Audience, chosen: list[str], where: li
     their place in that order). No sort: the table is in that order (`served.build`)."""
     public = audience.treatment("incident", "latitude") != "shown"
     columns = [f"public_{c} AS {c}" if public and c in ("latitude", "longitude", "radius_m") else c
-               for c in chosen if c not in FEED_FIELDS]  # fmt: skip
-    sql = (f"SELECT {', '.join(columns)}, incident_id AS _id, seq AS _seq FROM {served.TABLE} "
+               for c in chosen]  # fmt: skip
+    sql = (f"SELECT {', '.join(columns)}, seq AS _seq FROM {served.TABLE} "
            f"{_where(where)} LIMIT {int(limit)}")  # fmt: skip
-    feed = [c for c in chosen if c in FEED_FIELDS]
     rows = store.rows(sql, params)
-    ids = [row.pop("_id") for row in rows]
-    if not feed or not rows:
-        return rows
-    # the page's ids written into the statement: DuckDB finds them by feed_state's key (a join read it all)
-    listed = ", ".join(map(lit, ids))
-    states = store.rows(
-        f"SELECT incident_id, {', '.join(feed)} FROM feed_state WHERE incident_id IN ({listed})"
-    )
-    found = {r["incident_id"]: r for r in states}
-    for row, incident_id in zip(rows, ids, strict=True):
-        state = found.get(incident_id, {})
-        # the store keeps UTC without a zone
-        row.update({c: state.get(c) and state[c].replace(tzinfo=UTC) for c in feed})
+    for row in rows:  # the store keeps UTC without a zone
+        row.update({c: row[c] and row[c].replace(tzinfo=UTC) for c in FEED_FIELDS if c in row})
     return rows
 
 

@@ -5,8 +5,9 @@ kept current by the server's own writes.
 A row holds what the incident list filters and shows: the incident's interval, best point (exact, and
 coarsened for the public by the policy's grid), perpetrators and canonical actors, means, site kinds,
 governorates, grade in force, corroboration and harm ranges (`harmtrace.assess.items.harm_sql`, the
-ranges `stats casualties` counts). The public's bounding-box filter reads the coarsened point, so no
-sequence of queries can find an exact point the public may not see.
+ranges `stats casualties` counts), and its times in the change feed (`feed_times`). The public's
+bounding-box filter reads the coarsened point, so no sequence of queries can find an exact point the
+public may not see.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from harmtrace.store.relations import relation_sql
 
 SERVED: Final = "served"
 TABLE: Final = f"{SERVED}.incident"
+MEMBERS: Final = f"{SERVED}.incident_member"  # incident_member, searchable by incident id
 # (column prefix, category, harm) of the ranges served, as the incidents export names them
 RANGES: Final = (
     ("killed", "all", "killed"),
@@ -45,12 +47,19 @@ def build(store: Store, grid_m: float) -> int:
     after a `seq`, read in insertion order without a sort, which DuckDB keeps while
     `preserve_insertion_order` is on (its default; set here, as imports switch it off in their process).
     Lower-cased copies of the lists the filters match (`key_*`) are made once here, not per request, and
-    an index finds one incident by id.
+    an index finds one incident by id. A copy of the incident memberships, indexed by incident, finds the
+    reports of one.
     """
     store.con.execute("SET preserve_insertion_order = true")
     store.con.execute(f"DROP TABLE IF EXISTS {TABLE}")
     store.con.execute(f"CREATE TABLE {TABLE} AS {_numbered(_sql(grid_m))}")
     store.con.execute(f"CREATE INDEX served_incident_id ON {TABLE} (incident_id)")
+    # one incident's reports: a column store reads whole row groups of incident_member to find a few rows,
+    # an index on this copy finds them at once (no link run changes memberships while the server runs)
+    store.con.execute(
+        f"CREATE OR REPLACE TABLE {MEMBERS} AS SELECT incident_id, report_id, run_id FROM incident_member"
+    )
+    store.con.execute(f"CREATE INDEX served_member_incident ON {MEMBERS} (incident_id)")
     return int(store.scalar(f"SELECT count(*) FROM {TABLE}"))
 
 
@@ -61,7 +70,8 @@ def _numbered(sql: str) -> str:
            list_transform(actors, {lower}) AS key_actors,
            list_transform(perpetrators, {lower}) AS key_perpetrators,
            list_transform(list_concat(governorates, adm1_pcodes), {lower}) AS key_places,
-           list_transform(means, {lower}) AS key_means, list_transform(site_kinds, {lower}) AS key_site_kinds
+           list_transform(means, {lower}) AS key_means, list_transform(site_kinds, {lower}) AS key_site_kinds,
+           NULL::TIMESTAMP AS updated_at, NULL::TIMESTAMP AS first_seen
     FROM ({sql}) ORDER BY seq"""
 
 
@@ -118,4 +128,16 @@ def regrade(store: Store, incident_id: str) -> None:
             FROM (SELECT * FROM ({relation_sql("decided_grades")}) WHERE incident_id = ?) dg
             WHERE s.incident_id = dg.incident_id""",
         [incident_id],
+    )
+
+
+def feed_times(store: Store, ids: list[str] | None = None) -> None:
+    """Copy each served incident's times from the change feed's state (`harmtrace.server.feed.refresh`:
+    when it was first seen and last changed as the public sees it), every incident's or those of `ids`,
+    so a page of the list reads them with its rows."""
+    where = "AND list_contains(?, s.incident_id)" if ids is not None else ""
+    store.con.execute(
+        f"""UPDATE {TABLE} s SET updated_at = f.updated_at, first_seen = f.first_seen
+            FROM feed_state f WHERE s.incident_id = f.incident_id {where}""",
+        [ids] if ids is not None else [],
     )
