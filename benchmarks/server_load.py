@@ -13,9 +13,10 @@
    (a few option sets). Half the clients are analysts: about 10% of all requests are their writes, a
    grade decision (POST /incidents/{id}/grade) and a linkage decision (POST /decisions/incidents), each
    with a unique reason. Routes the server does not have (yet) are left out, and the table says so.
-5. Prints one table: endpoint, requests, errors, p50/p95/max ms and throughput, and the server's peak
-   RSS (VmHWM). Then checks the writes: every write answered 2xx is in the store exactly once (found by
-   its reason), and no write answered with an error is there.
+5. Prints one table: endpoint, requests, errors, p50/p95/max ms and throughput, the server's peak
+   RSS (VmHWM) and the CPU the server and the clients used under load. Then checks the writes: every
+   write answered 2xx is in the store exactly once (found by its reason), and no write answered with an
+   error is there.
 """
 
 from __future__ import annotations
@@ -172,6 +173,16 @@ class Server:
             if line.startswith("VmHWM:"):
                 return int(line.split()[1]) / 1024
         return None
+
+    def cpu_seconds(self) -> float | None:
+        """CPU time (user + system) the server process has used so far."""
+        if self.process is None:
+            return None
+        try:
+            fields = Path(f"/proc/{self.process.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
     def stop(self) -> None:
         if self.process is not None and self.process.poll() is None:
@@ -405,6 +416,14 @@ def check_writes(db: Path, results: Results) -> list[str]:
     return problems
 
 
+def _cpu_line(server_after: float | None, server_before: float | None, clients: float, seconds: float) -> str:
+    """The CPU the server and the clients used under load, in cores (the machine's are shared by both)."""
+    used = server_after - server_before if server_after is not None and server_before is not None else None
+    server = f"{used:.0f} s ({used / seconds:.2f} cores)" if used is not None else "unknown"
+    return (f"CPU under load: server {server}, clients {clients:.0f} s ({clients / seconds:.2f} cores) "
+            f"of {os.cpu_count()} cores for {seconds:g} s")  # fmt: skip
+
+
 def run(args: argparse.Namespace, work: Path) -> int:
     db = build_store(args.reports, work)
     analysts = max(1, (args.clients + 1) // 2)
@@ -424,7 +443,9 @@ def run(args: argparse.Namespace, work: Path) -> int:
             print(f"the server has no {path} yet: left out of the mix", flush=True)
         results = Results()
         baseline(server.url, mix, results, max(2.0, args.seconds / 6))
+        server_cpu, own_cpu = server.cpu_seconds(), time.process_time()
         load(server.url, tokens, args.clients, mix, results, args.seconds, args.think_ms / 1000)
+        cpu = _cpu_line(server.cpu_seconds(), server_cpu, time.process_time() - own_cpu, args.seconds)
         peak = server.peak_rss_mb()
     finally:
         server.stop()
@@ -433,6 +454,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
     scope = f"{args.reports:,} reports, {args.clients} clients for {args.seconds:g} s"
     print(f"\n{scope}; think time: {think}{threads}")
     print_table(results, args.clients, peak)
+    print(cpu)
     problems = check_writes(db, results)
     writes = len(results.written) + len(results.refused) + len(results.unsure)
     under_load = sum(len(v) for k, v in results.latencies.items() if "(1 client)" not in k)
