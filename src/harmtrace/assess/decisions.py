@@ -48,14 +48,17 @@ def _report_number(incident_id: str) -> int | None:
         return None
 
 
-def decide_grade(store: Store, incident_id: str, grade: str, reason: str, author: str) -> dict[str, Any]:
-    """Record an analyst's `grade` for `incident_id`, superseding earlier decisions on that incident."""
+def decide_grade(
+    store: Store, incident_id: str, grade: str, reason: str, author: str, current: str | None = None
+) -> dict[str, Any]:
+    """Record an analyst's `grade` for `incident_id`, superseding earlier decisions on that incident.
+    `current`: the id `incident_id` goes by today, when the caller has looked it up already."""
     grade = grade.strip().lower()
     if grade not in GRADES:
         raise InputError(f"grade {grade!r} is not one of {', '.join(GRADES)}. Use one of these.")
     if not reason.strip():
         raise InputError(f"a grade decision needs a reason ({param('reason')}): say what the evidence is.")
-    current = current_incident_id(store, incident_id)
+    current = current or current_incident_id(store, incident_id)
     if current is None:
         raise InputError(
             f"No incident {incident_id!r} in the store. Incident ids are listed by "

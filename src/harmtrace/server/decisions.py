@@ -21,9 +21,9 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
-from harmtrace.assess.decisions import current_incident_id, decide_grade
-from harmtrace.assess.items import stored_items_sql
-from harmtrace.errors import HarmtraceError
+from harmtrace.assess.decisions import decide_grade
+from harmtrace.assess.detail import resolve
+from harmtrace.errors import HarmtraceError, QueryError
 from harmtrace.link.decisions import AlreadyDecided, Decision, DecisionConflict, RecordRef, record_decision
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
 from harmtrace.model import NOT_ALLEGED
@@ -203,9 +203,9 @@ def grade_incident(
     holder: StoreHolder = request.app.state.holder
     with holder.exclusive():  # the decision, the served row and the feed entry: no write in between
         with holder.reading() as store:
-            changes = grade_change(store, incident_id)
+            current, changes = grade_change(store, incident_id)
         with holder.writing(changes) as store:
-            done = decide_grade(store, incident_id, body.grade, body.reason, who.name)
+            done = decide_grade(store, incident_id, body.grade, body.reason, who.name, current)
             audit.write(store, who, "decide", "incident", [done["incident_id"]], [],
                         f"grade {done['grade']} (grade decision {done['decision_id']})")  # fmt: skip
         current = done["incident_id"]
@@ -221,17 +221,20 @@ def grade_incident(
     return {"decision": shown, "asked": done["asked"], "superseded": done["superseded"]}
 
 
-def grade_change(store: Store, incident_id: str) -> Change:
-    """What grading `incident_id` changes: its grade in force, and the civilian figures too when one of
-    its items is 'not alleged' now (an analyst's grade makes it a civilian-harm claim; see
-    `harmtrace.assess.items.stored_items_sql`, the grades the figures read)."""
-    current = current_incident_id(store, incident_id)
+def grade_change(store: Store, incident_id: str) -> tuple[str | None, Change]:
+    """The id `incident_id` goes by today (None: no such incident) and what grading it changes: its grade
+    in force, and the civilian figures too when one of its items was computed 'not alleged' (an
+    analyst's grade, never 'not alleged', makes it a civilian-harm claim: `harmtrace.assess.items.
+    stored_items_sql`, the grades the figures read). An item an analyst graded before counts too: the
+    civilian figures are then computed again for nothing, never kept wrongly."""
+    try:
+        current = resolve(store, incident_id, served.MEMBERS)[0]
+    except QueryError:
+        return None, Change.NOTHING  # `decide_grade` says there is no such incident
     claims = store.scalar(
-        f"SELECT count(*) FROM ({stored_items_sql()}) i JOIN incident_item USING (item_id) "
-        "WHERE incident_item.incident_id = ? AND i.grade = ?",
-        [current, NOT_ALLEGED],
+        "SELECT count(*) FROM incident_item WHERE incident_id = ? AND grade = ?", [current, NOT_ALLEGED]
     )
-    return Change.DATA | Change.GRADES | (Change.CIVILIAN if claims else Change.NOTHING)
+    return current, Change.DATA | Change.GRADES | (Change.CIVILIAN if claims else Change.NOTHING)
 
 
 @router.get("/decisions", response_model=DecisionPage, response_model_exclude_unset=True)

@@ -24,6 +24,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
+from harmtrace.ingest.sql import lit
 from harmtrace.publish.policy import COARSENED, FIELDS, HIDDEN, SUPPRESSED, Audience, Role, apply
 from harmtrace.server import served
 from harmtrace.server.accounts import Principal
@@ -49,25 +50,29 @@ def refresh(store: Store, public: Audience, ids: Sequence[str] | None = None) ->
     """Bring `feed_state` up to date with the served incidents (only `ids`, when given: no deletions
     are looked for then); the numbers of new, updated and deleted incidents. Run it in a transaction."""
     at = now()
-    where = "WHERE list_contains(?, incident_id)" if ids is not None else ""
-    params: list[object] = [list(ids)] if ids is not None else []
+    # the ids written into the statements: the served table's index and feed_state's key find them
+    listed = f"IN ({', '.join(map(lit, ids)) or 'NULL'})" if ids is not None else "IS NOT NULL"
     store.con.execute(
         f"CREATE OR REPLACE TEMP TABLE feed_now AS SELECT incident_id, {content_hash_sql(store, public)} "
-        f"AS content_sha256 FROM {served.TABLE} {where}",
-        params,
+        f"AS content_sha256 FROM {served.TABLE} WHERE incident_id {listed}"
     )
-    counts = {"new": _count(store, NEW_SQL, [at, at]), "updated": _count(store, CHANGED_SQL, [at])}
+    counts = {
+        "new": _count(store, NEW_SQL.format(listed=listed), [at, at]),
+        "updated": _count(store, CHANGED_SQL.format(listed=listed), [at]),
+    }
     counts["deleted"] = 0 if ids is not None else _delete_gone(store, at)
     store.con.execute("DROP TABLE feed_now")
     return counts
 
 
+# {listed}: what feed_state's incident_id is (IS NOT NULL: any; or IN the ids refreshed)
 NEW_SQL = """INSERT INTO feed_state SELECT incident_id, content_sha256, ?, ?, NULL, NULL
-    FROM feed_now ANTI JOIN feed_state USING (incident_id)"""
+    FROM feed_now ANTI JOIN (SELECT incident_id FROM feed_state WHERE incident_id {listed})
+    USING (incident_id)"""
 # changed as the public sees it, or served again after a deletion
 CHANGED_SQL = """UPDATE feed_state f
     SET content_sha256 = n.content_sha256, updated_at = ?, deleted_at = NULL, replaced_by = NULL
-    FROM feed_now n WHERE f.incident_id = n.incident_id
+    FROM feed_now n WHERE f.incident_id = n.incident_id AND f.incident_id {listed}
     AND (f.content_sha256 <> n.content_sha256 OR f.deleted_at IS NOT NULL)"""
 
 

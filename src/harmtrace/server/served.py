@@ -135,9 +135,10 @@ def feed_times(store: Store, ids: list[str] | None = None) -> None:
     """Copy each served incident's times from the change feed's state (`harmtrace.server.feed.refresh`:
     when it was first seen and last changed as the public sees it), every incident's or those of `ids`,
     so a page of the list reads them with its rows."""
-    where = "AND list_contains(?, s.incident_id)" if ids is not None else ""
+    # the ids written into the statement: the served table's index and feed_state's key find them
+    listed = ", ".join(map(lit, ids)) or "NULL" if ids is not None else None
+    where = f"AND s.incident_id IN ({listed}) AND f.incident_id IN ({listed})" if listed else ""
     store.con.execute(
         f"""UPDATE {TABLE} s SET updated_at = f.updated_at, first_seen = f.first_seen
-            FROM feed_state f WHERE s.incident_id = f.incident_id {where}""",
-        [ids] if ids is not None else [],
+            FROM feed_state f WHERE s.incident_id = f.incident_id {where}"""
     )
