@@ -130,6 +130,15 @@ def test_figure_errors_and_cache(client: TestClient) -> None:
     bad = _get(client, "/figures/casualties", **{"to": "2016-01-01", "days": 3})
     assert bad.status_code == 400 and "days" in bad.json()["error"]["message"]
     assert _get(client, "/figures/casualties", by="week").status_code == 400
+    for path in ("/figures/casualties", "/figures/persons"):
+        ages = _get(client, path, **{"from": "0001-01-01", "to": "9999-12-31", "by": "month"})
+        assert ages.status_code == 400 and "119,988 months" in ages.json()["error"]["message"]
+        assert (
+            _get(client, path, **{"from": "1900-01-01", "to": "1999-12-31", "by": "month"}).status_code == 200
+        )
+        assert (
+            _get(client, path, **{"from": "0001-01-01", "to": "9999-12-31", "by": "year"}).status_code == 400
+        )
     for path in ("/figures/casualties", "/figures/persons"):  # found by Schemathesis: a 500 before
         endless = _get(client, path, **{"from": "0127-02-19", "days": 103093264})
         assert endless.status_code == 400 and "ends after the last day" in endless.json()["error"]["message"]

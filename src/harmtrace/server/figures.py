@@ -18,6 +18,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from harmtrace.analyse.casualties import CasualtyQuery, casualties
 from harmtrace.analyse.casualty_sql import CIVILIAN_CATEGORIES
 from harmtrace.analyse.persons import PersonQuery, person_counts
+from harmtrace.analyse.window import Window
 from harmtrace.choices import CASUALTY_GROUPINGS, PERSON_GROUPINGS
 from harmtrace.display import to_json
 from harmtrace.model import CATEGORIES, HARMS
@@ -25,7 +26,7 @@ from harmtrace.publish.policy import FIELDS, SUPPRESSED, Audience, Role, apply
 from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
 from harmtrace.server.cache import cache_of
-from harmtrace.server.errors import ERROR_RESPONSES
+from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.listing import csv_values
 from harmtrace.server.schemas_reads import CasualtyFigures, PersonFigures
 from harmtrace.store import Store
@@ -33,6 +34,9 @@ from harmtrace.store import Store
 router = APIRouter(tags=["figures"], responses=ERROR_RESPONSES)
 # `by` as the API also words it: a governorate is what the library calls adm1
 BY_WORDS: Final = {"governorate": "adm1"}
+# the most months or years one answer groups by: 100 years of months. The window 0001-9999 by month
+# would be 119,988 groups and seconds of work, which anyone could ask for again with another window
+MAX_PERIODS: Final = 1_200
 
 
 @router.get("/figures/casualties", response_model=CasualtyFigures, response_model_exclude_unset=True)
@@ -61,6 +65,7 @@ def casualty_figures(
         grades=tuple(csv_values(grade, "grade")), means=means, category=category, harm=harm,
         by=BY_WORDS.get(by or "", by), with_ids=ids, unprorated=unprorated,
     )  # fmt: skip
+    _bounded(query.by, query.window)
     return _cached(
         request, who, ("casualties", query), "figure", lambda store: dict(casualties(store, query))
     )
@@ -82,9 +87,28 @@ def person_figures(
     query = PersonQuery(
         date_from=date_from, date_to=date_to, days=days, status=status, sex=sex, child=child, by=by
     )
+    _bounded(query.by, query.window)
     return _cached(
         request, who, ("persons", query), "person_count", lambda store: dict(person_counts(store, query))
     )
+
+
+def _bounded(by: str | None, window: Window) -> None:
+    """Refuse a grouping by month or year of a window with more than MAX_PERIODS of them (an open side
+    ends at the data, which bounds it)."""
+    first, last = window["from"], window["to"]
+    if by not in ("month", "year") or first is None or last is None:
+        return
+    periods = last.year - first.year + 1
+    if by == "month":
+        periods = (last.year - first.year) * 12 + last.month - first.month + 1
+    if periods > MAX_PERIODS:
+        raise ApiError(
+            400,
+            f"The window {first} to {last} holds {periods:,} {by}s; one answer groups at most "
+            f"{MAX_PERIODS:,}: narrow the window{' or group by year' if by == 'month' else ''}.",
+            "by",
+        )
 
 
 def _cached(request: Request, who: Principal, query: Hashable, entity: str,
