@@ -231,6 +231,10 @@ def _geojson_points(client: TestClient, tokens: dict[str, str]) -> None:
     filtered = _ok(client, "/geo/incidents", **{"from": "2016-03-01", "to": "2016-03-31"})
     listed = _ok(client, "/incidents", **{"from": "2016-03-01", "to": "2016-03-31"})
     assert [f["id"] for f in filtered["features"]] == [i["incident_id"] for i in listed["data"]]
+    light = _ok(client, "/geo/incidents", limit=50, fields="grade,killed_min,killed_max")
+    assert [f["geometry"] for f in light["features"]] == [f["geometry"] for f in public["features"]]
+    assert {k for f in light["features"] for k in f["properties"]} == {"grade", "killed_min", "killed_max"}
+    assert _get(client, "/geo/incidents", fields="name").status_code == 400
 
 
 def test_geojson_sites_and_control_areas(client: TestClient, tokens: dict[str, str]) -> None:

@@ -22,7 +22,7 @@ from harmtrace.server.accounts import Principal
 from harmtrace.server.auth import require
 from harmtrace.server.errors import ERROR_RESPONSES
 from harmtrace.server.incidents import LIST_FIELDS, incident_after, incident_filters, incident_rows
-from harmtrace.server.listing import decode_cursor, encode_cursor
+from harmtrace.server.listing import chosen_fields, decode_cursor, encode_cursor
 from harmtrace.server.schemas_reads import FeatureCollection
 from harmtrace.store import Store
 
@@ -71,11 +71,16 @@ def incident_layer(
     means: Annotated[str | None, Query(description="A means listed by a report")] = None,
     site_kind: Annotated[str | None, Query(description="A kind of site hit")] = None,
     bbox: Annotated[str | None, Query(description="min_lon,min_lat,max_lon,max_lat")] = None,
+    fields: Annotated[
+        str | None, Query(description="Properties of each incident, comma-separated (a map needs few)")
+    ] = None,
     limit: Limit = 5000,
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The incidents `/incidents` lists for the same filters, each a Point (null: not located)."""
     audience = _audience(request, who)
+    chosen = chosen_fields("incident", fields, LIST_FIELDS)
+    read = list(dict.fromkeys(["incident_id", *chosen, *POINT, "radius_m"]))  # its id, point and radius
     where, params = incident_filters(
         audience, date_from, date_to, perpetrator, grade, governorate, means, site_kind, bbox
     )
@@ -84,13 +89,13 @@ def incident_layer(
         where.append(after)
         params += after_params
     with request.app.state.holder.reading() as store:
-        rows = incident_rows(store, audience, list(LIST_FIELDS), where, params, limit + 1)
+        rows = incident_rows(store, audience, read, where, params, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     keys = [[r.pop("_seq")] for r in rows]
-    features = [_point_feature(r["incident_id"], apply("incident", r, audience)) for r in rows]
+    features = [_point_feature(r["incident_id"], apply("incident", r, audience), chosen) for r in rows]
     return _collection(features, encode_cursor(keys[-1]) if more else None,
-                       audience.withheld("incident", LIST_FIELDS))  # fmt: skip
+                       audience.withheld("incident", chosen))  # fmt: skip
 
 
 @router.get("/control-areas", response_model=FeatureCollection, response_class=GeoJSONResponse)
@@ -157,11 +162,12 @@ def _after_id(cursor: str | None) -> int:
     return int(decode_cursor(cursor, 1)[0] or 0) if cursor else -(2**62)
 
 
-def _point_feature(feature_id: Any, shown: dict[str, Any]) -> dict[str, Any]:
-    """A Point at `shown`'s latitude and longitude (as the policy left them), the rest its properties."""
+def _point_feature(feature_id: Any, shown: dict[str, Any], chosen: list[str] | None = None) -> dict[str, Any]:
+    """A Point at `shown`'s latitude and longitude (as the policy left them), the rest (of `chosen`, when
+    given) its properties."""
     lat, lon = shown.get("latitude"), shown.get("longitude")
     geometry = None if lat is None or lon is None else {"type": "Point", "coordinates": [lon, lat]}
-    properties = {k: v for k, v in shown.items() if k not in POINT}
+    properties = {k: v for k, v in shown.items() if k not in POINT and (chosen is None or k in chosen)}
     return {"type": "Feature", "id": feature_id, "geometry": geometry, "properties": properties}
 
 
