@@ -24,7 +24,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict
 
-from harmtrace.ingest.sql import lit
 from harmtrace.publish.policy import COARSENED, FIELDS, HIDDEN, SUPPRESSED, Audience, Role, apply
 from harmtrace.server import served
 from harmtrace.server.accounts import Principal
@@ -35,6 +34,7 @@ from harmtrace.server.listing import chosen_fields, decode_cursor, encode_cursor
 from harmtrace.server.schemas import Incident
 from harmtrace.store import Store
 from harmtrace.store.relations import MAX_HOPS
+from harmtrace.store.sql import lit
 
 COORDINATES = ("latitude", "longitude", "radius_m")
 MAX_LIMIT = 1000

@@ -10,7 +10,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Query, Request
 
 from harmtrace.actors import actor_key
-from harmtrace.ingest.sql import lit
 from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.publish.policy import FIELDS, Audience, Role, apply
 from harmtrace.server import audit, served
@@ -21,6 +20,7 @@ from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, encode_cursor
 from harmtrace.server.schemas import IncidentDetail, IncidentPage
 from harmtrace.store import Store
+from harmtrace.store.sql import lit
 
 router = APIRouter(tags=["incidents"], responses=ERROR_RESPONSES)
 AFTER = "seq > ?"  # the incidents after a cursor

@@ -15,11 +15,11 @@ from __future__ import annotations
 from typing import Final
 
 from harmtrace.assess.items import harm_sql, members_sql
-from harmtrace.ingest.sql import lit
 from harmtrace.link.parts import current_parts_sql
 from harmtrace.publish.policy import coarsen_sql
 from harmtrace.store import Store
 from harmtrace.store.relations import relation_sql
+from harmtrace.store.sql import lit
 
 SERVED: Final = "served"
 TABLE: Final = f"{SERVED}.incident"
