@@ -17,7 +17,6 @@ from harmtrace.server import accounts, auth
 from harmtrace.server.app import PREFIX, create_app
 from harmtrace.server.auth import SESSION_COOKIE
 from harmtrace.server.config import ServerConfig
-from harmtrace.server.holder import Change
 from harmtrace.store import open_store
 from tests.server.conftest import TEAM_ROLES, Team, running
 
@@ -77,7 +76,7 @@ def test_a_revoked_token_and_a_disabled_account_are_refused_within_the_cache_tim
     session = {"Cookie": f"{SESSION_COOKIE}={login.cookies[SESSION_COOKIE]}"}
     client.cookies.clear()
     assert client.get(ME, headers=session).json()["role"] == "analyst"
-    with holder.writing(Change.NOTHING) as store:
+    with holder.writing() as store:
         assert accounts.revoke_tokens(store, viewer.name) == 1
         accounts.disable_account(store, analyst.name)
     _refused_within(client, viewer.headers, auth.CACHE_S + 1)
@@ -161,7 +160,7 @@ def test_the_store_holds_no_token_password_or_session_in_clear(client: TestClien
         secrets.append(login.cookies[SESSION_COOKIE])
         client.cookies.clear()
         assert client.get(f"{PREFIX}/incidents/report:1", headers=member.headers).status_code in (200, 404)
-    with client.app.state.holder.writing(Change.NOTHING) as store:  # type: ignore[attr-defined]
+    with client.app.state.holder.writing() as store:  # type: ignore[attr-defined]
         secrets.append(accounts.create_token(store, team[Role.ADMIN].name, "second"))
         accounts.set_password(store, team[Role.ADMIN].name, "a-new-password-Zt8q")
     secrets.append("a-new-password-Zt8q")

@@ -150,12 +150,12 @@ def test_figure_errors_and_cache(client: TestClient) -> None:
     civilians = _ok(client, "/figures/casualties", category="civilians")
     assert len(cache) == before + 3
     holder = client.app.state.holder  # type: ignore[attr-defined]
-    with holder.writing(Change.DATA | Change.GRADES):  # grading an incident that alleges civilian harm
+    with holder.writing(Change.GRADES):  # grading an incident that alleges civilian harm
         pass
     # figures filtered by grade are made again; the others, civilians too, stay cached
     assert _ok(client, "/figures/casualties", grade="weak,fair") == graded and len(cache) == before + 4
     assert _ok(client, "/figures/casualties", category="civilians") == civilians and len(cache) == before + 4
-    with holder.writing(Change.DATA | Change.GRADES | Change.CIVILIAN):  # ... on one that was 'not alleged'
+    with holder.writing(Change.GRADES | Change.CIVILIAN):  # ... on one that was 'not alleged'
         pass
     assert _ok(client, "/figures/casualties", category="civilians") == civilians and len(cache) == before + 5
     assert _ok(client, "/figures/casualties", harm="injured") == first and len(cache) == before + 5

@@ -135,10 +135,13 @@ def test_a_grade_is_in_force_at_once_and_in_the_change_feed(
     with client(db) as api:
         since = datetime.now(UTC).isoformat()
         before = _grades(api.get("/api/v1/incidents", params={"fields": "incident_id,grade"}).json())
+        contested = api.get("/api/v1/incidents", params={"grade": "contested"}).json()["total"]
         assert api.get("/api/v1/updates", params={"since": since}).json()["data"] == []
         graded = api.post("/api/v1/incidents/I0000004/grade", json={"grade": "contested", "reason": "denied"},
                           headers=headers["ben"])  # fmt: skip
         after = _grades(api.get("/api/v1/incidents", params={"fields": "incident_id,grade"}).json())
+        # the total of a grade filter, counted before the decision, is counted again
+        assert api.get("/api/v1/incidents", params={"grade": "contested"}).json()["total"] == contested + 1
         updates = api.get("/api/v1/updates", params={"since": since}).json()["data"]
         detail = api.get("/api/v1/incidents/I0000004").json()["incident"]
         listed = api.get("/api/v1/incidents", params={"fields": "incident_id,updated_at,first_seen"}).json()

@@ -65,6 +65,8 @@ if TYPE_CHECKING:
 NOT_LOCATED: Final = "(not located)"
 # categories of civilians: figures of these leave out incidents with no civilian harm alleged
 CIVILIAN_CATEGORIES: Final = ("civilians", "children", "women", "men")
+# the grade of an incident the civilian figures leave out: none of its reports alleges civilian harm
+NO_CIVILIAN_CLAIM: Final = NOT_ALLEGED
 # categories that hold the dead of a side (its combatants): a side's own dead are not deaths it caused
 SIDE_CATEGORIES: Final = ("all", "combatants")
 NO_PERPETRATOR: Final = "(no perpetrator named)"
@@ -424,7 +426,7 @@ def _reports_cte(sql: Sql) -> str:
         where.append(f"list_contains({sql.param('grades', list(q.grades))}, r.grade)")
     if sql.plan.stored and q.category in CIVILIAN_CATEGORIES:
         # an incident none of whose reports alleges civilian harm is no civilian-harm claim
-        where.append(f"r.grade IS DISTINCT FROM '{NOT_ALLEGED}'")
+        where.append(f"r.grade IS DISTINCT FROM '{NO_CIVILIAN_CLAIM}'")
     if q.means:
         where.append(f"list_contains(r.means, {sql.param('means', q.means)} COLLATE nocase)")
     # P is in every list here, so a one-element list is P alone; without P attribution does not matter

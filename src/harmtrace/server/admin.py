@@ -8,12 +8,12 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from harmtrace.publish.policy import Audience, Role, apply
+from harmtrace.publish.policy import Role, apply
 from harmtrace.server import audit
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.errors import ERROR_RESPONSES
-from harmtrace.server.listing import decode_cursor, encode_cursor
+from harmtrace.server.listing import decode_cursor, keyset_page
 from harmtrace.server.schemas_reads import AccountList, AuditPage
 
 router = APIRouter(tags=["admin"], responses=ERROR_RESPONSES)
@@ -33,7 +33,7 @@ def audit_log(
     cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
 ) -> dict[str, Any]:
     """The audit log, newest first: who did or read what, when, and which records."""
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     before = int(decode_cursor(cursor, 1)[0] or 0) if cursor else None
     if since is not None and since.tzinfo is not None:  # the log keeps UTC without a zone
         since = since.astimezone(UTC).replace(tzinfo=None)
@@ -45,8 +45,7 @@ def audit_log(
             f"AND (?::TIMESTAMP IS NULL OR logged_at >= ?) ORDER BY entry_id DESC LIMIT {limit + 1}",
             [before, before, actor, actor, action, action, since, since],
         )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r["entry_id"]])
     for row in rows:
         row["logged_at"] = row["logged_at"].replace(tzinfo=UTC)
     if rows:
@@ -54,14 +53,14 @@ def audit_log(
     return {
         "data": [apply("audit", r, audience) for r in rows],
         "limit": limit,
-        "next_cursor": encode_cursor([rows[-1]["entry_id"]]) if more else None,
+        "next_cursor": next_cursor,
     }
 
 
 @router.get("/accounts", response_model=AccountList, response_model_exclude_unset=True)
 def account_list(request: Request, who: Admin) -> dict[str, Any]:
     """The team's accounts: name, role, when made and disabled, whether it has a password."""
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     holder = request.app.state.holder
     with holder.reading() as store:
         rows = store.rows(

@@ -22,7 +22,7 @@ from harmtrace.server.auth import SESSION_COOKIE, Identities, LoginLimiter, requ
 from harmtrace.server.cache import AnswerCache
 from harmtrace.server.config import ServerConfig
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError, install
-from harmtrace.server.holder import Change, StoreHolder
+from harmtrace.server.holder import StoreHolder
 from harmtrace.server.schemas import Login, Me, SessionStarted
 from harmtrace.version import __version__
 
@@ -40,9 +40,9 @@ def create_app(config: ServerConfig) -> FastAPI:
             with holder.reading() as store:
                 served.attach(store)
                 count = served.build(store, config.grid_m)
-            with holder.writing(Change.NOTHING) as store:
+            with holder.writing() as store:
                 changed = feed.refresh(store, config.audience(Role.PUBLIC))
-            with holder.writing(Change.NOTHING) as store:  # the served tables: a transaction of their own
+            with holder.writing() as store:  # the served tables: a transaction of their own
                 served.feed_times(store)
             if config.threads:  # after the start's big statements, which use every core
                 holder.store.con.execute(f"SET threads = {int(config.threads)}")
@@ -107,7 +107,7 @@ def _session_router() -> APIRouter:
         if who is None:
             app_state.limiter.failed(keys)
             raise ApiError(401, "Name or password is wrong.", "password")
-        with app_state.holder.writing(Change.NOTHING) as store:
+        with app_state.holder.writing() as store:
             secret, ends = accounts.open_session(store, who, config_of(request).session_hours)
             audit.write(store, who, "sign-in", "account", [who.name])
         response.set_cookie(SESSION_COOKIE, secret, httponly=True, samesite="strict",
@@ -119,7 +119,7 @@ def _session_router() -> APIRouter:
         """Sign out: the session ends on the server, its cookie is cleared."""
         secret = request.cookies.get(SESSION_COOKIE)
         if secret:
-            with request.app.state.holder.writing(Change.NOTHING) as store:
+            with request.app.state.holder.writing() as store:
                 accounts.close_session(store, secret)
             request.app.state.identities.forget()
         response.delete_cookie(SESSION_COOKIE)

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Sequence
 
 from harmtrace.server.accounts import Principal
-from harmtrace.server.holder import Change, StoreHolder
+from harmtrace.server.holder import StoreHolder
 from harmtrace.store import Store
 from harmtrace.store import audit as store_audit
 
@@ -77,7 +77,7 @@ class ReadLog:
                     return
             failure: BaseException | None = None
             try:
-                with self.holder.writing(Change.NOTHING) as store:
+                with self.holder.writing() as store:
                     store.con.executemany(INSERT, [row for w in batch for row in w.rows])
             except Exception as exc:  # each waiting request raises it
                 failure = exc

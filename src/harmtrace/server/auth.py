@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from fastapi import Request
 
-from harmtrace.publish.policy import Role
+from harmtrace.publish.policy import Audience, Role
 from harmtrace.server import accounts
 from harmtrace.server.accounts import ANONYMOUS, Principal
 from harmtrace.server.errors import ApiError
@@ -109,6 +109,13 @@ def require(least: Role) -> Callable[[Request], Principal]:
 
     dependency.least_role = least  # type: ignore[attr-defined]  # read by `least_role` (the docs' table)
     return dependency
+
+
+def audience_of(request: Request, who: Principal) -> Audience:
+    """What `who` may see of the server's store: the policy's audience of their role, on the server's
+    grid and smallest cell (`ServerConfig.audience`)."""
+    audience: Audience = request.app.state.config.audience(who.role)
+    return audience
 
 
 def least_role(call: object) -> Role | None:

@@ -1,7 +1,7 @@
 """Answers kept in memory: the last CACHE_SIZE, least recently used dropped first, each computed once
-(requests asking for an answer being computed wait for it). Keys carry the store generation an answer
-holds for (`harmtrace.server.holder`), so a write that changes the data makes new keys; figures and the
-incident list's totals use it."""
+(requests asking for an answer being computed wait for it). Keys carry the generations an answer
+holds for (`harmtrace.server.holder.Change`), so a write that changes what it shows makes new keys;
+figures and the incident list's totals use them."""
 
 from __future__ import annotations
 

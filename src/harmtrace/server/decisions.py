@@ -21,19 +21,19 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field, StrictInt
 
+from harmtrace.analyse.casualty_sql import NO_CIVILIAN_CLAIM
 from harmtrace.assess.decisions import decide_grade
 from harmtrace.assess.detail import resolve
 from harmtrace.errors import HarmtraceError, QueryError
 from harmtrace.link.decisions import AlreadyDecided, Decision, DecisionConflict, RecordRef, record_decision
 from harmtrace.link.kinds import INCIDENTS, VICTIMS, EntityKind
-from harmtrace.model import NOT_ALLEGED
 from harmtrace.publish.policy import Audience, Role, apply
 from harmtrace.server import audit, feed, served
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.holder import Change, StoreHolder
-from harmtrace.server.listing import decode_cursor, encode_cursor
+from harmtrace.server.listing import decode_cursor, keyset_page
 from harmtrace.server.schemas import Moment
 from harmtrace.store import Store
 
@@ -158,7 +158,7 @@ def _decide(request: Request, who: Principal, verdict: str, body: _Pair, kind: E
             audit.write(store, who, "decide", "decision", [decision.decision_id], [], detail)
     except (DecisionConflict, AlreadyDecided) as exc:
         raise ApiError(409, _api_worded(exc)) from None
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     return {
         "decision": _shown(decision, audience),
         "superseded": _shown(earlier, audience) if earlier else None,
@@ -186,11 +186,6 @@ def _shown(decision: Decision, audience: Audience) -> dict[str, Any]:
     return apply("decision", row, audience)
 
 
-def _audience(request: Request, who: Principal) -> Audience:
-    audience: Audience = request.app.state.config.audience(who.role)
-    return audience
-
-
 @router.post("/incidents/{incident_id}/grade", response_model=Graded, status_code=201,
              response_model_exclude_unset=True)  # fmt: skip
 def grade_incident(
@@ -204,37 +199,39 @@ def grade_incident(
     with holder.exclusive():  # the decision, the served row and the feed entry: no write in between
         with holder.reading() as store:
             current, changes = grade_change(store, incident_id)
-        with holder.writing(changes) as store:
+        with holder.writing() as store:
             done = decide_grade(store, incident_id, body.grade, body.reason, who.name, current)
             audit.write(store, who, "decide", "incident", [done["incident_id"]], [],
                         f"grade {done['grade']} (grade decision {done['decision_id']})")  # fmt: skip
         current = done["incident_id"]
-        with holder.writing() as store:  # the served table is another database: a transaction of its own
+        # the served table is another database: a transaction of its own, after which cached answers
+        # (figures from the store, totals from the served table) are out of date: its commit says so
+        with holder.writing(changes) as store:
             served.regrade(store, current)
-        with holder.writing(Change.NOTHING) as store:
+        with holder.writing() as store:
             feed.refresh(store, request.app.state.config.audience(Role.PUBLIC), [current])
         with holder.writing() as store:
             served.feed_times(store, [current])
     with holder.reading() as store:
         row = store.rows(f"{GRADES_SQL} WHERE decision_id = ?", [done["decision_id"]])[0]
-    shown = apply("decision", row, _audience(request, who))
+    shown = apply("decision", row, audience_of(request, who))
     return {"decision": shown, "asked": done["asked"], "superseded": done["superseded"]}
 
 
 def grade_change(store: Store, incident_id: str) -> tuple[str | None, Change]:
     """The id `incident_id` goes by today (None: no such incident) and what grading it changes: its grade
-    in force, and the civilian figures too when one of its items was computed 'not alleged' (an
-    analyst's grade, never 'not alleged', makes it a civilian-harm claim: `harmtrace.assess.items.
-    stored_items_sql`, the grades the figures read). An item an analyst graded before counts too: the
+    in force, and the civilian figures too when one of its items was computed with the grade they leave
+    out (`NO_CIVILIAN_CLAIM`, 'not alleged'; an analyst's grade is never that one, so grading makes it a
+    civilian-harm claim). An item an analyst graded before counts too: the
     civilian figures are then computed again for nothing, never kept wrongly."""
     try:
         current = resolve(store, incident_id, served.MEMBERS)[0]
     except QueryError:
         return None, Change.NOTHING  # `decide_grade` says there is no such incident
     claims = store.scalar(
-        "SELECT count(*) FROM incident_item WHERE incident_id = ? AND grade = ?", [current, NOT_ALLEGED]
+        "SELECT count(*) FROM incident_item WHERE incident_id = ? AND grade = ?", [current, NO_CIVILIAN_CLAIM]
     )
-    return current, Change.DATA | Change.GRADES | (Change.CIVILIAN if claims else Change.NOTHING)
+    return current, Change.GRADES | (Change.CIVILIAN if claims else Change.NOTHING)
 
 
 @router.get("/decisions", response_model=DecisionPage, response_model_exclude_unset=True)
@@ -248,7 +245,7 @@ def list_decisions(
 ) -> dict[str, Any]:
     """Decisions of one kind, oldest first, superseded ones too (`superseded_by`): who decided what,
     when and why."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     after = decode_cursor(cursor, 1)[0] if cursor else None
     if after is not None and not isinstance(after, int):
         raise ApiError(400, "The cursor is not one this API gave: pass next_cursor from the page before.",
@@ -256,15 +253,14 @@ def list_decisions(
     holder: StoreHolder = request.app.state.holder
     with holder.reading() as store:
         rows = _decision_rows(store, kind, feed.utc(since, "since"), after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r["decision_id"]])
     fields = list(rows[0]) if rows else list(DecisionOut.model_fields)
     audited = audience.audited("decision", fields) if rows else []
     audit.read(holder, who, "decision", [r["decision_id"] for r in rows], audited)
     return {
         "data": [apply("decision", r, audience) for r in rows],
         "limit": limit,
-        "next_cursor": encode_cursor([rows[-1]["decision_id"]]) if more else None,
+        "next_cursor": next_cursor,
         "withheld": audience.withheld("decision", fields),
     }
 

@@ -27,10 +27,10 @@ from pydantic import BaseModel, ConfigDict
 from harmtrace.publish.policy import COARSENED, FIELDS, HIDDEN, SUPPRESSED, Audience, Role, apply
 from harmtrace.server import served
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.incidents import FEED_FIELDS, LIST_FIELDS
-from harmtrace.server.listing import chosen_fields, decode_cursor, encode_cursor
+from harmtrace.server.listing import chosen_fields, decode_cursor, keyset_page
 from harmtrace.server.schemas import Incident
 from harmtrace.store import Store
 from harmtrace.store.relations import MAX_HOPS
@@ -196,7 +196,7 @@ def updates(
 ) -> dict[str, Any]:
     """The change feed: incidents first seen or changed (as the public sees them) after `since`,
     ordered by (updated_at, incident_id); every incident when `since` is left out."""
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     chosen = chosen_fields("incident", fields, LIST_FIELDS)
     public = audience.treatment("incident", "latitude") != "shown"
     columns = [f"s.public_{c} AS {c}" if public and c in COORDINATES else f"s.{c}" if c not in
@@ -226,7 +226,7 @@ def deletions(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The deletions feed: incidents no longer served, deleted after `since`, in the order they went."""
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     where, params = _window("deleted_at", "incident_id", utc(since, "since"), cursor)
     with request.app.state.holder.reading() as store:
         rows = store.rows(
@@ -260,7 +260,4 @@ def _window(at: str, key: str, since: datetime | None, cursor: str | None) -> tu
 
 def _paged(rows: list[dict[str, Any]], limit: int) -> tuple[list[dict[str, Any]], str | None]:
     """The page's rows (without their keys) and the cursor after the last when more follow."""
-    more = len(rows) > limit
-    rows = rows[:limit]
-    keys = [(r.pop("_at"), r.pop("_id")) for r in rows]
-    return rows, encode_cursor([keys[-1][0].isoformat(), keys[-1][1]]) if more and keys else None
+    return keyset_page(rows, limit, lambda r: [r.pop("_at").isoformat(), r.pop("_id")])

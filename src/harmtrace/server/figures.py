@@ -24,7 +24,7 @@ from harmtrace.display import to_json
 from harmtrace.model import CATEGORIES, HARMS
 from harmtrace.publish.policy import FIELDS, SUPPRESSED, Audience, Role, apply
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.cache import cache_of
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.listing import csv_values
@@ -113,7 +113,7 @@ def _bounded(by: str | None, window: Window) -> None:
 
 def _cached(request: Request, who: Principal, query: Hashable, entity: str,
             compute: Callable[[Store], dict[str, Any]]) -> dict[str, Any]:  # fmt: skip
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     holder = request.app.state.holder
 
     def answer() -> dict[str, Any]:

@@ -19,10 +19,10 @@ from fastapi.responses import JSONResponse
 
 from harmtrace.publish.policy import COARSENED, FIELDS, Audience, Role, apply
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.errors import ERROR_RESPONSES
 from harmtrace.server.incidents import LIST_FIELDS, incident_after, incident_filters, incident_rows
-from harmtrace.server.listing import chosen_fields, decode_cursor, encode_cursor
+from harmtrace.server.listing import chosen_fields, decode_cursor, keyset_page
 from harmtrace.server.schemas_reads import FeatureCollection
 from harmtrace.store import Store
 
@@ -78,7 +78,7 @@ def incident_layer(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """The incidents `/incidents` lists for the same filters, each a Point (null: not located)."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     chosen = chosen_fields("incident", fields, LIST_FIELDS)
     read = list(dict.fromkeys(["incident_id", *chosen, *POINT, "radius_m"]))  # its id, point and radius
     where, params = incident_filters(
@@ -90,12 +90,9 @@ def incident_layer(
         params += after_params
     with request.app.state.holder.reading() as store:
         rows = incident_rows(store, audience, read, where, params, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    keys = [[r.pop("_seq")] for r in rows]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r.pop("_seq")])
     features = [_point_feature(r["incident_id"], apply("incident", r, audience), chosen) for r in rows]
-    return _collection(features, encode_cursor(keys[-1]) if more else None,
-                       audience.withheld("incident", chosen))  # fmt: skip
+    return _collection(features, next_cursor, audience.withheld("incident", chosen))
 
 
 @router.get("/control-areas", response_model=FeatureCollection, response_class=GeoJSONResponse)
@@ -108,7 +105,7 @@ def control_area_layer(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Areas an actor controlled (or was present in: `proxy` true) over a period, as polygons."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     after = _after_id(cursor)
     with request.app.state.holder.reading() as store:
         rows = store.rows(
@@ -118,11 +115,9 @@ def control_area_layer(
             f"ORDER BY area_id LIMIT {limit + 1}",
             [after, actor, actor, day, day],
         )
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r["area_id"]])
     features = [_area_feature(r, audience) for r in rows]
-    withheld = audience.withheld("control_area", FIELDS["control_area"])
-    return _collection(features, encode_cursor([rows[-1]["area_id"]]) if more else None, withheld)
+    return _collection(features, next_cursor, audience.withheld("control_area", FIELDS["control_area"]))
 
 
 @router.get("/sites", response_model=FeatureCollection, response_class=GeoJSONResponse)
@@ -134,15 +129,13 @@ def site_layer(
     cursor: Cursor = None,
 ) -> dict[str, Any]:
     """Protected sites as Points, each at the point the role sees (coarsened for the public)."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     after = _after_id(cursor)
     with request.app.state.holder.reading() as store:
         rows = _sites(store, kind, after, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r["site_id"]])
     features = [_point_feature(r["site_id"], apply("site", r, audience)) for r in rows]
-    return _collection(features, encode_cursor([rows[-1]["site_id"]]) if more else None,
-                       audience.withheld("site", SITE_FIELDS))  # fmt: skip
+    return _collection(features, next_cursor, audience.withheld("site", SITE_FIELDS))
 
 
 def _sites(store: Store, kind: str | None, after: int, limit: int) -> list[dict[str, Any]]:
@@ -151,11 +144,6 @@ def _sites(store: Store, kind: str | None, after: int, limit: int) -> list[dict[
         f"AND (?::VARCHAR IS NULL OR lower(kind) = lower(?)) ORDER BY site_id LIMIT {int(limit)}",
         [after, kind, kind],
     )
-
-
-def _audience(request: Request, who: Principal) -> Audience:
-    audience: Audience = request.app.state.config.audience(who.role)
-    return audience
 
 
 def _after_id(cursor: str | None) -> int:

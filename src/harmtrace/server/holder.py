@@ -6,11 +6,11 @@ DuckDB lets one process write a file; the server is that process, so the command
 cursors of the one connection, which DuckDB runs in parallel; writes take the write lock and run in
 one transaction each, so two analysts' decisions never interleave.
 
-A write says what it changed (`Change`), and a counter for each kind of change moves on when it commits:
-`generation` (any data), `grades_generation` (an incident's grade in force: the incident list's grade
+A write says what it changes that a cached answer may show (`Change`), and a counter for each kind
+moves on when it commits: `grades_generation` (an incident's grade in force: the incident list's grade
 filter and the figures that filter by grade) and `civilian_generation` (an incident moved into or out of
-the civilian-harm claims: the civilian figures). A same / different decision changes data but no grade
-or figure: the next link run applies it, and the server runs none. A cached answer is good while the
+the civilian-harm claims: the civilian figures). Other writes change nothing cached: a same / different
+decision is applied by the next link run, and the server runs none. A cached answer is good while the
 counters it depends on are unchanged.
 """
 
@@ -26,10 +26,9 @@ from harmtrace.store import Store, open_store
 
 
 class Change(Flag):
-    """What a write changes (see the module's docstring)."""
+    """What a write changes that a cached answer may show (see the module's docstring)."""
 
-    NOTHING = 0
-    DATA = auto()  # anything a reader can see: a decision, a feed entry
+    NOTHING = 0  # a decision on a pair, an audit entry, a session, a feed entry
     GRADES = auto()  # the grade in force of an incident
     CIVILIAN = auto()  # whether an incident is a civilian-harm claim (it was 'not alleged')
 
@@ -41,7 +40,6 @@ class StoreHolder:
         self.store = open_store(path)
         self.path = self.store.path
         self._write = threading.RLock()  # re-entered by `writing` inside `exclusive`
-        self.generation = 0
         self.grades_generation = 0
         self.civilian_generation = 0
 
@@ -55,17 +53,15 @@ class StoreHolder:
             cursor.close()
 
     @contextmanager
-    def writing(self, changes: Change = Change.DATA) -> Iterator[Store]:
+    def writing(self, changes: Change = Change.NOTHING) -> Iterator[Store]:
         """A Store over a fresh cursor inside one transaction, one writer at a time; when it commits, the
-        counter of each kind of change in `changes` moves on (`Change.NOTHING`: an audit entry, a session,
-        which no cached answer shows)."""
+        counter of each kind of change in `changes` moves on."""
         with self._write:
             cursor = self.store.con.cursor()
             try:
                 store = Store(cursor, self.path)
                 with store.transaction():
                     yield store
-                self.generation += bool(changes)
                 self.grades_generation += Change.GRADES in changes
                 self.civilian_generation += Change.CIVILIAN in changes
             finally:

@@ -14,10 +14,10 @@ from harmtrace.model import GRADES, NOT_ALLEGED
 from harmtrace.publish.policy import FIELDS, Audience, Role, apply
 from harmtrace.server import audit, served
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.cache import cache_of
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
-from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, encode_cursor
+from harmtrace.server.listing import chosen_fields, csv_values, decode_cursor, keyset_page
 from harmtrace.server.schemas import IncidentDetail, IncidentPage
 from harmtrace.store import Store
 from harmtrace.store.sql import lit
@@ -62,7 +62,7 @@ def list_incidents(
     """Incidents matching the filters, by date then id, one page at a time (`next_cursor`), as the role sees
     them: the public gets points coarsened to the server's grid and its bounding box reads those points.
     """
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     chosen = chosen_fields("incident", fields, LIST_FIELDS)
     where, params = incident_filters(
         audience, date_from, date_to, perpetrator, grade, governorate, means, site_kind, bbox
@@ -76,15 +76,13 @@ def list_incidents(
     with holder.reading() as store:
         rows = incident_rows(store, audience, chosen, where, params, limit + 1)
         total = _total(request, store, total_where, total_params)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    keys = [r.pop("_seq") for r in rows]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r.pop("_seq")])
     page = [apply("incident", r, audience) for r in rows]
     return {
         "data": page,
         "total": total,
         "limit": limit,
-        "next_cursor": encode_cursor([keys[-1]]) if more and keys else None,
+        "next_cursor": next_cursor,
         "withheld": audience.withheld("incident", chosen),
     }
 
@@ -101,7 +99,7 @@ def _total(request: Request, store: Store, where: list[str], params: list[Any]) 
         "incident count",
         tuple(where),
         repr(params),
-        graded and request.app.state.holder.grades_generation,
+        request.app.state.holder.grades_generation if graded else None,
     )
     sql = f"SELECT count(*) FROM {served.TABLE} {_where(where)}"
     return int(cache_of(request.app).get(key, lambda: {"total": store.scalar(sql, params)})["total"])
@@ -203,7 +201,7 @@ def one_incident(
     """
     from harmtrace.server.detail import incident_detail
 
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     holder = request.app.state.holder
     with holder.reading() as store:
         found, audited = incident_detail(store, incident_id, audience)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from harmtrace.server.errors import ApiError
@@ -18,6 +18,17 @@ from harmtrace.server.errors import ApiError
 
 def encode_cursor(key: Sequence[Any]) -> str:
     return base64.urlsafe_b64encode(json.dumps(list(key), default=str).encode()).decode().rstrip("=")
+
+
+def keyset_page(
+    rows: list[dict[str, Any]], limit: int, key: Callable[[dict[str, Any]], Sequence[Any]]
+) -> tuple[list[dict[str, Any]], str | None]:
+    """The first `limit` of `rows` (read `limit + 1` to know whether more follow) and the cursor after
+    the last of them, None when no row follows. `key` gives a row's place in the list's order (it may
+    pop columns read only for that, as `lambda r: [r.pop("_seq")]`); it is called on each row kept."""
+    page = rows[:limit]
+    keys = [key(r) for r in page]
+    return page, encode_cursor(keys[-1]) if len(rows) > limit and keys else None
 
 
 def decode_cursor(cursor: str, size: int) -> list[Any]:

@@ -8,10 +8,10 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Request
 
-from harmtrace.publish.policy import Audience, Role, apply
+from harmtrace.publish.policy import Role, apply
 from harmtrace.server import audit
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
 from harmtrace.server.schemas_reads import Person
 from harmtrace.store import Store
@@ -30,7 +30,7 @@ def one_person(
     request: Request, person_id: str, who: Annotated[Principal, Depends(require(Role.ANALYST))]
 ) -> dict[str, Any]:
     """A person and its victim records, as each source listed them (the read is audited)."""
-    audience: Audience = request.app.state.config.audience(who.role)
+    audience = audience_of(request, who)
     holder = request.app.state.holder
     with holder.reading() as store:
         records = _records(store, person_id)

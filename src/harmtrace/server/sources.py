@@ -12,12 +12,12 @@ from typing import Annotated, Any, Final
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from harmtrace.publish.policy import FIELDS, HIDDEN, Audience, Role, apply
+from harmtrace.publish.policy import FIELDS, HIDDEN, Role, apply
 from harmtrace.server import audit
 from harmtrace.server.accounts import Principal
-from harmtrace.server.auth import require
+from harmtrace.server.auth import audience_of, require
 from harmtrace.server.errors import ERROR_RESPONSES, ApiError
-from harmtrace.server.listing import decode_cursor, encode_cursor
+from harmtrace.server.listing import decode_cursor, keyset_page
 from harmtrace.server.schemas_reads import Batch, BatchPage, QuarantinePage, SourceList
 from harmtrace.store import Store
 
@@ -28,17 +28,12 @@ BATCH_LIST: Final = tuple(f for f in FIELDS["batch"] if f != "mapping_text")
 QUARANTINE: Final = ("batch_id", "row_number", "field", "reasons", "sha256", "raw")
 
 
-def _audience(request: Request, who: Principal) -> Audience:
-    audience: Audience = request.app.state.config.audience(who.role)
-    return audience
-
-
 @router.get("/sources", response_model=SourceList, response_model_exclude_unset=True)
 def list_sources(
     request: Request, who: Annotated[Principal, Depends(require(Role.PUBLIC))]
 ) -> dict[str, Any]:
     """Every source with how many batches, reports and victim records the store holds from it."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     with request.app.state.holder.reading() as store:
         rows = store.rows(
             "SELECT s.source_id, s.name, s.created_at, "
@@ -63,17 +58,16 @@ def list_batches(
     cursor: Annotated[str | None, Query(description="next_cursor of the page before")] = None,
 ) -> dict[str, Any]:
     """The imports, oldest first: what each read, accepted, quarantined and flagged."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     after = int(decode_cursor(cursor, 1)[0] or 0) if cursor else -1
     with request.app.state.holder.reading() as store:
         rows = _batches(store, BATCH_LIST, "b.batch_id > ? AND (? IS NULL OR s.name = ?)",
                         [after, source, source], limit + 1)  # fmt: skip
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: [r["batch_id"]])
     return {
         "data": [apply("batch", r, audience) for r in rows],
         "limit": limit,
-        "next_cursor": encode_cursor([rows[-1]["batch_id"]]) if more else None,
+        "next_cursor": next_cursor,
         "withheld": audience.withheld("batch", BATCH_LIST),
     }
 
@@ -83,7 +77,7 @@ def one_batch(
     request: Request, batch_id: int, who: Annotated[Principal, Depends(require(Role.PUBLIC))]
 ) -> dict[str, Any]:
     """One import, with the mapping it was read with (internal: the team's roles only)."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     with request.app.state.holder.reading() as store:
         rows = _batches(store, tuple(FIELDS["batch"]), "b.batch_id = ?", [batch_id], 1)
     if not rows:
@@ -108,21 +102,19 @@ def list_quarantine(
 ) -> dict[str, Any]:
     """Rows set aside on import (field "row") and fields of accepted rows set aside, in file order; the
     rows as received (raw) for the analyst role and above (audited)."""
-    audience = _audience(request, who)
+    audience = audience_of(request, who)
     with_raw = audience.treatment("quarantine", "raw") != HIDDEN
     last = decode_cursor(cursor, 4) if cursor else None
     holder = request.app.state.holder
     with holder.reading() as store:
         rows = _quarantined(store, batch_id, last, with_raw, limit + 1)
-    more = len(rows) > limit
-    rows = rows[:limit]
-    keys = [r.pop("_key") for r in rows]
+    rows, next_cursor = keyset_page(rows, limit, lambda r: r.pop("_key"))
     read = audience.audited("quarantine", rows[0]) if rows else []
     audit.read(holder, who, "quarantine", [f"{r['batch_id']}:{r['row_number']}" for r in rows], read)
     return {
         "data": [apply("quarantine", r, audience) for r in rows],
         "limit": limit,
-        "next_cursor": encode_cursor(keys[-1]) if more else None,
+        "next_cursor": next_cursor,
         "withheld": audience.withheld("quarantine", QUARANTINE),
     }
 
